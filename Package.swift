@@ -1,0 +1,119 @@
+// swift-tools-version:6.1
+//
+// geomap: batch prediction with pretrained geoscience models.
+//
+// Layers (dependencies point down only; see docs/architecture.md):
+//
+//   geomap (CLI)
+//     └─ GeomapCore (pipelines)
+//          ├─ Models ─ Tensor ─ COpenBLAS
+//          ├─ GeoRaster ─┐
+//          ├─ GeoVector ─┴─ GeoGDAL ─ CGDAL
+//          ├─ GeoProjection ─ CPROJ
+//          └─ GeoNetCDF ─ CNetCDF
+//
+// Only the Geo* and Tensor modules import the C modules, always with `internal import` (or
+// `package import` inside GeoGDAL, whose handle types are shared by GeoRaster and GeoVector).
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "geomap",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "geomap", targets: ["geomap"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+    ],
+    targets: [
+        // System libraries: one module map each, found through pkg-config.
+        .systemLibrary(
+            name: "CGDAL", pkgConfig: "gdal",
+            providers: [.apt(["libgdal-dev"]), .brew(["gdal"])]),
+        .systemLibrary(
+            name: "CPROJ", pkgConfig: "proj",
+            providers: [.apt(["libproj-dev"]), .brew(["proj"])]),
+        .systemLibrary(
+            name: "CNetCDF", pkgConfig: "netcdf",
+            providers: [.apt(["libnetcdf-dev"]), .brew(["netcdf"])]),
+        .systemLibrary(
+            name: "COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+
+        // Wrappers around the C libraries.
+        .target(name: "GeoGDAL", dependencies: ["CGDAL"], swiftSettings: swiftSettings),
+        .target(
+            name: "GeoProjection", dependencies: ["CPROJ"], swiftSettings: swiftSettings),
+        .target(
+            name: "GeoRaster", dependencies: ["GeoGDAL", "GeoProjection", "CGDAL"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "GeoVector", dependencies: ["GeoGDAL", "GeoProjection", "CGDAL"],
+            swiftSettings: swiftSettings),
+        .target(name: "GeoNetCDF", dependencies: ["CNetCDF"], swiftSettings: swiftSettings),
+        .target(
+            name: "Tensor",
+            dependencies: ["COpenBLAS", .product(name: "RealModule", package: "swift-numerics")],
+            swiftSettings: swiftSettings),
+
+        // Model files and architectures.
+        .target(name: "Models", dependencies: ["Tensor"], swiftSettings: swiftSettings),
+
+        // Pipelines: tiling, aggregation, basin runs.
+        .target(
+            name: "GeomapCore",
+            dependencies: [
+                "GeoRaster", "GeoVector", "GeoProjection", "GeoNetCDF", "Models", "Tensor",
+            ],
+            swiftSettings: swiftSettings),
+
+        // The command-line program.
+        .executableTarget(
+            name: "geomap",
+            dependencies: [
+                "GeomapCore", "GeoGDAL", "GeoRaster", "GeoVector", "GeoProjection", "GeoNetCDF",
+                "Models", "Tensor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
+
+        // Shared test helpers: paths to samples, fixtures and ../shared, running the binary.
+        .target(name: "TestSupport", swiftSettings: swiftSettings),
+
+        .testTarget(
+            name: "GeoRasterTests", dependencies: ["GeoRaster", "GeoGDAL", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "GeoProjectionTests", dependencies: ["GeoProjection", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "GeoVectorTests",
+            dependencies: ["GeoVector", "GeoGDAL", "GeoProjection", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "GeoNetCDFTests", dependencies: ["GeoNetCDF", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TensorTests", dependencies: ["Tensor", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ModelsTests", dependencies: ["Models", "Tensor", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "GeomapCoreTests",
+            dependencies: [
+                "GeomapCore", "GeoRaster", "GeoVector", "GeoProjection", "GeoNetCDF", "Models",
+                "TestSupport",
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "GeomapCLITests", dependencies: ["geomap", "TestSupport"],
+            swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,1 @@
+// GeoRaster: GDAL rasters (datasets, windows, blocks, warping, COG output).

@@ -1,0 +1,1 @@
+// GeoVector: OGR polygon layers (basins), their attributes and CRS.

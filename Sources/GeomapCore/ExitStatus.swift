@@ -1,0 +1,17 @@
+/// geomap's documented process exit codes (README "Exit codes").
+public enum ExitStatus: Int32, Sendable {
+    /// Everything asked for was done.
+    case success = 0
+    /// The run finished but some items (tiles, basins) failed; see the run's log and manifest.
+    case partialFailure = 1
+    /// Bad input or configuration: a file that cannot be read, a wrong CRS, band count, unit…
+    case badInput = 2
+    /// An output was written but failed validation.
+    case invalidOutput = 3
+}
+
+/// An error that knows which exit code it deserves. Errors that do not conform are bad input
+/// (exit code 2): every library error geomap raises comes from a file or an argument.
+public protocol ExitStatusProviding: Error {
+    var exitStatus: ExitStatus { get }
+}

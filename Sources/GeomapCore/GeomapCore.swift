@@ -1,0 +1,1 @@
+// GeomapCore: pipelines (tiling and stitching, basin aggregation and runs, run manifests).

@@ -1,0 +1,1 @@
+// Models: model files (safetensors, safe PyTorch checkpoint import), layers and architectures.

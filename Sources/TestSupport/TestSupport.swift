@@ -1,0 +1,110 @@
+public import Foundation
+
+/// Paths the tests use: the repository, its samples and fixtures, and `../shared` when present.
+public enum TestPaths {
+    /// The repository root (the folder holding Package.swift).
+    public static let repository: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent()  // TestSupport
+        .deletingLastPathComponent()  // Sources
+        .deletingLastPathComponent()
+
+    /// `samples/` at the repository root.
+    public static var samples: URL { repository.appendingPathComponent("samples") }
+
+    /// `Tests/Fixtures/` (small committed files made by scripts in `tools/`).
+    public static var fixtures: URL {
+        repository.appendingPathComponent("Tests").appendingPathComponent("Fixtures")
+    }
+
+    /// `../shared` beside the repository (or `$GEOMAP_SHARED`), or `nil` when it is absent.
+    /// Tests that need it are skipped with a message saying so.
+    public static var shared: URL? {
+        let candidate = ProcessInfo.processInfo.environment["GEOMAP_SHARED"].map {
+            URL(fileURLWithPath: $0)
+        } ?? repository.deletingLastPathComponent().appendingPathComponent("shared")
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory),
+            isDirectory.boolValue
+        else { return nil }
+        return candidate
+    }
+
+    /// The real BigEarthNet-Landsat tiles in `../shared/data/`, or `nil` when absent.
+    public static var bigEarthNetImages: URL? {
+        guard let shared else { return nil }
+        let url = shared.appendingPathComponent("data/bigearthnet-landsat-sample/images")
+        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+    }
+
+    /// The message a test prints when it skips for lack of `../shared`.
+    public static let sharedAbsentMessage =
+        "skipped: ../shared is absent (set GEOMAP_SHARED to run tests on the real data)"
+}
+
+/// A fresh temporary directory, removed by the caller (or left for the OS to clean).
+public func makeTemporaryDirectory(_ label: String = "geomap-test") throws -> URL {
+    let url = FileManager.default.temporaryDirectory
+        .appendingPathComponent("\(label)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// The outcome of running the `geomap` binary.
+public struct CommandResult: Sendable {
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
+}
+
+/// The built `geomap` binary: `$GEOMAP_BIN`, else the sibling of the running test bundle.
+public func geomapExecutable() -> URL {
+    if let path = ProcessInfo.processInfo.environment["GEOMAP_BIN"] {
+        return URL(fileURLWithPath: path)
+    }
+    var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    // Inside an .xctest bundle (macOS) the binary sits beside the bundle.
+    while directory.pathExtension == "xctest" || directory.lastPathComponent == "Contents"
+        || directory.lastPathComponent == "MacOS"
+    {
+        directory.deleteLastPathComponent()
+    }
+    return directory.appendingPathComponent("geomap")
+}
+
+/// Runs `geomap` with `arguments` and collects its exit status and output.
+public func runGeomap(
+    _ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil
+) throws -> CommandResult {
+    let process = Process()
+    process.executableURL = geomapExecutable()
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    env["NO_COLOR"] = "1"
+    for (key, value) in environment { env[key] = value }
+    process.environment = env
+    if let directory { process.currentDirectoryURL = directory }
+    let outPipe = Pipe()
+    let errPipe = Pipe()
+    process.standardOutput = outPipe
+    process.standardError = errPipe
+    try process.run()
+    // Read both pipes concurrently so a large output cannot dead-lock the child.
+    let errData = LockedData()
+    let errThread = Thread { errData.set(errPipe.fileHandleForReading.readDataToEndOfFile()) }
+    errThread.start()
+    let outData = outPipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    while !errData.isSet { Thread.sleep(forTimeInterval: 0.001) }
+    return CommandResult(
+        status: process.terminationStatus,
+        stdout: String(decoding: outData, as: UTF8.self),
+        stderr: String(decoding: errData.value, as: UTF8.self))
+}
+
+private final class LockedData: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data: Data?
+    func set(_ value: Data) { lock.lock(); data = value; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return data != nil }
+    var value: Data { lock.lock(); defer { lock.unlock() }; return data ?? Data() }
+}

@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import GeoGDAL
+import GeoNetCDF
+import GeoProjection
+import GeomapCore
+import Tensor
+
+/// The `geomap` command: batch prediction with pretrained geoscience models.
+@main
+struct Geomap: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "geomap",
+        abstract: "Batch prediction with pretrained geoscience models, for GIS.",
+        discussion: """
+            Exit codes: 0 all done; 1 some items failed; 2 bad input, configuration or \
+            arguments; 3 an output failed validation.
+            """,
+        version: VersionReport.text,
+        subcommands: [])
+
+    /// Runs the command and turns every error into one line on stderr plus a documented exit
+    /// code (see ``ExitStatus``). Argument errors keep ArgumentParser's usage text but exit 2.
+    static func main() async {
+        BLAS.setThreads(1)
+        GDALRuntime.registerDrivers()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(reporting: error)
+        }
+    }
+
+    private static func exit(reporting error: Error) -> Never {
+        if let code = error as? ExitCode { Foundation.exit(code.rawValue) }
+        let parserCode = exitCode(for: error)
+        if parserCode == .success { exit(withError: error) }  // --help, --version
+        if parserCode == .validationFailure, !(error is ExitStatusProviding) {
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(ExitStatus.badInput.rawValue)
+        }
+        let status = (error as? ExitStatusProviding)?.exitStatus ?? .badInput
+        FileHandle.standardError.write(Data("geomap: error: \(oneLine(error))\n".utf8))
+        Foundation.exit(status.rawValue)
+    }
+
+    /// The error's description folded onto one line.
+    static func oneLine(_ error: Error) -> String {
+        let text = (error as? CustomStringConvertible)?.description ?? "\(error)"
+        return text.split(whereSeparator: \.isNewline).joined(separator: " ")
+    }
+}
+
+/// What `geomap --version` prints: geomap's version and the C libraries it runs with.
+enum VersionReport {
+    static let geomapVersion = "0.1.0"
+
+    static var text: String {
+        """
+        geomap \(geomapVersion)
+        GDAL \(GDALRuntime.version)
+        PROJ \(PROJLibrary.version)
+        netCDF-C \(NetCDFLibrary.version)
+        OpenBLAS \(BLAS.version)
+        """
+    }
+}

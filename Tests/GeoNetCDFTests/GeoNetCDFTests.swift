@@ -1,0 +1,1 @@
+// Tests of the GeoNetCDF module live in this target.

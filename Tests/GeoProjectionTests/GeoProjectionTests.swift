@@ -1,0 +1,1 @@
+// Tests of the GeoProjection module live in this target.

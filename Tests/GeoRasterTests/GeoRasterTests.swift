@@ -1,0 +1,1 @@
+// Tests of the GeoRaster module live in this target.

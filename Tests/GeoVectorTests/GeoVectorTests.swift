@@ -1,0 +1,1 @@
+// Tests of the GeoVector module live in this target.

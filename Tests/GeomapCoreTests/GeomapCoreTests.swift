@@ -1,0 +1,1 @@
+// Tests of the GeomapCore module live in this target.

@@ -1,0 +1,1 @@
+// Tests of the Models module live in this target.

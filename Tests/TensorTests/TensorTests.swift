@@ -1,0 +1,1 @@
+// Tests of the Tensor module live in this target.
