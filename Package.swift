@@ -83,6 +83,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        // Benchmarks (not tests): speed and memory figures, run by tools/bench/.
+        .executableTarget(
+            name: "geomap-bench",
+            dependencies: [
+                "GeomapCore", "GeoGDAL", "GeoRaster", "GeoVector", "GeoProjection", "GeoNetCDF",
+                "Models", "Tensor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
+
         // Shared test helpers: paths to samples, fixtures and ../shared, running the binary.
         .target(name: "TestSupport", swiftSettings: swiftSettings),
 

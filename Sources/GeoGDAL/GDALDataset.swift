@@ -1,0 +1,60 @@
+package import CGDAL
+
+/// An open GDAL dataset (raster or vector): the single owner of a `GDALDatasetH`.
+///
+/// Not Sendable on purpose: GDAL is re-entrant but not thread-safe, so a dataset stays with the
+/// task that opened it. Across tasks, pass paths and windows, never datasets.
+public struct GDALDataset: ~Copyable {
+    /// The C handle; only the Geo* modules see it.
+    package let handle: GDALDatasetH
+    /// The path the dataset was opened from or created at.
+    public let path: String
+
+    /// Which kind of data to open.
+    public enum Kind: Sendable {
+        case raster, vector, any
+
+        var flags: Int32 {
+            switch self {
+            case .raster: GDAL_OF_RASTER
+            case .vector: GDAL_OF_VECTOR
+            case .any: GDAL_OF_RASTER | GDAL_OF_VECTOR
+            }
+        }
+    }
+
+    /// Opens `path` read-only (or for update), reporting GDAL's own reason on failure.
+    ///
+    /// - Throws: ``GDALError`` naming `GDALOpenEx` and the path.
+    public init(opening path: String, kind: Kind = .any, update: Bool = false) throws(GDALError) {
+        GDALRuntime.registerDrivers()
+        let access = update ? GDAL_OF_UPDATE : GDAL_OF_READONLY
+        let flags = UInt32(kind.flags | access | GDAL_OF_VERBOSE_ERROR)
+        self.handle = try withGDALErrors("GDALOpenEx", path: path) {
+            GDALOpenEx(path, flags, nil, nil, nil)
+        }
+        self.path = path
+    }
+
+    /// Takes ownership of a handle returned by a GDAL create/copy/warp call.
+    package init(taking handle: GDALDatasetH, path: String) {
+        self.handle = handle
+        self.path = path
+    }
+
+    /// Closes the dataset now (flushing writes) and reports a failure to flush.
+    ///
+    /// GDAL 3.6's `GDALClose` returns nothing, so flush errors are caught through the error
+    /// handler while closing.
+    public consuming func close() throws(GDALError) {
+        let handle = self.handle
+        let path = self.path
+        discard self
+        _ = try withGDALErrors("GDALClose", path: path) { () -> Bool? in
+            GDALClose(handle)
+            return true
+        }
+    }
+
+    deinit { GDALClose(handle) }
+}
