@@ -42,16 +42,14 @@ public struct GDALDataset: ~Copyable {
         self.path = path
     }
 
-    /// Closes the dataset now (flushing writes) and reports a failure to flush.
+    /// Flushes pending writes, reporting a failure to write, then closes the dataset.
     ///
-    /// GDAL 3.6's `GDALClose` returns nothing, so flush errors are caught through the error
-    /// handler while closing.
+    /// GDAL 3.6's `GDALFlushCache` and `GDALClose` return nothing, so write errors are caught
+    /// through the error handler while flushing. The handle is closed when `self` ends here.
     public consuming func close() throws(GDALError) {
         let handle = self.handle
-        let path = self.path
-        discard self
-        _ = try withGDALErrors("GDALClose", path: path) { () -> Bool? in
-            GDALClose(handle)
+        _ = try withGDALErrors("GDALFlushCache", path: path) { () -> Bool? in
+            GDALFlushCache(handle)
             return true
         }
     }
