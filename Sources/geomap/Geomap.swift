@@ -51,7 +51,7 @@ struct Geomap: AsyncParsableCommand {
 
     /// The error's description folded onto one line.
     static func oneLine(_ error: Error) -> String {
-        let text = (error as? CustomStringConvertible)?.description ?? "\(error)"
+        let text = String(describing: error)
         return text.split(whereSeparator: \.isNewline).joined(separator: " ")
     }
 }

@@ -1,1 +1,0 @@
-// GeoVector: OGR polygon layers (basins), their attributes and CRS.
