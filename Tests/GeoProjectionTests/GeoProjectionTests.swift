@@ -1,1 +1,0 @@
-// Tests of the GeoProjection module live in this target.
