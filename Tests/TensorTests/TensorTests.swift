@@ -1,1 +1,28 @@
-// Tests of the Tensor module live in this target.
+import Testing
+import Tensor
+
+@Suite("Tensor value type")
+struct TensorValueTests {
+    @Test("shape, reshape with an inferred dimension, rows and slices keep row-major order")
+    func shapes() {
+        var t = Tensor(shape: [2, 3, 4], scalars: (0..<24).map(Float.init))
+        #expect(t.rows == 6 && t.columns == 4 && t.rank == 3)
+        #expect(t[1, 2, 3] == 23)
+        #expect(t.reshaped([-1, 6]).shape == [4, 6])
+        #expect(t.row(5).scalars == [20, 21, 22, 23])
+        #expect(t.slices(1..<2).scalars == (12..<24).map(Float.init))
+        let copy = t
+        t[0, 0, 0] = 99
+        #expect(copy[0, 0, 0] == 0, "copy-on-write keeps the copy unchanged")
+        t.withMutableRow(1) { $0[0] = -1 }
+        #expect(t[0, 1, 0] == -1)
+        #expect(t.withRow(2) { Array($0) } == [8, 9, 10, 11])
+    }
+
+    @Test("zeros and repeating fill the whole shape")
+    func fills() {
+        #expect(Tensor(zeros: [3, 2]).scalars == [0, 0, 0, 0, 0, 0])
+        #expect(Tensor(repeating: 2, shape: [2]).scalars == [2, 2])
+        #expect(Tensor(zeros: []).count == 1)
+    }
+}

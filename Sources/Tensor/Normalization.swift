@@ -1,0 +1,107 @@
+internal import RealModule
+
+// Row-wise normalisations: LayerNorm and softmax over the last dimension.
+
+/// PyTorch `nn.LayerNorm` over the last dimension, in place, on `rows` rows of `columns`
+/// elements whose starts are `stride` apart: `y = (x − mean) / sqrt(var + eps) · weight + bias`
+/// with the biased variance (divided by `columns`), as PyTorch does.
+/// - Parameters:
+///   - weight, bias: `[columns]` or `nil` (no affine part).
+public func layerNormRows(
+    _ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int, stride: Int,
+    weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, eps: Float
+) {
+    guard columns > 0 else { return }
+    let inverseCount = 1 / Float(columns)
+    for r in 0..<rows {
+        let row = x + r * stride
+        var sum: Float = 0
+        for j in 0..<columns { sum = Relaxed.sum(sum, row[j]) }
+        let mean = sum * inverseCount
+        var squares: Float = 0
+        for j in 0..<columns {
+            let d = row[j] - mean
+            squares = Relaxed.multiplyAdd(d, d, squares)
+        }
+        let inverseStd = 1 / (squares * inverseCount + eps).squareRoot()
+        switch (weight, bias) {
+        case let (w?, b?):
+            for j in 0..<columns { row[j] = Relaxed.multiplyAdd((row[j] - mean) * inverseStd, w[j], b[j]) }
+        case let (w?, nil):
+            for j in 0..<columns { row[j] = (row[j] - mean) * inverseStd * w[j] }
+        case let (nil, b?):
+            for j in 0..<columns { row[j] = (row[j] - mean) * inverseStd + b[j] }
+        case (nil, nil):
+            for j in 0..<columns { row[j] = (row[j] - mean) * inverseStd }
+        }
+    }
+}
+
+/// PyTorch `nn.LayerNorm(columns, eps)` over the last dimension of `x`, in place.
+/// - Parameters:
+///   - x: `[..., columns]`.
+///   - weight, bias: `[columns]` or `nil`.
+///   - eps: added to the variance (PyTorch default 1e-5).
+public func layerNorm(_ x: inout Tensor, weight: Tensor?, bias: Tensor?, eps: Float = 1e-5) {
+    let (rows, columns) = (x.rows, x.columns)
+    if let weight { precondition(weight.count == columns, "layerNorm: weight \(weight.shape) vs \(x.shape)") }
+    if let bias { precondition(bias.count == columns, "layerNorm: bias \(bias.shape) vs \(x.shape)") }
+    x.withUnsafeMutableBufferPointer { xp in
+        guard let base = xp.baseAddress else { return }
+        withOptionalPointer(weight) { w in
+            withOptionalPointer(bias) { b in
+                layerNormRows(base, rows: rows, columns: columns, stride: columns,
+                    weight: w, bias: b, eps: eps)
+            }
+        }
+    }
+}
+
+/// ``layerNorm(_:weight:bias:eps:)`` returning a new tensor.
+public func layerNormed(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float = 1e-5) -> Tensor {
+    var y = x
+    layerNorm(&y, weight: weight, bias: bias, eps: eps)
+    return y
+}
+
+/// Softmax over `columns` elements of each of `rows` rows (starts `stride` apart), in place.
+/// The row maximum is subtracted first, so large logits cannot overflow; a row of `-inf`
+/// becomes NaN, as in PyTorch.
+public func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int, stride: Int) {
+    guard columns > 0 else { return }
+    for r in 0..<rows {
+        let row = x + r * stride
+        var maximum = row[0]
+        for j in 1..<max(columns, 1) where row[j] > maximum || row[j].isNaN { maximum = row[j] }
+        var sum: Float = 0
+        for j in 0..<columns {
+            let e = Float.exp(row[j] - maximum)
+            row[j] = e
+            sum = Relaxed.sum(sum, e)
+        }
+        let inverse = 1 / sum
+        for j in 0..<columns { row[j] *= inverse }
+    }
+}
+
+/// Softmax over the last dimension of `x` (`[..., columns]`), in place.
+public func softmax(_ x: inout Tensor) {
+    let (rows, columns) = (x.rows, x.columns)
+    x.withUnsafeMutableBufferPointer { xp in
+        guard let base = xp.baseAddress else { return }
+        softmaxRows(base, rows: rows, columns: columns, stride: columns)
+    }
+}
+
+/// Softmax over the last dimension, returning a new tensor.
+public func softmaxed(_ x: Tensor) -> Tensor {
+    var y = x
+    softmax(&y)
+    return y
+}
+
+@inlinable
+func withOptionalPointer<R>(_ t: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let t else { return body(nil) }
+    return t.withUnsafeBufferPointer { body($0.baseAddress) }
+}
