@@ -1,0 +1,236 @@
+/// Applies ``ZonalWeights`` to gridded values: every time step of a forcing chunk, or a static
+/// raster read in bands of rows.
+///
+/// Values are `Float` cells in the grid's row-major order. A value is missing when it is NaN
+/// or equal to `missingValue` (the fill value / nodata); missing cells are left out and the
+/// weights of the others renormalised (`mean` = Σ w·x / Σ w over valid cells only).
+public struct ZonalAggregator: Sendable {
+    public let weights: ZonalWeights
+    public let statistics: [ZonalStatistic]
+    public let missingValue: Float?
+    /// `[basins]` Σ w over all of each basin's cells (the denominator of `valid_share`).
+    let totalWeight: [Double]
+
+    public init(weights: ZonalWeights, statistics: [ZonalStatistic], missingValue: Float?) {
+        self.weights = weights
+        self.statistics = statistics
+        self.missingValue = missingValue
+        totalWeight = (0..<weights.basinCount).map { b in
+            weights.weights[weights.offsets[b]..<weights.offsets[b + 1]].reduce(0, +)
+        }
+    }
+
+    /// Aggregates whole time steps.
+    /// - Parameter values: `[steps × cells]`, each step one full grid in row-major order.
+    public func aggregate(steps values: UnsafeBufferPointer<Float>, stepCount: Int) -> ZonalChunk {
+        let cellCount = weights.grid.cellCount
+        precondition(values.count >= stepCount * cellCount, "chunk smaller than steps × cells")
+        if statistics.allSatisfy(\.isLinear) {
+            return aggregateLinear(values, stepCount: stepCount)
+        }
+        var partials: [ZonalChunk] = []
+        for step in 0..<stepCount {
+            var field = FieldAccumulator(aggregator: self)
+            let slice = UnsafeBufferPointer(
+                rebasing: values[(step * cellCount)..<((step + 1) * cellCount)])
+            field.add(rows: 0..<weights.grid.rows, values: slice)
+            partials.append(field.finish())
+        }
+        return Self.concatenate(partials, basins: weights.basinCount)
+    }
+
+    /// The fast path: one pass of Σ w·x and Σ w per basin and step (a sparse × dense product).
+    private func aggregateLinear(_ values: UnsafeBufferPointer<Float>, stepCount: Int)
+        -> ZonalChunk
+    {
+        let basins = weights.basinCount
+        let cellCount = weights.grid.cellCount
+        var sumW = [Double](repeating: 0, count: stepCount * basins)
+        var sumWX = [Double](repeating: 0, count: stepCount * basins)
+        let fill = missingValue ?? .nan
+        weights.offsets.withUnsafeBufferPointer { offsets in
+            weights.cells.withUnsafeBufferPointer { cells in
+                weights.weights.withUnsafeBufferPointer { w in
+                    sumW.withUnsafeMutableBufferPointer { sw in
+                        sumWX.withUnsafeMutableBufferPointer { swx in
+                            for step in 0..<stepCount {
+                                let base = values.baseAddress! + step * cellCount
+                                for b in 0..<basins {
+                                    var s = 0.0, sx = 0.0
+                                    for k in offsets[b]..<offsets[b + 1] {
+                                        let x = base[Int(cells[k])]
+                                        if x == x && x != fill {
+                                            s += w[k]
+                                            sx += w[k] * Double(x)
+                                        }
+                                    }
+                                    sw[step * basins + b] = s
+                                    swx[step * basins + b] = sx
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        var columns: [ZonalChunk.Column] = []
+        for statistic in statistics {
+            var out = [Double](repeating: .nan, count: stepCount * basins)
+            for i in out.indices {
+                let b = i % basins
+                switch statistic {
+                case .mean: out[i] = sumW[i] > 0 ? sumWX[i] / sumW[i] : .nan
+                case .sum: out[i] = sumWX[i]
+                case .count: out[i] = sumW[i]
+                case .validShare: out[i] = totalWeight[b] > 0 ? sumW[i] / totalWeight[b] : .nan
+                default: break
+                }
+            }
+            columns.append(.init(name: statistic.rawValue, values: out))
+        }
+        return ZonalChunk(steps: stepCount, basins: basins, columns: columns)
+    }
+
+    /// Joins chunks of the same basins along steps (columns matched by name, 0 for a `frac_k`
+    /// class absent from a chunk).
+    static func concatenate(_ chunks: [ZonalChunk], basins: Int) -> ZonalChunk {
+        var names: [String] = []
+        for chunk in chunks {
+            for column in chunk.columns where !names.contains(column.name) {
+                names.append(column.name)
+            }
+        }
+        let steps = chunks.reduce(0) { $0 + $1.steps }
+        var columns: [ZonalChunk.Column] = []
+        for name in names {
+            var values: [Double] = []
+            values.reserveCapacity(steps * basins)
+            for chunk in chunks {
+                if let column = chunk.columns.first(where: { $0.name == name }) {
+                    values += column.values
+                } else {
+                    values += [Double](repeating: 0, count: chunk.steps * basins)
+                }
+            }
+            columns.append(.init(name: name, values: values))
+        }
+        return ZonalChunk(steps: steps, basins: basins, columns: columns)
+    }
+}
+
+/// Streams one field (one time step or a static raster) through the weights band by band, so a
+/// large raster never has to be held whole. Bands must come in increasing row order.
+public struct FieldAccumulator: Sendable {
+    let aggregator: ZonalAggregator
+    var cursor: [Int]
+    var sumW: [Double]
+    var sumWX: [Double]
+    var welfordMean: [Double]
+    var welfordM2: [Double]
+    var minimum: [Double]
+    var maximum: [Double]
+    var classWeights: [[Double: Double]]
+    let needsSpread: Bool
+    let needsClasses: Bool
+
+    public init(aggregator: ZonalAggregator) {
+        self.aggregator = aggregator
+        let n = aggregator.weights.basinCount
+        cursor = Array(aggregator.weights.offsets.dropLast())
+        sumW = .init(repeating: 0, count: n)
+        sumWX = .init(repeating: 0, count: n)
+        welfordMean = .init(repeating: 0, count: n)
+        welfordM2 = .init(repeating: 0, count: n)
+        minimum = .init(repeating: .infinity, count: n)
+        maximum = .init(repeating: -.infinity, count: n)
+        needsSpread = aggregator.statistics.contains(.stdev)
+        needsClasses = aggregator.statistics.contains { $0 == .majority || $0 == .frac }
+        classWeights = .init(repeating: [:], count: needsClasses ? n : 0)
+    }
+
+    /// Adds the cells of `rows`.
+    /// - Parameter values: `[rows.count × cols]` cells of those rows, row-major.
+    public mutating func add(rows: Range<Int>, values: UnsafeBufferPointer<Float>) {
+        let weights = aggregator.weights
+        let cols = weights.grid.cols
+        precondition(values.count >= rows.count * cols, "band smaller than rows × cols")
+        let first = rows.lowerBound * cols
+        let end = rows.upperBound * cols
+        let fill = aggregator.missingValue ?? .nan
+        for b in 0..<weights.basinCount {
+            var k = cursor[b]
+            let stop = weights.offsets[b + 1]
+            while k < stop, Int(weights.cells[k]) < first { k += 1 }  // rows skipped by caller
+            while k < stop {
+                let cell = Int(weights.cells[k])
+                if cell >= end { break }
+                let x = values[cell - first]
+                k += 1
+                guard x == x, x != fill else { continue }
+                let w = weights.weights[k - 1]
+                let v = Double(x)
+                sumW[b] += w
+                sumWX[b] += w * v
+                minimum[b] = Swift.min(minimum[b], v)
+                maximum[b] = Swift.max(maximum[b], v)
+                if needsSpread {
+                    // West's weighted incremental mean and sum of squared deviations.
+                    let delta = v - welfordMean[b]
+                    welfordMean[b] += w / sumW[b] * delta
+                    welfordM2[b] += w * delta * (v - welfordMean[b])
+                }
+                if needsClasses { classWeights[b][v, default: 0] += w }
+            }
+            cursor[b] = k
+        }
+    }
+
+    /// The statistics of the field, as a chunk of one step.
+    public func finish() -> ZonalChunk {
+        let n = aggregator.weights.basinCount
+        var columns: [ZonalChunk.Column] = []
+        for statistic in aggregator.statistics {
+            switch statistic {
+            case .frac:
+                var classes = Set<Double>()
+                for map in classWeights { classes.formUnion(map.keys) }
+                for value in classes.sorted() {
+                    let values = (0..<n).map { b in
+                        sumW[b] > 0 ? (classWeights[b][value] ?? 0) / sumW[b] : .nan
+                    }
+                    columns.append(.init(name: ZonalStatistic.fracName(value), values: values))
+                }
+            default:
+                let values = (0..<n).map { b in value(statistic, basin: b) }
+                columns.append(.init(name: statistic.rawValue, values: values))
+            }
+        }
+        return ZonalChunk(steps: 1, basins: n, columns: columns)
+    }
+
+    private func value(_ statistic: ZonalStatistic, basin b: Int) -> Double {
+        let valid = sumW[b] > 0
+        switch statistic {
+        case .mean: return valid ? sumWX[b] / sumW[b] : .nan
+        case .sum: return sumWX[b]
+        case .count: return sumW[b]
+        case .min: return valid ? minimum[b] : .nan
+        case .max: return valid ? maximum[b] : .nan
+        case .stdev: return valid ? (Swift.max(0, welfordM2[b] / sumW[b])).squareRoot() : .nan
+        case .validShare:
+            let total = aggregator.totalWeight[b]
+            return total > 0 ? sumW[b] / total : .nan
+        case .majority:
+            guard valid else { return .nan }
+            var best = Double.nan, bestWeight = -Double.infinity
+            for (value, w) in classWeights[b] where w > bestWeight || (w == bestWeight
+                && value < best)
+            {
+                best = value
+                bestWeight = w
+            }
+            return best
+        case .frac: return .nan
+        }
+    }
+}
