@@ -1,0 +1,267 @@
+public import Foundation
+
+/// An on-disk cache of ``ZonalWeights``, so a nightly run computes each (grid, basin set,
+/// options) once.
+///
+/// Files live in `directory/<key>.gmw`, `key` being the SHA-256 of the grid definition, the
+/// grid's CRS text, every basin id and polygon coordinate (bit patterns) and the options.
+/// The format (little-endian) is: magic `GEOMAPWT`, format version (UInt32), key (32 bytes),
+/// basin count and non-zero count (UInt64), the grid (4 × Float64, rows and cols UInt64,
+/// geographic and area-weighted flags UInt8), basin ids (UInt32 byte length + UTF-8 each),
+/// offsets (UInt64 × basins + 1), cells (Int32 × nnz), coverage (Float64 × nnz), covered
+/// shares (Float64 × basins), then the SHA-256 of everything before it. A file that fails any
+/// check (size, checksum, magic, version, key, ranges) is never used: it is reported as corrupt
+/// and the weights are recomputed and the file rewritten.
+public struct WeightsCache: Sendable {
+    public static let formatVersion: UInt32 = 1
+    static let magic = Array("GEOMAPWT".utf8)
+
+    public let directory: URL
+
+    public init(directory: URL) {
+        self.directory = directory
+    }
+
+    /// `$XDG_CACHE_HOME/geomap/weights`, else `~/.cache/geomap/weights`.
+    public static func defaultDirectory(
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> URL {
+        if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty {
+            return URL(fileURLWithPath: xdg).appendingPathComponent("geomap/weights")
+        }
+        let home = environment["HOME"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser
+        return home.appendingPathComponent(".cache/geomap/weights")
+    }
+
+    /// How the weights were obtained.
+    public enum Outcome: String, Sendable {
+        case hit, miss, recomputedCorrupt = "recomputed (corrupt cache)"
+    }
+
+    /// The cache key (64 hex digits) of `basins` on `grid` in the CRS described by `crs`.
+    public static func key(
+        basins: [Basin], grid: RegularGrid, crs: String, areaWeighted: Bool
+    ) -> String {
+        var hasher = SHA256Digest()
+        hasher.update("geomap-weights-v\(formatVersion)")
+        for value in [grid.originX, grid.originY, grid.cellWidth, grid.cellHeight] {
+            hasher.update(value)
+        }
+        hasher.update(UInt64(grid.rows))
+        hasher.update(UInt64(grid.cols))
+        hasher.update(grid.isGeographic ? "geographic" : "projected")
+        hasher.update(crs)
+        hasher.update(areaWeighted ? "area-weighted" : "coverage")
+        hasher.update(UInt64(basins.count))
+        for basin in basins {
+            hasher.update(basin.id)
+            hasher.update(UInt64(basin.geometry.polygons.count))
+            for polygon in basin.geometry.polygons {
+                hasher.update(UInt64(polygon.holes.count))
+                for ring in [polygon.exterior] + polygon.holes {
+                    hasher.update(UInt64(ring.points.count))
+                    for point in ring.points {
+                        hasher.update(point.x)
+                        hasher.update(point.y)
+                    }
+                }
+            }
+        }
+        return SHA256Digest.hex(hasher.finalize())
+    }
+
+    public func url(forKey key: String) -> URL {
+        directory.appendingPathComponent("\(key).gmw")
+    }
+
+    /// The cached weights of `basins` on `grid`, or freshly computed (and stored) ones.
+    /// - Parameter warn: receives one line when a cache file is corrupt or cannot be written.
+    public func weights(
+        basins: [Basin], grid: RegularGrid, crs: String, areaWeighted: Bool,
+        warn: (String) -> Void
+    ) -> (weights: ZonalWeights, outcome: Outcome) {
+        let key = Self.key(basins: basins, grid: grid, crs: crs, areaWeighted: areaWeighted)
+        let file = url(forKey: key)
+        var outcome = Outcome.miss
+        if FileManager.default.fileExists(atPath: file.path) {
+            do {
+                let weights = try load(file, key: key)
+                if weights.basinIDs == basins.map(\.id), weights.grid == grid,
+                    weights.areaWeighted == areaWeighted
+                {
+                    return (weights, .hit)
+                }
+                throw WeightsCacheError(file: file, reason: "holds other basins or another grid")
+            } catch {
+                warn("\(error); recomputing the weights")
+                outcome = .recomputedCorrupt
+            }
+        }
+        let weights = ZonalWeights(basins: basins, grid: grid, areaWeighted: areaWeighted)
+        do {
+            try store(weights, key: key)
+        } catch {
+            warn("cannot write the weights cache \(file.path): \(error)")
+        }
+        return (weights, outcome)
+    }
+
+    /// Writes `weights` under `key` (to a temporary name, then renamed).
+    public func store(_ weights: ZonalWeights, key: String) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var out = Self.magic
+        func put(_ value: UInt64) {
+            withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
+        }
+        func put(_ value: Double) { put(value.bitPattern) }
+        withUnsafeBytes(of: Self.formatVersion.littleEndian) { out.append(contentsOf: $0) }
+        out += Self.keyBytes(key)
+        put(UInt64(weights.basinCount))
+        put(UInt64(weights.nonZeroCount))
+        let grid = weights.grid
+        for value in [grid.originX, grid.originY, grid.cellWidth, grid.cellHeight] { put(value) }
+        put(UInt64(grid.rows))
+        put(UInt64(grid.cols))
+        out.append(grid.isGeographic ? 1 : 0)
+        out.append(weights.areaWeighted ? 1 : 0)
+        for id in weights.basinIDs {
+            withUnsafeBytes(of: UInt32(id.utf8.count).littleEndian) { out.append(contentsOf: $0) }
+            out += Array(id.utf8)
+        }
+        for offset in weights.offsets { put(UInt64(offset)) }
+        for cell in weights.cells {
+            withUnsafeBytes(of: cell.littleEndian) { out.append(contentsOf: $0) }
+        }
+        for value in weights.coverage { put(value) }
+        for value in weights.coveredShare { put(value) }
+        var hasher = SHA256Digest()
+        hasher.update(out)
+        out += hasher.finalize()
+        let file = url(forKey: key)
+        let temporary = directory.appendingPathComponent(".\(key).\(UUID().uuidString).tmp")
+        try Data(out).write(to: temporary)
+        if FileManager.default.fileExists(atPath: file.path) {
+            try? FileManager.default.removeItem(at: file)
+        }
+        try FileManager.default.moveItem(at: temporary, to: file)
+    }
+
+    /// Reads and checks a cache file written by ``store(_:key:)``.
+    public func load(_ file: URL, key: String) throws -> ZonalWeights {
+        do {
+            return try decode(file, key: key)
+        } catch let error as WeightsCacheError {
+            throw error
+        } catch let error as ByteReader.Truncated {
+            throw WeightsCacheError(file: file, reason: error.description)
+        }
+    }
+
+    private func decode(_ file: URL, key: String) throws -> ZonalWeights {
+        let bytes = [UInt8](try Data(contentsOf: file))
+        func corrupt(_ reason: String) -> WeightsCacheError {
+            WeightsCacheError(file: file, reason: reason)
+        }
+        guard bytes.count >= 8 + 4 + 32 + 16 + 32 + 18 + 8 + 32 else {
+            throw corrupt("is truncated")
+        }
+        var hasher = SHA256Digest()
+        hasher.update(bytes[..<(bytes.count - 32)])
+        guard hasher.finalize() == Array(bytes[(bytes.count - 32)...]) else {
+            throw corrupt("fails its checksum")
+        }
+        var reader = ByteReader(bytes: bytes, end: bytes.count - 32)
+        guard try reader.bytes(8) == Self.magic else { throw corrupt("is not a weights file") }
+        let version = UInt32(truncatingIfNeeded: try reader.integer(4))
+        guard version == Self.formatVersion else {
+            throw corrupt("has format version \(version), expected \(Self.formatVersion)")
+        }
+        guard try reader.bytes(32) == Self.keyBytes(key) else { throw corrupt("has another key") }
+        let basinCount = Int(try reader.integer(8))
+        let nnz = Int(try reader.integer(8))
+        guard basinCount >= 0, nnz >= 0, basinCount < 1 << 32, nnz < 1 << 40 else {
+            throw corrupt("has impossible sizes")
+        }
+        let values = try (0..<4).map { _ in Double(bitPattern: try reader.integer(8)) }
+        let rows = Int(try reader.integer(8)), cols = Int(try reader.integer(8))
+        let flags = try reader.bytes(2)
+        guard rows >= 0, cols >= 0, rows < 1 << 31, cols < 1 << 31, values[2] != 0,
+            values[3] != 0
+        else { throw corrupt("has an invalid grid") }
+        let grid = RegularGrid(
+            originX: values[0], originY: values[1], cellWidth: values[2],
+            cellHeight: values[3], rows: rows, cols: cols, isGeographic: flags[0] == 1)
+        var ids: [String] = []
+        for _ in 0..<basinCount {
+            let count = Int(try reader.integer(4))
+            guard let id = String(bytes: try reader.bytes(count), encoding: .utf8) else {
+                throw corrupt("has a basin id that is not UTF-8")
+            }
+            ids.append(id)
+        }
+        let offsets = try (0...basinCount).map { _ in Int(try reader.integer(8)) }
+        guard offsets.first == 0, offsets.last == nnz, zip(offsets, offsets.dropFirst())
+            .allSatisfy({ $0 <= $1 })
+        else { throw corrupt("has invalid offsets") }
+        let cells = try (0..<nnz).map { _ in Int32(bitPattern: UInt32(try reader.integer(4))) }
+        let coverage = try (0..<nnz).map { _ in Double(bitPattern: try reader.integer(8)) }
+        let shares = try (0..<basinCount).map { _ in Double(bitPattern: try reader.integer(8)) }
+        guard reader.position == reader.end else { throw corrupt("has trailing bytes") }
+        guard cells.allSatisfy({ $0 >= 0 && Int($0) < grid.cellCount }),
+            coverage.allSatisfy({ $0 > 0 && $0 <= 1 }),
+            shares.allSatisfy({ $0 >= 0 && $0 <= 1 })
+        else { throw corrupt("has values out of range") }
+        return ZonalWeights(
+            grid: grid, basinIDs: ids, offsets: offsets, cells: cells, coverage: coverage,
+            coveredShare: shares, areaWeighted: flags[1] == 1)
+    }
+
+    static func keyBytes(_ key: String) -> [UInt8] {
+        var result: [UInt8] = []
+        var index = key.startIndex
+        while index < key.endIndex {
+            let next = key.index(index, offsetBy: 2, limitedBy: key.endIndex) ?? key.endIndex
+            result.append(UInt8(key[index..<next], radix: 16) ?? 0)
+            index = next
+        }
+        return result + [UInt8](repeating: 0, count: max(0, 32 - result.count))
+    }
+}
+
+/// A weights cache file that cannot be trusted.
+public struct WeightsCacheError: Error, CustomStringConvertible {
+    public let file: URL
+    public let reason: String
+    public var description: String { "weights cache \(file.path) \(reason)" }
+}
+
+/// Sequential little-endian reads with bounds checks.
+private struct ByteReader {
+    let bytes: [UInt8]
+    let end: Int
+    var position = 0
+
+    init(bytes: [UInt8], end: Int) {
+        self.bytes = bytes
+        self.end = end
+    }
+
+    mutating func bytes(_ count: Int) throws -> [UInt8] {
+        guard count >= 0, position + count <= end else { throw Truncated() }
+        defer { position += count }
+        return Array(bytes[position..<(position + count)])
+    }
+
+    mutating func integer(_ size: Int) throws -> UInt64 {
+        guard position + size <= end else { throw Truncated() }
+        var value: UInt64 = 0
+        for i in 0..<size { value |= UInt64(bytes[position + i]) << (8 * UInt64(i)) }
+        position += size
+        return value
+    }
+
+    struct Truncated: Error, CustomStringConvertible {
+        var description: String { "ends early" }
+    }
+}

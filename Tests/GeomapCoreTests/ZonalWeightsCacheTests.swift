@@ -1,0 +1,124 @@
+import Foundation
+import GeoVector
+import TestSupport
+import Testing
+
+@testable import GeomapCore
+
+@Suite("Weights cache")
+struct ZonalWeightsCacheTests {
+    let basins = [
+        Basin(id: "01013500", geometry: multi(rectangle(0.5, 0.5, 1.5, 1.5))),
+        Basin(
+            id: "ü-basin",
+            geometry: multi(starRing(centre: Point2D(x: 4, y: 4), radius: 3, n: 20, seed: 9))),
+    ]
+    let grid = unitGrid(rows: 8, cols: 8)
+
+    @Test("SHA-256 matches the FIPS 180-4 test vectors")
+    func sha256() {
+        var empty = SHA256Digest()
+        #expect(
+            SHA256Digest.hex(empty.finalize())
+                == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        var abc = SHA256Digest()
+        abc.update(Array("abc".utf8))
+        #expect(
+            SHA256Digest.hex(abc.finalize())
+                == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        var long = SHA256Digest()
+        long.update(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+        #expect(
+            SHA256Digest.hex(long.finalize())
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    }
+
+    @Test("a miss computes and stores, a hit returns identical weights")
+    func missThenHit() throws {
+        let directory = try makeTemporaryDirectory("weights-cache")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let cache = WeightsCache(directory: directory)
+        var warnings: [String] = []
+        let first = cache.weights(
+            basins: basins, grid: grid, crs: "EPSG:32633", areaWeighted: false
+        ) { warnings.append($0) }
+        #expect(first.outcome == .miss)
+        let second = cache.weights(
+            basins: basins, grid: grid, crs: "EPSG:32633", areaWeighted: false
+        ) { warnings.append($0) }
+        #expect(second.outcome == .hit)
+        #expect(second.weights == first.weights)
+        #expect(warnings.isEmpty)
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        #expect(files.count == 1 && files[0].hasSuffix(".gmw"))
+    }
+
+    @Test("the key changes with the grid, the CRS, a coordinate, an id and the options")
+    func keyDependsOnInputs() {
+        let base = WeightsCache.key(basins: basins, grid: grid, crs: "A", areaWeighted: false)
+        var moved = basins
+        moved[0].geometry.polygons[0].exterior.points[0].x += 1e-9
+        var renamed = basins
+        renamed[1].id = "other"
+        var shifted = grid
+        shifted.originX += 0.5
+        let keys = [
+            WeightsCache.key(basins: basins, grid: grid, crs: "B", areaWeighted: false),
+            WeightsCache.key(basins: basins, grid: grid, crs: "A", areaWeighted: true),
+            WeightsCache.key(basins: moved, grid: grid, crs: "A", areaWeighted: false),
+            WeightsCache.key(basins: renamed, grid: grid, crs: "A", areaWeighted: false),
+            WeightsCache.key(basins: basins, grid: shifted, crs: "A", areaWeighted: false),
+        ]
+        #expect(base.count == 64)
+        #expect(Set(keys + [base]).count == 6)
+    }
+
+    @Test("a corrupt, truncated or foreign cache file is reported and recomputed")
+    func corruption() throws {
+        let directory = try makeTemporaryDirectory("weights-cache")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let cache = WeightsCache(directory: directory)
+        let key = WeightsCache.key(basins: basins, grid: grid, crs: "X", areaWeighted: false)
+        let file = cache.url(forKey: key)
+        let good = cache.weights(basins: basins, grid: grid, crs: "X", areaWeighted: false) {
+            _ in
+        }.weights
+        let original = try Data(contentsOf: file)
+        var flipped = original
+        flipped[flipped.count / 2] ^= 0x40
+        let damages: [(Data, String)] = [
+            (flipped, "checksum"), (original.prefix(original.count - 9), "checksum"),
+            (Data("not a cache".utf8), "truncated"), (Data(), "truncated"),
+        ]
+        for (damage, reason) in damages {
+            try damage.write(to: file)
+            var warnings: [String] = []
+            let result = cache.weights(
+                basins: basins, grid: grid, crs: "X", areaWeighted: false
+            ) { warnings.append($0) }
+            #expect(result.outcome == .recomputedCorrupt)
+            #expect(result.weights == good)
+            #expect(warnings.count == 1)
+            #expect(warnings.first?.contains(reason) == true, "\(warnings)")
+            #expect(warnings.first?.contains(file.path) == true)
+            // The rewritten file is valid again.
+            #expect(try cache.load(file, key: key) == good)
+        }
+        // A valid file stored under the wrong key is refused.
+        let otherKey = String(repeating: "ab", count: 32)
+        try original.write(to: cache.url(forKey: otherKey))
+        #expect(throws: WeightsCacheError.self) {
+            try cache.load(cache.url(forKey: otherKey), key: otherKey)
+        }
+    }
+
+    @Test("the default directory follows XDG_CACHE_HOME, then HOME")
+    func defaultDirectory() {
+        #expect(
+            WeightsCache.defaultDirectory(environment: ["XDG_CACHE_HOME": "/x", "HOME": "/h"])
+                .path == "/x/geomap/weights")
+        #expect(
+            WeightsCache.defaultDirectory(environment: ["HOME": "/h"]).path
+                == "/h/.cache/geomap/weights")
+    }
+}
