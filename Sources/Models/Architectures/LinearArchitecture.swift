@@ -1,0 +1,99 @@
+import Foundation
+public import Tensor
+
+/// `linear`: a single `nn.Linear(in, out)` (a linear or logistic probe), the smallest
+/// architecture. It proves the import pipeline end to end and serves heads fitted on embeddings.
+///
+/// Checkpoint: a state dict with exactly `weight [out, in]` and optionally `bias [out]`, possibly
+/// under one prefix given by `--set prefix=head.` (the prefix is removed). Settings:
+/// `task=multi-label|multi-class|regression` (default `regression`).
+public enum LinearArchitecture: ModelArchitecture {
+    public static let ids = ["linear"]
+    public static let summary = "a single nn.Linear layer (weight [out, in], bias [out])"
+
+    /// Hyper-parameters stored in the manifest.
+    public struct Configuration: Codable, Sendable, Equatable {
+        public var inFeatures: Int
+        public var outFeatures: Int
+        public var bias: Bool
+
+        public init(inFeatures: Int, outFeatures: Int, bias: Bool) {
+            self.inFeatures = inFeatures
+            self.outFeatures = outFeatures
+            self.bias = bias
+        }
+    }
+
+    public static func importCheckpoint(_ checkpoint: Checkpoint, id: String, options: ImportOptions)
+        throws -> ImportedModel
+    {
+        var state = checkpoint.stateDict
+        if let prefix = options.settings["prefix"] { state = state.selectingPrefix(prefix) }
+        guard let weight = state["weight"] else {
+            throw ModelError(checkpoint.path, "missing tensor weight (found: \(state.names.prefix(5).joined(separator: ", ")))")
+        }
+        guard weight.rank == 2 else {
+            throw ModelError(checkpoint.path, "tensor weight has shape \(weight.shape), expected [out, in]")
+        }
+        let configuration = Configuration(
+            inFeatures: weight.shape[1], outFeatures: weight.shape[0], bias: state["bias"] != nil)
+        let store = state.weightStore(path: checkpoint.path)
+        let model = try LinearModel(store: store, configuration: configuration)
+        try store.verifyAllConsumed()
+        let task = options.settings["task"] ?? "regression"
+        guard ["multi-label", "multi-class", "regression"].contains(task) else {
+            throw ModelError(checkpoint.path, "task=\(task) is not multi-label, multi-class or regression")
+        }
+        let manifest = ModelManifest(
+            architecture: id, name: options.name ?? "linear",
+            description: options.description ?? "A linear layer imported from \(URL(fileURLWithPath: checkpoint.path).lastPathComponent).",
+            hyperParameters: try JSONValue(encoding: configuration),
+            input: InputSpec(
+                kind: "features",
+                variables: (0..<configuration.inFeatures).map { VariableSpec(name: "x\($0)") }),
+            output: OutputSpec(
+                task: task,
+                variables: (0..<configuration.outFeatures).map { VariableSpec(name: "y\($0)") }),
+            provenance: options.provenance(for: checkpoint))
+        var tensors = [(name: "weight", tensor: model.weight)]
+        if let bias = model.bias { tensors.append((name: "bias", tensor: bias)) }
+        return ImportedModel(manifest: manifest, tensors: tensors)
+    }
+
+    public static func validate(_ model: ModelFile) throws {
+        _ = try LinearModel(file: model)
+    }
+}
+
+/// The `linear` architecture's forward pass: `y = x · Wᵀ + b`.
+public struct LinearModel: Sendable {
+    public let configuration: LinearArchitecture.Configuration
+    /// `[out, in]`.
+    public let weight: Tensor
+    /// `[out]` or `nil`.
+    public let bias: Tensor?
+
+    /// Loads strictly from a model file.
+    public init(file: ModelFile) throws {
+        let configuration: LinearArchitecture.Configuration
+        do {
+            configuration = try file.manifest.hyperParameters.decode(LinearArchitecture.Configuration.self)
+        } catch {
+            throw ModelError(file.path, "invalid hyperParameters for linear: \(ModelFile.describe(error))")
+        }
+        let store = file.weights()
+        self = try LinearModel(store: store, configuration: configuration)
+        try store.verifyAllConsumed()
+    }
+
+    init(store: WeightStore, configuration: LinearArchitecture.Configuration) throws {
+        self.configuration = configuration
+        weight = try store.tensor("weight", shape: [configuration.outFeatures, configuration.inFeatures])
+        bias = configuration.bias ? try store.tensor("bias", shape: [configuration.outFeatures]) : nil
+    }
+
+    /// - Parameter x: `[batch, in]`. - Returns: `[batch, out]`.
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        linear(x, weight: weight, bias: bias)
+    }
+}

@@ -1,0 +1,130 @@
+public import Foundation
+public import Tensor
+
+/// What `geomap models import` passes to an architecture besides the checkpoint.
+public struct ImportOptions: Sendable {
+    /// `--name`: the model's short name (default: the output file's stem).
+    public var name: String?
+    /// `--description`.
+    public var description: String?
+    /// `--stats FILE.json`: normalisation statistics (`{"VAR": {"mean": m, "std": s}, …}`).
+    public var statsPath: String?
+    /// `--set KEY=VALUE` pairs: architecture-specific options (documented by each architecture).
+    public var settings: [String: String]
+    /// `--source`, `--license`, `--training-data`, `--demo`: provenance.
+    public var source: String?
+    public var license: String?
+    public var trainingData: String?
+    public var demo: Bool
+
+    public init(
+        name: String? = nil, description: String? = nil, statsPath: String? = nil,
+        settings: [String: String] = [:], source: String? = nil, license: String? = nil,
+        trainingData: String? = nil, demo: Bool = false
+    ) {
+        self.name = name
+        self.description = description
+        self.statsPath = statsPath
+        self.settings = settings
+        self.source = source
+        self.license = license
+        self.trainingData = trainingData
+        self.demo = demo
+    }
+
+    /// The provenance record for an import of `checkpoint` (source defaults to its file name).
+    public func provenance(for checkpoint: Checkpoint) -> Provenance {
+        Provenance(
+            source: source ?? URL(fileURLWithPath: checkpoint.path).lastPathComponent,
+            trainingData: trainingData, license: license, demo: demo,
+            createdBy: "geomap models import", checkpointSHA256: checkpoint.sha256)
+    }
+}
+
+/// The result of converting a checkpoint: a manifest and the weights in storage order.
+public struct ImportedModel {
+    public var manifest: ModelManifest
+    public var tensors: [(name: String, tensor: Tensor)]
+
+    public init(manifest: ModelManifest, tensors: [(name: String, tensor: Tensor)]) {
+        self.manifest = manifest
+        self.tensors = tensors
+    }
+}
+
+/// One model architecture geomap can import and run.
+///
+/// To add one: create `Sources/Models/<Name>/` with a type conforming to this protocol, and add
+/// one line `<Name>Architecture.self,` to ``ArchitectureRegistry/all``. The forward pass lives
+/// in the same folder and loads itself from a ``ModelFile`` through ``ModelFile/weights()``
+/// (strict: ``WeightStore/tensor(_:shape:)`` then ``WeightStore/verifyAllConsumed()``).
+public protocol ModelArchitecture {
+    /// The architecture ids this type handles (e.g. `["moe-mae-s", "moe-mae-xs", "moe-mae-xxs"]`).
+    static var ids: [String] { get }
+    /// One line for `geomap models import --help` and listings.
+    static var summary: String { get }
+
+    /// Converts a checkpoint into a model file's contents: finds the architecture's tensors
+    /// (key remapping, dropped training-only entries, equality checks of shared tensors), checks
+    /// every shape against the hyper-parameters it infers or reads from `options`, and builds the
+    /// manifest. Throws a ``ModelError`` naming the checkpoint and the offending tensor.
+    /// - Parameter id: one of ``ids`` (the `--arch` value).
+    static func importCheckpoint(_ checkpoint: Checkpoint, id: String, options: ImportOptions)
+        throws -> ImportedModel
+
+    /// Loads the model file strictly (every tensor present, of the right shape, none extra), as
+    /// inference would. `geomap models import` calls it on the written file before renaming it
+    /// into place, and `geomap models inspect` reports its verdict.
+    static func validate(_ model: ModelFile) throws
+}
+
+/// All architectures geomap knows.
+public enum ArchitectureRegistry {
+    /// Every architecture type. Helpers adding an architecture add ONE line here.
+    public static var all: [any ModelArchitecture.Type] {
+        [
+            LinearArchitecture.self,
+        ]
+    }
+
+    /// Every known id, sorted.
+    public static var ids: [String] { all.flatMap { $0.ids }.sorted() }
+
+    /// The architecture handling `id`.
+    /// - Throws: ``ModelError`` "unknown architecture 'x' (known: …)".
+    public static func architecture(for id: String) throws -> any ModelArchitecture.Type {
+        guard let found = all.first(where: { $0.ids.contains(id) }) else {
+            throw ModelError("", "unknown architecture '\(id)' (known: \(ids.joined(separator: ", ")))")
+        }
+        return found
+    }
+
+    /// Reads `checkpoint`, converts it with architecture `id`, writes the model file to a
+    /// temporary name beside `output`, validates it with the architecture's loader, then renames
+    /// it to `output`. Nothing is left under `output` on failure.
+    /// - Returns: the written model file.
+    @discardableResult
+    public static func importModel(
+        checkpoint url: URL, architecture id: String, options: ImportOptions, output: URL
+    ) throws -> ModelFile {
+        let architecture = try architecture(for: id)
+        let checkpoint = try Checkpoint(contentsOf: url)
+        var imported = try architecture.importCheckpoint(checkpoint, id: id, options: options)
+        if let name = options.name { imported.manifest.name = name }
+        if let description = options.description { imported.manifest.description = description }
+        let directory = output.deletingLastPathComponent()
+        let staging = directory.appendingPathComponent(
+            ".\(output.lastPathComponent).staging-\(UUID().uuidString)")
+        do {
+            try ModelFile.write(manifest: imported.manifest, tensors: imported.tensors, to: staging)
+            let written = try ModelFile(contentsOf: staging)
+            try architecture.validate(written)
+            try atomicRename(staging, to: output)
+        } catch {
+            try? FileManager.default.removeItem(at: staging)
+            if let error = error as? ModelError { throw error }
+            throw ModelError(output.path, "cannot write the model file: \(error.localizedDescription)")
+        }
+        return try ModelFile(contentsOf: output)
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+
+/// The self-describing part of a geomap model file: stored as JSON under the key `geomap` of the
+/// safetensors `__metadata__` (see `docs/model-format.md`).
+public struct ModelManifest: Codable, Sendable, Equatable {
+    /// The format version this build writes and reads.
+    public static let currentFormatVersion = 1
+    /// The `__metadata__` key holding the manifest JSON.
+    public static let metadataKey = "geomap"
+
+    /// Always `"geomap-model"`.
+    public var format: String = "geomap-model"
+    /// The manifest's format version (``currentFormatVersion``).
+    public var formatVersion: Int = ModelManifest.currentFormatVersion
+    /// The architecture id, e.g. `moe-mae-s` or `stefaland` (see ``ArchitectureRegistry``).
+    public var architecture: String
+    /// A short name for listings.
+    public var name: String
+    /// One or two sentences for humans.
+    public var description: String
+    /// The architecture's hyper-parameters (its own `Codable` configuration as JSON).
+    public var hyperParameters: JSONValue
+    /// What the model eats.
+    public var input: InputSpec
+    /// What the model produces.
+    public var output: OutputSpec
+    /// Where the weights come from.
+    public var provenance: Provenance
+    /// Evaluation figures (e.g. holdout mAP of a fitted head), free-form.
+    public var metrics: JSONValue?
+
+    public init(
+        architecture: String, name: String, description: String, hyperParameters: JSONValue,
+        input: InputSpec, output: OutputSpec, provenance: Provenance, metrics: JSONValue? = nil
+    ) {
+        self.architecture = architecture
+        self.name = name
+        self.description = description
+        self.hyperParameters = hyperParameters
+        self.input = input
+        self.output = output
+        self.provenance = provenance
+        self.metrics = metrics
+    }
+}
+
+/// One input or output variable (a raster band, a forcing, a static attribute, a target).
+public struct VariableSpec: Codable, Sendable, Equatable {
+    /// The name as the model knows it (e.g. `B2`, `P`, `streamflow`).
+    public var name: String
+    /// `band`, `dynamic`, `static` or `target` (free-form; architectures define theirs).
+    public var role: String?
+    /// Units (UDUNITS spelling), e.g. `mm/day`, `1` (reflectance).
+    public var units: String?
+    /// Normalisation: the model sees `(x − mean) / std`.
+    public var mean: Double?
+    /// Normalisation standard deviation.
+    public var std: Double?
+    /// Human description.
+    public var description: String?
+
+    public init(
+        name: String, role: String? = nil, units: String? = nil, mean: Double? = nil,
+        std: Double? = nil, description: String? = nil
+    ) {
+        self.name = name
+        self.role = role
+        self.units = units
+        self.mean = mean
+        self.std = std
+        self.description = description
+    }
+}
+
+/// What the model eats: variables in order and how they are prepared.
+public struct InputSpec: Codable, Sendable, Equatable {
+    /// `raster-tiles` (image models) or `basin-series` (basin models).
+    public var kind: String
+    /// Input variables in the model's order (bands or forcings, then statics).
+    public var variables: [VariableSpec]
+    /// The expected raw data type before normalisation, e.g. `float32` or `uint16`.
+    public var dtype: String?
+    /// `standardize` ((x − mean)/std per variable, the statistics in ``variables``), or `none`.
+    public var normalization: String
+    /// Architecture-specific settings (tile size, metadata mode, window length, …).
+    public var settings: JSONValue?
+
+    public init(
+        kind: String, variables: [VariableSpec], dtype: String? = nil,
+        normalization: String = "none", settings: JSONValue? = nil
+    ) {
+        self.kind = kind
+        self.variables = variables
+        self.dtype = dtype
+        self.normalization = normalization
+        self.settings = settings
+    }
+}
+
+/// One class of a classification head.
+public struct ClassSpec: Codable, Sendable, Equatable {
+    /// The class name.
+    public var name: String
+    /// Display colour `#rrggbb`.
+    public var color: String?
+
+    public init(name: String, color: String? = nil) {
+        self.name = name
+        self.color = color
+    }
+}
+
+/// What the model produces.
+public struct OutputSpec: Codable, Sendable, Equatable {
+    /// `multi-label`, `multi-class`, `regression` or `embedding`.
+    public var task: String
+    /// Classes in output order (classification).
+    public var classes: [ClassSpec]?
+    /// Output variables with units (regression), in output order.
+    public var variables: [VariableSpec]?
+    /// Architecture-specific settings (e.g. embedding width).
+    public var settings: JSONValue?
+
+    public init(
+        task: String, classes: [ClassSpec]? = nil, variables: [VariableSpec]? = nil,
+        settings: JSONValue? = nil
+    ) {
+        self.task = task
+        self.classes = classes
+        self.variables = variables
+        self.settings = settings
+    }
+}
+
+/// Where the weights come from.
+public struct Provenance: Codable, Sendable, Equatable {
+    /// The source (a URL, paper or the checkpoint file name).
+    public var source: String
+    /// Training data.
+    public var trainingData: String?
+    /// Licence of the weights (SPDX id when known).
+    public var license: String?
+    /// `true` for demonstration models that are not the published weights.
+    public var demo: Bool
+    /// What made the file, e.g. `geomap 0.1.0 models import`.
+    public var createdBy: String?
+    /// SHA-256 of the imported checkpoint, hex.
+    public var checkpointSHA256: String?
+
+    public init(
+        source: String, trainingData: String? = nil, license: String? = nil, demo: Bool = false,
+        createdBy: String? = nil, checkpointSHA256: String? = nil
+    ) {
+        self.source = source
+        self.trainingData = trainingData
+        self.license = license
+        self.demo = demo
+        self.createdBy = createdBy
+        self.checkpointSHA256 = checkpointSHA256
+    }
+}

@@ -1,1 +1,0 @@
-// Models: model files (safetensors, safe PyTorch checkpoint import), layers and architectures.

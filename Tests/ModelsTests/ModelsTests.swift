@@ -1,1 +1,0 @@
-// Tests of the Models module live in this target.
