@@ -1,0 +1,68 @@
+/// An RGBA colour, 0–255 per channel.
+public struct RGBA: Sendable, Hashable, Codable {
+    public var red: UInt8
+    public var green: UInt8
+    public var blue: UInt8
+    public var alpha: UInt8
+
+    public init(_ red: UInt8, _ green: UInt8, _ blue: UInt8, _ alpha: UInt8 = 255) {
+        self.red = red
+        self.green = green
+        self.blue = blue
+        self.alpha = alpha
+    }
+
+    /// `#rrggbb`, as QGIS styles write colours.
+    public var hex: String {
+        "#" + [red, green, blue].map { byte in
+            let digits = String(byte, radix: 16)
+            return digits.count == 1 ? "0" + digits : digits
+        }.joined()
+    }
+}
+
+/// One class of a class (categorical) band: its pixel value, name and display colour.
+public struct RasterClass: Sendable, Hashable, Codable {
+    public var value: Int
+    public var name: String
+    public var color: RGBA
+
+    public init(value: Int, name: String, color: RGBA) {
+        self.value = value
+        self.name = name
+        self.color = color
+    }
+}
+
+/// What a band of an output raster holds; decides overviews, colour table and style.
+public enum BandKind: Sendable, Hashable {
+    /// Continuous values (reflectance, elevation…): AVERAGE overviews.
+    case continuous
+    /// Class labels: NEAREST overviews, colour table, category names, attribute table, a
+    /// paletted QGIS style.
+    case classes([RasterClass])
+    /// Probabilities in [0, `maximum`] (1, or e.g. 100 or 255 for scaled integers):
+    /// AVERAGE overviews and a pseudocolour QGIS style.
+    case probability(maximum: Double)
+}
+
+/// Description of one output band.
+public struct BandSpec: Sendable, Hashable {
+    /// The band description GIS tools show (e.g. `land_cover`, `p_water`).
+    public var description: String
+    public var kind: BandKind
+    /// The value written for invalid pixels (NaN inputs are replaced by it).
+    public var noData: Double?
+
+    public init(description: String, kind: BandKind = .continuous, noData: Double? = nil) {
+        self.description = description
+        self.kind = kind
+        self.noData = noData
+    }
+
+    /// The classes of a class band, empty otherwise.
+    public var classes: [RasterClass] {
+        if case .classes(let classes) = kind { return classes }
+        return []
+    }
+}

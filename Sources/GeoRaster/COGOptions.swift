@@ -1,0 +1,57 @@
+public import Foundation
+
+/// Compression of COG tiles.
+public enum COGCompression: String, Sendable, CaseIterable {
+    case deflate = "DEFLATE", zstd = "ZSTD"
+}
+
+/// Options of ``COGWriter``.
+public struct COGOptions: Sendable {
+    /// Tile compression; the predictor follows the data type (2 for integers, 3 for floats).
+    public var compression: COGCompression
+    /// Tile size in pixels (COG `BLOCKSIZE`).
+    public var blockSize: Int
+    /// The program that wrote the file, e.g. `geomap 0.1.0` (`TIFFTAG_SOFTWARE`).
+    public var producer: String
+    /// The model that produced the values, when there is one (`GEOMAP_MODEL`).
+    public var model: String?
+    /// Creation time (`GEOMAP_CREATED` in ISO 8601 UTC, `TIFFTAG_DATETIME` in TIFF's form).
+    public var createdAt: Date
+    /// Further dataset metadata items.
+    public var metadata: [String: String]
+    /// Write a QGIS `.qml` style beside class and probability rasters.
+    public var writeStyle: Bool
+
+    public init(
+        compression: COGCompression = .deflate, blockSize: Int = 512, producer: String,
+        model: String? = nil, createdAt: Date = Date(), metadata: [String: String] = [:],
+        writeStyle: Bool = true
+    ) {
+        self.compression = compression
+        self.blockSize = blockSize
+        self.producer = producer
+        self.model = model
+        self.createdAt = createdAt
+        self.metadata = metadata
+        self.writeStyle = writeStyle
+    }
+
+    /// Dataset metadata items the writer sets.
+    var metadataItems: [String: String] {
+        var items = metadata
+        items["TIFFTAG_SOFTWARE"] = producer
+        items["GEOMAP_PRODUCER"] = producer
+        items["GEOMAP_CREATED"] = COGOptions.format(createdAt, "yyyy-MM-dd'T'HH:mm:ss'Z'")
+        items["TIFFTAG_DATETIME"] = COGOptions.format(createdAt, "yyyy:MM:dd HH:mm:ss")
+        if let model { items["GEOMAP_MODEL"] = model }
+        return items
+    }
+
+    static func format(_ date: Date, _ pattern: String) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = pattern
+        return formatter.string(from: date)
+    }
+}

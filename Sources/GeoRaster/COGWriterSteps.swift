@@ -1,0 +1,167 @@
+import Foundation
+internal import CGDAL
+internal import GeoGDAL
+
+extension COGWriter {
+    func validate() throws {
+        guard !bands.isEmpty else {
+            throw RasterError.invalid(path: path, reason: "a raster needs at least one band")
+        }
+        guard grid.width > 0, grid.height > 0 else {
+            throw RasterError.invalid(path: path, reason: "the grid is empty")
+        }
+        guard grid.crs != nil else {
+            throw RasterError.missingCRS(path: path, operation: "writing a COG")
+        }
+        guard dataType.gdalType != GDT_Unknown else {
+            throw RasterError.invalid(path: path, reason: "unsupported data type \(dataType)")
+        }
+        let hasClasses = bands.contains { !$0.classes.isEmpty }
+        if hasClasses, dataType != .byte, dataType != .uint16 {
+            throw RasterError.invalid(
+                path: path, reason: "class bands need Byte or UInt16, not \(dataType.rawValue)")
+        }
+    }
+
+    /// Overviews of class rasters use NEAREST (labels must not be averaged), others AVERAGE.
+    var overviewResampling: String {
+        bands.contains { !$0.classes.isEmpty } ? "NEAREST" : "AVERAGE"
+    }
+
+    func createScratch() throws -> GDALDataset {
+        GDALRuntime.registerDrivers()
+        let creation = [
+            "TILED=YES", "BLOCKXSIZE=\(options.blockSize)", "BLOCKYSIZE=\(options.blockSize)",
+            "COMPRESS=ZSTD", "ZSTD_LEVEL=1", "BIGTIFF=IF_SAFER", "INTERLEAVE=BAND",
+        ]
+        let target = scratchPath
+        let handle = try withCStringList(creation) { list in
+            try withGDALErrors("GDALCreate", path: path) { () -> GDALDatasetH? in
+                guard let driver = GDALGetDriverByName("GTiff") else { return nil }
+                return GDALCreate(
+                    driver, target, Int32(grid.width), Int32(grid.height),
+                    Int32(bands.count), dataType.gdalType, list)
+            }
+        }
+        let dataset = GDALDataset(taking: handle, path: target)
+        try describe(dataset.handle)
+        return dataset
+    }
+
+    /// Georeferencing, band descriptions, nodata, colour tables and metadata on `handle`.
+    private func describe(_ handle: GDALDatasetH) throws {
+        var coefficients = grid.geoTransform.coefficients
+        try gdalCheck("GDALSetGeoTransform", path: path) {
+            GDALSetGeoTransform(handle, &coefficients)
+        }
+        if let wkt = grid.crs?.wkt {
+            try gdalCheck("GDALSetProjection", path: path) { GDALSetProjection(handle, wkt) }
+        }
+        for (key, value) in options.metadataItems.sorted(by: { $0.key < $1.key }) {
+            try gdalCheck("GDALSetMetadataItem", path: path) {
+                GDALSetMetadataItem(handle, key, value, nil)
+            }
+        }
+        for (slot, spec) in bands.enumerated() {
+            try describeBand(GDALGetRasterBand(handle, Int32(slot + 1)), spec)
+        }
+    }
+
+    private func describeBand(_ band: GDALRasterBandH?, _ spec: BandSpec) throws {
+        GDALSetDescription(band, spec.description)
+        if let noData = spec.noData {
+            try gdalCheck("GDALSetRasterNoDataValue", path: path) {
+                GDALSetRasterNoDataValue(band, noData)
+            }
+        }
+        if !spec.classes.isEmpty {
+            try setColorTable(band, classes: spec.classes, path: path)
+        }
+    }
+
+    func writeBand(_ handle: GDALDatasetH, band: Int, rows: Range<Int>, values: inout [Float])
+        throws
+    {
+        let width = grid.width
+        try gdalCheck("GDALRasterIO(write)", path: path) {
+            GDALRasterIO(
+                GDALGetRasterBand(handle, Int32(band)), GF_Write, 0, Int32(rows.lowerBound),
+                Int32(width), Int32(rows.count), &values, Int32(width), Int32(rows.count),
+                GDT_Float32, 0, 0)
+        }
+    }
+
+    /// COG creation options: tiles, compression with the predictor for the data type,
+    /// overview resampling by band kind.
+    var cogCreationOptions: [String] {
+        let predictor = dataType.isFloatingPoint ? "FLOATING_POINT" : "STANDARD"
+        return [
+            "BLOCKSIZE=\(options.blockSize)", "COMPRESS=\(options.compression.rawValue)",
+            "PREDICTOR=\(predictor)", "OVERVIEW_RESAMPLING=\(overviewResampling)",
+            "BIGTIFF=IF_SAFER",
+        ]
+    }
+
+    func translateToCOG() throws {
+        let source = try GDALDataset(opening: scratchPath, kind: .raster)
+        let arguments = ["-of", "COG"] + cogCreationOptions.flatMap { ["-co", $0] }
+        let destination = cogTemporaryPath
+        let handle = try withCStringList(arguments) { argv in
+            try withGDALErrors("GDALTranslate(COG)", path: path) { () -> GDALDatasetH? in
+                guard let options = GDALTranslateOptionsNew(argv, nil) else { return nil }
+                defer { GDALTranslateOptionsFree(options) }
+                var usageError: Int32 = 0
+                return GDALTranslate(destination, source.handle, options, &usageError)
+            }
+        }
+        try GDALDataset(taking: handle, path: destination).close()
+    }
+
+    /// Category names and the raster attribute table go to the COG's `.aux.xml` (PAM):
+    /// the COG itself stays untouched, so its layout remains valid.
+    func attachClassTables() throws {
+        guard bands.contains(where: { !$0.classes.isEmpty }) else { return }
+        let dataset = try GDALDataset(opening: cogTemporaryPath, kind: .raster)
+        for (slot, spec) in bands.enumerated() where !spec.classes.isEmpty {
+            let band = GDALGetRasterBand(dataset.handle, Int32(slot + 1))
+            try setCategoryNames(band, classes: spec.classes, path: path)
+            try setAttributeTable(band, classes: spec.classes, path: path)
+        }
+        try dataset.close()
+    }
+
+    func moveIntoPlace() throws -> COGOutput {
+        let manager = FileManager.default
+        let aux = cogTemporaryPath + ".aux.xml"
+        var auxPath: String?
+        if manager.fileExists(atPath: aux) {
+            auxPath = path + ".aux.xml"
+            try replace(auxPath!, with: aux)
+        }
+        try replace(path, with: cogTemporaryPath)
+        var stylePath: String?
+        if options.writeStyle, let style = QGISStyle.document(for: bands) {
+            let url = URL(fileURLWithPath: path).deletingPathExtension().appendingPathExtension(
+                "qml")
+            try Data(style.utf8).write(to: url, options: .atomic)
+            stylePath = url.path
+        }
+        return COGOutput(path: path, auxPath: auxPath, stylePath: stylePath)
+    }
+
+    private func replace(_ destination: String, with source: String) throws {
+        if rename(source, destination) != 0 {
+            let reason = String(cString: strerror(errno))
+            throw RasterError.invalid(path: destination, reason: "cannot rename into place: \(reason)")
+        }
+    }
+
+    func removeTemporaries() {
+        scratch = nil
+        for file in [scratchPath, scratchPath + ".aux.xml", cogTemporaryPath,
+            cogTemporaryPath + ".aux.xml"]
+        {
+            unlink(file)
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// GeoRaster: GDAL rasters (datasets, windows, blocks, warping, COG output).

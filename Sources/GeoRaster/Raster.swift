@@ -1,0 +1,131 @@
+internal import GeoGDAL
+public import GeoProjection
+internal import CGDAL
+
+/// A raster opened through GDAL: its grid, band facts, and windowed reads.
+///
+/// Owns one ``GeoGDAL/GDALDataset``; like it, not Sendable: open one `Raster` per task.
+public struct Raster: ~Copyable {
+    let dataset: GDALDataset
+    /// The path the raster was opened from.
+    public var path: String { dataset.path }
+    /// Size, geotransform and CRS.
+    public let grid: RasterGrid
+    /// Facts about every band, in band order (index 0 is band 1).
+    public let bands: [BandInfo]
+    /// Whether the file carries a geotransform (else the identity was assumed).
+    public let hasGeoTransform: Bool
+
+    /// Opens `path` as a raster.
+    ///
+    /// - Throws: ``GeoGDAL/GDALError`` when GDAL cannot open it, ``RasterError`` when it opens
+    ///   but has no raster bands, or ``GeoProjection/PROJError`` for a CRS PROJ rejects.
+    public init(opening path: String) throws {
+        let dataset = try GDALDataset(opening: path, kind: .raster)
+        let facts = try Raster.facts(dataset.handle, path: path)
+        self.init(dataset: dataset, facts: facts)
+    }
+
+    /// Wraps a dataset GDAL just created or opened (warp outputs, in-memory rasters).
+    init(dataset: consuming GDALDataset) throws {
+        let facts = try Raster.facts(dataset.handle, path: dataset.path)
+        self.init(dataset: dataset, facts: facts)
+    }
+
+    private init(
+        dataset: consuming GDALDataset, facts: (grid: RasterGrid, bands: [BandInfo], hasGT: Bool)
+    ) {
+        self.dataset = dataset
+        grid = facts.grid
+        bands = facts.bands
+        hasGeoTransform = facts.hasGT
+    }
+
+    static func facts(_ handle: GDALDatasetH, path: String) throws
+        -> (grid: RasterGrid, bands: [BandInfo], hasGT: Bool)
+    {
+        let count = Int(GDALGetRasterCount(handle))
+        guard count > 0 else {
+            throw RasterError.invalid(path: path, reason: "the file has no raster bands")
+        }
+        var coefficients = [Double](repeating: 0, count: 6)
+        let hasGT = GDALGetGeoTransform(handle, &coefficients) == CE_None
+        if !hasGT { coefficients = [0, 1, 0, 0, 0, 1] }
+        let grid = RasterGrid(
+            width: Int(GDALGetRasterXSize(handle)), height: Int(GDALGetRasterYSize(handle)),
+            geoTransform: GeoTransform(coefficients), crs: try Raster.readCRS(handle, path: path))
+        return (grid, (1...count).map { Raster.bandInfo(handle, index: $0) }, hasGT)
+    }
+
+    /// The grid's CRS, or a clear error naming `operation` when the raster has none.
+    public func requireCRS(for operation: String) throws(RasterError) -> CRS {
+        guard let crs = grid.crs else {
+            throw RasterError.missingCRS(path: path, operation: operation)
+        }
+        return crs
+    }
+
+    /// Dataset metadata in `domain` (`""` is the default domain, `IMAGE_STRUCTURE`, …).
+    public func metadata(domain: String = "") -> [String: String] {
+        keyValues(GDALGetMetadata(dataset.handle, domain))
+    }
+
+    /// The acquisition or creation date the file records (`ACQUISITIONDATE`,
+    /// `TIFFTAG_DATETIME`, …), as written, when there is one.
+    public var recordedDate: String? {
+        let metadata = metadata()
+        let keys = ["ACQUISITIONDATE", "ACQUISITION_DATE", "DATE_ACQUIRED", "TIFFTAG_DATETIME"]
+        return keys.lazy.compactMap { metadata[$0] }.first
+    }
+
+    /// The GDAL driver's short name, e.g. `GTiff`.
+    public var driverName: String {
+        GDALGetDriverShortName(GDALGetDatasetDriver(dataset.handle)).map { String(cString: $0) }
+            ?? "unknown"
+    }
+}
+
+extension Raster {
+    static func readCRS(_ handle: GDALDatasetH, path: String) throws -> CRS? {
+        guard let srs = GDALGetSpatialRef(handle) else { return nil }
+        var wkt: UnsafeMutablePointer<CChar>?
+        let status = withCStringList(["FORMAT=WKT2_2019"]) { OSRExportToWktEx(srs, &wkt, constList($0)) }
+        defer { VSIFree(wkt) }
+        guard status == OGRERR_NONE, let wkt else {
+            throw RasterError.invalid(path: path, reason: "cannot export the CRS as WKT")
+        }
+        do {
+            return try CRS(String(cString: wkt))
+        } catch {
+            throw RasterError.invalid(path: path, reason: "the CRS is not usable: \(error)")
+        }
+    }
+
+    static func bandInfo(_ dataset: GDALDatasetH, index: Int) -> BandInfo {
+        let band = GDALGetRasterBand(dataset, Int32(index))
+        var hasNoData: Int32 = 0
+        let noData = GDALGetRasterNoDataValue(band, &hasNoData)
+        var hasScale: Int32 = 0
+        var hasOffset: Int32 = 0
+        let scale = GDALGetRasterScale(band, &hasScale)
+        let offset = GDALGetRasterOffset(band, &hasOffset)
+        var blockX: Int32 = 0
+        var blockY: Int32 = 0
+        GDALGetBlockSize(band, &blockX, &blockY)
+        let maskFlags = GDALGetMaskFlags(band)
+        let colorTable = GDALGetRasterColorTable(band)
+        return BandInfo(
+            index: index, dataType: RasterDataType(gdal: GDALGetRasterDataType(band)),
+            noData: hasNoData != 0 ? noData : nil,
+            scale: hasScale != 0 ? scale : 1, offset: hasOffset != 0 ? offset : 0,
+            description: GDALGetDescription(band).map { String(cString: $0) } ?? "",
+            colorInterpretation: GDALGetColorInterpretationName(
+                GDALGetRasterColorInterpretation(band)).map { String(cString: $0) } ?? "Undefined",
+            blockWidth: Int(blockX), blockHeight: Int(blockY),
+            hasMaskBand: maskFlags & (GMF_ALL_VALID | GMF_NODATA) == 0,
+            categoryNames: stringList(GDALGetRasterCategoryNames(band)),
+            colorTableCount: colorTable.map { Int(GDALGetColorEntryCount($0)) } ?? 0,
+            unit: GDALGetRasterUnitType(band).map { String(cString: $0) } ?? "",
+            metadata: keyValues(GDALGetMetadata(band, nil)))
+    }
+}

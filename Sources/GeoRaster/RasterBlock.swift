@@ -1,0 +1,30 @@
+/// Values of some bands over one window, as Float32, with a validity mask.
+///
+/// Layout is band-major: `values[(b · height + row) · width + column]` for band slot `b`
+/// (the position in the requested band list, not the band number).
+public struct RasterBlock: Sendable {
+    /// The window read, in the source raster's pixels.
+    public let window: PixelWindow
+    /// The 1-based band numbers read, in slot order.
+    public let bands: [Int]
+    /// Physical values (scale/offset applied), [bands][height][width]; invalid pixels hold
+    /// whatever the file stores (usually the nodata value), check `valid`.
+    public var values: [Float]
+    /// Validity, [bands][height][width]: false where the pixel equals nodata, the mask band
+    /// says invalid, or the value is NaN.
+    public var valid: [Bool]
+
+    /// Index of (slot, row, column) in `values` and `valid`.
+    public func index(slot: Int, row: Int, column: Int) -> Int {
+        (slot * window.height + row) * window.width + column
+    }
+
+    /// The value at (slot, row, column), or `nil` where invalid.
+    public func value(slot: Int, row: Int, column: Int) -> Float? {
+        let i = index(slot: slot, row: row, column: column)
+        return valid[i] ? values[i] : nil
+    }
+
+    /// Number of valid pixels over all bands.
+    public var validCount: Int { valid.lazy.filter { $0 }.count }
+}

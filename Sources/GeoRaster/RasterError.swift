@@ -1,0 +1,41 @@
+/// A raster-level failure geomap detects itself (GDAL's own failures are ``GeoGDAL/GDALError``).
+public enum RasterError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// A window reaching past the raster's edge.
+    case windowOutside(path: String, window: PixelWindow, width: Int, height: Int)
+    /// A band number outside 1…bandCount.
+    case bandOutOfRange(path: String, band: Int, bandCount: Int)
+    /// The raster has no CRS but the operation needs one.
+    case missingCRS(path: String, operation: String)
+    /// The raster has no (or a rotated) geotransform where a north-up one is needed.
+    case unsupportedGeoTransform(path: String, reason: String)
+    /// A buffer whose size does not match the rows/bands it claims to hold.
+    case bufferSize(path: String, expected: Int, actual: Int)
+    /// Rows written out of order or beyond the raster.
+    case rowOrder(path: String, expected: Int, got: Range<Int>)
+    /// A writer finished before every row was written.
+    case incomplete(path: String, rowsWritten: Int, height: Int)
+    /// An invalid argument (band specification, grid, option).
+    case invalid(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .windowOutside(path, window, width, height):
+            return "\(path): window \(window) lies outside the \(width)×\(height) raster"
+        case let .bandOutOfRange(path, band, count):
+            return "\(path): band \(band) does not exist (the raster has \(count) bands)"
+        case let .missingCRS(path, operation):
+            return "\(path): the raster has no CRS, which \(operation) requires"
+        case let .unsupportedGeoTransform(path, reason):
+            return "\(path): \(reason)"
+        case let .bufferSize(path, expected, actual):
+            return "\(path): buffer holds \(actual) values, expected \(expected)"
+        case let .rowOrder(path, expected, got):
+            return "\(path): rows \(got.lowerBound)..<\(got.upperBound) written out of order "
+                + "(next row is \(expected))"
+        case let .incomplete(path, written, height):
+            return "\(path): only \(written) of \(height) rows were written"
+        case let .invalid(path, reason):
+            return "\(path): \(reason)"
+        }
+    }
+}

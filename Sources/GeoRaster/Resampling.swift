@@ -1,0 +1,14 @@
+/// Resampling methods geomap offers for warping and overviews.
+public enum Resampling: String, Sendable, CaseIterable, Codable {
+    case nearest, bilinear, average, mode
+
+    /// GDAL's name for the method (`-r` of gdalwarp).
+    var gdalName: String {
+        switch self {
+        case .nearest: "near"
+        case .bilinear: "bilinear"
+        case .average: "average"
+        case .mode: "mode"
+        }
+    }
+}

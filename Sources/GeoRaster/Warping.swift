@@ -1,0 +1,71 @@
+public import GeoProjection
+internal import CGDAL
+internal import GeoGDAL
+
+extension Raster {
+    /// Reprojects and/or resamples the whole raster onto `grid` in memory through GDAL's warper.
+    ///
+    /// Meant for windows and model inputs: the result holds `grid.width × grid.height` pixels
+    /// of every band in memory. Source nodata is carried to the result; pixels outside the
+    /// source are nodata when the source has a nodata value, 0 otherwise.
+    ///
+    /// - Throws: ``RasterError/missingCRS(path:operation:)`` when either side has no CRS, or
+    ///   the ``GDALError`` of `GDALWarp`.
+    public func warped(to grid: RasterGrid, resampling: Resampling) throws -> Raster {
+        guard let crs = grid.crs else {
+            throw RasterError.invalid(path: path, reason: "the target grid has no CRS")
+        }
+        _ = try requireCRS(for: "warping")
+        let bounds = grid.bounds
+        let arguments = [
+            "-of", "MEM", "-r", resampling.gdalName, "-t_srs", crs.wkt,
+            "-te", "\(bounds.minX)", "\(bounds.minY)", "\(bounds.maxX)", "\(bounds.maxY)",
+            "-ts", "\(grid.width)", "\(grid.height)",
+        ]
+        return try Raster(dataset: runWarp(destination: "", arguments: arguments))
+    }
+
+    /// Writes a warped VRT at `vrtPath` (warping happens lazily, block by block, when it is
+    /// read) and opens it. GDAL chooses the extent; `crs` and `resolution` default to the
+    /// source's. The source is referenced by the path it was opened from.
+    ///
+    /// - Parameters:
+    ///   - crs: target CRS, `nil` to keep the source's.
+    ///   - resolution: target pixel size in target CRS units, `nil` for GDAL's suggestion.
+    /// - Throws: ``RasterError/missingCRS(path:operation:)`` when reprojection is asked of a
+    ///   raster without a CRS, or the ``GDALError`` of `GDALWarp`.
+    public func warpedVRT(
+        at vrtPath: String, crs: CRS?, resolution: Double?, resampling: Resampling
+    ) throws -> Raster {
+        var arguments = ["-of", "VRT", "-r", resampling.gdalName]
+        if let crs {
+            _ = try requireCRS(for: "reprojection to \(crs.identifier)")
+            arguments += ["-t_srs", crs.wkt]
+        }
+        if let resolution {
+            guard resolution > 0, resolution.isFinite else {
+                throw RasterError.invalid(
+                    path: path, reason: "resolution must be positive, got \(resolution)")
+            }
+            arguments += ["-tr", "\(resolution)", "\(resolution)"]
+        }
+        let vrt = try runWarp(destination: vrtPath, arguments: arguments)
+        try vrt.close()
+        return try Raster(opening: vrtPath)
+    }
+
+    private func runWarp(destination: String, arguments: [String]) throws -> GDALDataset {
+        let source = dataset.handle
+        let sourcePath = path
+        let handle = try withCStringList(arguments + ["-wm", "64"]) { argv in
+            try withGDALErrors("GDALWarp", path: sourcePath) { () -> GDALDatasetH? in
+                guard let options = GDALWarpAppOptionsNew(argv, nil) else { return nil }
+                defer { GDALWarpAppOptionsFree(options) }
+                var sources: [GDALDatasetH?] = [source]
+                var usageError: Int32 = 0
+                return GDALWarp(destination, nil, 1, &sources, options, &usageError)
+            }
+        }
+        return GDALDataset(taking: handle, path: destination.isEmpty ? path : destination)
+    }
+}

@@ -1,1 +1,0 @@
-// Tests of the GeoRaster module live in this target.
