@@ -1,0 +1,125 @@
+public import Foundation
+
+/// Writes zonal results as long CSV rows `basin_id,time,variable,stat,value` (time empty for
+/// static rasters), streamed chunk by chunk.
+///
+/// The file is written under a hidden temporary name in the same directory and renamed by
+/// ``finish()``; a writer dropped without `finish` removes it, so no partial output ever sits
+/// under the final name.
+public final class ZonalCSVWriter {
+    public let url: URL
+    let partial: URL
+    private var handle: FileHandle?
+    private var buffer = ""
+
+    public init(url: URL) throws {
+        self.url = url
+        partial = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial")
+        guard FileManager.default.createFile(atPath: partial.path, contents: nil) else {
+            throw ZonalError.cannotWrite(url.path, "cannot create a file in its directory")
+        }
+        handle = try FileHandle(forWritingTo: partial)
+        buffer = "basin_id,time,variable,stat,value\n"
+    }
+
+    deinit {
+        if handle != nil {
+            try? handle?.close()
+            try? FileManager.default.removeItem(at: partial)
+        }
+    }
+
+    /// Appends the rows of `chunk`: for each step, basin and column.
+    /// - Parameters:
+    ///   - times: `[chunk.steps]` ISO dates (or `[""]` for a static field).
+    ///   - skipping: basin indices to leave out (basins outside the grid).
+    public func write(
+        _ chunk: ZonalChunk, basinIDs: [String], times: [String], variable: String,
+        skipping: Set<Int> = []
+    ) throws {
+        let ids = basinIDs.map(Self.escape)
+        let name = Self.escape(variable)
+        for step in 0..<chunk.steps {
+            let time = times[step]
+            for b in 0..<chunk.basins where !skipping.contains(b) {
+                for column in chunk.columns {
+                    let value = column.values[step * chunk.basins + b]
+                    buffer += "\(ids[b]),\(time),\(name),\(column.name),\(Self.format(value))\n"
+                }
+            }
+            if buffer.utf8.count > 1 << 20 { try flush() }
+        }
+    }
+
+    /// Flushes and renames the file to its final name.
+    public func finish() throws {
+        try flush()
+        try handle?.close()
+        handle = nil
+        if FileManager.default.fileExists(atPath: url.path) {
+            try FileManager.default.removeItem(at: url)
+        }
+        try FileManager.default.moveItem(at: partial, to: url)
+    }
+
+    private func flush() throws {
+        guard let handle, !buffer.isEmpty else { return }
+        try handle.write(contentsOf: Data(buffer.utf8))
+        buffer = ""
+    }
+
+    static func format(_ value: Double) -> String {
+        value.isNaN ? "NaN" : "\(value)"
+    }
+
+    /// Quotes a field holding a comma, quote or newline (RFC 4180).
+    static func escape(_ field: String) -> String {
+        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else {
+            return field
+        }
+        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// Writes `basin_id,row,col,coverage` for inspection (`--weights W.csv`), atomically.
+    public static func writeWeights(_ weights: ZonalWeights, to url: URL) throws {
+        var text = "basin_id,row,col,coverage\n"
+        let cols = weights.grid.cols
+        for b in 0..<weights.basinCount {
+            let id = escape(weights.basinIDs[b])
+            for k in weights.offsets[b]..<weights.offsets[b + 1] {
+                let cell = Int(weights.cells[k])
+                text += "\(id),\(cell / cols),\(cell % cols),\(weights.coverage[k])\n"
+            }
+        }
+        let partial = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial")
+        do {
+            try Data(text.utf8).write(to: partial)
+            if FileManager.default.fileExists(atPath: url.path) {
+                try FileManager.default.removeItem(at: url)
+            }
+            try FileManager.default.moveItem(at: partial, to: url)
+        } catch {
+            try? FileManager.default.removeItem(at: partial)
+            throw ZonalError.cannotWrite(url.path, "\(error)")
+        }
+    }
+}
+
+/// Errors of the zonal pipeline, each one line naming the file or argument.
+public enum ZonalError: Error, CustomStringConvertible, ExitStatusProviding {
+    case cannotWrite(String, String)
+    case badInput(String, String)
+    case noBasinOnGrid(String)
+
+    public var description: String {
+        switch self {
+        case .cannotWrite(let path, let why): "cannot write \(path): \(why)"
+        case .badInput(let path, let why): "\(path): \(why)"
+        case .noBasinOnGrid(let path): "\(path): no basin overlaps the grid"
+        }
+    }
+
+    public var exitStatus: ExitStatus { .badInput }
+}
