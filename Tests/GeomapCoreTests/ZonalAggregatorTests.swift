@@ -11,9 +11,9 @@ struct ZonalAggregatorTests {
     func fixture(area: Bool = false) -> ZonalWeights {
         ZonalWeights(
             basins: [
-                Basin(id: "A", geometry: multi(rectangle(0.5, 0.5, 1.5, 1.5))),
-                Basin(id: "B", geometry: multi(rectangle(0, 0, 1, 2))),
-                Basin(id: "C", geometry: multi(rectangle(5, 5, 6, 6))),
+                ZonalBasin(id: "A", geometry: multi(rectangle(0.5, 0.5, 1.5, 1.5))),
+                ZonalBasin(id: "B", geometry: multi(rectangle(0, 0, 1, 2))),
+                ZonalBasin(id: "C", geometry: multi(rectangle(5, 5, 6, 6))),
             ],
             grid: unitGrid(rows: 2, cols: 2), areaWeighted: area)
     }
@@ -74,7 +74,7 @@ struct ZonalAggregatorTests {
         ])
         // Cell 1 is covered [1, 1.5]×[0, 0.5] + [1.5, 2]×[0, 1] = 0.25 + 0.5 = 0.75.
         let weights = ZonalWeights(
-            basins: [Basin(id: "x", geometry: multi(ring))], grid: grid, areaWeighted: false)
+            basins: [ZonalBasin(id: "x", geometry: multi(ring))], grid: grid, areaWeighted: false)
         #expect(weights.coverage.count == 4)
         let w = weights.coverage
         #expect(abs(w[0] - 1) < 1e-15 && abs(w[1] - 0.75) < 1e-15)
@@ -108,7 +108,7 @@ struct ZonalAggregatorTests {
         let grid = RegularGrid(
             originX: 0, originY: 30, cellWidth: 1, cellHeight: -1, rows: 30, cols: 20)
         let basins = (0..<5).map { i in
-            Basin(
+            ZonalBasin(
                 id: "b\(i)",
                 geometry: multi(
                     starRing(
@@ -141,7 +141,7 @@ struct ZonalAggregatorTests {
         let grid = RegularGrid(
             originX: 0, originY: 80, cellWidth: 10, cellHeight: -40, rows: 2, cols: 1,
             isGeographic: true)
-        let basin = Basin(id: "band", geometry: multi(rectangle(0, 0, 10, 80)))
+        let basin = ZonalBasin(id: "band", geometry: multi(rectangle(0, 0, 10, 80)))
         let plain = ZonalWeights(basins: [basin], grid: grid, areaWeighted: false)
         let byArea = ZonalWeights(basins: [basin], grid: grid, areaWeighted: true)
         let values: [Float] = [1, 0]  // row 0 = 40–80°N, row 1 = 0–40°N

@@ -10,16 +10,16 @@ enum ZonalFixtures {
     static var directory: URL { TestPaths.fixtures.appendingPathComponent("zonal") }
 
     /// `basin_id,wkt` rows → basins (POLYGON / MULTIPOLYGON WKT).
-    static func polygons(_ name: String) throws -> [Basin] {
+    static func polygons(_ name: String) throws -> [ZonalBasin] {
         let text = try String(
             contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
-        var basins: [Basin] = []
+        var basins: [ZonalBasin] = []
         for line in text.split(separator: "\n").dropFirst() {
             guard let comma = line.firstIndex(of: ",") else { continue }
             let id = String(line[..<comma])
             var wkt = line[line.index(after: comma)...]
             if wkt.hasPrefix("\"") { wkt = wkt.dropFirst().dropLast() }
-            basins.append(Basin(id: id, geometry: try parseWKT(String(wkt))))
+            basins.append(ZonalBasin(id: id, geometry: try parseWKT(String(wkt))))
         }
         return basins
     }

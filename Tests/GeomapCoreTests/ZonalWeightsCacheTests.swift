@@ -8,8 +8,8 @@ import Testing
 @Suite("Weights cache")
 struct ZonalWeightsCacheTests {
     let basins = [
-        Basin(id: "01013500", geometry: multi(rectangle(0.5, 0.5, 1.5, 1.5))),
-        Basin(
+        ZonalBasin(id: "01013500", geometry: multi(rectangle(0.5, 0.5, 1.5, 1.5))),
+        ZonalBasin(
             id: "ü-basin",
             geometry: multi(starRing(centre: Point2D(x: 4, y: 4), radius: 3, n: 20, seed: 9))),
     ]

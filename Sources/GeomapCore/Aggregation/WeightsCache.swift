@@ -41,7 +41,7 @@ public struct WeightsCache: Sendable {
 
     /// The cache key (64 hex digits) of `basins` on `grid` in the CRS described by `crs`.
     public static func key(
-        basins: [Basin], grid: RegularGrid, crs: String, areaWeighted: Bool
+        basins: [ZonalBasin], grid: RegularGrid, crs: String, areaWeighted: Bool
     ) -> String {
         var hasher = SHA256Digest()
         hasher.update("geomap-weights-v\(formatVersion)")
@@ -78,7 +78,7 @@ public struct WeightsCache: Sendable {
     /// The cached weights of `basins` on `grid`, or freshly computed (and stored) ones.
     /// - Parameter warn: receives one line when a cache file is corrupt or cannot be written.
     public func weights(
-        basins: [Basin], grid: RegularGrid, crs: String, areaWeighted: Bool,
+        basins: [ZonalBasin], grid: RegularGrid, crs: String, areaWeighted: Bool,
         warn: (String) -> Void
     ) -> (weights: ZonalWeights, outcome: Outcome) {
         let key = Self.key(basins: basins, grid: grid, crs: crs, areaWeighted: areaWeighted)

@@ -1,7 +1,7 @@
 public import GeoVector
 
 /// One basin: its id and its polygon in the grid's CRS.
-public struct Basin: Sendable, Hashable {
+public struct ZonalBasin: Sendable, Hashable {
     public var id: String
     public var geometry: MultiPolygon
 
@@ -62,7 +62,7 @@ public struct ZonalWeights: Sendable, Equatable {
     }
 
     /// Computes the weights of `basins` on `grid` (polygons already in the grid's CRS).
-    public init(basins: [Basin], grid: RegularGrid, areaWeighted: Bool) {
+    public init(basins: [ZonalBasin], grid: RegularGrid, areaWeighted: Bool) {
         var offsets = [0]
         var cells: [Int32] = []
         var coverage: [Double] = []
