@@ -1,0 +1,167 @@
+/// What a linear probe predicts.
+public enum ProbeTask: String, Sendable, CaseIterable, Codable {
+    /// Any number of classes per sample: one sigmoid per class (one-vs-rest), a class is
+    /// predicted when its probability is above 0.5.
+    case multiLabel = "multilabel"
+    /// Exactly one class per sample: a softmax over the classes, the argmax is predicted.
+    case multiClass = "multiclass"
+}
+
+/// Features of the samples, row-major.
+public struct FeatureMatrix: Sendable, Equatable {
+    /// Number of samples.
+    public let rows: Int
+    /// Number of features per sample (the embedding width).
+    public let columns: Int
+    /// [rows, columns], row-major.
+    public var values: [Double]
+
+    /// - Parameter values: [rows, columns], row-major.
+    public init(rows: Int, columns: Int, values: [Double]) throws {
+        guard rows >= 0, columns >= 0, values.count == rows * columns else {
+            throw ProbeError.shape(
+                "feature matrix of \(rows)×\(columns) needs \(rows * columns) values, "
+                    + "got \(values.count)")
+        }
+        self.rows = rows
+        self.columns = columns
+        self.values = values
+    }
+
+    /// - Parameter values: [rows, columns] single-precision embeddings, row-major.
+    public init(rows: Int, columns: Int, values: [Float]) throws {
+        try self.init(rows: rows, columns: columns, values: values.map(Double.init))
+    }
+
+    /// One row per sample; every row must have the same length.
+    public init(_ samples: [[Double]]) throws {
+        let columns = samples.first?.count ?? 0
+        guard samples.allSatisfy({ $0.count == columns }) else {
+            throw ProbeError.shape("feature rows have different lengths")
+        }
+        try self.init(rows: samples.count, columns: columns, values: samples.flatMap { $0 })
+    }
+
+    /// The rows at `indices`, in that order.
+    public func selecting(rows indices: [Int]) -> FeatureMatrix {
+        var out = [Double]()
+        out.reserveCapacity(indices.count * columns)
+        for row in indices { out.append(contentsOf: values[row * columns..<(row + 1) * columns]) }
+        return FeatureMatrix(unchecked: indices.count, columns, out)
+    }
+
+    init(unchecked rows: Int, _ columns: Int, _ values: [Double]) {
+        self.rows = rows
+        self.columns = columns
+        self.values = values
+    }
+}
+
+/// Class targets of the samples as a multi-hot indicator matrix.
+///
+/// For ``ProbeTask/multiClass`` every row has exactly one positive; for
+/// ``ProbeTask/multiLabel`` any number (an all-zero row is a sample with none of the classes,
+/// as BigEarthNet tiles whose labels are all dropped by the 19-class mapping).
+public struct ProbeTargets: Sendable, Equatable {
+    public let task: ProbeTask
+    /// Number of samples.
+    public let rows: Int
+    /// Number of classes.
+    public let classCount: Int
+    /// [rows, classCount], row-major.
+    public let indicators: [Bool]
+
+    /// - Parameter indicators: [rows, classCount], row-major.
+    public init(task: ProbeTask, rows: Int, classCount: Int, indicators: [Bool]) throws {
+        guard classCount > 0, indicators.count == rows * classCount else {
+            throw ProbeError.shape(
+                "targets of \(rows) samples × \(classCount) classes need \(rows * classCount) "
+                    + "indicators, got \(indicators.count)")
+        }
+        if task == .multiClass {
+            for row in 0..<rows {
+                let positives = indicators[row * classCount..<(row + 1) * classCount]
+                    .lazy.filter { $0 }.count
+                guard positives == 1 else {
+                    throw ProbeError.shape(
+                        "multi-class sample \(row) has \(positives) classes; it needs exactly one")
+                }
+            }
+        }
+        self.task = task
+        self.rows = rows
+        self.classCount = classCount
+        self.indicators = indicators
+    }
+
+    /// Multi-class targets from class indices in 0..<classCount.
+    public init(classes: [Int], classCount: Int) throws {
+        var indicators = [Bool](repeating: false, count: classes.count * classCount)
+        for (row, index) in classes.enumerated() {
+            guard (0..<classCount).contains(index) else {
+                throw ProbeError.shape(
+                    "class index \(index) of sample \(row) is outside 0..<\(classCount)")
+            }
+            indicators[row * classCount + index] = true
+        }
+        try self.init(
+            task: .multiClass, rows: classes.count, classCount: classCount,
+            indicators: indicators)
+    }
+
+    /// Multi-label targets from one list of class indices per sample.
+    public init(labelSets: [[Int]], classCount: Int) throws {
+        var indicators = [Bool](repeating: false, count: labelSets.count * classCount)
+        for (row, set) in labelSets.enumerated() {
+            for index in set {
+                guard (0..<classCount).contains(index) else {
+                    throw ProbeError.shape(
+                        "class index \(index) of sample \(row) is outside 0..<\(classCount)")
+                }
+                indicators[row * classCount + index] = true
+            }
+        }
+        try self.init(
+            task: .multiLabel, rows: labelSets.count, classCount: classCount,
+            indicators: indicators)
+    }
+
+    /// Whether sample `row` has class `column`.
+    public subscript(row: Int, column: Int) -> Bool { indicators[row * classCount + column] }
+
+    /// The class of sample `row` (multi-class targets: its only positive).
+    public func classIndex(row: Int) -> Int {
+        (0..<classCount).first { self[row, $0] } ?? 0
+    }
+
+    /// Column `column` as one Boolean per sample.
+    public func column(_ column: Int) -> [Bool] {
+        (0..<rows).map { self[$0, column] }
+    }
+
+    /// Number of samples having each class.
+    public var positiveCounts: [Int] {
+        var counts = [Int](repeating: 0, count: classCount)
+        for row in 0..<rows {
+            for column in 0..<classCount where self[row, column] { counts[column] += 1 }
+        }
+        return counts
+    }
+
+    /// The rows at `indices`, in that order.
+    public func selecting(rows indices: [Int]) -> ProbeTargets {
+        var out = [Bool]()
+        out.reserveCapacity(indices.count * classCount)
+        for row in indices {
+            out.append(contentsOf: indicators[row * classCount..<(row + 1) * classCount])
+        }
+        return ProbeTargets(unchecked: task, indices.count, classCount, out)
+    }
+
+    init(unchecked task: ProbeTask, _ rows: Int, _ classCount: Int, _ indicators: [Bool]) {
+        self.task = task
+        self.rows = rows
+        self.classCount = classCount
+        self.indicators = indicators
+    }
+}
