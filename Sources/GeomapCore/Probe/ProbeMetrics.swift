@@ -94,8 +94,12 @@ public struct ProbeMetrics: Sendable, Equatable, Codable {
             microPrecision: ratio(tp, tp + fp),
             microRecall: ratio(tp, tp + fn),
             microF1: ratio(2 * tp, 2 * tp + fp + fn),
-            macroPrecision: macro { ratio(truePositives[$0], truePositives[$0] + falsePositives[$0]) },
-            macroRecall: macro { ratio(truePositives[$0], truePositives[$0] + falseNegatives[$0]) },
+            macroPrecision: macro {
+                ratio(truePositives[$0], truePositives[$0] + falsePositives[$0])
+            },
+            macroRecall: macro {
+                ratio(truePositives[$0], truePositives[$0] + falseNegatives[$0])
+            },
             macroF1: macro {
                 ratio(
                     2 * truePositives[$0],
