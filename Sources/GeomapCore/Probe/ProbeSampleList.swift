@@ -1,0 +1,167 @@
+public import Foundation
+
+/// One labelled image of a sample list.
+public struct ProbeSample: Sendable, Equatable {
+    /// The image file (absolute).
+    public let image: URL
+    /// Indices into ``ProbeSampleList/classNames``, increasing (one for multi-class; any
+    /// number, possibly none, for multi-label).
+    public let classes: [Int]
+    /// 1-based line of the sample in the CSV file.
+    public let line: Int
+}
+
+/// The samples of `geomap probe fit --samples S.csv`.
+///
+/// Format: a header line, then one line per image with two columns: the image path (relative
+/// paths are resolved against the CSV file's folder) and its class names, separated by `;`
+/// (exactly one for multi-class; any number, possibly none, for multi-label). Fields holding a
+/// comma are double-quoted, as RFC 4180 (several BigEarthNet class names contain commas):
+///
+///     image,classes
+///     images/S2A_MSIL2A_20170613T101031_11_66.tif,Mixed forest;Marine waters
+///     tiles/b.tif,"Transitional woodland, shrub;Inland waters"
+public struct ProbeSampleList: Sendable, Equatable {
+    /// The CSV file read.
+    public let source: URL
+    public let task: ProbeTask
+    /// The head's classes, in output order.
+    public let classNames: [String]
+    public let samples: [ProbeSample]
+
+    /// Reads and checks a sample list.
+    /// - Parameters:
+    ///   - classNames: the classes of the head (e.g. ``BigEarthNet/classNames19``); a name in
+    ///     the file outside them is an error. Nil takes the names found in the file, sorted.
+    ///   - checkImages: whether every image file must exist.
+    /// - Throws: ``ProbeError/file(path:problem:)`` with a one-line description naming the
+    ///   file and line: missing or unreadable file, no samples, wrong column count, unknown
+    ///   class name, not exactly one class for multi-class, missing image.
+    public static func read(
+        _ url: URL, task: ProbeTask, classNames: [String]? = nil, checkImages: Bool = true
+    ) throws -> ProbeSampleList {
+        let path = url.path
+        func fail(_ line: Int?, _ problem: String) -> ProbeError {
+            .file(path: line.map { "\(path) line \($0)" } ?? path, problem: problem)
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw fail(nil, "no such sample list")
+        }
+        guard !isDirectory.boolValue else { throw fail(nil, "is a folder, not a CSV file") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw fail(nil, "cannot read the sample list")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw fail(nil, "the sample list is not UTF-8 text")
+        }
+        let records: [CSVRecords.Record]
+        do {
+            records = try CSVRecords.parse(text)
+        } catch .unterminatedQuote(let line) {
+            throw fail(line, "a quoted field is not closed")
+        } catch .textAfterQuote(let line) {
+            throw fail(line, "text after a closing quote")
+        }
+        guard records.count > 1 else {
+            throw fail(
+                nil,
+                "the sample list has no samples (expected a header line, then one line per "
+                    + "image: path,classes)")
+        }
+        let header = records[0]
+        guard header.fields.count == 2 else {
+            throw fail(
+                header.line,
+                "the header must have 2 columns (image path, class names), found "
+                    + "\(header.fields.count)")
+        }
+        let folder = url.deletingLastPathComponent()
+        var rows: [(line: Int, image: URL, names: [String])] = []
+        for record in records.dropFirst() {
+            guard record.fields.count == 2 else {
+                throw fail(
+                    record.line,
+                    "expected 2 columns (image path, class names), found \(record.fields.count)")
+            }
+            let imagePath = record.fields[0].trimmingCharacters(in: .whitespaces)
+            guard !imagePath.isEmpty else { throw fail(record.line, "the image path is empty") }
+            let image = imagePath.hasPrefix("/")
+                ? URL(fileURLWithPath: imagePath)
+                : folder.appendingPathComponent(imagePath)
+            let names = record.fields[1].split(separator: ";")
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty }
+            if task == .multiClass, names.count != 1 {
+                throw fail(
+                    record.line,
+                    "a multi-class sample needs exactly one class name, found \(names.count)")
+            }
+            if checkImages, !FileManager.default.fileExists(atPath: image.path) {
+                throw fail(record.line, "image not found: \(image.path)")
+            }
+            rows.append((record.line, image.standardizedFileURL, names))
+        }
+        let classes = classNames ?? Array(Set(rows.flatMap(\.names))).sorted()
+        guard !classes.isEmpty else { throw fail(nil, "no sample has a class name") }
+        let index = Dictionary(
+            classes.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        var samples: [ProbeSample] = []
+        for row in rows {
+            var indices = Set<Int>()
+            for name in row.names {
+                guard let i = index[name] else {
+                    throw fail(
+                        row.line,
+                        "unknown class name '\(name)' (the classes are: "
+                            + classes.joined(separator: "; ") + ")")
+                }
+                indices.insert(i)
+            }
+            samples.append(ProbeSample(image: row.image, classes: indices.sorted(), line: row.line))
+        }
+        return ProbeSampleList(source: url, task: task, classNames: classes, samples: samples)
+    }
+
+    /// The targets of the samples, in list order.
+    public func targets() throws -> ProbeTargets {
+        switch task {
+        case .multiClass:
+            try ProbeTargets(classes: samples.map { $0.classes[0] }, classCount: classNames.count)
+        case .multiLabel:
+            try ProbeTargets(labelSets: samples.map(\.classes), classCount: classNames.count)
+        }
+    }
+
+    /// Writes a sample list (header `image,classes`), atomically (temporary name, then
+    /// rename). Image paths inside the CSV's folder tree, or beside it, are written relative
+    /// to that folder, others absolute.
+    public static func write(_ rows: [(image: URL, classNames: [String])], to url: URL) throws {
+        let folder = url.deletingLastPathComponent().standardizedFileURL
+        var text = "image,classes\n"
+        for row in rows {
+            let path = relativePath(of: row.image.standardizedFileURL, from: folder)
+            text += CSVRecords.escape(path) + ","
+                + CSVRecords.escape(row.classNames.joined(separator: ";")) + "\n"
+        }
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).partial")
+        do {
+            try Data(text.utf8).write(to: temporary)
+            guard rename(temporary.path, url.path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw ProbeError.file(path: url.path, problem: "cannot write the sample list")
+        }
+    }
+
+    /// `file` relative to `folder` when they share more than the root, else absolute.
+    static func relativePath(of file: URL, from folder: URL) -> String {
+        let a = file.pathComponents
+        let b = folder.pathComponents
+        var common = 0
+        while common < min(a.count, b.count), a[common] == b[common] { common += 1 }
+        guard common > 1 else { return file.path }
+        let ups = Array(repeating: "..", count: b.count - common)
+        return (ups + a[common...]).joined(separator: "/")
+    }
+}
