@@ -1,0 +1,57 @@
+public import Foundation
+
+/// Reads acquisition instants from `--date` and from raster metadata.
+///
+/// Accepted forms (all read as UTC unless they carry an offset):
+/// `2017-06-13T10:10:32Z`, `2017-06-13T10:10:32.5Z`, `2017-06-13T12:10:32+02:00`,
+/// `2017-06-13T10:10:32` (no zone: UTC), `2017-06-13 10:10:32`, TIFF's `2017:06:13 10:10:32`,
+/// and a bare date `2017-06-13` (00:00 UTC, so the hour token is 0).
+public enum AcquisitionDate {
+    /// Parses `text`.
+    /// - Parameter source: where the text came from, for the error (`--date`, a file name…).
+    /// - Throws: ``TilePredictionError/badDate(text:source:)``.
+    public static func parse(_ text: String, source: String) throws(TilePredictionError) -> Date {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let date = iso8601(trimmed) { return date }
+        for pattern in patterns {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = pattern
+            if let date = formatter.date(from: trimmed) { return date }
+        }
+        throw .badDate(text: text, source: source)
+    }
+
+    private static let patterns = [
+        "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd HH:mm:ss", "yyyy:MM:dd HH:mm:ss",
+        "yyyy-MM-dd'T'HH:mm:ss.SSS", "yyyy-MM-dd",
+    ]
+
+    private static func iso8601(_ text: String) -> Date? {
+        let plain = ISO8601DateFormatter()
+        if let date = plain.date(from: text) { return date }
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return fractional.date(from: text)
+    }
+
+    /// Metadata keys searched in a raster's default domain, in order of preference.
+    public static let metadataKeys = [
+        "ACQUISITIONDATE", "ACQUISITION_DATE", "DATE_ACQUIRED", "TIFFTAG_DATETIME",
+    ]
+
+    /// The acquisition instant: `--date` when given, else the first of ``metadataKeys`` found
+    /// in `metadata`.
+    /// - Returns: `nil` when neither is present.
+    /// - Throws: ``TilePredictionError/badDate(text:source:)`` for an unreadable value.
+    public static func resolve(
+        option: String?, metadata: [String: String], path: String
+    ) throws(TilePredictionError) -> Date? {
+        if let option { return try parse(option, source: "--date") }
+        for key in metadataKeys {
+            if let value = metadata[key] { return try parse(value, source: "\(path) (\(key))") }
+        }
+        return nil
+    }
+}
