@@ -53,11 +53,21 @@ public struct BandSpec: Sendable, Hashable {
     public var kind: BandKind
     /// The value written for invalid pixels (NaN inputs are replaced by it).
     public var noData: Double?
+    /// Band scale and offset (GDAL `GetScale`/`GetOffset`): readers show
+    /// `stored · scale + offset`, e.g. scale 1/254 for probabilities stored as 0–254 bytes.
+    /// `nil` writes none (1 and 0).
+    public var scale: Double?
+    public var offset: Double?
 
-    public init(description: String, kind: BandKind = .continuous, noData: Double? = nil) {
+    public init(
+        description: String, kind: BandKind = .continuous, noData: Double? = nil,
+        scale: Double? = nil, offset: Double? = nil
+    ) {
         self.description = description
         self.kind = kind
         self.noData = noData
+        self.scale = scale
+        self.offset = offset
     }
 
     /// The classes of a class band, empty otherwise.

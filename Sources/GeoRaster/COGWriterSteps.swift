@@ -74,6 +74,12 @@ extension COGWriter {
                 GDALSetRasterNoDataValue(band, noData)
             }
         }
+        if let scale = spec.scale {
+            try gdalCheck("GDALSetRasterScale", path: path) { GDALSetRasterScale(band, scale) }
+        }
+        if let offset = spec.offset {
+            try gdalCheck("GDALSetRasterOffset", path: path) { GDALSetRasterOffset(band, offset) }
+        }
         if !spec.classes.isEmpty {
             try setColorTable(band, classes: spec.classes, path: path)
         }

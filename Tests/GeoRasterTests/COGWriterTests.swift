@@ -134,6 +134,28 @@ struct COGWriterTests {
         #expect(overview.values.contains { $0 > 0.3 && $0 < 0.7 })  // averaged checkerboard
     }
 
+    @Test("band scale/offset are stored: a 0–254 byte probability reads back as 0–1")
+    func scaledBand() throws {
+        let directory = try makeTemporaryDirectory()
+        let path = directory.appendingPathComponent("scaled.tif").path
+        let spec = BandSpec(
+            description: "p_forest", kind: .probability(maximum: 1), noData: 255,
+            scale: 1.0 / 254, offset: 0)
+        let writer = try COGWriter(
+            path: path, grid: RasterFixtures.utmGrid(width: 300, height: 200), bands: [spec],
+            dataType: .byte, options: RasterFixtures.options)
+        let values: [Float] = (0..<(300 * 200)).map { $0 % 300 == 0 ? .nan : Float($0 % 255) }
+        try writer.write(rows: 0..<200, values: values)
+        try writer.finish()
+        let raster = try Raster(opening: path)
+        #expect(abs(raster.bands[0].scale - 1.0 / 254) < 1e-12)
+        #expect(raster.bands[0].offset == 0 && raster.bands[0].noData == 255)
+        let block = try raster.read(window: PixelWindow(x: 0, y: 0, width: 300, height: 1))
+        #expect(block.value(slot: 0, row: 0, column: 0) == nil)
+        #expect(abs((block.value(slot: 0, row: 0, column: 254) ?? 0) - 1) < 1e-6)
+        #expect(abs((block.value(slot: 0, row: 0, column: 127) ?? 0) - 0.5) < 1e-6)
+    }
+
     @Test("unfinished or incomplete writers leave no file under the final name, no temporaries")
     func noPartialOutput() throws {
         let directory = try makeTemporaryDirectory()
