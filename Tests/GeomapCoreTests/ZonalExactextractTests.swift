@@ -1,0 +1,74 @@
+import Foundation
+import GeoRaster
+import TestSupport
+import Testing
+
+@testable import GeomapCore
+
+/// geomap against exactextract 0.3.0 on the polygons exactextract saw (already in each grid's
+/// CRS, from `Tests/Fixtures/zonal/`, made by `tools/zonal/compare_exactextract.py`).
+@Suite("Zonal statistics agree with exactextract")
+struct ZonalExactextractTests {
+    /// Runs `statistics` on band 1 of `path` and compares with the golden rows of `variable`.
+    func check(
+        raster path: String, polygons: String, golden: String, variable: String,
+        statistics: [ZonalStatistic], tolerance: Double = 1e-5
+    ) throws {
+        let basins = try ZonalFixtures.polygons(polygons)
+        let expected = try ZonalFixtures.values(golden).filter { $0.key.variable == variable }
+        #expect(!expected.isEmpty)
+        let raster = try Raster(opening: path)
+        let grid = try ZonalRaster.grid(of: raster)
+        let weights = ZonalWeights(basins: basins, grid: grid, areaWeighted: false)
+        let aggregator = ZonalAggregator(
+            weights: weights, statistics: statistics, missingValue: nil)
+        let chunk = try ZonalRaster.aggregate(raster, band: 1, aggregator: aggregator)
+        for (key, value) in expected {
+            let b = try #require(weights.basinIDs.firstIndex(of: key.basin))
+            let got = try #require(chunk.value(key.stat, basin: b), "\(key)")
+            let scale = max(abs(value), 1e-12)
+            #expect(abs(got - value) / scale < tolerance, "\(key): \(got) vs \(value)")
+        }
+    }
+
+    @Test("static rasters: mean, sum, count, min, max, stdev (with nodata) within 1e-5")
+    func staticRasters() throws {
+        for name in ["elevation", "slope", "clay", "sand", "silt", "forest_fraction"] {
+            try check(
+                raster: TestPaths.samples.appendingPathComponent("static/\(name).tif").path,
+                polygons: "sample_basins_3035.csv", golden: "static_stats.csv", variable: name,
+                statistics: [.mean, .sum, .count, .min, .max, .stdev])
+        }
+    }
+
+    @Test("land-cover classes: majority and per-class fractions")
+    func landCover() throws {
+        try check(
+            raster: TestPaths.samples.appendingPathComponent("region.labels.tif").path,
+            polygons: "sample_basins_32634.csv", golden: "labels_stats.csv", variable: "labels",
+            statistics: [.majority, .frac], tolerance: 1e-9)
+    }
+
+    @Test(
+        "irregular polygons over a real Landsat tile (hole, partly outside, sub-cell)",
+        .enabled(if: TestPaths.bigEarthNetImages != nil, "needs ../shared"))
+    func bigEarthNet() throws {
+        let images = try #require(TestPaths.bigEarthNetImages)
+        let tile = images.appendingPathComponent("S2A_MSIL2A_20170613T101031_11_66.tif").path
+        let basins = try ZonalFixtures.polygons("bigearthnet_polygons.csv")
+        let expected = try ZonalFixtures.values("bigearthnet_mean.csv")
+        let raster = try Raster(opening: tile)
+        let weights = ZonalWeights(
+            basins: basins, grid: try ZonalRaster.grid(of: raster), areaWeighted: false)
+        #expect(weights.basinsPartlyOutside().count == 1)
+        let aggregator = ZonalAggregator(weights: weights, statistics: [.mean], missingValue: nil)
+        for band in [1, 4, 7] {
+            let chunk = try ZonalRaster.aggregate(raster, band: band, aggregator: aggregator)
+            for (key, value) in expected where key.variable == "band\(band)" {
+                let b = try #require(weights.basinIDs.firstIndex(of: key.basin))
+                let got = try #require(chunk.value("mean", basin: b))
+                #expect(abs(got - value) / abs(value) < 1e-5, "\(key): \(got) vs \(value)")
+            }
+        }
+    }
+}
