@@ -58,6 +58,7 @@ struct ZonalAggregatorTests {
         #expect(try #require(chunk.value("mean", basin: 1)).isNaN)
         #expect(try #require(chunk.value("max", basin: 1)).isNaN)
         #expect(chunk.value("valid_share", basin: 1) == 0)
+        #expect(chunk.allMissingSteps == [0, 1, 0])
         #expect(chunk.value("mean", basin: 0) == 6)
         #expect(chunk.value("max", basin: 0) == 7)
     }

@@ -73,6 +73,10 @@ public struct ZonalAggregator: Sendable {
                 }
             }
         }
+        var allMissing = [Int](repeating: 0, count: basins)
+        for i in sumW.indices where sumW[i] == 0 && totalWeight[i % basins] > 0 {
+            allMissing[i % basins] += 1
+        }
         var columns: [ZonalChunk.Column] = []
         for statistic in statistics {
             var out = [Double](repeating: .nan, count: stepCount * basins)
@@ -88,7 +92,8 @@ public struct ZonalAggregator: Sendable {
             }
             columns.append(.init(name: statistic.rawValue, values: out))
         }
-        return ZonalChunk(steps: stepCount, basins: basins, columns: columns)
+        return ZonalChunk(
+            steps: stepCount, basins: basins, columns: columns, allMissingSteps: allMissing)
     }
 
     /// Joins chunks of the same basins along steps (columns matched by name, 0 for a `frac_k`
@@ -114,7 +119,12 @@ public struct ZonalAggregator: Sendable {
             }
             columns.append(.init(name: name, values: values))
         }
-        return ZonalChunk(steps: steps, basins: basins, columns: columns)
+        var allMissing = [Int](repeating: 0, count: basins)
+        for chunk in chunks {
+            for b in 0..<basins { allMissing[b] += chunk.allMissingSteps[b] }
+        }
+        return ZonalChunk(
+            steps: steps, basins: basins, columns: columns, allMissingSteps: allMissing)
     }
 }
 
@@ -205,7 +215,8 @@ public struct FieldAccumulator: Sendable {
                 columns.append(.init(name: statistic.rawValue, values: values))
             }
         }
-        return ZonalChunk(steps: 1, basins: n, columns: columns)
+        let allMissing = (0..<n).map { sumW[$0] == 0 && aggregator.totalWeight[$0] > 0 ? 1 : 0 }
+        return ZonalChunk(steps: 1, basins: n, columns: columns, allMissingSteps: allMissing)
     }
 
     private func value(_ statistic: ZonalStatistic, basin b: Int) -> Double {

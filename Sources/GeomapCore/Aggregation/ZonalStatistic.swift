@@ -44,6 +44,9 @@ public struct ZonalChunk: Sendable {
     public var steps: Int
     public var basins: Int
     public var columns: [Column]
+    /// `[basins]` number of steps at which a basin touching the grid had no valid cell (its
+    /// statistics are NaN there).
+    public var allMissingSteps: [Int]
 
     /// The value of column `name` for `basin` at `step`, or `nil` if there is no such column.
     public func value(_ name: String, basin: Int, step: Int = 0) -> Double? {
