@@ -1,0 +1,234 @@
+/// Gridded CF forcings (one file, or one file per period) read as one time axis, in time slabs
+/// that follow the files' chunking.
+
+/// A gridded forcing: one or more CF files with the same grid, read as one time axis.
+///
+/// Not Sendable: it keeps the file being read open. Use one per task.
+public final class CFForcing {
+    /// The files, sorted by their first time step.
+    public let paths: [String]
+    /// The time axis of all files together, in the units of the first file.
+    public let timeAxis: CFTimeAxis
+    /// The common grid, with its CRS.
+    public let grid: CFGrid
+    /// Gridded variables of the first file that have a time dimension.
+    public let variables: [CFGridVariable]
+
+    /// One file's share of the time axis.
+    private struct Segment {
+        var dataset: CFDataset
+        var start: Int
+        var count: Int
+    }
+
+    private let segments: [Segment]
+    private var openSegment = -1
+    private var openFile: NetCDFFile?
+
+    /// Opens the forcing made of `paths` (one per year, say).
+    ///
+    /// - Throws: ``NetCDFError`` when a file has no time axis, no latitude/longitude or x/y
+    ///   grid, a projected grid without grid_mapping, grids or calendars that differ between
+    ///   files, or time steps that do not increase across the files.
+    public init(paths: [String]) throws(NetCDFError) {
+        guard !paths.isEmpty else {
+            throw .convention("(no files)", "a forcing needs at least one NetCDF file")
+        }
+        var scanned: [(CFDataset, CFTimeAxis, CFGrid)] = []
+        for path in paths {
+            let dataset = try CFDataset(path: path)
+            guard let time = dataset.timeAxis else {
+                throw .convention(
+                    path,
+                    "no time axis (no variable with axis = \"T\", standard_name = \"time\" or "
+                        + "units '<unit> since <date>')")
+            }
+            guard let grid = dataset.grid else {
+                throw .convention(
+                    path,
+                    "no latitude/longitude or projection x/y axes (CF standard_name, units or "
+                        + "axis attributes)")
+            }
+            guard grid.crs != nil else {
+                throw .convention(
+                    path, "projected x/y axes but no grid_mapping variable: the CRS is unknown")
+            }
+            scanned.append((dataset, time, grid))
+        }
+        scanned.sort { a, b in
+            guard let fa = a.1.values.first, let fb = b.1.values.first else { return false }
+            let first = a.1.units.date(fa)
+            let second = b.1.units.date(fb)
+            return first < second
+        }
+        let reference = scanned[0]
+        var values: [Double] = []
+        var segments: [Segment] = []
+        for (dataset, time, grid) in scanned {
+            guard grid.matches(reference.2) else {
+                throw .convention(
+                    dataset.path,
+                    "its grid differs from \(reference.0.path)'s (axes or CRS); the files of "
+                        + "one forcing must share one grid")
+            }
+            guard time.calendar == reference.1.calendar else {
+                throw .convention(
+                    dataset.path,
+                    "calendar '\(time.calendar.rawValue)' differs from \(reference.0.path)'s "
+                        + "'\(reference.1.calendar.rawValue)'")
+            }
+            var converted: [Double] = []
+            for value in time.values {
+                guard let common = reference.1.units.value(of: time.units.date(value)) else {
+                    throw .convention(dataset.path, "time value \(value) is not a valid date")
+                }
+                converted.append(common)
+            }
+            for (i, value) in converted.enumerated()
+            where (i > 0 ? converted[i - 1] : values.last ?? -.infinity) >= value {
+                throw .convention(
+                    dataset.path,
+                    "time steps do not increase (step \(i), \(time.date(at: i))); "
+                        + "files of one forcing must not overlap")
+            }
+            segments.append(Segment(dataset: dataset, start: values.count, count: converted.count))
+            values += converted
+        }
+        self.paths = scanned.map(\.0.path)
+        self.segments = segments
+        self.grid = reference.2
+        self.timeAxis = CFTimeAxis(
+            variableName: reference.1.variableName, units: reference.1.units, values: values)
+        self.variables = reference.0.gridVariables.filter { $0.timeDimension != nil }
+    }
+
+    /// Convenience for a single file.
+    public convenience init(path: String) throws(NetCDFError) {
+        try self.init(paths: [path])
+    }
+
+    /// The variable called `name`, or whose `standard_name` is `name`.
+    ///
+    /// - Throws: ``NetCDFError`` listing the available variables when there is none.
+    public func variable(_ name: String) throws(NetCDFError) -> CFGridVariable {
+        if let found = variables.first(where: { $0.name == name })
+            ?? variables.first(where: { $0.standardName == name })
+        {
+            return found
+        }
+        let available = variables.map(\.name).joined(separator: ", ")
+        throw .convention(
+            paths[0],
+            "no gridded time-varying variable named (or with standard_name) '\(name)'; "
+                + "available: \(available)")
+    }
+
+    /// Time ranges covering `range` (default: all steps), each a whole number of the files'
+    /// time chunks, never crossing a file boundary, and holding at most `maxValues` values
+    /// (but at least one chunk).
+    public func timeSlabs(
+        for variable: CFGridVariable, in range: Range<Int>? = nil, maxValues: Int = 16 << 20
+    ) -> [Range<Int>] {
+        let wanted = range ?? 0..<timeAxis.count
+        let perStep = max(1, grid.width * grid.height)
+        var slabs: [Range<Int>] = []
+        for segment in segments {
+            let chunk = segment.dataset.gridVariable(variable.name)?.timeChunkLength ?? 1
+            let stepsBudget = max(chunk, (maxValues / perStep) / chunk * chunk)
+            let lower = max(wanted.lowerBound, segment.start)
+            let upper = min(wanted.upperBound, segment.start + segment.count)
+            var t = lower
+            while t < upper {
+                // Align the end to a chunk boundary of this file.
+                let local = t - segment.start
+                let alignedEnd = (local / chunk) * chunk + stepsBudget
+                let end = min(upper, segment.start + alignedEnd)
+                slabs.append(t..<end)
+                t = end
+            }
+        }
+        return slabs
+    }
+
+    /// Reads time steps `times` of `variable` as physical Float32 values.
+    ///
+    /// - Parameters:
+    ///   - times: global time-step indices (may span several files).
+    ///   - window: an optional sub-window of the grid (x and y index ranges).
+    /// - Returns: `[time][y][x]` in file order of each axis (y index 0 = first y value), NaN
+    ///   where the stored value is missing (fill, missing_value, outside valid range).
+    /// - Throws: ``NetCDFError`` when a file lacks the variable or a read fails.
+    public func read(
+        _ variable: CFGridVariable, times: Range<Int>,
+        window: (x: Range<Int>, y: Range<Int>)? = nil
+    ) throws(NetCDFError) -> [Float] {
+        let xs = window?.x ?? 0..<grid.width
+        let ys = window?.y ?? 0..<grid.height
+        precondition(times.lowerBound >= 0 && times.upperBound <= timeAxis.count)
+        var output = [Float](repeating: .nan, count: times.count * xs.count * ys.count)
+        for (index, segment) in segments.enumerated() {
+            let lower = max(times.lowerBound, segment.start)
+            let upper = min(times.upperBound, segment.start + segment.count)
+            guard lower < upper else { continue }
+            guard let local = segment.dataset.gridVariable(variable.name) else {
+                throw .convention(
+                    segment.dataset.path, "the variable '\(variable.name)' is missing")
+            }
+            if openSegment != index {
+                openFile = nil
+                openFile = try NetCDFFile(opening: segment.dataset.path)
+                openSegment = index
+            }
+            let offset = (lower - times.lowerBound) * xs.count * ys.count
+            try readSlab(
+                local, times: (lower - segment.start)..<(upper - segment.start), xs: xs, ys: ys,
+                into: &output, at: offset)
+        }
+        return output
+    }
+
+    /// Reads one file's slab and scatters it, decoded, into `output` from `offset`.
+    private func readSlab(
+        _ v: CFGridVariable, times: Range<Int>, xs: Range<Int>, ys: Range<Int>,
+        into output: inout [Float], at offset: Int
+    ) throws(NetCDFError) {
+        let rank = v.variable.shape.count
+        var start = [Int](repeating: 0, count: rank)
+        var count = [Int](repeating: 1, count: rank)
+        start[v.xDimension] = xs.lowerBound
+        count[v.xDimension] = xs.count
+        start[v.yDimension] = ys.lowerBound
+        count[v.yDimension] = ys.count
+        if let t = v.timeDimension {
+            start[t] = times.lowerBound
+            count[t] = times.count
+        }
+        let raw = try openFile!.readDoubles(v.variable, start: start, count: count)
+        // Strides of the slab in file order (last dimension fastest).
+        var strides = [Int](repeating: 1, count: rank)
+        for d in stride(from: rank - 2, through: 0, by: -1) {
+            strides[d] = strides[d + 1] * count[d + 1]
+        }
+        let sx = strides[v.xDimension]
+        let sy = strides[v.yDimension]
+        let st = v.timeDimension.map { strides[$0] } ?? 0
+        let packing = v.packing
+        let width = xs.count
+        let height = ys.count
+        raw.withUnsafeBufferPointer { source in
+            output.withUnsafeMutableBufferPointer { target in
+                var out = offset
+                for t in 0..<times.count {
+                    for y in 0..<height {
+                        var from = t * st + y * sy
+                        for _ in 0..<width {
+                            target[out] = packing.decode(source[from])
+                            out += 1
+                            from += sx
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,147 @@
+/// The netCDF external data types (`nc_type`), with their C codes.
+public enum NetCDFType: Int32, Sendable, CustomStringConvertible {
+    case byte = 1, char = 2, short = 3, int = 4, float = 5, double = 6
+    case ubyte = 7, ushort = 8, uint = 9, int64 = 10, uint64 = 11, string = 12
+
+    public var description: String {
+        switch self {
+        case .byte: "byte"
+        case .char: "char"
+        case .short: "short"
+        case .int: "int"
+        case .float: "float"
+        case .double: "double"
+        case .ubyte: "ubyte"
+        case .ushort: "ushort"
+        case .uint: "uint"
+        case .int64: "int64"
+        case .uint64: "uint64"
+        case .string: "string"
+        }
+    }
+
+    /// Whether values are integers (packed data is stored in such types).
+    public var isInteger: Bool {
+        switch self {
+        case .byte, .short, .int, .ubyte, .ushort, .uint, .int64, .uint64: true
+        default: false
+        }
+    }
+
+    /// netCDF's default fill value for the type (values equal to it are missing when a variable
+    /// has no `_FillValue`), or `nil` for types CF exempts (byte, char, string).
+    public var defaultFill: Double? {
+        switch self {
+        case .short: -32767
+        case .int: -2147483647
+        case .float: Double(Float(9.9692099683868690e+36))
+        case .double: 9.9692099683868690e+36
+        case .ushort: 65535
+        case .uint: 4294967295
+        case .int64: -9.223372036854775806e18
+        default: nil
+        }
+    }
+}
+
+/// An attribute's value: text, or numbers (converted to Double) with their stored type.
+public enum AttributeValue: Sendable, Equatable {
+    case text(String)
+    case numbers([Double], NetCDFType)
+
+    /// The text, when the attribute is text.
+    public var text: String? {
+        if case .text(let value) = self { return value }
+        return nil
+    }
+
+    /// The numbers, when the attribute is numeric.
+    public var numbers: [Double]? {
+        if case .numbers(let values, _) = self { return values }
+        return nil
+    }
+
+    /// The first number, when the attribute is numeric and not empty.
+    public var number: Double? { numbers?.first }
+
+    /// The stored type of a numeric attribute.
+    public var numericType: NetCDFType? {
+        if case .numbers(_, let type) = self { return type }
+        return nil
+    }
+
+    /// The value as ncdump would print it (numbers separated by ", ").
+    public var displayText: String {
+        switch self {
+        case .text(let value): value
+        case .numbers(let values, let type):
+            values.map { type.isInteger ? String(Int64($0)) : "\($0)" }
+                .joined(separator: ", ")
+        }
+    }
+}
+
+/// A named attribute.
+public struct NetCDFAttribute: Sendable, Equatable {
+    public var name: String
+    public var value: AttributeValue
+
+    public init(_ name: String, _ value: AttributeValue) {
+        self.name = name
+        self.value = value
+    }
+
+    /// A text attribute.
+    public static func text(_ name: String, _ value: String) -> NetCDFAttribute {
+        NetCDFAttribute(name, .text(value))
+    }
+
+    /// A double attribute.
+    public static func double(_ name: String, _ values: Double...) -> NetCDFAttribute {
+        NetCDFAttribute(name, .numbers(values, .double))
+    }
+}
+
+/// A dimension of a file.
+public struct NetCDFDimension: Sendable, Equatable {
+    public var id: Int32
+    public var name: String
+    public var length: Int
+    public var isUnlimited: Bool
+}
+
+/// A variable's metadata: type, dimensions (slowest first, as in the file) and attributes.
+public struct NetCDFVariable: Sendable {
+    public var id: Int32
+    public var name: String
+    public var type: NetCDFType
+    public var dimensionIDs: [Int32]
+    /// Dimension names, slowest varying first.
+    public var dimensions: [String]
+    /// Dimension lengths, slowest varying first.
+    public var shape: [Int]
+    public var attributes: [NetCDFAttribute]
+
+    /// The attribute called `name`, if any.
+    public func attribute(_ name: String) -> AttributeValue? {
+        attributes.first { $0.name == name }?.value
+    }
+
+    /// A text attribute, trimmed, or `nil` when absent or not text.
+    public func text(_ name: String) -> String? {
+        attribute(name)?.text?.trimmingWhitespace
+    }
+
+    /// The first number of a numeric attribute.
+    public func number(_ name: String) -> Double? { attribute(name)?.number }
+}
+
+extension String {
+    /// The string without leading and trailing spaces, tabs, newlines and NULs.
+    var trimmingWhitespace: String {
+        let isSpace: (Character) -> Bool = { $0.isWhitespace || $0 == "\0" }
+        guard let start = firstIndex(where: { !isSpace($0) }) else { return "" }
+        let end = lastIndex(where: { !isSpace($0) })!
+        return String(self[start...end])
+    }
+}

@@ -1,1 +1,0 @@
-// Tests of the GeoNetCDF module live in this target.
