@@ -104,7 +104,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "GeoVectorTests",
-            dependencies: ["GeoVector", "GeoGDAL", "GeoProjection", "TestSupport"],
+            dependencies: ["GeoVector", "GeoGDAL", "GeoProjection", "GeoNetCDF", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "GeoNetCDFTests", dependencies: ["GeoNetCDF", "TestSupport"],

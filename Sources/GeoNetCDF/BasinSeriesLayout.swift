@@ -24,8 +24,10 @@ public struct DSGStation: Sendable {
     /// One or more polygons (a multipolygon), in the CRS of ``BasinSeriesLayout/geometryCRS``.
     public var polygons: [DSGPolygon]
 
-    public init(id: String, name: String, latitude: Double, longitude: Double,
-                polygons: [DSGPolygon]) {
+    public init(
+        id: String, name: String, latitude: Double, longitude: Double,
+        polygons: [DSGPolygon]
+    ) {
         self.id = id
         self.name = name
         self.latitude = latitude

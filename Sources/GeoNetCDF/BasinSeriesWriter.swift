@@ -51,7 +51,8 @@ public final class BasinSeriesWriter {
 
     private static func validate(_ layout: BasinSeriesLayout, path: String) throws(NetCDFError) {
         guard !layout.stations.isEmpty else { throw .convention(path, "no basins to write") }
-        for station in layout.stations where station.polygons.isEmpty
+        for station in layout.stations
+        where station.polygons.isEmpty
             || station.polygons.contains(where: { $0.exterior.count < 3 })
         {
             throw .convention(path, "basin '\(station.id)' has no polygon to write")
@@ -59,9 +60,11 @@ public final class BasinSeriesWriter {
         if let bounds = layout.timeBounds, bounds.count != layout.times.count {
             throw .convention(path, "time bounds count differs from the time steps")
         }
-        var names = Set(["time", "time_bnds", "basin_id", "basin_name", "basin_code", "lat",
-                         "lon", "crs", "geometry_container", "node_count", "part_node_count",
-                         "interior_ring", "x", "y"])
+        var names = Set([
+            "time", "time_bnds", "basin_id", "basin_name", "basin_code", "lat",
+            "lon", "crs", "geometry_container", "node_count", "part_node_count",
+            "interior_ring", "x", "y",
+        ])
         for name in layout.variables.map(\.name) + layout.stationFields.map(\.name) {
             guard names.insert(name).inserted else {
                 throw .convention(path, "variable name '\(name)' is used twice")
@@ -114,8 +117,10 @@ public final class BasinSeriesWriter {
         let part = try file.defineDimension("part", length: parts)
         var dimensionIDs: [String: Int32] = ["station": station, "time": time]
 
-        func variable(_ name: String, _ type: NetCDFType, _ dims: [Int32],
-                      _ attributes: [NetCDFAttribute]) throws(NetCDFError) {
+        func variable(
+            _ name: String, _ type: NetCDFType, _ dims: [Int32],
+            _ attributes: [NetCDFAttribute]
+        ) throws(NetCDFError) {
             let id = try file.defineVariable(name, type: type, dimensions: dims)
             for attribute in attributes { try file.putAttribute(attribute, on: id) }
             variableIDs[name] = id
@@ -132,51 +137,80 @@ public final class BasinSeriesWriter {
             let nv = try file.defineDimension("nv", length: 2)
             try variable("time_bnds", .double, [time, nv], [])
         }
-        try variable("basin_id", .char, [station, strlen], [
-            .text("cf_role", "timeseries_id"), .text("long_name", "basin identifier"),
-            .text("_Encoding", "ascii"),
-        ])
+        try variable(
+            "basin_id", .char, [station, strlen],
+            [
+                .text("cf_role", "timeseries_id"), .text("long_name", "basin identifier"),
+                .text("_Encoding", "ascii"),
+            ])
         let onGeometry: [NetCDFAttribute] = [
             .text("geometry", "geometry_container"), .text("grid_mapping", "crs"),
             .text("coordinates", "lat lon"),
         ]
-        try variable("basin_name", .char, [station, strlen],
-                     [.text("long_name", "basin name"), .text("_Encoding", "utf-8")] + onGeometry)
-        try variable("basin_code", .char, [station, strlen],
-                     [.text("long_name", "basin identifier (as a GIS field)"),
-                      .text("_Encoding", "ascii")] + onGeometry)
-        try variable("lat", .double, [station], [
-            .text("standard_name", "latitude"), .text("long_name", "basin representative latitude"),
-            .text("units", "degrees_north"),
-        ])
-        try variable("lon", .double, [station], [
-            .text("standard_name", "longitude"),
-            .text("long_name", "basin representative longitude"), .text("units", "degrees_east"),
-        ])
+        // basin_code first: GIS readers list it as the first field (the id).
+        try variable(
+            "basin_code", .char, [station, strlen],
+            [
+                .text("long_name", "basin identifier (as a GIS field)"),
+                .text("_Encoding", "ascii"),
+            ] + onGeometry)
+        try variable(
+            "basin_name", .char, [station, strlen],
+            [.text("long_name", "basin name"), .text("_Encoding", "utf-8")] + onGeometry)
+        try variable(
+            "lat", .double, [station],
+            [
+                .text("standard_name", "latitude"),
+                .text("long_name", "basin representative latitude"),
+                .text("units", "degrees_north"),
+            ])
+        try variable(
+            "lon", .double, [station],
+            [
+                .text("standard_name", "longitude"),
+                .text("long_name", "basin representative longitude"),
+                .text("units", "degrees_east"),
+            ])
         try variable("crs", .int, [], layout.geometryCRS.attributes)
-        try variable("geometry_container", .int, [], [
-            .text("geometry_type", "polygon"), .text("node_count", "node_count"),
-            .text("part_node_count", "part_node_count"), .text("interior_ring", "interior_ring"),
-            .text("node_coordinates", "x y"), .text("grid_mapping", "crs"),
-            .text("coordinates", "lat lon"),
-        ])
-        try variable("node_count", .int, [station],
-                     [.text("long_name", "count of coordinates in each basin geometry")])
-        try variable("part_node_count", .int, [part],
-                     [.text("long_name", "count of coordinates in each geometry part")])
-        try variable("interior_ring", .int, [part],
-                     [.text("long_name", "type of each geometry part (1 = hole)")])
+        try variable(
+            "geometry_container", .int, [],
+            [
+                .text("geometry_type", "polygon"), .text("node_count", "node_count"),
+                .text("part_node_count", "part_node_count"),
+                .text("interior_ring", "interior_ring"),
+                .text("node_coordinates", "x y"), .text("grid_mapping", "crs"),
+                .text("coordinates", "lat lon"),
+            ])
+        try variable(
+            "node_count", .int, [station],
+            [.text("long_name", "count of coordinates in each basin geometry")])
+        try variable(
+            "part_node_count", .int, [part],
+            [.text("long_name", "count of coordinates in each geometry part")])
+        try variable(
+            "interior_ring", .int, [part],
+            [.text("long_name", "type of each geometry part (1 = hole)")])
         // No standard_name on the nodes: compliance-checker would then count two longitudes.
-        try variable("x", .double, [node], [
-            .text("units", geographic ? "degrees_east" : "m"), .text("axis", "X"),
-            .text("long_name", geographic ? "longitude of basin outline nodes"
-                                          : "x coordinate of basin outline nodes"),
-        ])
-        try variable("y", .double, [node], [
-            .text("units", geographic ? "degrees_north" : "m"), .text("axis", "Y"),
-            .text("long_name", geographic ? "latitude of basin outline nodes"
-                                          : "y coordinate of basin outline nodes"),
-        ])
+        try variable(
+            "x", .double, [node],
+            [
+                .text("units", geographic ? "degrees_east" : "m"), .text("axis", "X"),
+                .text(
+                    "long_name",
+                    geographic
+                        ? "longitude of basin outline nodes"
+                        : "x coordinate of basin outline nodes"),
+            ])
+        try variable(
+            "y", .double, [node],
+            [
+                .text("units", geographic ? "degrees_north" : "m"), .text("axis", "Y"),
+                .text(
+                    "long_name",
+                    geographic
+                        ? "latitude of basin outline nodes"
+                        : "y coordinate of basin outline nodes"),
+            ])
         for field in layout.stationFields {
             var attributes: [NetCDFAttribute] = [
                 .text("long_name", field.longName),
@@ -209,7 +243,8 @@ public final class BasinSeriesWriter {
             ]
             if let methods = v.cellMethods { attributes.append(.text("cell_methods", methods)) }
             try variable(v.name, .float, dims, attributes + v.attributes)
-            let chunks = [min(layout.stations.count, 16), min(max(layout.times.count, 1), 512)]
+            let chunks =
+                [min(layout.stations.count, 16), min(max(layout.times.count, 1), 512)]
                 + v.extraDimensions.map(\.length)
             try file.setChunkingAndDeflate(variableIDs[v.name]!, chunks: chunks)
         }
@@ -229,14 +264,16 @@ public final class BasinSeriesWriter {
         let id = { (name: String) in self.variableIDs[name]! }
         try file.write(layout.times, to: id("time"), start: [0], count: [layout.times.count])
         if let bounds = layout.timeBounds {
-            try file.write(bounds.flatMap { [$0.0, $0.1] }, to: id("time_bnds"),
-                           start: [0, 0], count: [bounds.count, 2])
+            try file.write(
+                bounds.flatMap { [$0.0, $0.1] }, to: id("time_bnds"),
+                start: [0, 0], count: [bounds.count, 2])
         }
         let ids = layout.stations.map(\.id)
         try file.write(strings: ids, to: id("basin_id"), width: nameLength)
         try file.write(strings: ids, to: id("basin_code"), width: nameLength)
-        try file.write(strings: layout.stations.map(\.name), to: id("basin_name"),
-                       width: nameLength)
+        try file.write(
+            strings: layout.stations.map(\.name), to: id("basin_name"),
+            width: nameLength)
         try file.write(layout.stations.map(\.latitude), to: id("lat"), start: [0], count: [n])
         try file.write(layout.stations.map(\.longitude), to: id("lon"), start: [0], count: [n])
         var nodeCounts: [Int32] = []
@@ -299,8 +336,9 @@ public final class BasinSeriesWriter {
 
     /// Writes one basin's whole series: `values` is `[time][extra…]`.
     public func write(_ name: String, station: Int, values: [Float]) throws(NetCDFError) {
-        try write(name, stations: station..<(station + 1), times: 0..<layout.times.count,
-                  values: values)
+        try write(
+            name, stations: station..<(station + 1), times: 0..<layout.times.count,
+            values: values)
     }
 
     /// Closes the file and renames it to its final path.

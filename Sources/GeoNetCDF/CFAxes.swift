@@ -3,7 +3,9 @@
 
 /// The role of a coordinate variable.
 public enum CFAxisRole: String, Sendable {
-    case time, latitude, longitude, projectionX = "projection_x", projectionY = "projection_y"
+    case time, latitude, longitude
+    case projectionX = "projection_x"
+    case projectionY = "projection_y"
     case vertical
 }
 

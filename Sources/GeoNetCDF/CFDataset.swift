@@ -117,8 +117,10 @@ public struct CFDataset: Sendable {
         grid = try CFDataset.findGrid(coordinates, file: file)
         if let grid {
             for v in variables {
-                guard let entry = try CFDataset.gridVariable(v, grid: grid, time: timeAxis,
-                                                             file: file)
+                guard
+                    let entry = try CFDataset.gridVariable(
+                        v, grid: grid, time: timeAxis,
+                        file: file)
                 else { continue }
                 gridVariables.append(entry)
             }
@@ -133,7 +135,8 @@ public struct CFDataset: Sendable {
         _ coordinates: [NetCDFVariable], all: [NetCDFVariable], file: borrowing NetCDFFile
     ) throws(NetCDFError) -> CFTimeAxis? {
         let candidates = coordinates.filter { cfAxisRole(of: $0) == .time }
-        let pick = candidates.first
+        let pick =
+            candidates.first
             ?? all.first { $0.dimensions.count == 1 && cfAxisRole(of: $0) == .time }
         guard let time = pick else { return nil }
         let unitsText = time.text("units")

@@ -39,7 +39,8 @@ public struct CFGridCRS: Sendable, Equatable {
         guard !name.isEmpty else {
             throw .convention(
                 path,
-                "grid_mapping variable '\(variable.name)' has neither grid_mapping_name nor crs_wkt")
+                "grid_mapping variable '\(variable.name)' has neither grid_mapping_name nor crs_wkt"
+            )
         }
         let proj = try projString(variable, name: name, path: path)
         return CFGridCRS(
@@ -129,8 +130,10 @@ public struct CFGridCRS: Sendable, Equatable {
                 "+lon_0=\(try need("longitude_of_projection_origin"))", falseOrigin,
             ]
         case "sinusoidal":
-            parts = ["+proj=sinu", "+lon_0=\(opt("longitude_of_central_meridian", 0))",
-                     falseOrigin]
+            parts = [
+                "+proj=sinu", "+lon_0=\(opt("longitude_of_central_meridian", 0))",
+                falseOrigin,
+            ]
         case "geostationary":
             let sweep = v.text("sweep_angle_axis") ?? "y"
             parts = [

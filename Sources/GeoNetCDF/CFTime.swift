@@ -4,12 +4,12 @@
 public enum CFCalendar: String, Sendable, CaseIterable {
     /// Mixed Julian/Gregorian: Julian up to 1582-10-04, Gregorian from 1582-10-15.
     case standard
-    case proleptic_gregorian
+    case prolepticGregorian = "proleptic_gregorian"
     case julian
     /// 365 days every year (`noleap`, `365_day`).
     case noleap
     /// 366 days every year (`all_leap`, `366_day`).
-    case all_leap
+    case allLeap = "all_leap"
     /// Twelve 30-day months.
     case day360 = "360_day"
 
@@ -24,10 +24,10 @@ public enum CFCalendar: String, Sendable, CaseIterable {
         }
         switch attribute.trimmingWhitespace.lowercased() {
         case "standard", "gregorian", "": self = .standard
-        case "proleptic_gregorian": self = .proleptic_gregorian
+        case "proleptic_gregorian": self = .prolepticGregorian
         case "julian": self = .julian
         case "noleap", "365_day", "no_leap": self = .noleap
-        case "all_leap", "366_day": self = .all_leap
+        case "all_leap", "366_day": self = .allLeap
         case "360_day": self = .day360
         default: return nil
         }
@@ -39,8 +39,8 @@ public enum CFCalendar: String, Sendable, CaseIterable {
         switch self {
         case .day360: return 30
         case .noleap: return common[month - 1]
-        case .all_leap: return month == 2 ? 29 : common[month - 1]
-        case .julian, .proleptic_gregorian, .standard:
+        case .allLeap: return month == 2 ? 29 : common[month - 1]
+        case .julian, .prolepticGregorian, .standard:
             guard month == 2 else { return common[month - 1] }
             return isLeap(year) ? 29 : 28
         }
@@ -49,7 +49,7 @@ public enum CFCalendar: String, Sendable, CaseIterable {
     private func isLeap(_ year: Int) -> Bool {
         switch self {
         case .julian: return year % 4 == 0
-        case .proleptic_gregorian: return gregorianLeap(year)
+        case .prolepticGregorian: return gregorianLeap(year)
         case .standard: return year < 1583 ? year % 4 == 0 : gregorianLeap(year)
         default: return false
         }
@@ -67,13 +67,13 @@ public enum CFCalendar: String, Sendable, CaseIterable {
         guard (1...12).contains(month), day >= 1, day <= daysInMonth(year: year, month: month)
         else { return nil }
         switch self {
-        case .proleptic_gregorian: return gregorianJDN(year, month, day)
+        case .prolepticGregorian: return gregorianJDN(year, month, day)
         case .julian: return julianJDN(year, month, day)
         case .standard:
             if (year, month, day) >= (1582, 10, 15) { return gregorianJDN(year, month, day) }
             if (year, month, day) <= (1582, 10, 4) { return julianJDN(year, month, day) }
             return nil
-        case .noleap, .all_leap, .day360:
+        case .noleap, .allLeap, .day360:
             let yearLength = self == .day360 ? 360 : (self == .noleap ? 365 : 366)
             var days = year * yearLength
             for m in 1..<month { days += daysInMonth(year: year, month: m) }
@@ -84,10 +84,10 @@ public enum CFCalendar: String, Sendable, CaseIterable {
     /// The calendar date of a day number (inverse of ``dayNumber(year:month:day:)``).
     public func date(dayNumber n: Int) -> (year: Int, month: Int, day: Int) {
         switch self {
-        case .proleptic_gregorian: return gregorianDate(n)
+        case .prolepticGregorian: return gregorianDate(n)
         case .julian: return julianDate(n)
         case .standard: return n >= 2_299_161 ? gregorianDate(n) : julianDate(n)
-        case .noleap, .all_leap, .day360:
+        case .noleap, .allLeap, .day360:
             let yearLength = self == .day360 ? 360 : (self == .noleap ? 365 : 366)
             let year = floorDiv(n, yearLength)
             var rest = n - year * yearLength
@@ -156,8 +156,10 @@ public struct CFDate: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// Seconds within the minute, with fraction.
     public var second: Double
 
-    public init(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0,
-                second: Double = 0) {
+    public init(
+        year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0,
+        second: Double = 0
+    ) {
         self.year = year
         self.month = month
         self.day = day
@@ -304,7 +306,8 @@ public struct CFTimeUnits: Sendable, Equatable, CustomStringConvertible {
     public func value(of date: CFDate) -> Double? {
         guard let day = calendar.dayNumber(year: date.year, month: date.month, day: date.day)
         else { return nil }
-        let seconds = Double(day - referenceDay) * 86400
+        let seconds =
+            Double(day - referenceDay) * 86400
             + Double(date.hour * 3600 + date.minute * 60) + date.second - referenceSeconds
         return seconds / secondsPerUnit
     }

@@ -69,9 +69,10 @@ func ncStatus(_ body: () -> Int32) -> Int32 {
 }
 
 /// `H5Eset_auto2(hid_t, H5E_auto2_t, void *)`.
-private typealias H5ESetAuto = @convention(c) (
-    Int64, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?
-) -> Int32
+private typealias H5ESetAuto =
+    @convention(c) (
+        Int64, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?
+    ) -> Int32
 
 /// HDF5's `H5Eset_auto2`, found at run time in the libhdf5 netCDF-C loaded (so geomap needs no
 /// HDF5 headers), or `nil` when absent.

@@ -1,7 +1,17 @@
 /// The netCDF external data types (`nc_type`), with their C codes.
 public enum NetCDFType: Int32, Sendable, CustomStringConvertible {
-    case byte = 1, char = 2, short = 3, int = 4, float = 5, double = 6
-    case ubyte = 7, ushort = 8, uint = 9, int64 = 10, uint64 = 11, string = 12
+    case byte = 1
+    case char = 2
+    case short = 3
+    case int = 4
+    case float = 5
+    case double = 6
+    case ubyte = 7
+    case ushort = 8
+    case uint = 9
+    case int64 = 10
+    case uint64 = 11
+    case string = 12
 
     public var description: String {
         switch self {
@@ -33,11 +43,11 @@ public enum NetCDFType: Int32, Sendable, CustomStringConvertible {
     public var defaultFill: Double? {
         switch self {
         case .short: -32767
-        case .int: -2147483647
+        case .int: -2_147_483_647
         case .float: Double(Float(9.9692099683868690e+36))
         case .double: 9.9692099683868690e+36
         case .ushort: 65535
-        case .uint: 4294967295
+        case .uint: 4_294_967_295
         case .int64: -9.223372036854775806e18
         default: nil
         }

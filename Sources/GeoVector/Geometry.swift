@@ -63,12 +63,16 @@ public struct MultiPolygon: Sendable, Hashable {
 
     /// Bounding box `(minX, minY, maxX, maxY)`, or `nil` when empty.
     public var bounds: (minX: Double, minY: Double, maxX: Double, maxY: Double)? {
-        var minX = Double.infinity, minY = Double.infinity
-        var maxX = -Double.infinity, maxY = -Double.infinity
+        var minX = Double.infinity
+        var minY = Double.infinity
+        var maxX = -Double.infinity
+        var maxY = -Double.infinity
         for polygon in polygons {
             for point in polygon.exterior.points {
-                minX = min(minX, point.x); maxX = max(maxX, point.x)
-                minY = min(minY, point.y); maxY = max(maxY, point.y)
+                minX = min(minX, point.x)
+                maxX = max(maxX, point.x)
+                minY = min(minY, point.y)
+                maxY = max(maxY, point.y)
             }
         }
         return minX <= maxX ? (minX, minY, maxX, maxY) : nil

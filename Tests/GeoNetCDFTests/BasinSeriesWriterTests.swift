@@ -14,31 +14,40 @@ enum SampleBasins {
         let partA = DSGPolygon(exterior: [[13, 45], [13.2, 45], [13.2, 45.2]])
         let partB = DSGPolygon(exterior: [[13.5, 45.5], [13.7, 45.5], [13.7, 45.7]])
         let stations = [
-            DSGStation(id: "B001", name: "Square creek", latitude: 45.25, longitude: 10.25,
-                       polygons: [square]),
-            DSGStation(id: "B002", name: "Lake basin", latitude: 45.5, longitude: 11.5,
-                       polygons: [holed]),
-            DSGStation(id: "B003-long-id", name: "Two islands", latitude: 45.3, longitude: 13.3,
-                       polygons: [partA, partB]),
+            DSGStation(
+                id: "B001", name: "Square creek", latitude: 45.25, longitude: 10.25,
+                polygons: [square]),
+            DSGStation(
+                id: "B002", name: "Lake basin", latitude: 45.5, longitude: 11.5,
+                polygons: [holed]),
+            DSGStation(
+                id: "B003-long-id", name: "Two islands", latitude: 45.3, longitude: 13.3,
+                polygons: [partA, partB]),
         ]
         let units = try #require(CFTimeUnits("days since 2000-01-01", calendar: .standard))
         var variables = [
-            DSGVariable(name: "streamflow", units: "mm d-1", longName: "predicted streamflow",
-                        cellMethods: "time: mean"),
-            DSGVariable(name: "pr", units: "mm d-1", longName: "basin mean precipitation",
-                        standardName: "lwe_precipitation_rate", cellMethods: "time: mean"),
+            DSGVariable(
+                name: "streamflow", units: "mm d-1", longName: "predicted streamflow",
+                cellMethods: "time: mean"),
+            DSGVariable(
+                name: "pr", units: "mm d-1", longName: "basin mean precipitation",
+                standardName: "lwe_precipitation_rate", cellMethods: "time: mean"),
         ]
         if let embedding {
-            variables.append(DSGVariable(
-                name: "embedding", units: "1", longName: "basin embedding",
-                extraDimensions: [DSGDimension(name: "embedding_dim", length: embedding)]))
+            variables.append(
+                DSGVariable(
+                    name: "embedding", units: "1", longName: "basin embedding",
+                    extraDimensions: [DSGDimension(name: "embedding_dim", length: embedding)]))
         }
         return BasinSeriesLayout(
             stations: stations, timeUnits: units, times: (0..<days).map(Double.init),
             timeBounds: (0..<days).map { (Double($0), Double($0 + 1)) },
             variables: variables,
-            stationFields: [DSGStationField(name: "area", units: "km2", longName: "basin area",
-                                            values: [1200.5, 8000, .nan])],
+            stationFields: [
+                DSGStationField(
+                    name: "area", units: "km2", longName: "basin area",
+                    values: [1200.5, 8000, .nan])
+            ],
             title: "geomap test basins", source: "geomap tests", history: "created by a test",
             references: "https://cfconventions.org", geomapVersion: "0.1.0-test")
     }
@@ -62,8 +71,9 @@ struct BasinSeriesWriterTests {
         try writer.write("streamflow", stations: 0..<3, times: 0..<5, values: chunk)
         // … and one basin's whole series.
         try writer.write("pr", station: 1, values: (0..<10).map { Float($0) / 2 })
-        try writer.write("embedding", stations: 2..<3, times: 0..<10,
-                         values: (0..<40).map(Float.init))
+        try writer.write(
+            "embedding", stations: 2..<3, times: 0..<10,
+            values: (0..<40).map(Float.init))
         let wrong = #expect(throws: NetCDFError.self) {
             try writer.write("pr", stations: 0..<1, times: 0..<2, values: [1])
         }
@@ -80,7 +90,8 @@ struct BasinSeriesWriterTests {
         #expect(global("featureType") == "timeSeries")
         #expect(global("geomap_version") == "0.1.0-test")
         #expect(global("references") == "https://cfconventions.org")
-        let dims = Dictionary(uniqueKeysWithValues: try file.dimensions().map { ($0.name, $0.length) })
+        let dims = Dictionary(
+            uniqueKeysWithValues: try file.dimensions().map { ($0.name, $0.length) })
         #expect(dims["station"] == 3)
         #expect(dims["time"] == 10)
         #expect(dims["embedding_dim"] == 4)
@@ -97,7 +108,8 @@ struct BasinSeriesWriterTests {
         #expect(container.text("node_coordinates") == "x y")
         #expect(container.text("interior_ring") == "interior_ring")
         #expect(try file.readDoubles(try #require(variables["node_count"])) == [5, 10, 8])
-        #expect(try file.readDoubles(try #require(variables["part_node_count"])) == [5, 5, 5, 4, 4])
+        #expect(
+            try file.readDoubles(try #require(variables["part_node_count"])) == [5, 5, 5, 4, 4])
         #expect(try file.readDoubles(try #require(variables["interior_ring"])) == [0, 0, 1, 0, 0])
         let x = try file.readDoubles(try #require(variables["x"]))
         let y = try file.readDoubles(try #require(variables["y"]))
@@ -123,11 +135,13 @@ struct BasinSeriesWriterTests {
         #expect(data[2] == 2)
         #expect(data[5] == -9999)  // never written
         #expect(data[24] == 204)
-        let pr = try file.readDoubles(try #require(variables["pr"]), start: [1, 0], count: [1, 10])
+        let pr = try file.readDoubles(
+            try #require(variables["pr"]), start: [1, 0], count: [1, 10])
         #expect(pr == (0..<10).map { Double($0) / 2 })
         let embedding = try #require(variables["embedding"])
         #expect(embedding.dimensions == ["station", "time", "embedding_dim"])
-        #expect(try file.readDoubles(embedding, start: [2, 9, 0], count: [1, 1, 4]) == [36, 37, 38, 39])
+        #expect(
+            try file.readDoubles(embedding, start: [2, 9, 0], count: [1, 1, 4]) == [36, 37, 38, 39])
         #expect(try file.readDoubles(try #require(variables["area"])) == [1200.5, 8000, -9999])
         // The file also reads through geomap's CF reader: decoded time axis.
         let dataset = try CFDataset(file: file)
@@ -171,7 +185,8 @@ struct BasinSeriesWriterTests {
     func complianceSample() throws {
         let dir = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let target = ProcessInfo.processInfo.environment["GEOMAP_CF_SAMPLE_OUT"]
+        let target =
+            ProcessInfo.processInfo.environment["GEOMAP_CF_SAMPLE_OUT"]
             ?? dir.appendingPathComponent("cf-sample.nc").path
         let layout = try SampleBasins.layout(days: 30)
         let writer = try BasinSeriesWriter(path: target, layout: layout)

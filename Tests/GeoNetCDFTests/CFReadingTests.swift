@@ -23,14 +23,19 @@ struct CFReadingTests {
         try GridFixture.write(
             file, time: GridFixture.time([0, 1]), x: GridFixture.longitude([0, 1, 2]),
             y: GridFixture.latitude([50, 51]),
-            variables: [("tas", .short, [
-                .text("standard_name", "air_temperature"), .text("units", "K"),
-                NetCDFAttribute("scale_factor", .numbers([0.01], .float)),
-                NetCDFAttribute("add_offset", .numbers([273.15], .float)),
-                NetCDFAttribute("_FillValue", .numbers([-32767], .short)),
-                NetCDFAttribute("missing_value", .numbers([-999], .short)),
-                NetCDFAttribute("valid_range", .numbers([-30000, 30000], .short)),
-            ], raw)])
+            variables: [
+                (
+                    "tas", .short,
+                    [
+                        .text("standard_name", "air_temperature"), .text("units", "K"),
+                        NetCDFAttribute("scale_factor", .numbers([0.01], .float)),
+                        NetCDFAttribute("add_offset", .numbers([273.15], .float)),
+                        NetCDFAttribute("_FillValue", .numbers([-32767], .short)),
+                        NetCDFAttribute("missing_value", .numbers([-999], .short)),
+                        NetCDFAttribute("valid_range", .numbers([-30000, 30000], .short)),
+                    ], raw
+                )
+            ])
         let forcing = try CFForcing(path: file)
         let v = try forcing.variable("air_temperature")
         #expect(v.name == "tas")
@@ -48,47 +53,72 @@ struct CFReadingTests {
         #expect(abs(values[6 + 2] - Float(274.17)) < 1e-4)
     }
 
-    @Test("any dimension order: (lat, lon, time) and (lon, time, lat) read as [t][y][x]",
-          arguments: [GridFixture.Order.latLonTime, .lonTimeLat, .timeLatLon])
+    @Test(
+        "any dimension order: (lat, lon, time) and (lon, time, lat) read as [t][y][x]",
+        arguments: [GridFixture.Order.latLonTime, .lonTimeLat, .timeLatLon])
     func dimensionOrder(_ order: GridFixture.Order) throws {
         let file = path("order.nc")
         try GridFixture.write(
             file, time: GridFixture.time([0, 1, 2, 3]), x: GridFixture.longitude([5, 6, 7]),
             y: GridFixture.latitude([40, 41]), order: order,
-            variables: [("pr", .float, [.text("units", "mm d-1")],
-                         { t, y, x in Double(t * 100 + y * 10 + x) })])
+            variables: [
+                (
+                    "pr", .float, [.text("units", "mm d-1")],
+                    { t, y, x in Double(t * 100 + y * 10 + x) }
+                )
+            ])
         let forcing = try CFForcing(path: file)
         #expect(forcing.grid.kind == .geographic)
         #expect(forcing.grid.crs?.definition == "EPSG:4326")
         let values = try forcing.read(try forcing.variable("pr"), times: 1..<3)
         var expected: [Float] = []
-        for t in 1..<3 { for y in 0..<2 { for x in 0..<3 { expected.append(Float(t * 100 + y * 10 + x)) } } }
+        for t in 1..<3 {
+            for y in 0..<2 { for x in 0..<3 { expected.append(Float(t * 100 + y * 10 + x)) } }
+        }
         #expect(values == expected)
-        let window = try forcing.read(try forcing.variable("pr"), times: 3..<4,
-                                      window: (x: 1..<3, y: 1..<2))
+        let window = try forcing.read(
+            try forcing.variable("pr"), times: 3..<4,
+            window: (x: 1..<3, y: 1..<2))
         #expect(window == [311, 312])
     }
 
     @Test("a projected grid with grid_mapping: CRS from its parameters, x/y in km → metres")
     func projectedGrid() throws {
         let file = path("lcc.nc")
-        let x = GridFixture.Axis(name: "xc", values: [0, 1, 2], attributes: [
-            .text("standard_name", "projection_x_coordinate"), .text("units", "km")])
-        let y = GridFixture.Axis(name: "yc", values: [10, 11], attributes: [
-            .text("standard_name", "projection_y_coordinate"), .text("units", "km")])
+        let x = GridFixture.Axis(
+            name: "xc", values: [0, 1, 2],
+            attributes: [
+                .text("standard_name", "projection_x_coordinate"), .text("units", "km"),
+            ])
+        let y = GridFixture.Axis(
+            name: "yc", values: [10, 11],
+            attributes: [
+                .text("standard_name", "projection_y_coordinate"), .text("units", "km"),
+            ])
         try GridFixture.write(
-            file, time: GridFixture.time([0, 1], units: "hours since 2001-06-01", calendar: "noleap"),
+            file,
+            time: GridFixture.time([0, 1], units: "hours since 2001-06-01", calendar: "noleap"),
             x: x, y: y,
-            variables: [("tmax", .float, [.text("units", "degC"), .text("grid_mapping", "lcc")],
-                         { t, y, x in Double(t + y + x) })],
-            extraVariables: [("lcc", [
-                .text("grid_mapping_name", "lambert_conformal_conic"),
-                .double("standard_parallel", 25, 60),
-                .double("longitude_of_central_meridian", 265),
-                .double("latitude_of_projection_origin", 42.5),
-                .double("false_easting", 0), .double("false_northing", 0),
-                .double("semi_major_axis", 6_378_137), .double("inverse_flattening", 298.257223563),
-            ])])
+            variables: [
+                (
+                    "tmax", .float, [.text("units", "degC"), .text("grid_mapping", "lcc")],
+                    { t, y, x in Double(t + y + x) }
+                )
+            ],
+            extraVariables: [
+                (
+                    "lcc",
+                    [
+                        .text("grid_mapping_name", "lambert_conformal_conic"),
+                        .double("standard_parallel", 25, 60),
+                        .double("longitude_of_central_meridian", 265),
+                        .double("latitude_of_projection_origin", 42.5),
+                        .double("false_easting", 0), .double("false_northing", 0),
+                        .double("semi_major_axis", 6_378_137),
+                        .double("inverse_flattening", 298.257223563),
+                    ]
+                )
+            ])
         let forcing = try CFForcing(path: file)
         #expect(forcing.grid.kind == .projected)
         #expect(forcing.grid.x == [0, 1000, 2000])
@@ -106,16 +136,28 @@ struct CFReadingTests {
     @Test("crs_wkt on the grid mapping wins over its parameters")
     func crsWKT() throws {
         let file = path("wkt.nc")
-        let x = GridFixture.Axis(name: "x", values: [500_000, 501_000], attributes: [
-            .text("axis", "X"), .text("units", "m")])
-        let y = GridFixture.Axis(name: "y", values: [4_000_000], attributes: [
-            .text("axis", "Y"), .text("units", "m")])
+        let x = GridFixture.Axis(
+            name: "x", values: [500_000, 501_000],
+            attributes: [
+                .text("axis", "X"), .text("units", "m"),
+            ])
+        let y = GridFixture.Axis(
+            name: "y", values: [4_000_000],
+            attributes: [
+                .text("axis", "Y"), .text("units", "m"),
+            ])
         let wkt = "PROJCS[\"WGS 84 / UTM zone 34N\",AUTHORITY[\"EPSG\",\"32634\"]]"
         try GridFixture.write(
             file, time: GridFixture.time([0]), x: x, y: y,
             variables: [("v", .float, [.text("grid_mapping", "spatial")], { _, _, _ in 1 })],
-            extraVariables: [("spatial", [
-                .text("grid_mapping_name", "transverse_mercator"), .text("crs_wkt", wkt)])])
+            extraVariables: [
+                (
+                    "spatial",
+                    [
+                        .text("grid_mapping_name", "transverse_mercator"), .text("crs_wkt", wkt),
+                    ]
+                )
+            ])
         let forcing = try CFForcing(path: file)
         #expect(forcing.grid.crs?.definition == wkt)
     }
@@ -128,15 +170,21 @@ struct CFReadingTests {
         let second = path("f2001.nc")
         let first = path("f2000.nc")
         try GridFixture.write(
-            second, time: GridFixture.time(Array(0..<365).map(Double.init),
-                                           units: "days since 2001-01-01"),
+            second,
+            time: GridFixture.time(
+                Array(0..<365).map(Double.init),
+                units: "days since 2001-01-01"),
             x: lon, y: lat,
-            variables: [("pr", .float, [.text("units", "mm")], { t, _, x in Double(1000 + t * 2 + x) })],
+            variables: [
+                ("pr", .float, [.text("units", "mm")], { t, _, x in Double(1000 + t * 2 + x) })
+            ],
             chunkTime: 100)
         // The first year's axis is in hours: the reader converts it to one axis.
         try GridFixture.write(
-            first, time: GridFixture.time(Array(0..<366).map { Double($0) * 24 },
-                                          units: "hours since 2000-01-01"),
+            first,
+            time: GridFixture.time(
+                Array(0..<366).map { Double($0) * 24 },
+                units: "hours since 2000-01-01"),
             x: lon, y: lat,
             variables: [("pr", .float, [.text("units", "mm")], { t, _, x in Double(t * 2 + x) })],
             chunkTime: 100)
@@ -162,14 +210,20 @@ struct CFReadingTests {
         let a = path("a.nc")
         let b = path("b.nc")
         let c = path("c.nc")
-        let v: [(name: String, type: NetCDFType, attributes: [NetCDFAttribute],
-                 value: (Int, Int, Int) -> Double)] = [("pr", .float, [], { _, _, _ in 0 })]
-        try GridFixture.write(a, time: GridFixture.time([0, 1, 2]), x: GridFixture.longitude([0, 1]),
-                              y: GridFixture.latitude([0]), variables: v)
-        try GridFixture.write(b, time: GridFixture.time([2, 3]), x: GridFixture.longitude([0, 1]),
-                              y: GridFixture.latitude([0]), variables: v)
-        try GridFixture.write(c, time: GridFixture.time([5, 6]), x: GridFixture.longitude([0, 2]),
-                              y: GridFixture.latitude([0]), variables: v)
+        let v:
+            [(
+                name: String, type: NetCDFType, attributes: [NetCDFAttribute],
+                value: (Int, Int, Int) -> Double
+            )] = [("pr", .float, [], { _, _, _ in 0 })]
+        try GridFixture.write(
+            a, time: GridFixture.time([0, 1, 2]), x: GridFixture.longitude([0, 1]),
+            y: GridFixture.latitude([0]), variables: v)
+        try GridFixture.write(
+            b, time: GridFixture.time([2, 3]), x: GridFixture.longitude([0, 1]),
+            y: GridFixture.latitude([0]), variables: v)
+        try GridFixture.write(
+            c, time: GridFixture.time([5, 6]), x: GridFixture.longitude([0, 2]),
+            y: GridFixture.latitude([0]), variables: v)
         let overlap = #expect(throws: NetCDFError.self) { try CFForcing(paths: [a, b]) }
         #expect(overlap?.description.contains("do not increase") == true)
         let grid = #expect(throws: NetCDFError.self) { try CFForcing(paths: [a, c]) }
@@ -178,31 +232,38 @@ struct CFReadingTests {
 
     @Test("bad input: no time axis, unknown calendar, time without CF units, unknown variable")
     func badInput() throws {
-        let v: [(name: String, type: NetCDFType, attributes: [NetCDFAttribute],
-                 value: (Int, Int, Int) -> Double)] = [("pr", .float, [], { _, _, _ in 0 })]
+        let v:
+            [(
+                name: String, type: NetCDFType, attributes: [NetCDFAttribute],
+                value: (Int, Int, Int) -> Double
+            )] = [("pr", .float, [], { _, _, _ in 0 })]
         let noTime = path("notime.nc")
-        try GridFixture.write(noTime, time: nil, x: GridFixture.longitude([0, 1]),
-                              y: GridFixture.latitude([0]), variables: v)
+        try GridFixture.write(
+            noTime, time: nil, x: GridFixture.longitude([0, 1]),
+            y: GridFixture.latitude([0]), variables: v)
         let e1 = #expect(throws: NetCDFError.self) { try CFForcing(path: noTime) }
         #expect(e1?.description.hasPrefix(noTime + ": no time axis") == true)
 
         let calendar = path("calendar.nc")
-        try GridFixture.write(calendar, time: GridFixture.time([0], calendar: "martian"),
-                              x: GridFixture.longitude([0]), y: GridFixture.latitude([0]),
-                              variables: v)
+        try GridFixture.write(
+            calendar, time: GridFixture.time([0], calendar: "martian"),
+            x: GridFixture.longitude([0]), y: GridFixture.latitude([0]),
+            variables: v)
         let e2 = #expect(throws: NetCDFError.self) { try CFDataset(path: calendar) }
         #expect(e2?.description.contains("unknown calendar 'martian'") == true)
 
         let units = path("units.nc")
-        try GridFixture.write(units, time: GridFixture.time([0], units: "days"),
-                              x: GridFixture.longitude([0]), y: GridFixture.latitude([0]),
-                              variables: v)
+        try GridFixture.write(
+            units, time: GridFixture.time([0], units: "days"),
+            x: GridFixture.longitude([0]), y: GridFixture.latitude([0]),
+            variables: v)
         let e3 = #expect(throws: NetCDFError.self) { try CFDataset(path: units) }
         #expect(e3?.description.contains("has no CF time units (units = 'days'") == true)
 
         let ok = path("ok.nc")
-        try GridFixture.write(ok, time: GridFixture.time([0]), x: GridFixture.longitude([0]),
-                              y: GridFixture.latitude([0]), variables: v)
+        try GridFixture.write(
+            ok, time: GridFixture.time([0]), x: GridFixture.longitude([0]),
+            y: GridFixture.latitude([0]), variables: v)
         let e4 = #expect(throws: NetCDFError.self) { try CFForcing(path: ok).variable("tas") }
         #expect(e4?.description.contains("available: pr") == true)
 

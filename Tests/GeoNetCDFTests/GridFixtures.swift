@@ -17,8 +17,10 @@ enum GridFixture {
     /// (t, y, x) indices. Returns the path.
     static func write(
         _ path: String, time: Axis?, x: Axis, y: Axis, order: Order = .timeLatLon,
-        variables: [(name: String, type: NetCDFType, attributes: [NetCDFAttribute],
-                     value: (Int, Int, Int) -> Double)],
+        variables: [(
+            name: String, type: NetCDFType, attributes: [NetCDFAttribute],
+            value: (Int, Int, Int) -> Double
+        )],
         extraVariables: [(name: String, attributes: [NetCDFAttribute])] = [],
         chunkTime: Int? = nil
     ) throws {
@@ -60,8 +62,9 @@ enum GridFixture {
         try file.putAttribute(.text("Conventions", "CF-1.8"), on: nil)
         try file.endDefinitions()
         for axis in [time, y, x].compactMap({ $0 }) {
-            try file.write(axis.values, to: ids[axis.name]!, start: [0],
-                           count: [axis.values.count])
+            try file.write(
+                axis.values, to: ids[axis.name]!, start: [0],
+                count: [axis.values.count])
         }
         let nt = time?.values.count ?? 1
         let ny = y.values.count
@@ -72,27 +75,41 @@ enum GridFixture {
             switch order {
             case .timeLatLon:
                 shape = (time == nil ? [] : [nt]) + [ny, nx]
-                for ti in 0..<nt { for yi in 0..<ny { for xi in 0..<nx {
-                    values.append(v.value(ti, yi, xi))
-                } } }
+                for ti in 0..<nt {
+                    for yi in 0..<ny {
+                        for xi in 0..<nx {
+                            values.append(v.value(ti, yi, xi))
+                        }
+                    }
+                }
             case .latLonTime:
                 shape = [ny, nx] + (time == nil ? [] : [nt])
-                for yi in 0..<ny { for xi in 0..<nx { for ti in 0..<nt {
-                    values.append(v.value(ti, yi, xi))
-                } } }
+                for yi in 0..<ny {
+                    for xi in 0..<nx {
+                        for ti in 0..<nt {
+                            values.append(v.value(ti, yi, xi))
+                        }
+                    }
+                }
             case .lonTimeLat:
                 shape = [nx] + (time == nil ? [] : [nt]) + [ny]
-                for xi in 0..<nx { for ti in 0..<nt { for yi in 0..<ny {
-                    values.append(v.value(ti, yi, xi))
-                } } }
+                for xi in 0..<nx {
+                    for ti in 0..<nt {
+                        for yi in 0..<ny {
+                            values.append(v.value(ti, yi, xi))
+                        }
+                    }
+                }
             }
             try file.write(values, to: ids[v.name]!, start: shape.map { _ in 0 }, count: shape)
         }
         try file.close()
     }
 
-    static func time(_ values: [Double], units: String? = "days since 2000-01-01",
-                     calendar: String? = nil, standardName: Bool = true) -> Axis {
+    static func time(
+        _ values: [Double], units: String? = "days since 2000-01-01",
+        calendar: String? = nil, standardName: Bool = true
+    ) -> Axis {
         var attributes: [NetCDFAttribute] = []
         if standardName { attributes.append(.text("standard_name", "time")) }
         if let units { attributes.append(.text("units", units)) }

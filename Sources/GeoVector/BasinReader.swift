@@ -1,0 +1,280 @@
+internal import CGDAL
+import GeoGDAL
+
+/// One basin: its id, attributes and polygon geometry.
+public struct Basin: Sendable {
+    /// The basin id (the id field's value as text, or the feature id).
+    public var id: String
+    /// OGR's feature id.
+    public var featureID: Int
+    /// Attribute values, parallel to ``BasinSet/fields``.
+    public var attributes: [FieldValue]
+    /// The polygons, in the CRS of the set (x = easting/longitude). Never empty.
+    public var geometry: MultiPolygon
+    /// Whether the geometry was invalid and repaired with OGR's make-valid.
+    public var wasRepaired: Bool
+
+    public init(
+        id: String, featureID: Int, attributes: [FieldValue], geometry: MultiPolygon,
+        wasRepaired: Bool = false
+    ) {
+        self.id = id
+        self.featureID = featureID
+        self.attributes = attributes
+        self.geometry = geometry
+        self.wasRepaired = wasRepaired
+    }
+}
+
+/// The basins of one polygon layer.
+public struct BasinSet: Sendable {
+    public var path: String
+    public var layerName: String
+    /// The field the ids come from, or `nil` when they are OGR feature ids.
+    public var idField: String?
+    public var fields: [VectorField]
+    public var crs: VectorCRS
+    public var basins: [Basin]
+    /// One line per basin that was repaired or skipped (and why), for the user.
+    public var messages: [String]
+
+    public init(
+        path: String, layerName: String, idField: String?, fields: [VectorField],
+        crs: VectorCRS, basins: [Basin], messages: [String]
+    ) {
+        self.path = path
+        self.layerName = layerName
+        self.idField = idField
+        self.fields = fields
+        self.crs = crs
+        self.basins = basins
+        self.messages = messages
+    }
+
+    /// A basin's value of field `name`, or `nil` when there is no such field.
+    public func value(_ name: String, of basin: Basin) -> FieldValue? {
+        fields.firstIndex { $0.name == name }.map { basin.attributes[$0] }
+    }
+}
+
+/// Reads basin polygons through OGR (shapefile, GeoPackage, GeoJSON, any OGR vector format).
+public enum BasinReader {
+    /// Reads the polygons of a layer with their attributes and CRS.
+    ///
+    /// - Parameters:
+    ///   - path: the vector file.
+    ///   - layer: the layer name; default: the first layer holding polygons.
+    ///   - idField: the field holding basin ids; default: the first integer or string field
+    ///     whose values are all present and unique (else OGR feature ids, with a message).
+    /// - Returns: the basins; invalid geometries are repaired with make-valid when GDAL can,
+    ///   otherwise skipped, and empty or non-polygon geometries skipped — each with a message.
+    /// - Throws: ``VectorError`` for an unreadable file, an unknown layer or id field, ids that
+    ///   are not unique, a layer without any polygon, or a layer without CRS (missing `.prj`).
+    public static func read(path: String, layer: String? = nil, idField: String? = nil)
+        throws(VectorError) -> BasinSet
+    {
+        let dataset = try VectorSource.open(path)
+        let handle = try pickLayer(dataset.handle, name: layer, path: path)
+        let info = VectorSource.describe(handle)
+        guard let crs = info.crs else {
+            throw VectorError(
+                path: path,
+                message: "layer '\(info.name)' has no coordinate reference system (missing .prj "
+                    + "file?); geomap does not guess a CRS")
+        }
+        let fields = info.fields
+        var raw: [(fid: Int, values: [FieldValue], geometry: GeometryResult)] = []
+        OGR_L_ResetReading(handle)
+        while let feature = OwnedFeature(taking: OGR_L_GetNextFeature(handle)) {
+            let values = (0..<Int32(fields.count)).map { readField(feature.handle, $0, fields) }
+            let geometry = polygonsOfFeature(feature.handle)
+            raw.append((Int(OGR_F_GetFID(feature.handle)), values, geometry))
+        }
+        let polygonCount = raw.filter {
+            if case .polygons = $0.geometry { return true }
+            if case .repaired = $0.geometry { return true }
+            return false
+        }.count
+        guard polygonCount > 0 else {
+            throw VectorError(
+                path: path,
+                message: "layer '\(info.name)' holds no polygons (\(raw.count) features, "
+                    + "geometry type \(info.geometryType))")
+        }
+        var messages: [String] = []
+        let (idIndex, idName) = try chooseIDField(
+            fields, values: raw.map(\.values), requested: idField, path: path, layer: info.name)
+        if idIndex == nil {
+            messages.append(
+                "no integer or text field of layer '\(info.name)' has unique values; basin ids "
+                    + "are feature ids")
+        }
+        var basins: [Basin] = []
+        for feature in raw {
+            let id = idIndex.map { feature.values[$0].description } ?? String(feature.fid)
+            switch feature.geometry {
+            case .polygons(let geometry):
+                basins.append(
+                    Basin(
+                        id: id, featureID: feature.fid, attributes: feature.values,
+                        geometry: geometry))
+            case .repaired(let geometry):
+                messages.append("basin \(id): invalid geometry repaired with make-valid")
+                basins.append(
+                    Basin(
+                        id: id, featureID: feature.fid, attributes: feature.values,
+                        geometry: geometry, wasRepaired: true))
+            case .invalid:
+                messages.append(
+                    "basin \(id): invalid geometry that make-valid cannot repair; "
+                        + "skipped")
+            case .empty:
+                messages.append("basin \(id): empty geometry; skipped")
+            case .notPolygon(let type):
+                messages.append("basin \(id): geometry is a \(type), not a polygon; skipped")
+            }
+        }
+        return BasinSet(
+            path: path, layerName: info.name, idField: idName, fields: fields,
+            crs: crs, basins: basins, messages: messages)
+    }
+
+    private static func pickLayer(_ dataset: GDALDatasetH, name: String?, path: String)
+        throws(VectorError) -> OGRLayerH
+    {
+        let count = GDALDatasetGetLayerCount(dataset)
+        let layers = (0..<count).compactMap { GDALDatasetGetLayer(dataset, $0) }
+        if let name {
+            guard let layer = layers.first(where: { String(cString: OGR_L_GetName($0)) == name })
+            else {
+                let names = layers.map { String(cString: OGR_L_GetName($0)) }
+                throw VectorError(
+                    path: path,
+                    message: "no layer '\(name)' (layers: \(names.joined(separator: ", ")))")
+            }
+            return layer
+        }
+        guard let first = layers.first else {
+            throw VectorError(path: path, message: "holds no vector layer")
+        }
+        return layers.first { VectorSource.isPolygonal(OGR_L_GetGeomType($0)) } ?? first
+    }
+
+    private static func readField(
+        _ feature: OGRFeatureH, _ index: Int32,
+        _ fields: [VectorField]
+    ) -> FieldValue {
+        guard OGR_F_IsFieldSetAndNotNull(feature, index) != 0 else { return .null }
+        switch fields[Int(index)].kind {
+        case .integer: return .integer(Int64(OGR_F_GetFieldAsInteger64(feature, index)))
+        case .real: return .real(OGR_F_GetFieldAsDouble(feature, index))
+        default:
+            return .string(String(cString: OGR_F_GetFieldAsString(feature, index)))
+        }
+    }
+
+    private static func chooseIDField(
+        _ fields: [VectorField], values: [[FieldValue]], requested: String?, path: String,
+        layer: String
+    ) throws(VectorError) -> (Int?, String?) {
+        func unique(_ index: Int) -> Bool {
+            var seen = Set<String>()
+            for row in values {
+                let text = row[index].description
+                if row[index] == .null || text.isEmpty || !seen.insert(text).inserted {
+                    return false
+                }
+            }
+            return true
+        }
+        if let requested {
+            guard let index = fields.firstIndex(where: { $0.name == requested }) else {
+                throw VectorError(
+                    path: path,
+                    message: "layer '\(layer)' has no field '\(requested)' (fields: "
+                        + fields.map(\.name).joined(separator: ", ") + ")")
+            }
+            guard unique(index) else {
+                throw VectorError(
+                    path: path,
+                    message: "id field '\(requested)' has missing or repeated values")
+            }
+            return (index, requested)
+        }
+        for (index, field) in fields.enumerated()
+        where (field.kind == .integer || field.kind == .string) && unique(index) {
+            return (index, field.name)
+        }
+        return (nil, nil)
+    }
+}
+
+/// What a feature's geometry gave.
+enum GeometryResult {
+    case polygons(MultiPolygon)
+    case repaired(MultiPolygon)
+    case invalid
+    case empty
+    case notPolygon(String)
+}
+
+/// The polygons of a feature's geometry, repairing invalid ones when GEOS can.
+func polygonsOfFeature(_ feature: OGRFeatureH) -> GeometryResult {
+    guard let geometry = OGR_F_GetGeometryRef(feature), OGR_G_IsEmpty(geometry) == 0 else {
+        return .empty
+    }
+    let type = OGR_G_GetGeometryType(geometry)
+    guard VectorSource.isPolygonal(type) || OGR_GT_Flatten(type) == wkbGeometryCollection else {
+        return .notPolygon(String(cString: OGRGeometryTypeToName(type)))
+    }
+    if OGR_G_IsValid(geometry) != 0 {
+        let polygons = extractPolygons(geometry)
+        return polygons.isEmpty ? .empty : .polygons(MultiPolygon(polygons: polygons))
+    }
+    // Make-valid needs GEOS; silence its complaints and judge the result instead.
+    CPLPushErrorHandler(CPLQuietErrorHandler)
+    defer { CPLPopErrorHandler() }
+    guard let fixed = OwnedGeometry(taking: OGR_G_MakeValid(geometry)),
+        OGR_G_IsValid(fixed.handle) != 0
+    else { return .invalid }
+    let polygons = extractPolygons(fixed.handle)
+    return polygons.isEmpty ? .invalid : .repaired(MultiPolygon(polygons: polygons))
+}
+
+/// All polygons inside a geometry (polygons, multipolygons, curved surfaces, collections),
+/// rings without their closing duplicate point, degenerate rings dropped.
+func extractPolygons(_ geometry: OGRGeometryH) -> [Polygon] {
+    let type = OGR_GT_Flatten(OGR_G_GetGeometryType(geometry))
+    switch type {
+    case wkbPolygon:
+        let count = OGR_G_GetGeometryCount(geometry)
+        guard count > 0, let outer = OGR_G_GetGeometryRef(geometry, 0) else { return [] }
+        let exterior = ring(outer)
+        guard exterior.points.count >= 3 else { return [] }
+        let holes = (1..<max(count, 1)).compactMap { OGR_G_GetGeometryRef(geometry, $0) }
+            .map(ring).filter { $0.points.count >= 3 }
+        return [Polygon(exterior: exterior, holes: holes)]
+    case wkbMultiPolygon, wkbGeometryCollection, wkbMultiSurface:
+        return (0..<OGR_G_GetGeometryCount(geometry)).flatMap { index -> [Polygon] in
+            guard let part = OGR_G_GetGeometryRef(geometry, index) else { return [] }
+            return extractPolygons(part)
+        }
+    case wkbCurvePolygon:
+        guard let linear = OwnedGeometry(taking: OGR_G_GetLinearGeometry(geometry, 0, nil))
+        else { return [] }
+        return extractPolygons(linear.handle)
+    default:
+        return []
+    }
+}
+
+private func ring(_ geometry: OGRGeometryH) -> LinearRing {
+    let count = Int(OGR_G_GetPointCount(geometry))
+    var xs = [Double](repeating: 0, count: count)
+    var ys = [Double](repeating: 0, count: count)
+    let stride = Int32(MemoryLayout<Double>.stride)
+    _ = OGR_G_GetPoints(geometry, &xs, stride, &ys, stride, nil, 0)
+    var points = zip(xs, ys).map { Point2D(x: $0, y: $1) }
+    if points.count > 1, points.first == points.last { points.removeLast() }
+    return LinearRing(points: points)
+}

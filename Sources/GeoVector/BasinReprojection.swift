@@ -1,0 +1,94 @@
+public import GeoProjection
+
+extension VectorCRS {
+    /// The CRS as GeoProjection's ``CRS`` (from its WKT).
+    ///
+    /// - Throws: ``VectorError`` when PROJ cannot read the WKT OGR produced.
+    public func projection(path: String) throws(VectorError) -> CRS {
+        do {
+            return try CRS(wkt)
+        } catch {
+            throw VectorError(path: path, message: "CRS '\(name)' is not usable by PROJ: \(error)")
+        }
+    }
+
+    /// A description of a GeoProjection ``CRS``.
+    public init(_ crs: CRS) {
+        self.init(wkt: crs.wkt, epsg: crs.epsgCode, name: crs.name)
+    }
+}
+
+extension MultiPolygon {
+    /// The polygons in the target CRS of `transform` (x = easting/longitude), after densifying
+    /// edges so none is longer than `maxSegmentLength` source units (no densifying when `nil`).
+    ///
+    /// - Returns: `nil` when PROJ cannot transform some node (outside the projection's domain).
+    public func transformed(by transform: CoordinateTransform, maxSegmentLength: Double? = nil)
+        -> MultiPolygon?
+    {
+        let source = maxSegmentLength.map { densified(maxSegmentLength: $0) } ?? self
+        var xs: [Double] = []
+        var ys: [Double] = []
+        for polygon in source.polygons {
+            for ring in [polygon.exterior] + polygon.holes {
+                for point in ring.points {
+                    xs.append(point.x)
+                    ys.append(point.y)
+                }
+            }
+        }
+        let result = transform.transform(x: xs, y: ys)
+        guard result.failed.isEmpty else { return nil }
+        var index = 0
+        func next(_ ring: LinearRing) -> LinearRing {
+            let points = ring.points.indices.map { k in
+                Point2D(x: result.x[index + k], y: result.y[index + k])
+            }
+            index += ring.points.count
+            return LinearRing(points: points)
+        }
+        return MultiPolygon(
+            polygons: source.polygons.map { polygon in
+                let exterior = next(polygon.exterior)
+                return Polygon(exterior: exterior, holes: polygon.holes.map(next))
+            })
+    }
+}
+
+extension BasinSet {
+    /// The set reprojected to `target` with PROJ (axis order normalised: x = easting/longitude).
+    ///
+    /// - Parameters:
+    ///   - target: the CRS wanted (e.g. the forcing grid's).
+    ///   - maxSegmentLength: densify edges first so none is longer than this, in the units of
+    ///     the basins' current CRS (e.g. a fraction of the target grid cell, converted); `nil`
+    ///     leaves edges as they are.
+    /// - Throws: ``VectorError`` when the CRS is unusable or a basin has nodes PROJ cannot
+    ///   transform (the error names the basin).
+    public func reprojected(to target: CRS, maxSegmentLength: Double? = nil)
+        throws(VectorError) -> BasinSet
+    {
+        let source = try crs.projection(path: path)
+        let transform: CoordinateTransform
+        do {
+            transform = try CoordinateTransform(from: source, to: target)
+        } catch {
+            throw VectorError(path: path, message: "no transformation to \(target): \(error)")
+        }
+        var result = self
+        for index in result.basins.indices {
+            guard
+                let moved = basins[index].geometry.transformed(
+                    by: transform, maxSegmentLength: maxSegmentLength)
+            else {
+                throw VectorError(
+                    path: path,
+                    message: "basin \(basins[index].id) cannot be transformed to "
+                        + "\(target.identifier) (nodes outside the projection's domain)")
+            }
+            result.basins[index].geometry = moved
+        }
+        result.crs = VectorCRS(target)
+        return result
+    }
+}

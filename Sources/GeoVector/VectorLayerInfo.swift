@@ -1,0 +1,121 @@
+internal import CGDAL
+import GeoGDAL
+
+/// An attribute field of a layer.
+public struct VectorField: Sendable, Equatable {
+    public enum Kind: String, Sendable { case integer, real, string, date, other }
+    public var name: String
+    public var kind: Kind
+    /// OGR's type name (`Integer`, `Integer64`, `Real`, `String`, `Date`, …).
+    public var typeName: String
+
+    public init(name: String, kind: Kind, typeName: String) {
+        self.name = name
+        self.kind = kind
+        self.typeName = typeName
+    }
+}
+
+/// One attribute value.
+public enum FieldValue: Sendable, Hashable, CustomStringConvertible {
+    case integer(Int64)
+    case real(Double)
+    case string(String)
+    case null
+
+    public var description: String {
+        switch self {
+        case .integer(let value): String(value)
+        case .real(let value): String(value)
+        case .string(let value): value
+        case .null: ""
+        }
+    }
+}
+
+/// The facts `geomap info` reports about a vector layer.
+public struct VectorLayerInfo: Sendable {
+    public var name: String
+    /// OGR's geometry type name (`Polygon`, `Multi Polygon`, `3D Polygon`, `Unknown (any)`…).
+    public var geometryType: String
+    /// Whether the declared geometry type is a (multi)polygon or surface.
+    public var isPolygonal: Bool
+    public var featureCount: Int
+    public var fields: [VectorField]
+    /// `nil` when the layer has no CRS (a shapefile without .prj).
+    public var crs: VectorCRS?
+    /// `(minX, minY, maxX, maxY)` in the layer's CRS, `nil` when empty.
+    public var extent: (minX: Double, minY: Double, maxX: Double, maxY: Double)?
+}
+
+/// Reading vector metadata through OGR.
+public enum VectorSource {
+    /// Opens `path` as a vector dataset.
+    ///
+    /// - Throws: ``VectorError`` when GDAL cannot open it as vector data.
+    static func open(_ path: String) throws(VectorError) -> GDALDataset {
+        do {
+            return try GDALDataset(opening: path, kind: .vector)
+        } catch {
+            throw VectorError(
+                path: path, message: "not a vector dataset GDAL can read (\(error.message))")
+        }
+    }
+
+    /// Describes every layer of `path`.
+    ///
+    /// - Throws: ``VectorError`` when the file cannot be opened as vector data.
+    public static func layers(of path: String) throws(VectorError) -> [VectorLayerInfo] {
+        let dataset = try open(path)
+        var result: [VectorLayerInfo] = []
+        for index in 0..<GDALDatasetGetLayerCount(dataset.handle) {
+            guard let layer = GDALDatasetGetLayer(dataset.handle, index) else { continue }
+            result.append(describe(layer))
+        }
+        return result
+    }
+
+    static func describe(_ layer: OGRLayerH) -> VectorLayerInfo {
+        let type = OGR_L_GetGeomType(layer)
+        var envelope = OGREnvelope()
+        let count = Int(OGR_L_GetFeatureCount(layer, 1))
+        let hasExtent = count > 0 && OGR_L_GetExtent(layer, &envelope, 1) == OGRERR_NONE
+        return VectorLayerInfo(
+            name: String(cString: OGR_L_GetName(layer)),
+            geometryType: String(cString: OGRGeometryTypeToName(type)),
+            isPolygonal: isPolygonal(type),
+            featureCount: count,
+            fields: fields(of: layer),
+            crs: OGR_L_GetSpatialRef(layer).map(VectorCRS.init),
+            extent: hasExtent ? (envelope.MinX, envelope.MinY, envelope.MaxX, envelope.MaxY) : nil)
+    }
+
+    static func isPolygonal(_ type: OGRwkbGeometryType) -> Bool {
+        let flat = OGR_GT_Flatten(type)
+        return flat == wkbPolygon || flat == wkbMultiPolygon || flat == wkbCurvePolygon
+            || flat == wkbMultiSurface
+    }
+
+    static func fields(of layer: OGRLayerH) -> [VectorField] {
+        let definition = OGR_L_GetLayerDefn(layer)
+        return (0..<OGR_FD_GetFieldCount(definition)).compactMap { i -> VectorField? in
+            guard let field = OGR_FD_GetFieldDefn(definition, i) else { return nil }
+            let type = OGR_Fld_GetType(field)
+            let kind: VectorField.Kind
+            switch type {
+            case OFTInteger, OFTInteger64: kind = .integer
+            case OFTReal: kind = .real
+            case OFTString: kind = .string
+            case OFTDate, OFTDateTime, OFTTime: kind = .date
+            default: kind = .other
+            }
+            var typeName = String(cString: OGR_GetFieldTypeName(type))
+            let subtype = OGR_Fld_GetSubType(field)
+            if subtype != OFSTNone {
+                typeName += "(\(String(cString: OGR_GetFieldSubTypeName(subtype))))"
+            }
+            return VectorField(
+                name: String(cString: OGR_Fld_GetNameRef(field)), kind: kind, typeName: typeName)
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// Tests of the GeoVector module live in this target.
