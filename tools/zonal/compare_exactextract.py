@@ -292,7 +292,7 @@ def main():
     got = run_geomap(args.geomap, ["--basins", basins, "--id-field", "basin_id",
                                    "--forcings", os.path.join(SAMPLES, "forcings.nc"),
                                    "--var", "pr", "--var", "tasmax", "--stat", "mean",
-                                   "--last", str(FORCING_DAYS)])
+                                   "--to", "2016-02-29"])
     compare(forcing, got, "forcings mean (geomap, basins reprojected with densified edges)")
     static_rows = {}
     for name in ["elevation", "slope", "clay", "sand", "silt", "forest_fraction"]:

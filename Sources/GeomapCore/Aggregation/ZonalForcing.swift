@@ -1,0 +1,53 @@
+public import GeoNetCDF
+
+/// Zonal statistics of CF forcings: every time step of a variable, streamed in the time slabs
+/// of the file's chunking (bounded memory), each slab one sparse × dense product.
+public enum ZonalForcing {
+    /// The regular grid of a CF forcing (cell centres must be evenly spaced).
+    /// - Throws: ``ZonalError/badInput(_:_:)`` for irregular axes.
+    public static func grid(of forcing: CFForcing) throws -> RegularGrid {
+        let cf = forcing.grid
+        guard
+            let grid = RegularGrid(
+                xCentres: cf.x, yCentres: cf.y, isGeographic: cf.kind == .geographic)
+        else {
+            throw ZonalError.badInput(
+                forcing.paths[0],
+                "the \(cf.xName)/\(cf.yName) axes are not evenly spaced (or have fewer than "
+                    + "two values); exact aggregation needs a regular grid")
+        }
+        return grid
+    }
+
+    /// What aggregating one variable found.
+    public struct Report: Sendable {
+        public var steps = 0
+        /// `[basins]` steps at which a basin had no valid cell (its values are NaN).
+        public var allMissingSteps: [Int]
+    }
+
+    /// Aggregates `variable` over the steps `times` and hands each slab's result to `sink`.
+    /// - Parameters:
+    ///   - sink: receives each chunk with the global time-step range it covers.
+    ///   - progress: called after each slab with the number of steps done so far.
+    public static func aggregate(
+        _ forcing: CFForcing, variable: CFGridVariable, times: Range<Int>,
+        aggregator: ZonalAggregator, maxValues: Int = 16 << 20,
+        progress: ((Int) -> Void)? = nil,
+        sink: (ZonalChunk, Range<Int>) throws -> Void
+    ) throws -> Report {
+        let basins = aggregator.weights.basinCount
+        var report = Report(allMissingSteps: .init(repeating: 0, count: basins))
+        for slab in forcing.timeSlabs(for: variable, in: times, maxValues: maxValues) {
+            let values = try forcing.read(variable, times: slab)
+            let chunk = values.withUnsafeBufferPointer {
+                aggregator.aggregate(steps: $0, stepCount: slab.count)
+            }
+            for b in 0..<basins { report.allMissingSteps[b] += chunk.allMissingSteps[b] }
+            try sink(chunk, slab)
+            report.steps += slab.count
+            progress?(report.steps)
+        }
+        return report
+    }
+}

@@ -1,0 +1,250 @@
+public import Foundation
+import GeoNetCDF
+import GeoProjection
+import GeoRaster
+import GeoVector
+
+/// Everything `geomap zonal` is asked to do.
+public struct ZonalOptions: Sendable {
+    public var basinsPath: String
+    public var layer: String?
+    public var idField: String?
+    /// CF forcing files (one forcing, possibly split in time); empty for a raster run.
+    public var forcingPaths: [String] = []
+    public var variables: [String] = []
+    /// A static raster instead of forcings.
+    public var rasterPath: String?
+    public var band = 1
+    /// The `variable` column for a raster (default: the file name without extension).
+    public var variableName: String?
+    public var statistics: [ZonalStatistic]
+    public var areaWeighted = false
+    /// Only time steps on or after / on or before these dates (`YYYY-MM-DD`).
+    public var from: String?
+    public var to: String?
+    public var output: URL
+    public var weightsCSV: URL?
+    /// Weights cache directory; `nil` computes the weights without caching them.
+    public var cacheDirectory: URL?
+
+    public init(basinsPath: String, statistics: [ZonalStatistic], output: URL) {
+        self.basinsPath = basinsPath
+        self.statistics = statistics
+        self.output = output
+    }
+}
+
+/// What a zonal run did (for the log and the benchmark).
+public struct ZonalSummary: Sendable {
+    public var basins = 0
+    public var basinsOnGrid = 0
+    public var nonZeroWeights = 0
+    public var cache: WeightsCache.Outcome?
+    public var steps = 0
+    public var rows = 0
+    public var secondsForWeights = 0.0
+    public var secondsForValues = 0.0
+}
+
+/// Runs `geomap zonal`: basins → grid CRS → cached weights → statistics → CSV or CF NetCDF.
+public enum ZonalJob {
+    /// - Parameters:
+    ///   - log: one line per warning or note (basins outside the grid, corrupt cache, …).
+    ///   - progress: `(label, done, total)` after each slab or band.
+    public static func run(
+        _ options: ZonalOptions, log: (String) -> Void,
+        progress: ((String, Int, Int) -> Void)? = nil
+    ) throws -> ZonalSummary {
+        let ext = options.output.pathExtension.lowercased()
+        guard ext == "csv" || ext == "nc" else {
+            throw ZonalError.badInput(
+                options.output.path, "the output must end in .csv or .nc")
+        }
+        if let raster = options.rasterPath {
+            guard ext == "csv" else {
+                throw ZonalError.badInput(
+                    options.output.path,
+                    "static raster results are written as CSV (use an output ending in .csv)")
+            }
+            return try runRaster(raster, options: options, log: log, progress: progress)
+        }
+        return try runForcing(options, netCDF: ext == "nc", log: log, progress: progress)
+    }
+
+    // MARK: basins and weights
+
+    /// Reads the basins and reprojects them to `target` (edges densified to a quarter cell).
+    static func basins(
+        _ options: ZonalOptions, target: CRS, grid: RegularGrid, log: (String) -> Void
+    ) throws -> (set: BasinSet, zonal: [ZonalBasin]) {
+        let set = try BasinReader.read(
+            path: options.basinsPath, layer: options.layer, idField: options.idField)
+        for message in set.messages { log(message) }
+        let source = try set.crs.projection(path: options.basinsPath)
+        if source.isSame(as: target) {
+            return (set, set.basins.map { ZonalBasin(id: $0.id, geometry: $0.geometry) })
+        }
+        // A quarter of the smaller cell side, in the basins' own units.
+        var length = min(abs(grid.cellWidth), abs(grid.cellHeight)) / 4
+        let metresPerDegree = 111_320.0
+        if grid.isGeographic, !source.isGeographic { length *= metresPerDegree }
+        if !grid.isGeographic, source.isGeographic {
+            length = length * target.unitToSI / metresPerDegree
+        }
+        let moved = try set.reprojected(to: target, maxSegmentLength: length)
+        return (set, moved.basins.map { ZonalBasin(id: $0.id, geometry: $0.geometry) })
+    }
+
+    static func weights(
+        _ basins: [ZonalBasin], grid: RegularGrid, crs: CRS, options: ZonalOptions,
+        gridSource: String, summary: inout ZonalSummary, log: (String) -> Void
+    ) throws -> ZonalWeights {
+        let start = Date()
+        let weights: ZonalWeights
+        if let directory = options.cacheDirectory {
+            let result = WeightsCache(directory: directory).weights(
+                basins: basins, grid: grid, crs: crs.wkt, areaWeighted: options.areaWeighted,
+                warn: log)
+            weights = result.weights
+            summary.cache = result.outcome
+        } else {
+            weights = ZonalWeights(basins: basins, grid: grid, areaWeighted: options.areaWeighted)
+        }
+        summary.secondsForWeights = Date().timeIntervalSince(start)
+        summary.basins = weights.basinCount
+        summary.nonZeroWeights = weights.nonZeroCount
+        let outside = weights.basinsOutsideGrid
+        summary.basinsOnGrid = weights.basinCount - outside.count
+        if !outside.isEmpty {
+            let ids = outside.map { weights.basinIDs[$0] }.joined(separator: ", ")
+            log("\(outside.count) basin(s) outside the grid of \(gridSource), left out: \(ids)")
+        }
+        for b in weights.basinsPartlyOutside() {
+            let share = (weights.coveredShare[b] * 1000).rounded() / 10
+            log(
+                "basin \(weights.basinIDs[b]) lies only \(share) % on the grid of "
+                    + "\(gridSource); its statistics cover that part")
+        }
+        guard summary.basinsOnGrid > 0 else { throw ZonalError.noBasinOnGrid(gridSource) }
+        if let url = options.weightsCSV { try ZonalCSVWriter.writeWeights(weights, to: url) }
+        return weights
+    }
+
+    // MARK: forcings
+
+    static func runForcing(
+        _ options: ZonalOptions, netCDF: Bool, log: (String) -> Void,
+        progress: ((String, Int, Int) -> Void)?
+    ) throws -> ZonalSummary {
+        guard !options.forcingPaths.isEmpty else {
+            throw ZonalError.badInput("geomap zonal", "give --forcings FILE.nc or --raster FILE")
+        }
+        guard !options.variables.isEmpty else {
+            throw ZonalError.badInput(options.forcingPaths[0], "give at least one --var NAME")
+        }
+        if netCDF, options.statistics.contains(.frac) {
+            throw ZonalError.badInput(
+                options.output.path, "frac (per-class columns) is only written to CSV")
+        }
+        var summary = ZonalSummary()
+        let forcing = try CFForcing(paths: options.forcingPaths)
+        let variables = try options.variables.map { try forcing.variable($0) }
+        let grid = try ZonalForcing.grid(of: forcing)
+        let crsText = forcing.grid.crs?.definition ?? "EPSG:4326"
+        let crs = try CRS(crsText)
+        let times = try timeRange(forcing, options: options)
+        let (set, basins) = try Self.basins(options, target: crs, grid: grid, log: log)
+        let weights = try Self.weights(
+            basins, grid: grid, crs: crs, options: options, gridSource: forcing.paths[0],
+            summary: &summary, log: log)
+        let aggregator = ZonalAggregator(
+            weights: weights, statistics: options.statistics, missingValue: nil)
+        let skip = Set(weights.basinsOutsideGrid)
+        let start = Date()
+        let dates = (times).map { forcing.timeAxis.date(at: $0).description }
+        var sink = try ZonalSink(
+            options: options, netCDF: netCDF, basins: set, weights: weights, forcing: forcing,
+            variables: variables, times: times, skipping: skip)
+        for variable in variables {
+            let report = try ZonalForcing.aggregate(
+                forcing, variable: variable, times: times, aggregator: aggregator,
+                progress: { progress?(variable.name, $0, times.count) }
+            ) { chunk, slab in
+                let local = (slab.lowerBound - times.lowerBound)..<(slab.upperBound - times.lowerBound)
+                summary.rows += try sink.write(
+                    chunk, variable: variable.name, steps: local, dates: Array(dates[local]))
+            }
+            summary.steps = report.steps
+            for b in 0..<weights.basinCount where report.allMissingSteps[b] > 0 {
+                log(
+                    "\(variable.name): basin \(weights.basinIDs[b]) has no valid cell at "
+                        + "\(report.allMissingSteps[b]) of \(report.steps) steps (NaN there)")
+            }
+        }
+        try sink.finish()
+        summary.secondsForValues = Date().timeIntervalSince(start)
+        return summary
+    }
+
+    static func timeRange(_ forcing: CFForcing, options: ZonalOptions) throws -> Range<Int> {
+        func parse(_ text: String?, _ name: String) throws -> CFDate? {
+            guard let text else { return nil }
+            let parts = text.split(separator: "-").compactMap { Int($0) }
+            guard parts.count == 3 else {
+                throw ZonalError.badInput(name, "'\(text)' is not a date YYYY-MM-DD")
+            }
+            return CFDate(year: parts[0], month: parts[1], day: parts[2])
+        }
+        let axis = forcing.timeAxis
+        guard axis.count > 0 else { throw ZonalError.badInput(forcing.paths[0], "no time steps") }
+        let from = try parse(options.from, "--from") ?? axis.date(at: 0)
+        var to = try parse(options.to, "--to") ?? axis.date(at: axis.count - 1)
+        if options.to != nil { to.hour = 23; to.minute = 59; to.second = 59.999 }
+        let range = axis.indices(from: from, through: to)
+        guard !range.isEmpty else {
+            throw ZonalError.badInput(
+                forcing.paths[0], "no time step between \(from) and \(to) (--from/--to)")
+        }
+        return range
+    }
+
+    // MARK: rasters
+
+    static func runRaster(
+        _ path: String, options: ZonalOptions, log: (String) -> Void,
+        progress: ((String, Int, Int) -> Void)?
+    ) throws -> ZonalSummary {
+        var summary = ZonalSummary()
+        let raster = try Raster(opening: path)
+        guard (1...raster.bands.count).contains(options.band) else {
+            throw ZonalError.badInput(
+                path, "has \(raster.bands.count) band(s); --band \(options.band) does not exist")
+        }
+        let crs = try raster.requireCRS(for: "zonal statistics")
+        let grid = try ZonalRaster.grid(of: raster)
+        let (_, basins) = try Self.basins(options, target: crs, grid: grid, log: log)
+        let weights = try Self.weights(
+            basins, grid: grid, crs: crs, options: options, gridSource: path,
+            summary: &summary, log: log)
+        let aggregator = ZonalAggregator(
+            weights: weights, statistics: options.statistics, missingValue: nil)
+        let start = Date()
+        let name = options.variableName
+            ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        let chunk = try ZonalRaster.aggregate(
+            raster, band: options.band, aggregator: aggregator,
+            progress: { progress?(name, Int($0 * 1000), 1000) })
+        for b in 0..<weights.basinCount where chunk.allMissingSteps[b] > 0 {
+            log("\(name): basin \(weights.basinIDs[b]) has no valid cell (NaN)")
+        }
+        let writer = try ZonalCSVWriter(url: options.output)
+        try writer.write(
+            chunk, basinIDs: weights.basinIDs, times: [""], variable: name,
+            skipping: Set(weights.basinsOutsideGrid))
+        try writer.finish()
+        summary.steps = 1
+        summary.rows = (weights.basinCount - weights.basinsOutsideGrid.count) * chunk.columns.count
+        summary.secondsForValues = Date().timeIntervalSince(start)
+        return summary
+    }
+}

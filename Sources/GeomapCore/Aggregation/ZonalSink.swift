@@ -1,0 +1,118 @@
+import Foundation
+import GeoNetCDF
+import GeoProjection
+import GeoVector
+
+/// Where a forcing run's chunks go: long CSV rows, or the CF-1.8 per-basin timeSeries file
+/// (one variable `<var>_<stat>` per variable and statistic).
+struct ZonalSink {
+    private var csv: ZonalCSVWriter?
+    private var netCDF: BasinSeriesWriter?
+    private let basinIDs: [String]
+    private let skipping: Set<Int>
+
+    init(
+        options: ZonalOptions, netCDF: Bool, basins: BasinSet, weights: ZonalWeights,
+        forcing: CFForcing, variables: [CFGridVariable], times: Range<Int>,
+        skipping: Set<Int>
+    ) throws {
+        basinIDs = weights.basinIDs
+        self.skipping = skipping
+        if !netCDF {
+            csv = try ZonalCSVWriter(url: options.output)
+            return
+        }
+        let lonLat = try basins.reprojected(to: CRS.wgs84, maxSegmentLength: nil)
+        let stations = lonLat.basins.map { basin in
+            let centre = Self.centroid(basin.geometry)
+            return DSGStation(
+                id: basin.id, name: basin.id, latitude: centre.y, longitude: centre.x,
+                polygons: basin.geometry.polygons.map { polygon in
+                    DSGPolygon(
+                        exterior: polygon.exterior.points.map { SIMD2($0.x, $0.y) },
+                        holes: polygon.holes.map { $0.points.map { SIMD2($0.x, $0.y) } })
+                })
+        }
+        var specs: [DSGVariable] = []
+        for variable in variables {
+            for statistic in options.statistics {
+                let units: String
+                switch statistic {
+                case .count: units = weights.areaWeighted ? "m2" : "1"
+                case .validShare: units = "1"
+                case .majority, .mean, .min, .max, .stdev: units = variable.units ?? "1"
+                case .sum, .frac: units = variable.units ?? "1"
+                }
+                let name = variable.longName ?? variable.name
+                specs.append(
+                    DSGVariable(
+                        name: "\(variable.name)_\(statistic.rawValue)", units: units,
+                        longName: "\(statistic.rawValue) of \(name) over the basin",
+                        standardName: statistic == .mean || statistic == .min
+                            || statistic == .max ? variable.standardName : nil,
+                        cellMethods: statistic == .mean ? "area: mean" : nil))
+            }
+        }
+        let axis = forcing.timeAxis
+        let layout = BasinSeriesLayout(
+            stations: stations, timeUnits: axis.units, times: Array(axis.values[times]),
+            variables: specs,
+            title: "Per-basin aggregates of \(forcing.paths.map { ($0 as NSString).lastPathComponent }.joined(separator: ", "))",
+            source: "geomap zonal (exact coverage-fraction weights)",
+            history: "geomap zonal", references: "docs/zonal.md",
+            geomapVersion: "geomap")
+        self.netCDF = try BasinSeriesWriter(path: options.output.path, layout: layout)
+    }
+
+    /// Writes one chunk; returns the number of values written.
+    mutating func write(
+        _ chunk: ZonalChunk, variable: String, steps: Range<Int>, dates: [String]
+    ) throws -> Int {
+        if let csv {
+            try csv.write(
+                chunk, basinIDs: basinIDs, times: dates, variable: variable, skipping: skipping)
+            return (chunk.basins - skipping.count) * chunk.steps * chunk.columns.count
+        }
+        guard let netCDF else { return 0 }
+        for column in chunk.columns {
+            var values = [Float](repeating: .nan, count: chunk.basins * chunk.steps)
+            for step in 0..<chunk.steps {
+                for b in 0..<chunk.basins {
+                    values[b * chunk.steps + step] = Float(column.values[step * chunk.basins + b])
+                }
+            }
+            try netCDF.write(
+                "\(variable)_\(column.name)", stations: 0..<chunk.basins, times: steps,
+                values: values)
+        }
+        return chunk.basins * chunk.steps * chunk.columns.count
+    }
+
+    func finish() throws {
+        try csv?.finish()
+        try netCDF?.finish()
+    }
+
+    /// Area centroid of the largest part's exterior (vertex mean when degenerate).
+    static func centroid(_ geometry: MultiPolygon) -> Point2D {
+        guard let part = geometry.polygons.max(by: { $0.area < $1.area }) else {
+            return Point2D(x: .nan, y: .nan)
+        }
+        let points = part.exterior.points
+        var a = 0.0, cx = 0.0, cy = 0.0
+        var previous = points[points.count - 1]
+        for p in points {
+            let cross = previous.x * p.y - p.x * previous.y
+            a += cross
+            cx += (previous.x + p.x) * cross
+            cy += (previous.y + p.y) * cross
+            previous = p
+        }
+        if a == 0 {
+            let n = Double(points.count)
+            return Point2D(
+                x: points.reduce(0) { $0 + $1.x } / n, y: points.reduce(0) { $0 + $1.y } / n)
+        }
+        return Point2D(x: cx / (3 * a), y: cy / (3 * a))
+    }
+}
