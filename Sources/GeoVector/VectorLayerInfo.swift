@@ -46,6 +46,16 @@ public struct VectorLayerInfo: Sendable {
     public var crs: VectorCRS?
     /// `(minX, minY, maxX, maxY)` in the layer's CRS, `nil` when empty.
     public var extent: (minX: Double, minY: Double, maxX: Double, maxY: Double)?
+    /// The field ``BasinReader`` would take ids from by default (the first integer or text
+    /// field whose values are all present and unique), `nil` when none qualifies.
+    public var idField: String?
+}
+
+/// A vector dataset: its GDAL driver and layers.
+public struct VectorDatasetInfo: Sendable {
+    /// GDAL's short driver name (`ESRI Shapefile`, `GPKG`, `GeoJSON`, `netCDF`, …).
+    public var driver: String
+    public var layers: [VectorLayerInfo]
 }
 
 /// Reading vector metadata through OGR.
@@ -66,13 +76,50 @@ public enum VectorSource {
     ///
     /// - Throws: ``VectorError`` when the file cannot be opened as vector data.
     public static func layers(of path: String) throws(VectorError) -> [VectorLayerInfo] {
+        try describe(path: path).layers
+    }
+
+    /// Describes the dataset at `path`: driver, and every layer with its default id field.
+    ///
+    /// - Throws: ``VectorError`` when the file cannot be opened as vector data.
+    public static func describe(path: String) throws(VectorError) -> VectorDatasetInfo {
         let dataset = try open(path)
-        var result: [VectorLayerInfo] = []
+        var layers: [VectorLayerInfo] = []
         for index in 0..<GDALDatasetGetLayerCount(dataset.handle) {
             guard let layer = GDALDatasetGetLayer(dataset.handle, index) else { continue }
-            result.append(describe(layer))
+            var info = describe(layer)
+            info.idField = defaultIDField(layer, fields: info.fields)
+            layers.append(info)
         }
-        return result
+        let driver =
+            GDALGetDatasetDriver(dataset.handle)
+            .flatMap { GDALGetDriverShortName($0) }.map { String(cString: $0) } ?? "unknown"
+        return VectorDatasetInfo(driver: driver, layers: layers)
+    }
+
+    /// The first integer or text field whose values are all present and unique.
+    static func defaultIDField(_ layer: OGRLayerH, fields: [VectorField]) -> String? {
+        let candidates = fields.indices.filter {
+            fields[$0].kind == .integer || fields[$0].kind == .string
+        }
+        guard !candidates.isEmpty else { return nil }
+        var seen = candidates.map { _ in Set<String>() }
+        var alive = candidates.map { _ in true }
+        OGR_L_ResetReading(layer)
+        while let feature = OwnedFeature(taking: OGR_L_GetNextFeature(layer)) {
+            for (k, index) in candidates.enumerated() where alive[k] {
+                let i = Int32(index)
+                guard OGR_F_IsFieldSetAndNotNull(feature.handle, i) != 0 else {
+                    alive[k] = false
+                    continue
+                }
+                let text = String(cString: OGR_F_GetFieldAsString(feature.handle, i))
+                if text.isEmpty || !seen[k].insert(text).inserted { alive[k] = false }
+            }
+            if !alive.contains(true) { break }
+        }
+        OGR_L_ResetReading(layer)
+        return alive.firstIndex(of: true).map { fields[candidates[$0]].name }
     }
 
     static func describe(_ layer: OGRLayerH) -> VectorLayerInfo {
@@ -87,7 +134,8 @@ public enum VectorSource {
             featureCount: count,
             fields: fields(of: layer),
             crs: OGR_L_GetSpatialRef(layer).map(VectorCRS.init),
-            extent: hasExtent ? (envelope.MinX, envelope.MinY, envelope.MaxX, envelope.MaxY) : nil)
+            extent: hasExtent ? (envelope.MinX, envelope.MinY, envelope.MaxX, envelope.MaxY) : nil,
+            idField: nil)
     }
 
     static func isPolygonal(_ type: OGRwkbGeometryType) -> Bool {
