@@ -27,6 +27,9 @@ Small configuration only, for ``geomap models import`` tests:
   ``module.`` prefix as saved from DataParallel) with the same encoder weights;
 * ``small_finetuned.pth`` — bare δMG state dict (``nn_model.`` prefix, transformer decoder of
   1 layer inside ``pretrained_model``, unused at inference).
+
+Released sizes only: ``released_pretrain_keys.json`` and ``released_finetuned_keys.json``, the
+full state-dict key tables (name, shape) of both layouts, for import tests without weights.
 """
 import json
 import os
@@ -156,6 +159,21 @@ def checkpoints(ft, cfg):
     torch.save(ckpt, os.path.join(OUT, 'small_pretrain.pth'))
 
 
+def key_tables(cfg):
+    """The released sizes' key tables, names and shapes in state-dict order (no weights):
+    ``released_pretrain_keys.json`` (LSTM decoder, spec §2.7: 485 tensors) and
+    ``released_finetuned_keys.json`` (δMG head, transformer decoder of 2 layers)."""
+    pre = M.Pretrained(cfg['dynamic'], cfg['static'], d=cfg['d'], heads=cfg['heads'],
+                       enc_layers=cfg['enc_layers'], d_ff=cfg['d_ff'], decoder='lstm')
+    ft = M.DplModel(M.FineTuned(cfg['dynamic'], cfg['static'], n_y=1, d=cfg['d'],
+                                heads=cfg['heads'], enc_layers=cfg['enc_layers'],
+                                d_ff=cfg['d_ff'], dec_layers=2))
+    for name, m in (('pretrain', pre), ('finetuned', ft)):
+        table = [[k, list(v.shape)] for k, v in m.state_dict().items()]
+        with open(os.path.join(OUT, f'released_{name}_keys.json'), 'w') as f:
+            json.dump(table, f, separators=(',', ':'))
+
+
 def main():
     torch.set_num_threads(1)
     os.makedirs(OUT, exist_ok=True)
@@ -163,6 +181,8 @@ def main():
         ft = make(name, cfg)
         if name == 'small':
             checkpoints(ft, cfg)
+        else:
+            key_tables(cfg)
     for f in sorted(os.listdir(OUT)):
         print(f'{os.path.getsize(os.path.join(OUT, f)):>10}  {f}')
 
