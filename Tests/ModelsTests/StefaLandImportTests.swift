@@ -4,132 +4,38 @@ import Tensor
 import Testing
 import TestSupport
 
-@Suite("geomap models import --arch stefaland")
+/// Import through ``ArchitectureRegistry/importModel`` with `--arch stefaland`.
+func importStefaLand(
+    _ checkpoint: URL, stats: URL = StefaLandGolden.statsURL, settings: [String: String] = [:],
+    into directory: URL
+) throws -> ModelFile {
+    try ArchitectureRegistry.importModel(
+        checkpoint: checkpoint, architecture: "stefaland",
+        options: ImportOptions(statsPath: stats.path, settings: settings),
+        output: directory.appendingPathComponent("model.safetensors"))
+}
+
+/// A safetensors state dict of zeros with the names and shapes of a key table made by the
+/// PyTorch mirror (`NAME_{pretrain,finetuned}_keys.json`), optionally edited.
+func zeroCheckpoint(
+    _ table: String, in directory: URL,
+    edit: (inout [(name: String, tensor: Tensor)]) -> Void = { _ in }
+) throws -> URL {
+    let data = try Data(contentsOf: StefaLandGolden.directory.appendingPathComponent(table))
+    let rows = try #require(try JSONSerialization.jsonObject(with: data) as? [[Any]])
+    var items = try rows.map { row -> (name: String, tensor: Tensor) in
+        let name = try #require(row[0] as? String)
+        let shape = try #require(row[1] as? [Int])
+        return (name, Tensor(zeros: shape))
+    }
+    edit(&items)
+    let url = directory.appendingPathComponent(table + ".safetensors")
+    try SafetensorsWriter.write(items, metadata: [:], to: url)
+    return url
+}
+
+@Suite("geomap models import --arch stefaland: key tables and errors")
 struct StefaLandImportTests {
-    func importModel(_ checkpoint: URL, stats: URL = StefaLandGolden.statsURL,
-        settings: [String: String] = [:], into directory: URL) throws -> ModelFile
-    {
-        try ArchitectureRegistry.importModel(
-            checkpoint: checkpoint, architecture: "stefaland",
-            options: ImportOptions(statsPath: stats.path, settings: settings),
-            output: directory.appendingPathComponent("model.safetensors"))
-    }
-
-    @Test("a fine-tuned δMG state dict imports and reproduces the goldens")
-    func fineTuned() throws {
-        let directory = try makeTemporaryDirectory("stefaland-import")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let file = try importModel(
-            StefaLandGolden.finetunedURL, settings: ["targets": "streamflow:mm/day,soil_moisture:m3/m3"],
-            into: directory)
-        let golden = try StefaLandGolden("small")
-        let model = try StefaLandModel(file: file)
-        #expect(model.configuration.dynamicVariables == golden.mirror.dynamic)
-        #expect(model.configuration.staticVariables == golden.mirror.static)
-        #expect(model.configuration.head?.outputs == 2)
-        #expect(file.manifest.output.variables?.map(\.name) == ["streamflow", "soil_moisture"])
-        #expect(file.manifest.output.variables?.map(\.units) == ["mm/day", "m3/m3"])
-        let x = model.normalize(
-            dynamic: try golden.io.tensor("x_raw"), static: try golden.io.tensor("c_raw"))
-        let out = model(dynamic: x.dynamic, static: x.static, embeddings: true)
-        #expect(relativeError(try #require(out.predictions), try golden.io.tensor("predictions")) < 1e-4)
-        #expect(relativeError(try #require(out.embeddings), try golden.io.tensor("embeddings")) < 1e-4)
-        // Only inference tensors are kept.
-        #expect(!file.safetensors.names.contains { $0.hasPrefix("pretrained_model.decoder") })
-        #expect(!file.safetensors.names.contains { $0.hasPrefix("direct_input_projection") })
-    }
-
-    @Test("a pretraining checkpoint (model_state_dict, module., LSTM decoder) imports as an encoder")
-    func pretraining() throws {
-        let directory = try makeTemporaryDirectory("stefaland-import")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let file = try importModel(StefaLandGolden.pretrainURL, into: directory)
-        let golden = try StefaLandGolden("small")
-        let model = try StefaLandModel(file: file)
-        #expect(model.configuration.head == nil)
-        #expect(file.manifest.output.task == "embedding")
-        let out = model(
-            dynamic: try golden.io.tensor("x"), static: try golden.io.tensor("c"), embeddings: true)
-        #expect(out.predictions == nil)
-        #expect(relativeError(try #require(out.embeddings), try golden.io.tensor("embeddings")) < 1e-4)
-        let stats = file.manifest.input.variables
-        #expect(stats.map(\.name) == golden.mirror.dynamic + golden.mirror.static)
-        #expect(stats.allSatisfy { $0.mean != nil && ($0.std ?? 0) > 0 })
-    }
-
-    @Test("missing statistics are an error listing every missing variable, and nothing is written")
-    func missingStatistics() throws {
-        let directory = try makeTemporaryDirectory("stefaland-import")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let stats = directory.appendingPathComponent("stats.json")
-        try Data(#"{"P": {"mean": 1, "std": 2}, "Tmin": {"mean": 0, "std": 1}}"#.utf8).write(to: stats)
-        let error = try #require(throws: ModelError.self) {
-            try importModel(StefaLandGolden.pretrainURL, stats: stats, into: directory)
-        }
-        #expect(error.description.contains("no normalisation statistics for Tmax, elevation, slope, clay, forest_fraction"))
-        #expect(error.path == stats.path)
-        let left = try FileManager.default.contentsOfDirectory(atPath: directory.path)
-        #expect(left == ["stats.json"])
-    }
-
-    @Test("a wrong tensor shape is an error naming the tensor")
-    func wrongShape() throws {
-        let directory = try makeTemporaryDirectory("stefaland-import")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let checkpoint = try Checkpoint(contentsOf: StefaLandGolden.finetunedURL)
-        let bad = "nn_model.adapter.combined_transform.3.weight"
-        let items = checkpoint.stateDict.items.map { item -> (name: String, tensor: Tensor) in
-            item.name == bad
-                ? (item.name, Tensor(zeros: [item.tensor.shape[0], item.tensor.shape[1] - 1]))
-                : (item.name, item.tensor)
-        }
-        let broken = directory.appendingPathComponent("broken.safetensors")
-        try SafetensorsWriter.write(items, metadata: [:], to: broken)
-        let error = try #require(throws: ModelError.self) {
-            try importModel(broken, settings: try StefaLandGolden("small").orderSettings, into: directory)
-        }
-        #expect(error.description.contains("tensor \(bad) has shape [32, 63], expected [32, 64]"))
-    }
-
-    @Test("an unexpected extra tensor is an error naming it")
-    func extraTensor() throws {
-        let directory = try makeTemporaryDirectory("stefaland-import")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let checkpoint = try Checkpoint(contentsOf: StefaLandGolden.finetunedURL)
-        var items = checkpoint.stateDict.items.map { (name: $0.name, tensor: $0.tensor) }
-        items.append((name: "nn_model.localized_adapter.weight", tensor: Tensor(zeros: [2])))
-        let broken = directory.appendingPathComponent("extra.safetensors")
-        try SafetensorsWriter.write(items, metadata: [:], to: broken)
-        let error = try #require(throws: ModelError.self) {
-            try importModel(broken, settings: try StefaLandGolden("small").orderSettings, into: directory)
-        }
-        #expect(error.description.contains("nn_model.localized_adapter.weight"))
-    }
-
-    @Test("a two-output head without --set targets is an error")
-    func targetsRequired() throws {
-        let directory = try makeTemporaryDirectory("stefaland-import")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let error = try #require(throws: ModelError.self) {
-            try importModel(StefaLandGolden.finetunedURL, into: directory)
-        }
-        #expect(error.description.contains("predicts 2 quantities"))
-    }
-
-    /// A state dict of zeros with the names and shapes of a key table made by the mirror.
-    func zeroCheckpoint(_ table: String, in directory: URL) throws -> URL {
-        let data = try Data(contentsOf: StefaLandGolden.directory.appendingPathComponent(table))
-        let rows = try #require(try JSONSerialization.jsonObject(with: data) as? [[Any]])
-        let items = try rows.map { row -> (name: String, tensor: Tensor) in
-            let name = try #require(row[0] as? String)
-            let shape = try #require(row[1] as? [Int])
-            return (name, Tensor(zeros: shape))
-        }
-        let url = directory.appendingPathComponent(table + ".safetensors")
-        try SafetensorsWriter.write(items, metadata: [:], to: url)
-        return url
-    }
-
     @Test("the released sizes' key tables import: 485 pretraining tensors, and the δMG layout",
         arguments: ["released_pretrain_keys.json", "released_finetuned_keys.json"])
     func releasedKeyTables(table: String) throws {
@@ -139,7 +45,7 @@ struct StefaLandImportTests {
         let checkpoint = try zeroCheckpoint(table, in: directory)
         #expect(try Checkpoint(contentsOf: checkpoint).stateDict.items.count
             == (table.contains("pretrain") ? 485 : 532))
-        let file = try importModel(
+        let file = try importStefaLand(
             checkpoint, stats: StefaLandGolden.directory.appendingPathComponent("released_stats.json"),
             settings: golden.orderSettings, into: directory)
         let c = try StefaLandModel(file: file).configuration
@@ -148,19 +54,119 @@ struct StefaLandImportTests {
         #expect(c.staticVariables == golden.mirror.static)
         #expect(c.head == (table.contains("pretrain") ? nil : .init(
             adapter: "dual_residual", residualLSTM: true, outputs: 1)))
+        #expect(file.manifest.output.variables?.map(\.name)
+            == (table.contains("pretrain") ? nil : ["streamflow"]))
+        #expect(file.safetensors.names.count == c.modelFileTensorShapes.count)
     }
 
     @Test("a safetensors checkpoint without --set dynamic/static is an error (order unknown)")
     func safetensorsOrder() throws {
         let directory = try makeTemporaryDirectory("stefaland-import")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let checkpoint = try zeroCheckpoint("released_pretrain_keys.json", in: directory)
+        let checkpoint = try zeroCheckpoint("small_pretrain_keys.json", in: directory)
         let error = try #require(throws: ModelError.self) {
-            try importModel(
-                checkpoint,
-                stats: StefaLandGolden.directory.appendingPathComponent("released_stats.json"),
-                into: directory)
+            try importStefaLand(checkpoint, into: directory)
         }
         #expect(error.description.contains("does not record the order of the dynamic variables"))
+    }
+
+    @Test("missing statistics are an error listing every missing variable, and nothing is written")
+    func missingStatistics() throws {
+        let directory = try makeTemporaryDirectory("stefaland-import")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let checkpoint = try zeroCheckpoint("small_pretrain_keys.json", in: directory)
+        let stats = directory.appendingPathComponent("stats.json")
+        try Data(#"{"P": {"mean": 1, "std": 2}, "Tmin": {"mean": 0, "std": 1}}"#.utf8).write(to: stats)
+        let error = try #require(throws: ModelError.self) {
+            try importStefaLand(
+                checkpoint, stats: stats, settings: try StefaLandGolden("small").orderSettings,
+                into: directory)
+        }
+        #expect(error.description.contains(
+            "no normalisation statistics for Tmax, elevation, slope, clay, forest_fraction"))
+        #expect(error.path == stats.path)
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+        #expect(left == ["small_pretrain_keys.json.safetensors", "stats.json"])
+    }
+
+    @Test("a statistics file with a zero std is an error naming the variable")
+    func zeroStd() throws {
+        let directory = try makeTemporaryDirectory("stefaland-import")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let checkpoint = try zeroCheckpoint("small_pretrain_keys.json", in: directory)
+        let stats = directory.appendingPathComponent("stats.json")
+        try Data(#"{"P": {"mean": 1, "std": 0}}"#.utf8).write(to: stats)
+        let error = try #require(throws: ModelError.self) {
+            try importStefaLand(
+                checkpoint, stats: stats, settings: try StefaLandGolden("small").orderSettings,
+                into: directory)
+        }
+        #expect(error.description.contains("variable P has mean 1.0 and std 0.0"))
+    }
+
+    @Test("a wrong tensor shape is an error naming the tensor")
+    func wrongShape() throws {
+        let directory = try makeTemporaryDirectory("stefaland-import")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let bad = "nn_model.adapter.combined_transform.3.weight"
+        let checkpoint = try zeroCheckpoint("small_finetuned_keys.json", in: directory) { items in
+            let i = items.firstIndex { $0.name == bad }!
+            items[i].tensor = Tensor(zeros: [32, 63])
+        }
+        let error = try #require(throws: ModelError.self) {
+            try importStefaLand(
+                checkpoint, settings: try StefaLandGolden("small").orderSettings.merging(
+                    ["targets": "q:mm/day,sm:1"]) { a, _ in a }, into: directory)
+        }
+        #expect(error.description.contains("tensor \(bad) has shape [32, 63], expected [32, 64]"))
+    }
+
+    @Test("a missing or unexpected tensor is an error naming it")
+    func missingAndExtra() throws {
+        let directory = try makeTemporaryDirectory("stefaland-import")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let settings = try StefaLandGolden("small").orderSettings.merging(
+            ["targets": "q:mm/day,sm:1"]) { a, _ in a }
+        let extra = try zeroCheckpoint("small_finetuned_keys.json", in: directory) { items in
+            items.append((name: "nn_model.localized_adapter.weight", tensor: Tensor(zeros: [2])))
+        }
+        let e1 = try #require(throws: ModelError.self) {
+            try importStefaLand(extra, settings: settings, into: directory)
+        }
+        #expect(e1.description.contains("unexpected tensor nn_model.localized_adapter.weight"))
+        let gone = "nn_model.pretrained_model.encoder.transformer_encoder.layers.1.norm2.bias"
+        let missing = try zeroCheckpoint("small_finetuned_keys.json", in: directory) { items in
+            items.removeAll { $0.name == gone }
+        }
+        let e2 = try #require(throws: ModelError.self) {
+            try importStefaLand(missing, settings: settings, into: directory)
+        }
+        #expect(e2.description.contains("missing tensor \(gone)"))
+    }
+
+    @Test("physics-model tensors outside nn_model. are refused")
+    func physicsModel() throws {
+        let directory = try makeTemporaryDirectory("stefaland-import")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let checkpoint = try zeroCheckpoint("small_finetuned_keys.json", in: directory) { items in
+            items.append((name: "phy_model.parameters", tensor: Tensor(zeros: [3])))
+        }
+        let error = try #require(throws: ModelError.self) {
+            try importStefaLand(
+                checkpoint, settings: try StefaLandGolden("small").orderSettings, into: directory)
+        }
+        #expect(error.description.contains("physics-model parameters are not supported"))
+    }
+
+    @Test("a two-output head without --set targets is an error")
+    func targetsRequired() throws {
+        let directory = try makeTemporaryDirectory("stefaland-import")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let checkpoint = try zeroCheckpoint("small_finetuned_keys.json", in: directory)
+        let error = try #require(throws: ModelError.self) {
+            try importStefaLand(
+                checkpoint, settings: try StefaLandGolden("small").orderSettings, into: directory)
+        }
+        #expect(error.description.contains("predicts 2 quantities"))
     }
 }

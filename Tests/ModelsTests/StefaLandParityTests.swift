@@ -53,3 +53,19 @@ struct StefaLandParityTests {
         #expect(n.dynamic.scalars.allSatisfy { $0.isFinite })
     }
 }
+
+@Suite("StefaLand model-file key table")
+struct StefaLandKeyTableTests {
+    @Test("the key table of a configuration equals the golden weights' names and shapes",
+        arguments: ["small", "released"])
+    func keyTable(name: String) throws {
+        let golden = try StefaLandGolden(name)
+        let expected = golden.configuration.modelFileTensorShapes
+        let actual = golden.weights.entries
+        #expect(Set(expected.map(\.name)) == Set(actual.map(\.name)))
+        for entry in actual {
+            #expect(expected.first { $0.name == entry.name }?.shape == entry.shape, "\(entry.name)")
+        }
+        _ = try StefaLandModel(randomWeightsFor: golden.configuration)
+    }
+}

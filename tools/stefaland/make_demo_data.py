@@ -4,7 +4,8 @@
 
 Each basin gets
 * static attributes drawn from plausible ranges: latitude (deg N), elevation (m), slope (deg),
-  clay, sand, silt (% of the fine earth, summing to 100) and forest_fraction (0–1);
+  clay, sand, silt (mass fractions 0–1 of the fine earth, summing to 1) and forest_fraction
+  (0–1), with the units of geomap's sample static rasters;
 * daily forcings 1998-01-01 … 2009-12-31 from a small stochastic weather generator, with the
   names and units of geomap's sample forcings:
     pr      precipitation, mm/day: two-state Markov chain for wet days (seasonal wet-day
@@ -25,7 +26,8 @@ Each basin gets
   precipitation always enters as rain (a documented limit of the demo).
 
 GR4J parameters are a deterministic function of the statics, so a model that sees the
-statics can learn them (documented in the model card):
+statics can learn them (documented in the model card; clay, sand and silt in percent here,
+i.e. 100 × the fraction):
     X1 (production store capacity, mm)      = 100 + 8·sand + 250·forest_fraction
     X2 (groundwater exchange, mm/day)       = 0.6 − 0.04·clay
     X3 (routing store capacity, mm)         = 20 + 3·silt + 60·(1 − slope/35)
@@ -44,7 +46,7 @@ import numpy as np
 DYNAMIC = ['pr', 'tasmax', 'tasmin', 'rsds', 'hurs']
 DYNAMIC_UNITS = ['mm/day', 'degC', 'degC', 'W m-2', '%']
 STATIC = ['elevation', 'slope', 'clay', 'sand', 'silt', 'forest_fraction']
-STATIC_UNITS = ['m', 'degree', '%', '%', '%', '1']
+STATIC_UNITS = ['m', 'degree', '1', '1', '1', '1']
 
 
 def extraterrestrial_radiation(lat_deg, doy):
@@ -66,14 +68,15 @@ def oudin_pet(re, ta):
 def statics(rng, n):
     lat = rng.uniform(35, 55, n)
     elevation = rng.gamma(2.0, 300.0, n) + 20
-    slope = np.clip(2 + elevation / 100 + rng.normal(0, 4, n), 0.5, 34)
-    frac = rng.dirichlet([2.0, 3.0, 3.0], n) * 100          # clay, sand, silt
+    slope = np.clip(0.5 + elevation / 250 + rng.normal(0, 2, n), 0.2, 30)
+    frac = rng.dirichlet([2.0, 3.0, 3.0], n)                # clay, sand, silt fractions
     forest = np.clip(rng.beta(2, 2, n), 0, 1)
     return lat, np.stack([elevation, slope, frac[:, 0], frac[:, 1], frac[:, 2], forest], 1)
 
 
 def gr4j_parameters(st):
-    slope, clay, sand, silt, forest = st[:, 1], st[:, 2], st[:, 3], st[:, 4], st[:, 5]
+    slope, forest = st[:, 1], st[:, 5]
+    clay, sand, silt = 100 * st[:, 2], 100 * st[:, 3], 100 * st[:, 4]    # percent
     x1 = 100 + 8 * sand + 250 * forest
     x2 = 0.6 - 0.04 * clay
     x3 = 20 + 3 * silt + 60 * (1 - slope / 35)

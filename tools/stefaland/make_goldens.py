@@ -28,8 +28,8 @@ Small configuration only, for ``geomap models import`` tests:
 * ``small_finetuned.pth`` — bare δMG state dict (``nn_model.`` prefix, transformer decoder of
   1 layer inside ``pretrained_model``, unused at inference).
 
-Released sizes only: ``released_pretrain_keys.json`` and ``released_finetuned_keys.json``, the
-full state-dict key tables (name, shape) of both layouts, for import tests without weights.
+Both: ``NAME_pretrain_keys.json`` and ``NAME_finetuned_keys.json``, the full state-dict key
+tables (name, shape) of both layouts, for import tests without weights.
 """
 import json
 import os
@@ -159,18 +159,19 @@ def checkpoints(ft, cfg):
     torch.save(ckpt, os.path.join(OUT, 'small_pretrain.pth'))
 
 
-def key_tables(cfg):
-    """The released sizes' key tables, names and shapes in state-dict order (no weights):
-    ``released_pretrain_keys.json`` (LSTM decoder, spec §2.7: 485 tensors) and
-    ``released_finetuned_keys.json`` (δMG head, transformer decoder of 2 layers)."""
+def key_tables(name, cfg):
+    """Key tables, names and shapes in state-dict order (no weights):
+    ``NAME_pretrain_keys.json`` (LSTM decoder; released sizes, spec §2.7: 485 tensors) and
+    ``NAME_finetuned_keys.json`` (δMG head with NAME's outputs, transformer decoder of 2
+    layers)."""
     pre = M.Pretrained(cfg['dynamic'], cfg['static'], d=cfg['d'], heads=cfg['heads'],
                        enc_layers=cfg['enc_layers'], d_ff=cfg['d_ff'], decoder='lstm')
-    ft = M.DplModel(M.FineTuned(cfg['dynamic'], cfg['static'], n_y=1, d=cfg['d'],
+    ft = M.DplModel(M.FineTuned(cfg['dynamic'], cfg['static'], n_y=cfg['n_y'], d=cfg['d'],
                                 heads=cfg['heads'], enc_layers=cfg['enc_layers'],
                                 d_ff=cfg['d_ff'], dec_layers=2))
-    for name, m in (('pretrain', pre), ('finetuned', ft)):
+    for layout, m in (('pretrain', pre), ('finetuned', ft)):
         table = [[k, list(v.shape)] for k, v in m.state_dict().items()]
-        with open(os.path.join(OUT, f'released_{name}_keys.json'), 'w') as f:
+        with open(os.path.join(OUT, f'{name}_{layout}_keys.json'), 'w') as f:
             json.dump(table, f, separators=(',', ':'))
 
 
@@ -181,8 +182,7 @@ def main():
         ft = make(name, cfg)
         if name == 'small':
             checkpoints(ft, cfg)
-        else:
-            key_tables(cfg)
+        key_tables(name, cfg)
     for f in sorted(os.listdir(OUT)):
         print(f'{os.path.getsize(os.path.join(OUT, f)):>10}  {f}')
 

@@ -143,7 +143,7 @@ def main():
         opt.step()
         step += 1
         if step % 20 == 0:
-            log.append((step, float(loss)))
+            log.append((step, loss.item()))
             print(f'pretrain step {step} loss {float(loss):.4f} {time.time() - t0:.0f}s',
                   flush=True)
     os.makedirs(os.path.join(a.data, 'checkpoints'), exist_ok=True)

@@ -84,6 +84,7 @@ public enum ArchitectureRegistry {
     public static var all: [any ModelArchitecture.Type] {
         [
             LinearArchitecture.self,
+            StefaLandArchitecture.self,
         ]
     }
 
