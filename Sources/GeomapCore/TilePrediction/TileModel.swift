@@ -1,0 +1,105 @@
+public import Foundation
+public import Tensor
+
+/// What a tile model expects as input, from its model file's input spec.
+public struct TileInputSpec: Sendable, Equatable {
+    /// Band names in model channel order (e.g. `SR_B1` … `SR_B7`).
+    public var bandNames: [String]
+    /// The expected raw pixel type as GDAL names it (`UInt16`), or `nil` for any.
+    public var dataType: String?
+    /// Tile side in pixels (40 for MoE-MAE).
+    public var tileSize: Int
+    /// Pixel size in metres the model was trained at (30 for Landsat).
+    public var pixelSize: Double
+
+    public init(bandNames: [String], dataType: String?, tileSize: Int, pixelSize: Double) {
+        self.bandNames = bandNames
+        self.dataType = dataType
+        self.tileSize = tileSize
+        self.pixelSize = pixelSize
+    }
+}
+
+/// One class of a classification head, with its display colour.
+public struct TileClass: Sendable, Equatable {
+    public var name: String
+    /// `#rrggbb`, or `nil` for a generated colour.
+    public var color: String?
+
+    public init(name: String, color: String? = nil) {
+        self.name = name
+        self.color = color
+    }
+}
+
+/// How the head turns logits into probabilities.
+public enum TileTask: String, Sendable, Equatable {
+    /// One sigmoid per class (classes may co-occur); the class raster shows the most probable.
+    case multiLabel = "multi-label"
+    /// Softmax over classes.
+    case multiClass = "multi-class"
+}
+
+/// Embedding pooling of a tile's tokens.
+public enum TilePooling: String, Sendable, Equatable, CaseIterable {
+    /// The CLS token.
+    case cls
+    /// The mean over all tokens.
+    case mean
+}
+
+/// Where a batch of tiles lies and when it was acquired: the inputs of metadata tokens.
+public struct TilePlaces: Sendable, Equatable {
+    /// Tile-centre latitudes, degrees (WGS 84), one per tile.
+    public var latitudes: [Double]
+    /// Tile-centre longitudes, degrees (WGS 84).
+    public var longitudes: [Double]
+    /// The acquisition instant (UTC).
+    public var date: Date
+
+    public init(latitudes: [Double], longitudes: [Double], date: Date) {
+        self.latitudes = latitudes
+        self.longitudes = longitudes
+        self.date = date
+    }
+}
+
+/// Per-tile outputs of a batch.
+public struct TileOutputs: Sendable {
+    /// `[B, classes]` probabilities, when the model has a head and they were asked for.
+    public var probabilities: Tensor?
+    /// `[B, width]` pooled embeddings, when asked for.
+    public var embeddings: Tensor?
+
+    public init(probabilities: Tensor?, embeddings: Tensor?) {
+        self.probabilities = probabilities
+        self.embeddings = embeddings
+    }
+}
+
+/// A model that maps fixed-size multi-band tiles to one output vector per tile. One instance
+/// is shared read-only by the whole run (it must be `Sendable`); it may spread a batch over
+/// the cores itself.
+public protocol TileModel: Sendable {
+    /// A short name for logs and output metadata.
+    var name: String { get }
+    /// The model file it came from.
+    var path: String { get }
+    var input: TileInputSpec { get }
+    /// The head's classes in output order; empty for an encoder without a head.
+    var classes: [TileClass] { get }
+    /// The head's kind (meaningful when ``classes`` is not empty).
+    var task: TileTask { get }
+    /// Width of a pooled embedding.
+    var embeddingWidth: Int { get }
+
+    /// Runs a batch.
+    /// - Parameters:
+    ///   - raw: `[B, bands, tile, tile]` raw pixel values in model band order (not normalised:
+    ///     the model applies its own normalisation).
+    ///   - places: tile centres and date for metadata tokens, `nil` for no metadata.
+    ///   - probabilities: compute class probabilities (requires a head).
+    ///   - pooling: compute embeddings pooled this way, `nil` for none.
+    func run(raw: Tensor, places: TilePlaces?, probabilities: Bool, pooling: TilePooling?)
+        throws -> TileOutputs
+}

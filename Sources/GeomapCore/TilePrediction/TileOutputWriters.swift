@@ -1,0 +1,229 @@
+import Foundation
+import GeoRaster
+
+/// The COG writers of one prediction run, fed finished output rows of the blender.
+///
+/// Blender channels are laid out `[classes probabilities…, embedding channels…]`.
+///
+/// - classes raster: UInt8 class ids `0…K−1` in the model's class order, 255 = nodata, colour
+///   table, class names and attribute table, paletted `.qml`. For a multi-label head (one
+///   sigmoid per class, classes may co-occur) the id is the class of highest blended
+///   probability.
+/// - probabilities raster: one band per class named `p_<class>`; UInt8 `round(p·254)` with band
+///   scale 1/254 (so GDAL and QGIS show 0–1) and 255 = nodata, or with `--float` Float32 with
+///   NaN = nodata.
+/// - embeddings raster: Float32, one band per channel `emb_<i>`, NaN = nodata.
+///
+/// All are written into a staging directory and moved into place by ``commit()``.
+final class TileOutputWriters {
+    let classCount: Int
+    let embeddingWidth: Int
+    let floatProbabilities: Bool
+    private var classes: COGWriter?
+    private var probabilities: COGWriter?
+    private var embeddings: COGWriter?
+    private let finalPaths: [(staged: String, final: String)]
+    private var embeddingsStaged: String?
+    /// Range of embedding channel 0 seen so far (for the embeddings' `.qml`).
+    private var embeddingRange: (low: Float, high: Float) = (.infinity, -.infinity)
+    let staging: String
+
+    /// - Parameters:
+    ///   - paths: final output paths (`nil` = not written).
+    ///   - classNames, colors: the head's classes.
+    init(
+        classesPath: String?, probabilitiesPath: String?, embeddingsPath: String?,
+        grid: RasterGrid, classNames: [String], colors: [RGBA], floatProbabilities: Bool,
+        embeddingWidth: Int, pooling: TilePooling?, options: COGOptions
+    ) throws {
+        classCount = classNames.count
+        self.embeddingWidth = embeddingWidth
+        self.floatProbabilities = floatProbabilities
+        let anyPath = classesPath ?? probabilitiesPath ?? embeddingsPath ?? "./out.tif"
+        let directory = URL(fileURLWithPath: anyPath).deletingLastPathComponent().path
+        let staging = "\(directory)/.geomap-predict-\(UUID().uuidString.prefix(8))"
+        self.staging = staging
+        try FileManager.default.createDirectory(
+            atPath: staging, withIntermediateDirectories: true)
+        var paths: [(String, String)] = []
+        func stage(_ path: String) -> String {
+            let staged = "\(staging)/\(URL(fileURLWithPath: path).lastPathComponent)"
+            paths.append((staged, path))
+            return staged
+        }
+        do {
+            if let classesPath {
+                let table = classNames.enumerated().map { index, name in
+                    RasterClass(value: index, name: name, color: colors[index])
+                }
+                classes = try COGWriter(
+                    path: stage(classesPath), grid: grid,
+                    bands: [BandSpec(description: "class", kind: .classes(table), noData: 255)],
+                    dataType: .byte, options: options)
+            }
+            if let probabilitiesPath {
+                let specs = classNames.map { name in
+                    floatProbabilities
+                        ? BandSpec(
+                            description: "p_\(name)", kind: .probability(maximum: 1),
+                            noData: .nan)
+                        : BandSpec(
+                            description: "p_\(name)", kind: .probability(maximum: 1),
+                            noData: 255, scale: 1.0 / 254, offset: 0)
+                }
+                probabilities = try COGWriter(
+                    path: stage(probabilitiesPath), grid: grid, bands: specs,
+                    dataType: floatProbabilities ? .float32 : .byte, options: options)
+            }
+            if let embeddingsPath {
+                var embeddingOptions = options
+                embeddingOptions.metadata["GEOMAP_POOLING"] = pooling?.rawValue ?? ""
+                let specs = (0..<embeddingWidth).map {
+                    BandSpec(description: "emb_\($0)", noData: .nan)
+                }
+                let staged = stage(embeddingsPath)
+                embeddingsStaged = staged
+                embeddings = try COGWriter(
+                    path: staged, grid: grid, bands: specs, dataType: .float32,
+                    options: embeddingOptions)
+            }
+        } catch {
+            try? FileManager.default.removeItem(atPath: staging)
+            throw error
+        }
+        finalPaths = paths
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: staging)
+    }
+
+    /// Whether the blender must carry class probabilities.
+    var needsProbabilities: Bool { classes != nil || probabilities != nil }
+    /// Blender channels: probabilities (when needed) then embeddings.
+    var channels: Int {
+        (needsProbabilities ? classCount : 0) + (embeddings != nil ? embeddingWidth : 0)
+    }
+
+    /// Writes finished rows. - Parameter values: `[channels][rows][width]`, NaN = nodata.
+    func write(rows: Range<Int>, values: [Float], width: Int) throws {
+        let plane = rows.count * width
+        if let classes {
+            var ids = [Float](repeating: .nan, count: plane)
+            for cell in 0..<plane {
+                var best = -Float.infinity
+                var bestIndex = -1
+                for c in 0..<classCount {
+                    let v = values[c * plane + cell]
+                    if v > best {
+                        best = v
+                        bestIndex = c
+                    }
+                }
+                if bestIndex >= 0, !values[cell].isNaN { ids[cell] = Float(bestIndex) }
+            }
+            try classes.write(rows: rows, values: ids)
+        }
+        if let probabilities {
+            var scaled = Array(values[0..<classCount * plane])
+            if !floatProbabilities {
+                for i in scaled.indices where !scaled[i].isNaN {
+                    scaled[i] = min(254, max(0, (scaled[i] * 254).rounded()))
+                }
+            }
+            try probabilities.write(rows: rows, values: scaled)
+        }
+        if let embeddings {
+            let start = needsProbabilities ? classCount * plane : 0
+            for value in values[start..<start + plane] where !value.isNaN {
+                embeddingRange = (min(embeddingRange.low, value), max(embeddingRange.high, value))
+            }
+            try embeddings.write(
+                rows: rows, values: Array(values[start..<start + embeddingWidth * plane]))
+        }
+    }
+
+    /// Finishes every COG in the staging directory, then moves each (with its `.aux.xml` and
+    /// `.qml`) to its final name. On failure nothing stays under a final name.
+    /// - Returns: the final paths.
+    func commit() throws -> [String] {
+        for writer in [classes, probabilities, embeddings].compactMap({ $0 }) {
+            try writer.finish()
+        }
+        classes = nil
+        probabilities = nil
+        embeddings = nil
+        if let embeddingsStaged {
+            let style = URL(fileURLWithPath: embeddingsStaged).deletingPathExtension()
+                .appendingPathExtension("qml")
+            try Data(TileOutputWriters.grayStyle(embeddingRange).utf8).write(to: style)
+        }
+        let manager = FileManager.default
+        var moved: [String] = []
+        do {
+            for (staged, final) in finalPaths {
+                for (from, to) in TileOutputWriters.companions(staged, final)
+                where manager.fileExists(atPath: from) {
+                    if manager.fileExists(atPath: to) { try manager.removeItem(atPath: to) }
+                    try manager.moveItem(atPath: from, toPath: to)
+                    moved.append(to)
+                }
+            }
+        } catch {
+            for path in moved { try? manager.removeItem(atPath: path) }
+            throw error
+        }
+        return finalPaths.map(\.final)
+    }
+
+    /// A QGIS style showing embedding channel 0 in grey, stretched over the values written
+    /// (QGIS would otherwise draw a meaningless RGB composite of channels 0–2).
+    static func grayStyle(_ range: (low: Float, high: Float)) -> String {
+        let (low, high) = range.low <= range.high ? range : (0, 1)
+        return """
+            <!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
+            <qgis version="3.28.0" styleCategories="AllStyleCategories">
+              <pipe>
+                <rasterrenderer type="singlebandgray" grayBand="1" gradient="BlackToWhite" \
+            opacity="1" alphaBand="-1">
+                  <contrastEnhancement>
+                    <minValue>\(low)</minValue>
+                    <maxValue>\(high)</maxValue>
+                    <algorithm>StretchToMinimumMaximum</algorithm>
+                  </contrastEnhancement>
+                </rasterrenderer>
+              </pipe>
+            </qgis>
+
+            """
+    }
+
+    /// A COG and its sidecars: `X.tif`, `X.tif.aux.xml`, `X.qml`.
+    static func companions(_ staged: String, _ final: String) -> [(String, String)] {
+        func qml(_ path: String) -> String {
+            URL(fileURLWithPath: path).deletingPathExtension().appendingPathExtension("qml").path
+        }
+        return [
+            (staged + ".aux.xml", final + ".aux.xml"), (qml(staged), qml(final)),
+            (staged, final),
+        ]
+    }
+}
+
+/// Display colours for classes without one: a 20-colour qualitative palette, cycled.
+enum ClassPalette {
+    static let colors: [RGBA] = [
+        (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+        (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207),
+        (174, 199, 232), (255, 187, 120), (152, 223, 138), (255, 152, 150), (197, 176, 213),
+        (196, 156, 148), (247, 182, 210), (199, 199, 199), (219, 219, 141), (158, 218, 229),
+    ].map { RGBA($0.0, $0.1, $0.2) }
+
+    /// The colour of class `index`: `hex` (`#rrggbb`) when valid, else the palette's.
+    static func color(index: Int, hex: String?) -> RGBA {
+        if let hex, hex.count == 7, hex.hasPrefix("#"), let value = UInt32(hex.dropFirst(), radix: 16) {
+            return RGBA(UInt8(value >> 16 & 0xff), UInt8(value >> 8 & 0xff), UInt8(value & 0xff))
+        }
+        return colors[index % colors.count]
+    }
+}

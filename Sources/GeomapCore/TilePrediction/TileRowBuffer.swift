@@ -1,0 +1,85 @@
+import GeoRaster
+
+/// A rolling band of input rows shared by every tile that overlaps them: rows are read once,
+/// in order, as the tile rows move down, and dropped when no later tile needs them.
+///
+/// Holds at most `tile` rows of `bands × width` Float32 values plus a per-pixel invalid flag
+/// (a pixel is invalid when any of its bands is nodata, masked or NaN).
+struct TileRowBuffer {
+    let width: Int
+    let bands: Int
+    /// The first row held.
+    private(set) var firstRow = 0
+    /// Rows read so far (the row after the last one held).
+    private(set) var endRow = 0
+    /// Held rows, each band-major `[bands][width]`.
+    private(set) var rows: [[Float]] = []
+    /// Held rows' invalid flags, each `[width]`.
+    private(set) var invalid: [[Bool]] = []
+
+    init(width: Int, bands: Int) {
+        self.width = width
+        self.bands = bands
+    }
+
+    /// Makes rows `[start, end)` available, reading the missing ones from `raster`.
+    /// - Parameters:
+    ///   - bandNumbers: file band per model band.
+    ///   - scales: per model band `(scale, offset)` to undo, so values stay raw digital numbers.
+    ///   - newRow: called with each newly read row's invalid flags, in order.
+    mutating func advance(
+        to rowRange: Range<Int>, raster: borrowing Raster, bandNumbers: [Int],
+        scales: [(scale: Float, offset: Float)?], newRow: (UnsafeBufferPointer<Bool>) -> Void
+    ) throws {
+        let drop = min(max(0, rowRange.lowerBound - firstRow), rows.count)
+        rows.removeFirst(drop)
+        invalid.removeFirst(drop)
+        firstRow += drop
+        guard rowRange.upperBound > endRow else { return }
+        let window = PixelWindow(
+            x: 0, y: endRow, width: width, height: rowRange.upperBound - endRow)
+        let block = try raster.read(window: window, bands: bandNumbers)
+        for local in 0..<window.height {
+            var values = [Float](repeating: 0, count: bands * width)
+            var flags = [Bool](repeating: false, count: width)
+            for band in 0..<bands {
+                let source = (band * window.height + local) * width
+                let undo = scales[band]
+                for x in 0..<width {
+                    var value = block.values[source + x]
+                    if !block.valid[source + x] {
+                        flags[x] = true
+                    } else if let undo {
+                        value = (value - undo.offset) / undo.scale
+                    }
+                    values[band * width + x] = value
+                }
+            }
+            flags.withUnsafeBufferPointer { newRow($0) }
+            rows.append(values)
+            invalid.append(flags)
+        }
+        endRow = rowRange.upperBound
+    }
+
+    /// Copies the `tile × tile` window at (`x`, `y`) into `destination` as `[bands][tile][tile]`.
+    /// - Returns: the number of invalid pixels in the window.
+    func copyTile(
+        x: Int, y: Int, tile: Int, into destination: UnsafeMutablePointer<Float>
+    ) -> Int {
+        var invalidCount = 0
+        for row in 0..<tile {
+            let held = y + row - firstRow
+            let values = rows[held]
+            let flags = invalid[held]
+            for band in 0..<bands {
+                let target = destination + (band * tile + row) * tile
+                values.withUnsafeBufferPointer { source in
+                    target.update(from: source.baseAddress! + band * width + x, count: tile)
+                }
+            }
+            for column in x..<x + tile where flags[column] { invalidCount += 1 }
+        }
+        return invalidCount
+    }
+}
