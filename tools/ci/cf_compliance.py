@@ -7,6 +7,7 @@ geometries (docs: ../shared/docs/reference/ecosystem.md §4; upstream ioos/compl
 Usage: cf_compliance.py COMPLIANCE_CHECKER_EXE FILE.nc
 """
 import json
+import os
 import re
 import subprocess
 import sys
@@ -31,6 +32,9 @@ ALLOWED_SECTION = "§7.5 Geometries"
 
 def main() -> int:
     checker, path = sys.argv[1], sys.argv[2]
+    if not os.path.isfile(path) or os.path.getsize(path) == 0:
+        print(f"no NetCDF file to check at {path}")
+        return 1
     with tempfile.NamedTemporaryFile(suffix=".json") as report:
         run = subprocess.run([checker, "--test=cf:1.8", "--criteria=normal", "--format=json",
                               "-o", report.name, path], capture_output=True, text=True)
@@ -38,7 +42,12 @@ def main() -> int:
             print(run.stdout, run.stderr, sep="\n")
             print(f"compliance-checker crashed (exit {run.returncode}) on {path}")
             return 1
-        result = json.load(open(report.name))["cf:1.8"]
+        try:
+            result = json.load(open(report.name))["cf:1.8"]
+        except (ValueError, KeyError):
+            print(run.stdout, run.stderr, sep="\n")
+            print(f"compliance-checker produced no cf:1.8 report for {path}")
+            return 1
     failures, tolerated = [], []
     for priority in ("high_priorities", "medium_priorities", "low_priorities"):
         for check in result[priority]:
