@@ -40,6 +40,15 @@ public struct CFPacking: Sendable, Equatable {
         if let high = stored(variable.attribute("valid_max")).first { validMax = high }
     }
 
+    /// Whether values can be read and tested as Float32 without loss (an unpacked float
+    /// variable): the fast path of ``CFForcing/read(_:times:window:)``.
+    func allowsFloatPath(_ type: NetCDFType) -> Bool { type == .float && !isPacked }
+
+    /// The missing values and valid bounds as Float32, for the float path.
+    var floatTests: (missing: [Float], low: Float, high: Float) {
+        (missing.map { Float($0) }, Float(validMin), Float(validMax))
+    }
+
     /// The physical value of a stored value, or NaN when it is missing or out of range.
     @inline(__always)
     public func decode(_ raw: Double) -> Float {

@@ -203,7 +203,6 @@ public final class CFForcing {
             start[t] = times.lowerBound
             count[t] = times.count
         }
-        let raw = try openFile!.readDoubles(v.variable, start: start, count: count)
         // Strides of the slab in file order (last dimension fastest).
         var strides = [Int](repeating: 1, count: rank)
         for d in stride(from: rank - 2, through: 0, by: -1) {
@@ -212,17 +211,40 @@ public final class CFForcing {
         let sx = strides[v.xDimension]
         let sy = strides[v.yDimension]
         let st = v.timeDimension.map { strides[$0] } ?? 0
-        let packing = v.packing
         let width = xs.count
         let height = ys.count
+        let packing = v.packing
+        if packing.allowsFloatPath(v.variable.type) {
+            // Unpacked float32: read without conversion, test missing values in Float32.
+            let raw = try openFile!.readFloats(v.variable, start: start, count: count)
+            let (missing, low, high) = packing.floatTests
+            scatter(raw, times: times.count, height: height, width: width, st: st, sy: sy,
+                    sx: sx, into: &output, at: offset) { value in
+                if value.isNaN || value < low || value > high { return .nan }
+                for m in missing where value == m { return .nan }
+                return value
+            }
+        } else {
+            let raw = try openFile!.readDoubles(v.variable, start: start, count: count)
+            scatter(raw, times: times.count, height: height, width: width, st: st, sy: sy,
+                    sx: sx, into: &output, at: offset, packing.decode)
+        }
+    }
+
+    /// Copies a slab in file order into `[time][y][x]` order, decoding each value.
+    @inline(__always)
+    private func scatter<T>(
+        _ raw: [T], times: Int, height: Int, width: Int, st: Int, sy: Int, sx: Int,
+        into output: inout [Float], at offset: Int, _ decode: (T) -> Float
+    ) {
         raw.withUnsafeBufferPointer { source in
             output.withUnsafeMutableBufferPointer { target in
                 var out = offset
-                for t in 0..<times.count {
+                for t in 0..<times {
                     for y in 0..<height {
                         var from = t * st + y * sy
                         for _ in 0..<width {
-                            target[out] = packing.decode(source[from])
+                            target[out] = decode(source[from])
                             out += 1
                             from += sx
                         }

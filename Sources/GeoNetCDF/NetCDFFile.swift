@@ -203,6 +203,22 @@ public struct NetCDFFile: ~Copyable {
         return values
     }
 
+    /// Reads a hyperslab converted to Float32 (for float variables: no conversion at all).
+    ///
+    /// - Returns: `count.reduce(1, *)` values, last dimension fastest.
+    public func readFloats(_ variable: NetCDFVariable, start: [Int], count: [Int])
+        throws(NetCDFError) -> [Float]
+    {
+        let id = ncid
+        let total = count.reduce(1, *)
+        var values = [Float](repeating: 0, count: total)
+        if total == 0 { return values }
+        try nc("nc_get_vara_float", path) {
+            nc_get_vara_float(id, variable.id, start, count, &values)
+        }
+        return values
+    }
+
     /// Reads a whole variable as Double.
     public func readDoubles(_ variable: NetCDFVariable) throws(NetCDFError) -> [Double] {
         try readDoubles(
