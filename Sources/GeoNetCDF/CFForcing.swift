@@ -218,16 +218,19 @@ public final class CFForcing {
             // Unpacked float32: read without conversion, test missing values in Float32.
             let raw = try openFile!.readFloats(v.variable, start: start, count: count)
             let (missing, low, high) = packing.floatTests
-            scatter(raw, times: times.count, height: height, width: width, st: st, sy: sy,
-                    sx: sx, into: &output, at: offset) { value in
+            scatter(
+                raw, times: times.count, height: height, width: width, st: st, sy: sy,
+                sx: sx, into: &output, at: offset
+            ) { value in
                 if value.isNaN || value < low || value > high { return .nan }
                 for m in missing where value == m { return .nan }
                 return value
             }
         } else {
             let raw = try openFile!.readDoubles(v.variable, start: start, count: count)
-            scatter(raw, times: times.count, height: height, width: width, st: st, sy: sy,
-                    sx: sx, into: &output, at: offset, packing.decode)
+            scatter(
+                raw, times: times.count, height: height, width: width, st: st, sy: sy,
+                sx: sx, into: &output, at: offset, packing.decode)
         }
     }
 
