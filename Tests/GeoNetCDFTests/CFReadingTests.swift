@@ -82,6 +82,40 @@ struct CFReadingTests {
         #expect(window == [311, 312])
     }
 
+    @Test("axes found from _CoordinateAxisType alone; valid_min/valid_max in unpacked units")
+    func coordinateAxisType() throws {
+        let file = path("cat.nc")
+        let time = GridFixture.Axis(
+            name: "t", values: [0, 6],
+            attributes: [
+                .text("_CoordinateAxisType", "Time"),
+                .text("units", "hours since 1999-12-31 18:00"),
+            ])
+        let x = GridFixture.Axis(
+            name: "a", values: [1, 2], attributes: [.text("_CoordinateAxisType", "Lon")])
+        let y = GridFixture.Axis(
+            name: "b", values: [3], attributes: [.text("_CoordinateAxisType", "Lat")])
+        try GridFixture.write(
+            file, time: time, x: x, y: y,
+            variables: [
+                (
+                    "q", .short,
+                    [
+                        NetCDFAttribute("scale_factor", .numbers([0.5], .double)),
+                        // Double, unlike the packed shorts: in physical units (CF §8.1).
+                        .double("valid_min", 1.0), .double("valid_max", 4.0),
+                    ], { t, _, x in Double(t * 4 + x * 3) }
+                )
+            ])
+        let forcing = try CFForcing(path: file)
+        #expect(forcing.grid.xName == "a" && forcing.grid.yName == "b")
+        #expect(forcing.timeAxis.dates.map(\.description) == ["1999-12-31T18:00:00", "2000-01-01"])
+        let values = try forcing.read(try forcing.variable("q"), times: 0..<2)
+        // raw 0, 3, 4, 7 → 0, 1.5, 2, 3.5; 0 is below valid_min.
+        #expect(values[0].isNaN)
+        #expect(Array(values[1...]) == [1.5, 2, 3.5])
+    }
+
     @Test("a projected grid with grid_mapping: CRS from its parameters, x/y in km → metres")
     func projectedGrid() throws {
         let file = path("lcc.nc")
