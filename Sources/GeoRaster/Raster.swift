@@ -15,6 +15,7 @@ public struct Raster: ~Copyable {
     public let bands: [BandInfo]
     /// Whether the file carries a geotransform (else the identity was assumed).
     public let hasGeoTransform: Bool
+    let datasetMetadata: [String: String]
 
     /// Opens `path` as a raster.
     ///
@@ -22,28 +23,42 @@ public struct Raster: ~Copyable {
     ///   but has no raster bands, or ``GeoProjection/PROJError`` for a CRS PROJ rejects.
     public init(opening path: String) throws {
         let dataset = try GDALDataset(opening: path, kind: .raster)
-        let facts = try Raster.facts(dataset.handle, path: path)
+        let facts = try Raster.checkedFacts(dataset.handle, path: path)
         self.init(dataset: dataset, facts: facts)
     }
 
     /// Wraps a dataset GDAL just created or opened (warp outputs, in-memory rasters).
     init(dataset: consuming GDALDataset) throws {
-        let facts = try Raster.facts(dataset.handle, path: dataset.path)
+        let facts = try Raster.checkedFacts(dataset.handle, path: dataset.path)
         self.init(dataset: dataset, facts: facts)
     }
 
-    private init(
-        dataset: consuming GDALDataset, facts: (grid: RasterGrid, bands: [BandInfo], hasGT: Bool)
-    ) {
+    private init(dataset: consuming GDALDataset, facts: Facts) {
         self.dataset = dataset
         grid = facts.grid
         bands = facts.bands
         hasGeoTransform = facts.hasGT
+        datasetMetadata = facts.metadata
     }
 
-    static func facts(_ handle: GDALDatasetH, path: String) throws
-        -> (grid: RasterGrid, bands: [BandInfo], hasGT: Bool)
-    {
+    typealias Facts = (
+        grid: RasterGrid, bands: [BandInfo], hasGT: Bool, metadata: [String: String]
+    )
+
+    /// Gathers the facts under GDAL's error handler: a file whose header cannot be read in
+    /// full (libtiff "IO error during reading") is reported as damaged, not half-described.
+    static func checkedFacts(_ handle: GDALDatasetH, path: String) throws -> Facts {
+        let (result, warnings) = try withGDALErrorsAndWarnings("GDALGetMetadata", path: path) {
+            () -> Result<Facts, Error>? in
+            Result { try facts(handle, path: path) }
+        }
+        if let damage = warnings.first(where: { $0.contains("IO error") }) {
+            throw RasterError.invalid(path: path, reason: "the file is truncated or damaged: \(damage)")
+        }
+        return try result.get()
+    }
+
+    static func facts(_ handle: GDALDatasetH, path: String) throws -> Facts {
         let count = Int(GDALGetRasterCount(handle))
         guard count > 0 else {
             throw RasterError.invalid(path: path, reason: "the file has no raster bands")
@@ -54,7 +69,8 @@ public struct Raster: ~Copyable {
         let grid = RasterGrid(
             width: Int(GDALGetRasterXSize(handle)), height: Int(GDALGetRasterYSize(handle)),
             geoTransform: GeoTransform(coefficients), crs: try Raster.readCRS(handle, path: path))
-        return (grid, (1...count).map { Raster.bandInfo(handle, index: $0) }, hasGT)
+        let bands = (1...count).map { Raster.bandInfo(handle, index: $0) }
+        return (grid, bands, hasGT, keyValues(GDALGetMetadata(handle, nil)))
     }
 
     /// The grid's CRS, or a clear error naming `operation` when the raster has none.
@@ -73,7 +89,7 @@ public struct Raster: ~Copyable {
     /// The acquisition or creation date the file records (`ACQUISITIONDATE`,
     /// `TIFFTAG_DATETIME`, …), as written, when there is one.
     public var recordedDate: String? {
-        let metadata = metadata()
+        let metadata = datasetMetadata
         let keys = ["ACQUISITIONDATE", "ACQUISITION_DATE", "DATE_ACQUIRED", "TIFFTAG_DATETIME"]
         return keys.lazy.compactMap { metadata[$0] }.first
     }

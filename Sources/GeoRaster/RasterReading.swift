@@ -7,11 +7,15 @@ extension Raster {
     /// - Parameters:
     ///   - window: the pixels to read; must lie within the raster.
     ///   - bands: 1-based band numbers; `nil` reads every band.
+    ///   - applyScale: apply each band's scale/offset (`false` keeps the stored values, e.g.
+    ///     to copy them unchanged).
     /// - Returns: a ``RasterBlock`` of [bands][window.height][window.width].
     /// - Throws: ``RasterError/windowOutside(path:window:width:height:)``,
     ///   ``RasterError/bandOutOfRange(path:band:bandCount:)``, or the ``GDALError`` of a failed
     ///   read.
-    public func read(window: PixelWindow, bands: [Int]? = nil) throws -> RasterBlock {
+    public func read(window: PixelWindow, bands: [Int]? = nil, applyScale: Bool = true) throws
+        -> RasterBlock
+    {
         let numbers = bands ?? Array(1...self.bands.count)
         try check(window: window, bands: numbers)
         let plane = window.count
@@ -28,7 +32,9 @@ extension Raster {
                     band: number, window: window,
                     values: values[range], into: UnsafeMutableBufferPointer(rebasing: mask[range]))
             }
-            applyScale(self.bands[number - 1], values: &values, valid: valid, range: range)
+            if applyScale {
+                scale(self.bands[number - 1], values: &values, valid: valid, range: range)
+            }
         }
         return RasterBlock(window: window, bands: numbers, values: values, valid: valid)
     }
@@ -77,12 +83,23 @@ extension Raster {
         for index in 0..<window.count where bytes[index] == 0 { mask[index] = false }
     }
 
-    private func applyScale(
+    private func scale(
         _ info: BandInfo, values: inout [Float], valid: [Bool], range: Range<Int>
     ) {
         guard info.isScaled else { return }
         let scale = Float(info.scale)
         let offset = Float(info.offset)
         for index in range where valid[index] { values[index] = values[index] * scale + offset }
+    }
+}
+
+extension Raster {
+    /// Reads a pixel from the first and the last block of every band, so a file cut short
+    /// fails here with GDAL's reason instead of later, mid-run.
+    public func checkReadable() throws {
+        let first = PixelWindow(x: 0, y: 0, width: 1, height: 1)
+        let last = PixelWindow(x: grid.width - 1, y: grid.height - 1, width: 1, height: 1)
+        _ = try read(window: first)
+        _ = try read(window: last)
     }
 }

@@ -1,0 +1,58 @@
+import Foundation
+internal import CGDAL
+internal import GeoGDAL
+
+/// What kind of geodata a file holds, as `geomap info` dispatches on it.
+public enum InputKind: String, Sendable {
+    case raster, vector, netCDF = "netcdf"
+
+    /// Detects the kind of `path`: NetCDF by its signature (`CDF\1`, `CDF\2`, `CDF\5`, or the
+    /// HDF5 signature of NetCDF-4), otherwise whatever GDAL opens it as (raster bands first,
+    /// then vector layers).
+    ///
+    /// - Throws: ``InputError`` for a missing or empty file, or GDAL's reason when GDAL cannot
+    ///   open it.
+    public static func detect(path: String) throws -> InputKind {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw InputError(path: path, reason: "no such file")
+        }
+        if !isDirectory.boolValue {
+            let head = try signature(path)
+            guard !head.isEmpty else { throw InputError(path: path, reason: "the file is empty") }
+            if isNetCDF(head) { return .netCDF }
+        }
+        let dataset = try GDALDataset(opening: path, kind: .any)
+        if GDALGetRasterCount(dataset.handle) > 0 { return .raster }
+        if GDALDatasetGetLayerCount(dataset.handle) > 0 { return .vector }
+        throw InputError(path: path, reason: "GDAL found neither raster bands nor vector layers")
+    }
+
+    static func signature(_ path: String) throws -> [UInt8] {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw InputError(path: path, reason: "cannot be read")
+        }
+        defer { try? handle.close() }
+        return [UInt8](handle.readData(ofLength: 8))
+    }
+
+    static func isNetCDF(_ head: [UInt8]) -> Bool {
+        let classic = head.count >= 4 && head[0...2] == [0x43, 0x44, 0x46]
+            && [1, 2, 5].contains(head[3])
+        let hdf5: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
+        return classic || head == hdf5
+    }
+}
+
+/// A file that is not usable input, with the reason.
+public struct InputError: Error, CustomStringConvertible, Sendable, Equatable {
+    public let path: String
+    public let reason: String
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+
+    public var description: String { "\(path): \(reason)" }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import GeoProjection
+import GeoRaster
+
+/// The facts `geomap info` reports for a raster; encoded as-is for `--json`.
+struct RasterInfoReport: Encodable {
+    struct CRSReport: Encodable {
+        var epsg: Int?
+        var name: String
+        var isGeographic: Bool
+        var unit: String
+        var wkt: String
+
+        enum CodingKeys: String, CodingKey {
+            case epsg, name, isGeographic = "is_geographic", unit, wkt
+        }
+
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(epsg, forKey: .epsg)
+            try c.encode(name, forKey: .name)
+            try c.encode(isGeographic, forKey: .isGeographic)
+            try c.encode(unit, forKey: .unit)
+            try c.encode(wkt, forKey: .wkt)
+        }
+    }
+
+    struct BandReport: Encodable {
+        var index: Int
+        var dataType: String
+        var noData: Double?
+        var scale: Double
+        var offset: Double
+        var description: String
+        var colorInterpretation: String
+        var blockWidth: Int
+        var blockHeight: Int
+        var maskBand: Bool
+        var categories: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case index, dataType = "dtype", noData = "nodata", scale, offset, description
+            case colorInterpretation = "color_interpretation", blockWidth = "block_width"
+            case blockHeight = "block_height", maskBand = "mask_band", categories
+        }
+
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(index, forKey: .index)
+            try c.encode(dataType, forKey: .dataType)
+            try c.encode(noData, forKey: .noData)
+            try c.encode(scale, forKey: .scale)
+            try c.encode(offset, forKey: .offset)
+            try c.encode(description, forKey: .description)
+            try c.encode(colorInterpretation, forKey: .colorInterpretation)
+            try c.encode(blockWidth, forKey: .blockWidth)
+            try c.encode(blockHeight, forKey: .blockHeight)
+            try c.encode(maskBand, forKey: .maskBand)
+            try c.encode(categories, forKey: .categories)
+        }
+    }
+
+    var kind = "raster"
+    var path: String
+    var driver: String
+    var width: Int
+    var height: Int
+    var bandCount: Int
+    var crs: CRSReport?
+    var geoTransform: [Double]?
+    var bounds: Bounds
+    var lonLatBounds: Bounds?
+    var date: String?
+    var bands: [BandReport]
+
+    enum CodingKeys: String, CodingKey {
+        case kind, path, driver, width, height, bandCount = "band_count", crs
+        case geoTransform = "geotransform", bounds, lonLatBounds = "lon_lat_bounds", date, bands
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(path, forKey: .path)
+        try c.encode(driver, forKey: .driver)
+        try c.encode(width, forKey: .width)
+        try c.encode(height, forKey: .height)
+        try c.encode(bandCount, forKey: .bandCount)
+        try c.encode(crs, forKey: .crs)
+        try c.encode(geoTransform, forKey: .geoTransform)
+        try c.encode(bounds, forKey: .bounds)
+        try c.encode(lonLatBounds, forKey: .lonLatBounds)
+        try c.encode(date, forKey: .date)
+        try c.encode(bands, forKey: .bands)
+    }
+
+    /// Opens `path` and gathers its facts.
+    static func make(path: String) throws -> RasterInfoReport {
+        let raster = try Raster(opening: path)
+        try raster.checkReadable()
+        let grid = raster.grid
+        let crs = grid.crs.map {
+            CRSReport(
+                epsg: $0.epsgCode, name: $0.name, isGeographic: $0.isGeographic,
+                unit: $0.unitName, wkt: $0.wkt)
+        }
+        return RasterInfoReport(
+            path: path, driver: raster.driverName, width: grid.width, height: grid.height,
+            bandCount: raster.bands.count, crs: crs,
+            geoTransform: raster.hasGeoTransform ? grid.geoTransform.coefficients : nil,
+            bounds: grid.bounds,
+            lonLatBounds: grid.crs == nil ? nil : try grid.lonLatBounds(path: path),
+            date: raster.recordedDate, bands: raster.bands.map(bandReport))
+    }
+
+    static func bandReport(_ band: BandInfo) -> BandReport {
+        BandReport(
+            index: band.index, dataType: band.dataType.rawValue, noData: band.noData,
+            scale: band.scale, offset: band.offset, description: band.description,
+            colorInterpretation: band.colorInterpretation, blockWidth: band.blockWidth,
+            blockHeight: band.blockHeight, maskBand: band.hasMaskBand,
+            categories: band.categoryNames)
+    }
+
+    func render(json: Bool) throws -> String {
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            return String(decoding: try encoder.encode(self), as: UTF8.self)
+        }
+        return text
+    }
+}

@@ -1,0 +1,22 @@
+import ArgumentParser
+import GeoGDAL
+
+/// `--gdal-cache-mib`: the bound on GDAL's raster block cache, shared by every command that
+/// reads or writes rasters (`@OptionGroup var gdalCache: GDALCacheOptions`).
+struct GDALCacheOptions: ParsableArguments {
+    @Option(
+        name: .customLong("gdal-cache-mib"),
+        help: "GDAL block cache size in MiB (bounds memory used for raster blocks).")
+    var gdalCacheMiB: Int = 64
+
+    func validate() throws {
+        guard (1...65536).contains(gdalCacheMiB) else {
+            throw ValidationError("--gdal-cache-mib must be between 1 and 65536, got \(gdalCacheMiB)")
+        }
+    }
+
+    /// Sets the cache size for this process.
+    func apply() {
+        GDALRuntime.configure(cacheMiB: gdalCacheMiB)
+    }
+}
