@@ -25,22 +25,9 @@ struct InfoCommand: ParsableCommand {
         let output: String
         switch try InputKind.detect(path: path) {
         case .raster: output = try RasterInfoReport.make(path: path).render(json: json)
-        // The vector and NetCDF reports replace these two lines (one call each).
-        case .vector: throw InfoError.notSupportedYet(path: path, kind: "vector")
-        case .netCDF: throw InfoError.notSupportedYet(path: path, kind: "NetCDF")
+        case .vector: output = try VectorInfoReport.make(path: path).render(json: json)
+        case .netCDF: output = try NetCDFInfoReport.make(path: path).render(json: json)
         }
         print(output, terminator: output.hasSuffix("\n") ? "" : "\n")
-    }
-}
-
-/// Errors of `geomap info` itself.
-enum InfoError: Error, CustomStringConvertible {
-    case notSupportedYet(path: String, kind: String)
-
-    var description: String {
-        switch self {
-        case let .notSupportedYet(path, kind):
-            "\(path): \(kind) files are not supported by geomap info yet"
-        }
     }
 }
