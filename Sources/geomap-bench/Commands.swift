@@ -1,4 +1,4 @@
 import ArgumentParser
 
 /// Every benchmark subcommand. Add yours here, one file per benchmark.
-let benchmarkCommands: [ParsableCommand.Type] = []
+let benchmarkCommands: [ParsableCommand.Type] = [ZonalBench.self]

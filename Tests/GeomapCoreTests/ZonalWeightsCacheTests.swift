@@ -31,6 +31,14 @@ struct ZonalWeightsCacheTests {
         #expect(
             SHA256Digest.hex(long.finalize())
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        // 1000 bytes fed in uneven pieces (partial blocks, whole blocks, leftovers).
+        var pieces = SHA256Digest()
+        for size in [1, 63, 64, 130, 7, 735] {
+            pieces.update([UInt8](repeating: 0x61, count: size))
+        }
+        #expect(
+            SHA256Digest.hex(pieces.finalize())
+                == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
     }
 
     @Test("a miss computes and stores, a hit returns identical weights")

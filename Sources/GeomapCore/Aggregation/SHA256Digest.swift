@@ -23,19 +23,39 @@ struct SHA256Digest {
     ]
 
     mutating func update<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
-        for byte in bytes {
-            buffer.append(byte)
-            length &+= 1
+        if let done = bytes.withContiguousStorageIfAvailable({ update(buffer: $0) }) {
+            return done
+        }
+        update(buffer: Array(bytes))
+    }
+
+    private mutating func update(buffer bytes: UnsafeBufferPointer<UInt8>) {
+        length &+= UInt64(bytes.count)
+        var index = 0
+        // Top up a partial block first, then compress whole blocks straight from the input.
+        if !buffer.isEmpty {
+            let take = min(64 - buffer.count, bytes.count)
+            buffer += bytes[0..<take]
+            index = take
             if buffer.count == 64 {
-                compress(buffer)
+                buffer.withUnsafeBufferPointer { compress($0.baseAddress!) }
                 buffer.removeAll(keepingCapacity: true)
             }
         }
+        while bytes.count - index >= 64 {
+            compress(bytes.baseAddress! + index)
+            index += 64
+        }
+        if index < bytes.count { buffer += bytes[index...] }
+    }
+
+    private mutating func update(buffer bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { update(buffer: $0) }
     }
 
     mutating func update(_ value: Double) { update(value.bitPattern) }
     mutating func update(_ value: UInt64) {
-        update((0..<8).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) })
+        withUnsafeBytes(of: value.littleEndian) { update(buffer: $0.bindMemory(to: UInt8.self)) }
     }
     mutating func update(_ text: String) {
         update(UInt64(text.utf8.count))
@@ -45,8 +65,8 @@ struct SHA256Digest {
     /// The digest (the hasher must not be used afterwards).
     mutating func finalize() -> [UInt8] {
         let bitLength = length &* 8
-        update([0x80])
-        while buffer.count != 56 { update([0]) }
+        update([0x80] as [UInt8])
+        while buffer.count != 56 { update([0] as [UInt8]) }
         update((0..<8).reversed().map { UInt8(truncatingIfNeeded: bitLength >> (8 * $0)) })
         return state.flatMap { word in
             (0..<4).reversed().map { UInt8(truncatingIfNeeded: word >> (8 * $0)) }
@@ -58,7 +78,7 @@ struct SHA256Digest {
             : String($0, radix: 16) }.joined()
     }
 
-    private mutating func compress(_ block: [UInt8]) {
+    private mutating func compress(_ block: UnsafePointer<UInt8>) {
         var w = [UInt32](repeating: 0, count: 64)
         for i in 0..<16 {
             w[i] = UInt32(block[4 * i]) << 24 | UInt32(block[4 * i + 1]) << 16

@@ -204,8 +204,8 @@ public struct WeightsCache: Sendable {
         guard offsets.first == 0, offsets.last == nnz, zip(offsets, offsets.dropFirst())
             .allSatisfy({ $0 <= $1 })
         else { throw corrupt("has invalid offsets") }
-        let cells = try (0..<nnz).map { _ in Int32(bitPattern: UInt32(try reader.integer(4))) }
-        let coverage = try (0..<nnz).map { _ in Double(bitPattern: try reader.integer(8)) }
+        let cells = try reader.array(of: Int32.self, count: nnz)
+        let coverage = try reader.array(of: Double.self, count: nnz)
         let shares = try (0..<basinCount).map { _ in Double(bitPattern: try reader.integer(8)) }
         guard reader.position == reader.end else { throw corrupt("has trailing bytes") }
         guard cells.allSatisfy({ $0 >= 0 && Int($0) < grid.cellCount }),
@@ -261,7 +261,37 @@ private struct ByteReader {
         return value
     }
 
+    /// `count` little-endian values of a fixed-width type, copied in one go.
+    mutating func array<T: FixedWidthIntegerOrDouble>(of type: T.Type, count: Int) throws -> [T] {
+        let size = MemoryLayout<T>.size
+        guard count >= 0, position + count * size <= end else { throw Truncated() }
+        var result = [T](repeating: .zero, count: count)
+        bytes.withUnsafeBytes { source in
+            result.withUnsafeMutableBytes { target in
+                target.copyMemory(
+                    from: UnsafeRawBufferPointer(
+                        rebasing: source[position..<(position + count * size)]))
+            }
+        }
+        position += count * size
+        return result.map { $0.fromLittleEndian }
+    }
+
     struct Truncated: Error, CustomStringConvertible {
         var description: String { "ends early" }
     }
+}
+
+/// The element types the cache stores in bulk.
+private protocol FixedWidthIntegerOrDouble {
+    static var zero: Self { get }
+    var fromLittleEndian: Self { get }
+}
+
+extension Int32: FixedWidthIntegerOrDouble {
+    var fromLittleEndian: Int32 { Int32(littleEndian: self) }
+}
+
+extension Double: FixedWidthIntegerOrDouble {
+    var fromLittleEndian: Double { Double(bitPattern: UInt64(littleEndian: bitPattern)) }
 }

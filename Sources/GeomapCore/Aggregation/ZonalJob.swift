@@ -1,8 +1,8 @@
 public import Foundation
 import GeoNetCDF
-import GeoProjection
+public import GeoProjection
 import GeoRaster
-import GeoVector
+public import GeoVector
 
 /// Everything `geomap zonal` is asked to do.
 public struct ZonalOptions: Sendable {
@@ -74,7 +74,7 @@ public enum ZonalJob {
     // MARK: basins and weights
 
     /// Reads the basins and reprojects them to `target` (edges densified to a quarter cell).
-    static func basins(
+    public static func basins(
         _ options: ZonalOptions, target: CRS, grid: RegularGrid, log: (String) -> Void
     ) throws -> (set: BasinSet, zonal: [ZonalBasin]) {
         let set = try BasinReader.read(
