@@ -72,7 +72,7 @@ public enum LogisticRegression {
     public static func fit(
         features: FeatureMatrix, targets: ProbeTargets, classNames: [String],
         options: LogisticRegressionOptions = LogisticRegressionOptions()
-    ) throws -> (head: LinearHead, report: ProbeFitReport) {
+    ) throws -> (head: ProbeHead, report: ProbeFitReport) {
         guard features.rows == targets.rows else {
             throw ProbeError.shape(
                 "\(features.rows) feature rows but \(targets.rows) target rows")
@@ -98,7 +98,7 @@ public enum LogisticRegression {
         case .multiClass: (weights, bias, report) = try multinomial(x, targets, options)
         }
         if let scaling { scaling.fold(weights: &weights, bias: &bias, classes: bias.count) }
-        let head = try LinearHead(
+        let head = try ProbeHead(
             task: targets.task, classNames: classNames, featureCount: features.columns,
             weights: weights, bias: bias)
         return (head, report)

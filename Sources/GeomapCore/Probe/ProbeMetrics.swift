@@ -36,7 +36,7 @@ public struct ProbeMetrics: Sendable, Equatable, Codable {
 
     /// - Parameters:
     ///   - targets: true classes of n samples.
-    ///   - probabilities: [n, classes] scores from ``LinearHead/probabilities(_:)``.
+    ///   - probabilities: [n, classes] scores from ``ProbeHead/probabilities(_:)``.
     public static func evaluate(
         targets: ProbeTargets, probabilities: [Double]
     ) throws -> ProbeMetrics {

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Multi-label heads turn each logit into an independent probability σ(z_c) (one-vs-rest);
 /// multi-class heads take the softmax over the classes.
-public struct LinearHead: Sendable, Equatable {
+public struct ProbeHead: Sendable, Equatable {
     public let task: ProbeTask
     /// One name per class, in output order.
     public let classNames: [String]
