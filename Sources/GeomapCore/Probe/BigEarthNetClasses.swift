@@ -74,6 +74,14 @@ public enum BigEarthNet {
         "Marine waters",
     ]
 
+    /// Display colours of the 19 classes: the CORINE Land Cover legend colour of each class's
+    /// first CLC member (e.g. Coniferous forest #00a600).
+    public static let classColors19: [String] = [
+        "#e6004d", "#cc4df2", "#ffffa8", "#e68000", "#e6e64d", "#ffe64d", "#e6cc4d", "#f2cca6",
+        "#80ff00", "#00a600", "#4dff00", "#ccf24d", "#a6ff80", "#a6f200", "#e6e6e6", "#a6a6ff",
+        "#ccccff", "#80f2e6", "#e6f2ff",
+    ]
+
     /// For each of the 43 CLC classes, its 19-class index, or nil when the 19-class
     /// nomenclature drops it (roads, ports, airports, mines, dumps, construction, green urban,
     /// sport, bare rock, burnt areas, intertidal flats).
