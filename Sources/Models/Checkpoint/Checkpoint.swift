@@ -33,8 +33,16 @@ public struct Checkpoint {
     /// - Throws: ``ModelError`` naming the file: unknown format, corrupt archive, a refused
     ///   global, no state dict found, …
     public init(contentsOf url: URL) throws {
-        let path = url.path
-        let file = try MappedFile(path: path)
+        try self.init(file: try MappedFile(path: url.path))
+    }
+
+    /// Reads checkpoint bytes held in memory; `path` names them in errors (tests, fuzzing).
+    public init(bytes: [UInt8], path: String) throws {
+        try self.init(file: MappedFile(copying: bytes, path: path))
+    }
+
+    init(file: MappedFile) throws {
+        let path = file.path
         self.path = path
         sha256 = SHA256.hex(file.bytes)
         if file.bytes.count >= 4, file.bytes[0] == 0x50, file.bytes[1] == 0x4B,
@@ -47,7 +55,7 @@ public struct Checkpoint {
             (stateDict, wrapperKey) = try Self.findStateDict(in: root, path: path)
         } else if file.bytes.count >= 9, file.bytes[8] == UInt8(ascii: "{") {
             format = .safetensors
-            let safetensors = try SafetensorsFile(path: path)
+            let safetensors = try SafetensorsFile(file: file)
             root = nil
             metadata = safetensors.metadata
             wrapperKey = nil

@@ -9,10 +9,21 @@ import Darwin
 final class MappedFile {
     let path: String
     let bytes: UnsafeRawBufferPointer
+    private let mapped: Bool
+
+    /// An in-memory copy of `data` standing in for a file named `path` (tests, fuzzing).
+    init(copying data: [UInt8], path: String) {
+        self.path = path
+        mapped = false
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(data.count, 1), alignment: 16)
+        data.withUnsafeBytes { buffer.copyMemory(from: $0) }
+        bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<data.count])
+    }
 
     /// Maps `path` read-only. An empty file maps to an empty buffer.
     init(path: String) throws {
         self.path = path
+        mapped = true
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
             throw ModelError(path, "cannot open: \(String(cString: strerror(errno)))")
@@ -38,8 +49,11 @@ final class MappedFile {
     }
 
     deinit {
-        if let base = bytes.baseAddress {
+        guard let base = bytes.baseAddress else { return }
+        if mapped {
             munmap(UnsafeMutableRawPointer(mutating: base), bytes.count)
+        } else {
+            UnsafeMutableRawPointer(mutating: base).deallocate()
         }
     }
 }

@@ -46,9 +46,19 @@ public final class SafetensorsFile {
     }
 
     /// Opens and validates the file at `path`.
-    public init(path: String) throws {
+    public convenience init(path: String) throws {
+        try self.init(file: try MappedFile(path: path))
+    }
+
+    /// Parses safetensors bytes held in memory; `path` names them in errors.
+    public convenience init(bytes: [UInt8], path: String) throws {
+        try self.init(file: MappedFile(copying: bytes, path: path))
+    }
+
+    init(file: MappedFile) throws {
+        let path = file.path
         self.path = path
-        file = try MappedFile(path: path)
+        self.file = file
         let bytes = file.bytes
         guard bytes.count >= 8 else {
             throw ModelError(path, "not a safetensors file: \(bytes.count) bytes, shorter than the 8-byte header length")
