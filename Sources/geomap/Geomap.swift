@@ -17,7 +17,7 @@ struct Geomap: AsyncParsableCommand {
             arguments; 3 an output failed validation.
             """,
         version: VersionReport.text,
-        subcommands: [InfoCommand.self, ConvertCommand.self, ZonalCommand.self])
+        subcommands: [InfoCommand.self, ConvertCommand.self, ZonalCommand.self, ModelsCommand.self])
 
     /// Runs the command and turns every error into one line on stderr plus a documented exit
     /// code (see ``ExitStatus``). Argument errors keep ArgumentParser's usage text but exit 2.
