@@ -1,4 +1,7 @@
 import ArgumentParser
 
 /// Every benchmark subcommand. Add yours here, one file per benchmark.
-let benchmarkCommands: [ParsableCommand.Type] = [ZonalBench.self]
+let benchmarkCommands: [ParsableCommand.Type] = [
+    ZonalBench.self,
+    BasinModelBenchmark.self,
+]

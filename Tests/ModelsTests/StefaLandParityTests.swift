@@ -40,6 +40,25 @@ struct StefaLandParityTests {
         #expect(alone == all.slices(last..<(last + 1)))
     }
 
+    @Test("a batch larger than the head's groups gives each basin its own outputs")
+    func manyBasins() throws {
+        let golden = try StefaLandGolden("small")
+        let model = try golden.model()
+        let x = try golden.io.tensor("x"), c = try golden.io.tensor("c")
+        let n = x.shape[0], count = 20
+        let bigX = Tensor(shape: [count] + x.shape.dropFirst(),
+            scalars: (0..<count).flatMap { x.slices(($0 % n)..<($0 % n + 1)).scalars })
+        let bigC = Tensor(shape: [count, c.shape[1]],
+            scalars: (0..<count).flatMap { c.slices(($0 % n)..<($0 % n + 1)).scalars })
+        let out = model(dynamic: bigX, static: bigC, embeddings: true, chunks: 3)
+        let expected = try golden.io.tensor("predictions")
+        let predictions = try #require(out.predictions)
+        for b in 0..<count {
+            #expect(relativeError(predictions.slices(b..<(b + 1)),
+                expected.slices((b % n)..<(b % n + 1))) < 1e-4, "basin \(b)")
+        }
+    }
+
     @Test("missing values become 0 after normalisation")
     func missingValues() throws {
         let model = try StefaLandGolden("small").model()

@@ -274,7 +274,10 @@ class FineTuned(nn.Module):
 
     def forward(self, x, c):
         """x: [B, T, F], c: [B, C] normalised, finite → predictions [B, T, n_y]."""
-        h = self.pretrained_model.embeddings(x, c)
+        return self.head(self.pretrained_model.embeddings(x, c), x, c)
+
+    def head(self, h, x, c):
+        """The trainable part: encoder embeddings h [B, T, d] (+ inputs) → [B, T, n_y]."""
         h = self.embedding_norm(h) * self.embedding_scale
         a = self.adapter(h, x, c) if self.adapter_kind == 'dual_residual' else self.adapter(h)
         if self.residual_lstm:

@@ -167,22 +167,37 @@ public struct StefaLandModel: Sendable {
                 let e = ep.baseAddress.map(UnsafeSendablePointer.init)
                 let p = pp.baseAddress.map(UnsafeSendablePointer.init)
                 try? parallelChunks(count: basins, chunks: chunks) { range in
-                    for b in range {
-                        let x = dynamic.slices(b..<(b + 1)).reshaped([days, f])
-                        let s = statics.slices(b..<(b + 1)).reshaped([1, c])
-                        let hidden = self.encode(dynamic: x, static: s)
+                    // Basins go through the encoder one by one (attention is per basin) and
+                    // through the head in groups, so the LSTM steps are matrix products.
+                    var start = range.lowerBound
+                    while start < range.upperBound {
+                        let group = start..<min(start + Self.headGroup, range.upperBound)
+                        let x = dynamic.slices(group).reshaped([group.count * days, f])
+                        let s = statics.slices(group)
+                        var hidden = [Float]()
+                        hidden.reserveCapacity(group.count * days * d)
+                        for b in group {
+                            let one = self.encode(
+                                dynamic: dynamic.slices(b..<(b + 1)).reshaped([days, f]),
+                                static: statics.slices(b..<(b + 1)).reshaped([1, c]))
+                            hidden += one.scalars
+                        }
+                        let embedded = Tensor(shape: [group.count * days, d], scalars: hidden)
                         if wantEmbeddings, let e {
-                            hidden.withUnsafeBufferPointer {
-                                (e.pointer + b * days * d).update(from: $0.baseAddress!, count: days * d)
+                            embedded.withUnsafeBufferPointer {
+                                (e.pointer + group.lowerBound * days * d).update(
+                                    from: $0.baseAddress!, count: group.count * days * d)
                             }
                         }
                         if runHead, let p, let head = self.head {
-                            let y = self.predict(head: head, embeddings: hidden, dynamic: x, static: s)
+                            let y = self.predict(
+                                head: head, embeddings: embedded, dynamic: x, static: s, days: days)
                             y.withUnsafeBufferPointer {
-                                (p.pointer + b * days * outputs).update(
-                                    from: $0.baseAddress!, count: days * outputs)
+                                (p.pointer + group.lowerBound * days * outputs).update(
+                                    from: $0.baseAddress!, count: group.count * days * outputs)
                             }
                         }
+                        start = group.upperBound
                     }
                 }
             }
@@ -234,12 +249,17 @@ public struct StefaLandModel: Sendable {
         return encoderToDecoder(z.slices(0..<days))
     }
 
-    /// The δMG head for one basin (spec §5.2 steps 5–8).
+    /// Basins per group in the head.
+    static let headGroup = 8
+
+    /// The δMG head for a group of `g` basins (spec §5.2 steps 5–8).
     /// - Parameters:
-    ///   - embeddings: `[T, d]`; x: `[T, F]`; s: `[1, C]`.
-    /// - Returns: `[T, outputs]`.
-    func predict(head: HeadWeights, embeddings: Tensor, dynamic x: Tensor, static s: Tensor) -> Tensor {
-        let days = x.shape[0]
+    ///   - embeddings: `[g·T, d]` (basin-major); x: `[g·T, F]`; s: `[g, C]`.
+    /// - Returns: `[g·T, outputs]`.
+    func predict(
+        head: HeadWeights, embeddings: Tensor, dynamic x: Tensor, static s: Tensor, days: Int
+    ) -> Tensor {
+        let group = s.shape[0]
         var h = embeddings
         head.embeddingNorm.apply(&h)
         scale(&h, by: head.embeddingScale)
@@ -249,7 +269,7 @@ public struct StefaLandModel: Sendable {
             relu(&tp)
             var sp = adapter.static(s)
             relu(&sp)
-            let spRows = repeatRow(sp, days)
+            let spRows = repeatRows(sp, days)
             var u = adapter.combined1(concatenateColumns([h, tp, spRows]))
             relu(&u)
             a = adapter.combined2(u)
@@ -262,23 +282,30 @@ public struct StefaLandModel: Sendable {
         let d = configuration.dModel
         var r: Tensor
         if let pre = head.preLSTM, let post = head.postLSTM {
-            let sRows = repeatRow(s, days)
+            let sRows = repeatRows(s, days)
             let z = pre(concatenateColumns([a, x, sRows]))
-            let o = lstmSequence(z.reshaped([1, days, d]), weights: head.lstm).output
-                .reshaped([days, d])
+            let o = lstmSequence(z.reshaped([group, days, d]), weights: head.lstm).output
+                .reshaped([group * days, d])
             r = post(concatenateColumns([o, x, sRows]))
             add(&r, o)
         } else {
-            r = lstmSequence(a.reshaped([1, days, d]), weights: head.lstm).output
-                .reshaped([days, d])
+            r = lstmSequence(a.reshaped([group, days, d]), weights: head.lstm).output
+                .reshaped([group * days, d])
         }
         return head.projection(r)
     }
 }
 
-/// `row` (`[1, n]`) repeated `count` times: `[count, n]`.
-func repeatRow(_ row: Tensor, _ count: Int) -> Tensor {
-    Tensor(shape: [count, row.count], scalars: Array([[Float]](repeating: row.scalars, count: count).joined()))
+/// Each row of `rows` (`[g, n]`) repeated `count` times in place: `[g·count, n]`.
+func repeatRows(_ rows: Tensor, _ count: Int) -> Tensor {
+    let n = rows.columns
+    var out = [Float]()
+    out.reserveCapacity(rows.rows * count * n)
+    for r in 0..<rows.rows {
+        let row = rows.scalars[(r * n)..<((r + 1) * n)]
+        for _ in 0..<count { out += row }
+    }
+    return Tensor(shape: [rows.rows * count, n], scalars: out)
 }
 
 /// Matrices with the same number of rows side by side: `[rows, Σ columns]`.
