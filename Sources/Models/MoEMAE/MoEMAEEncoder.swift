@@ -1,0 +1,128 @@
+public import Tensor
+
+/// The Geo MoE-MAE encoder with deterministic routing (spec §2): patch embedding, four metadata
+/// tokens and CLS, learned positions on all 105 tokens, then pre-norm layers of grouped-query
+/// attention (query head h reads key/value group h mod G) and a top-2 mixture of SwiGLU experts
+/// routed on the CLEAN gate logits, the two selected logits softmaxed. The output is the residual
+/// stream before the final LayerNorm (the embedding the published probes use).
+///
+/// Batched: a batch of tiles is split into chunks over the cores; within a chunk, the b·105
+/// tokens go through each linear layer as one matrix product, attention runs per tile and head
+/// on strided slices, and each expert is one product over the tokens routed to it. The shared
+/// `V`/`W2` of a layer are applied once to the gate-weighted sum of the two experts' SiLU(W z)
+/// (the exact fusion of spec §2.3, equal up to rounding).
+public struct MoEMAEEncoder: Sendable {
+    /// The hyper-parameters.
+    public let config: MoEMAEConfig
+    let arena: WeightArena
+
+    /// Builds the encoder from named tensors (spec §4.3 names, shared `V`/`W2` under expert 0).
+    /// Loading is strict.
+    /// - Throws: ``MoEMAEError`` naming a missing, unexpected or misshapen tensor.
+    public init(config: MoEMAEConfig, tensors: [String: Tensor]) throws {
+        try config.validate()
+        let expected = config.tensorShapes
+        var ordered: [(String, Tensor)] = []
+        for (name, shape) in expected {
+            guard let t = tensors[name] else { throw MoEMAEError.missingTensor(name) }
+            guard t.shape == shape else {
+                throw MoEMAEError.wrongShape(name: name, expected: shape, found: t.shape)
+            }
+            ordered.append((name, t))
+        }
+        let known = Set(expected.map(\.name))
+        if let extra = tensors.keys.sorted().first(where: { !known.contains($0) }) {
+            throw MoEMAEError.unexpectedTensor(extra)
+        }
+        self.config = config
+        self.arena = WeightArena(ordered)
+    }
+
+    /// Pre-final-LayerNorm tokens of a batch of tiles.
+    /// - Parameters:
+    ///   - images: `[B, channels, 40, 40]`, already centre-cropped and z-scored.
+    ///   - metadata: `[B, 8]` = [week sin, cos, hour sin, cos, lat sin, cos, lon sin, cos] per
+    ///     tile, a missing pair being (0, 0); `nil` means no metadata for any tile.
+    ///   - tilesPerChunk: tiles processed together by one task (memory ≈ 60 KB per tile for S).
+    ///   - tasks: chunks run at once (default: the number of cores).
+    /// - Returns: `[B, 105, m]`.
+    /// - Throws: ``MoEMAEError/badInput(_:)`` when a shape is wrong.
+    public func tokens(
+        images: Tensor, metadata: Tensor? = nil, tilesPerChunk: Int = 32,
+        tasks: Int = defaultTaskCount
+    ) throws -> Tensor {
+        let c = config
+        let tile = [c.channels, c.imageSize, c.imageSize]
+        guard images.rank == 4, Array(images.shape.dropFirst()) == tile else {
+            throw MoEMAEError.badInput("images have shape \(images.shape), expected [B] + \(tile)")
+        }
+        let batch = images.shape[0]
+        if let metadata, metadata.shape != [batch, 2 * MoEMAEConfig.metaTokens] {
+            throw MoEMAEError.badInput(
+                "metadata has shape \(metadata.shape), expected [\(batch), 8]")
+        }
+        var out = Tensor(zeros: [batch, c.tokens, c.embedDim])
+        guard batch > 0 else { return out }
+        let chunkCount = max(tasks, (batch + max(tilesPerChunk, 1) - 1) / max(tilesPerChunk, 1))
+        let ranges = chunkRanges(count: batch, chunks: chunkCount)
+        let tokensPerTile = c.tokens * c.embedDim
+        let imageCount = c.channels * c.imageSize * c.imageSize
+        images.withUnsafeBufferPointer { imagePointer in
+            withOptionalBuffer(metadata) { metaPointer in
+                out.withUnsafeMutableBufferPointer { outPointer in
+                    let dst = UnsafeSendablePointer(outPointer.baseAddress!)
+                    let img = UnsafeSendablePointer(UnsafeMutablePointer(
+                        mutating: imagePointer.baseAddress!))
+                    let meta = metaPointer.map {
+                        UnsafeSendablePointer(UnsafeMutablePointer(mutating: $0))
+                    }
+                    let encoder = self
+                    try? parallelChunks(count: ranges.count, chunks: tasks) { which in
+                        let workspace = MoEMAEWorkspace(config: encoder.config,
+                            tiles: ranges.map(\.count).max() ?? 1)
+                        for index in which {
+                            let r = ranges[index]
+                            encoder.forward(
+                                tiles: r.count,
+                                images: img.pointer + r.lowerBound * imageCount,
+                                metadata: meta.map { $0.pointer + r.lowerBound * 8 },
+                                residual: dst.pointer + r.lowerBound * tokensPerTile,
+                                workspace: workspace)
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The final LayerNorm of the encoder applied to pre-LN tokens (what the MAE decoder sees).
+    /// - Parameter tokens: `[..., m]`.
+    public func normalized(_ tokens: Tensor) -> Tensor {
+        var y = tokens
+        let m = config.embedDim
+        let (w, b) = (arena.pointer("norm.weight"), arena.pointer("norm.bias"))
+        y.withUnsafeMutableBufferPointer { p in
+            guard let base = p.baseAddress else { return }
+            layerNormRows(base, rows: p.count / m, columns: m, stride: m, weight: w, bias: b,
+                eps: config.layerNormEpsilon)
+        }
+        return y
+    }
+
+    /// Cores available to ``tokens(images:metadata:tilesPerChunk:tasks:)``.
+    public static var defaultTaskCount: Int { ProcessInfoCores.count }
+}
+
+/// The active processor count without importing Foundation into the public interface.
+enum ProcessInfoCores {
+    static var count: Int { max(1, Int(sysconfCores())) }
+}
+
+@inline(__always)
+func withOptionalBuffer<R>(
+    _ t: Tensor?, _ body: (UnsafePointer<Float>?) -> R
+) -> R {
+    guard let t else { return body(nil) }
+    return t.withUnsafeBufferPointer { body($0.baseAddress) }
+}

@@ -1,0 +1,212 @@
+import Tensor
+
+/// Scratch buffers for one chunk of tiles (reused across the layers of the chunk).
+final class MoEMAEWorkspace {
+    let rows: Int
+    let normed, query, key, value, attended: UnsafeMutablePointer<Float>
+    let scores, patches, logits, gathered, hidden, mixed, shared: UnsafeMutablePointer<Float>
+    let top: UnsafeMutablePointer<Float>
+    let topIndex: UnsafeMutablePointer<Int>
+    let routed: UnsafeMutablePointer<Int>
+    let routedWeight: UnsafeMutablePointer<Float>
+    private var all: [UnsafeMutablePointer<Float>] = []
+
+    init(config c: MoEMAEConfig, tiles: Int) {
+        let t = tiles * c.tokens
+        rows = t
+        let m = c.embedDim, kv = c.kvGroups * c.headDim
+        let dh = c.hiddenSizes.max() ?? 1, e = c.expertCounts.max() ?? 1
+        func make(_ n: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))
+            p.initialize(repeating: 0, count: max(n, 1))
+            return p
+        }
+        normed = make(t * m); query = make(t * m); key = make(t * kv); value = make(t * kv)
+        attended = make(t * m); scores = make(c.tokens * c.tokens)
+        patches = make(c.patches * c.patchValues); logits = make(t * e)
+        gathered = make(t * m); hidden = make(t * dh); mixed = make(t * dh); shared = make(t * dh)
+        top = make(t * 2); routedWeight = make(t * 2)
+        topIndex = .allocate(capacity: t * 2)
+        routed = .allocate(capacity: t * 2)
+        all = [normed, query, key, value, attended, scores, patches, logits, gathered, hidden,
+            mixed, shared, top, routedWeight]
+    }
+
+    deinit {
+        for p in all { p.deallocate() }
+        topIndex.deallocate()
+        routed.deallocate()
+    }
+}
+
+/// `y[i, :] = bias + x[i, :] · Wᵀ` for `rows` rows (PyTorch `nn.Linear`, weight `[out, in]`):
+/// the bias rows are written first and the product accumulated onto them (`beta = 1`).
+@inline(__always)
+func affine(
+    rows: Int, inFeatures: Int, outFeatures: Int, x: UnsafePointer<Float>, ldx: Int,
+    weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+    ldy: Int, accumulate: Bool = false
+) {
+    guard rows > 0 else { return }
+    if accumulate {
+        addBiasRows(y, rows: rows, columns: outFeatures, stride: ldy, bias: bias)
+    } else {
+        for r in 0..<rows { (y + r * ldy).update(from: bias, count: outFeatures) }
+    }
+    gemm(.none, .transposed, m: rows, n: outFeatures, k: inFeatures, a: x, lda: ldx,
+        b: weight, ldb: inFeatures, beta: 1, c: y, ldc: ldy)
+}
+
+extension MoEMAEEncoder {
+    /// Runs `tiles` tiles: embeddings into `residual` (`[tiles, 105, m]`), then every layer.
+    func forward(
+        tiles: Int, images: UnsafePointer<Float>, metadata: UnsafePointer<Float>?,
+        residual x: UnsafeMutablePointer<Float>, workspace w: MoEMAEWorkspace
+    ) {
+        embed(tiles: tiles, images: images, metadata: metadata, into: x, workspace: w)
+        for layer in 0..<config.depth {
+            attention(layer: layer, tiles: tiles, x: x, workspace: w)
+            mixture(layer: layer, rows: tiles * config.tokens, x: x, workspace: w)
+        }
+    }
+
+    /// Tokens = [week, hour, lat, lon, CLS, patches] + pos_embed.
+    func embed(
+        tiles: Int, images: UnsafePointer<Float>, metadata: UnsafePointer<Float>?,
+        into x: UnsafeMutablePointer<Float>, workspace w: MoEMAEWorkspace
+    ) {
+        let c = config
+        let m = c.embedDim, n = c.tokens, p = c.patchSize, side = c.imageSize, g = c.grid
+        let pos = arena.pointer("pos_embed"), cls = arena.pointer("cls_token")
+        let patchW = arena.pointer("patch_proj.weight"), patchB = arena.pointer("patch_proj.bias")
+        let metaW = MoEMAEConfig.metaProjections.map { arena.pointer("\($0).weight") }
+        let metaB = MoEMAEConfig.metaProjections.map { arena.pointer("\($0).bias") }
+        let imageCount = c.channels * side * side
+        for t in 0..<tiles {
+            let tileX = x + t * n * m
+            tileX.update(from: pos, count: n * m)
+            for j in 0..<MoEMAEConfig.metaTokens {
+                let row = tileX + j * m
+                let (wj, bj) = (metaW[j], metaB[j])
+                let s = metadata?[t * 8 + 2 * j] ?? 0, co = metadata?[t * 8 + 2 * j + 1] ?? 0
+                for o in 0..<m { row[o] += (wj[2 * o] * s + wj[2 * o + 1] * co) + bj[o] }
+            }
+            let clsRow = tileX + MoEMAEConfig.clsIndex * m
+            for o in 0..<m { clsRow[o] += cls[o] }
+            // Patches flattened in (c, ky, kx) order, row-major over the grid.
+            let img = images + t * imageCount
+            let pv = c.patchValues
+            for gy in 0..<g {
+                for gx in 0..<g {
+                    var dst = w.patches + (gy * g + gx) * pv
+                    for ch in 0..<c.channels {
+                        for ky in 0..<p {
+                            let src = img + ch * side * side + (gy * p + ky) * side + gx * p
+                            dst.update(from: src, count: p)
+                            dst += p
+                        }
+                    }
+                }
+            }
+            affine(rows: c.patches, inFeatures: pv, outFeatures: m, x: w.patches, ldx: pv,
+                weight: patchW, bias: patchB, y: tileX + (MoEMAEConfig.clsIndex + 1) * m, ldy: m,
+                accumulate: true)
+        }
+    }
+
+    /// x += out_proj(GQA(LN1(x))) for every tile.
+    func attention(
+        layer i: Int, tiles: Int, x: UnsafeMutablePointer<Float>, workspace w: MoEMAEWorkspace
+    ) {
+        let c = config
+        let m = c.embedDim, n = c.tokens, hd = c.headDim, groups = c.kvGroups
+        let kv = groups * hd, rows = tiles * n
+        let p = "layers.\(i)."
+        w.normed.update(from: x, count: rows * m)
+        layerNormRows(w.normed, rows: rows, columns: m, stride: m,
+            weight: arena.pointer(p + "norm1.weight"), bias: arena.pointer(p + "norm1.bias"),
+            eps: c.layerNormEpsilon)
+        affine(rows: rows, inFeatures: m, outFeatures: m, x: w.normed, ldx: m,
+            weight: arena.pointer(p + "attn.q_proj.weight"),
+            bias: arena.pointer(p + "attn.q_proj.bias"), y: w.query, ldy: m)
+        affine(rows: rows, inFeatures: m, outFeatures: kv, x: w.normed, ldx: m,
+            weight: arena.pointer(p + "attn.k_proj.weight"),
+            bias: arena.pointer(p + "attn.k_proj.bias"), y: w.key, ldy: kv)
+        affine(rows: rows, inFeatures: m, outFeatures: kv, x: w.normed, ldx: m,
+            weight: arena.pointer(p + "attn.v_proj.weight"),
+            bias: arena.pointer(p + "attn.v_proj.bias"), y: w.value, ldy: kv)
+        let scale = 1 / Float(hd).squareRoot()
+        for t in 0..<tiles {
+            let r0 = t * n
+            for h in 0..<c.heads {
+                let g = h % groups  // spec §2.3: head h uses key/value group h mod G
+                gemm(.none, .transposed, m: n, n: n, k: hd, alpha: scale,
+                    a: w.query + r0 * m + h * hd, lda: m, b: w.key + r0 * kv + g * hd, ldb: kv,
+                    c: w.scores, ldc: n)
+                softmaxRows(w.scores, rows: n, columns: n, stride: n)
+                gemm(.none, .none, m: n, n: hd, k: n, a: w.scores, lda: n,
+                    b: w.value + r0 * kv + g * hd, ldb: kv, c: w.attended + r0 * m + h * hd,
+                    ldc: m)
+            }
+        }
+        affine(rows: rows, inFeatures: m, outFeatures: m, x: w.attended, ldx: m,
+            weight: arena.pointer(p + "attn.out_proj.weight"),
+            bias: arena.pointer(p + "attn.out_proj.bias"), y: x, ldy: m, accumulate: true)
+    }
+
+    /// x += MoE(LN2(x)) with clean top-2 routing; shared V/W2 applied once (fused form).
+    func mixture(
+        layer i: Int, rows: Int, x: UnsafeMutablePointer<Float>, workspace w: MoEMAEWorkspace
+    ) {
+        let c = config
+        let m = c.embedDim, dh = c.hiddenSizes[i], experts = c.expertCounts[i]
+        let p = "layers.\(i).moe."
+        w.normed.update(from: x, count: rows * m)
+        layerNormRows(w.normed, rows: rows, columns: m, stride: m,
+            weight: arena.pointer("layers.\(i).norm2.weight"),
+            bias: arena.pointer("layers.\(i).norm2.bias"), eps: c.layerNormEpsilon)
+        // Clean gate logits and the top-2 softmax over the two selected logits.
+        affine(rows: rows, inFeatures: m, outFeatures: experts, x: w.normed, ldx: m,
+            weight: arena.pointer(p + "gate.Wg.weight"), bias: arena.pointer(p + "gate.Wg.bias"),
+            y: w.logits, ldy: experts)
+        for r in 0..<rows {
+            topKRow(w.logits + r * experts, columns: experts, k: 2, values: w.top + 2 * r,
+                indices: w.topIndex + 2 * r)
+            let e = Float.exp(w.top[2 * r + 1] - w.top[2 * r])
+            let sum = 1 + e
+            w.top[2 * r] = 1 / sum
+            w.top[2 * r + 1] = e / sum
+        }
+        // mixed = Σ over the two chosen experts of g · SiLU(W_e z + b_e), expert by expert.
+        w.mixed.update(repeating: 0, count: rows * dh)
+        for e in 0..<experts {
+            var count = 0
+            for r in 0..<rows {
+                for s in 0..<2 where w.topIndex[2 * r + s] == e {
+                    w.routed[count] = r
+                    w.routedWeight[count] = w.top[2 * r + s]
+                    (w.gathered + count * m).update(from: w.normed + r * m, count: m)
+                    count += 1
+                }
+            }
+            guard count > 0 else { continue }
+            affine(rows: count, inFeatures: m, outFeatures: dh, x: w.gathered, ldx: m,
+                weight: arena.pointer(p + "experts.\(e).W.weight"),
+                bias: arena.pointer(p + "experts.\(e).W.bias"), y: w.hidden, ldy: dh)
+            Activation.silu.apply(w.hidden, count: count * dh)
+            for j in 0..<count {
+                let dst = w.mixed + w.routed[j] * dh, src = w.hidden + j * dh
+                let g = w.routedWeight[j]
+                for k in 0..<dh { dst[k] += g * src[k] }
+            }
+        }
+        // mixed ⊙= V z + b_V, then x += W2 · mixed + b_W2.
+        affine(rows: rows, inFeatures: m, outFeatures: dh, x: w.normed, ldx: m,
+            weight: arena.pointer(p + "experts.0.V.weight"),
+            bias: arena.pointer(p + "experts.0.V.bias"), y: w.shared, ldy: dh)
+        for k in 0..<(rows * dh) { w.mixed[k] *= w.shared[k] }
+        affine(rows: rows, inFeatures: dh, outFeatures: m, x: w.mixed, ldx: dh,
+            weight: arena.pointer(p + "experts.0.W2.weight"),
+            bias: arena.pointer(p + "experts.0.W2.bias"), y: x, ldy: m, accumulate: true)
+    }
+}

@@ -1,0 +1,93 @@
+public import Tensor
+
+/// How the 105 pre-LN tokens of a tile become one embedding (spec §3).
+public enum MoEMAEPooling: String, Sendable, Codable, CaseIterable {
+    /// Token 4 (CLS): `[m]`.
+    case cls
+    /// Mean over all 105 tokens, metadata and CLS included: `[m]`.
+    case mean
+    /// All tokens flattened token-major: `[105·m]`.
+    case tokens
+
+    /// Pools encoder tokens.
+    /// - Parameter tokens: `[B, 105, m]`.
+    /// - Returns: `[B, m]` (`cls`, `mean`) or `[B, 105·m]` (`tokens`).
+    public func pool(_ tokens: Tensor) -> Tensor {
+        precondition(tokens.rank == 3, "pool: tokens \(tokens.shape) are not [B, N, m]")
+        let (b, n, m) = (tokens.shape[0], tokens.shape[1], tokens.shape[2])
+        switch self {
+        case .tokens:
+            return tokens.reshaped([b, n * m])
+        case .cls:
+            var out = Tensor(zeros: [b, m])
+            tokens.withUnsafeBufferPointer { src in
+                out.withUnsafeMutableBufferPointer { dst in
+                    for i in 0..<b {
+                        (dst.baseAddress! + i * m).update(
+                            from: src.baseAddress! + (i * n + MoEMAEConfig.clsIndex) * m, count: m)
+                    }
+                }
+            }
+            return out
+        case .mean:
+            var out = Tensor(zeros: [b, m])
+            tokens.withUnsafeBufferPointer { src in
+                out.withUnsafeMutableBufferPointer { dst in
+                    for i in 0..<b {
+                        let d = dst.baseAddress! + i * m
+                        for t in 0..<n {
+                            let s = src.baseAddress! + (i * n + t) * m
+                            for j in 0..<m { d[j] += s[j] }
+                        }
+                        let inverse = 1 / Float(n)
+                        for j in 0..<m { d[j] *= inverse }
+                    }
+                }
+            }
+            return out
+        }
+    }
+}
+
+/// A linear classification head on pooled embeddings: multi-label (one sigmoid per class,
+/// as a one-vs-rest logistic regression) or multi-class (softmax).
+public struct LinearHead: Sendable, Equatable {
+    /// Multi-label or multi-class.
+    public enum Kind: String, Sendable, Codable { case multiLabel, multiClass }
+
+    /// `[classes, features]` (PyTorch / scikit-learn `coef_` layout).
+    public let weight: Tensor
+    /// `[classes]`.
+    public let bias: Tensor
+    public let kind: Kind
+
+    /// - Throws: ``MoEMAEError/wrongShape(name:expected:found:)`` when `bias` does not match.
+    public init(weight: Tensor, bias: Tensor, kind: Kind) throws {
+        guard weight.rank == 2 else {
+            throw MoEMAEError.wrongShape(name: "head.weight", expected: [-1, -1], found: weight.shape)
+        }
+        guard bias.shape == [weight.shape[0]] else {
+            throw MoEMAEError.wrongShape(name: "head.bias", expected: [weight.shape[0]],
+                found: bias.shape)
+        }
+        self.weight = weight
+        self.bias = bias
+        self.kind = kind
+    }
+
+    /// Decision values `features · weightᵀ + bias`.
+    /// - Parameter features: `[B, features]`. - Returns: `[B, classes]`.
+    public func logits(_ features: Tensor) -> Tensor {
+        linear(features, weight: weight, bias: bias)
+    }
+
+    /// Per-class sigmoid (multi-label) or softmax over classes (multi-class): `[B, classes]`.
+    public func probabilities(_ features: Tensor) -> Tensor {
+        var y = logits(features)
+        switch kind {
+        case .multiLabel: sigmoid(&y)
+        case .multiClass: softmax(&y)
+        }
+        return y
+    }
+}
