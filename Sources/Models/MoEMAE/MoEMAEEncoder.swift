@@ -1,3 +1,4 @@
+import Foundation
 public import Tensor
 
 /// The Geo MoE-MAE encoder with deterministic routing (spec §2): patch embedding, four metadata
@@ -111,12 +112,7 @@ public struct MoEMAEEncoder: Sendable {
     }
 
     /// Cores available to ``tokens(images:metadata:tilesPerChunk:tasks:)``.
-    public static var defaultTaskCount: Int { ProcessInfoCores.count }
-}
-
-/// The active processor count without importing Foundation into the public interface.
-enum ProcessInfoCores {
-    static var count: Int { max(1, Int(sysconfCores())) }
+    public static var defaultTaskCount: Int { ProcessInfo.processInfo.activeProcessorCount }
 }
 
 @inline(__always)

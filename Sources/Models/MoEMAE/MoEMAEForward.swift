@@ -1,3 +1,4 @@
+import Foundation
 import Tensor
 
 /// Scratch buffers for one chunk of tiles (reused across the layers of the chunk).
@@ -172,7 +173,7 @@ extension MoEMAEEncoder {
         for r in 0..<rows {
             topKRow(w.logits + r * experts, columns: experts, k: 2, values: w.top + 2 * r,
                 indices: w.topIndex + 2 * r)
-            let e = Float.exp(w.top[2 * r + 1] - w.top[2 * r])
+            let e = exp(w.top[2 * r + 1] - w.top[2 * r])
             let sum = 1 + e
             w.top[2 * r] = 1 / sum
             w.top[2 * r + 1] = e / sum

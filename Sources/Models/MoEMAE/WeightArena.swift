@@ -1,3 +1,5 @@
+import Tensor
+
 /// Immutable float storage for a model's weights: every tensor copied once into one allocation,
 /// so the forward pass reads weights through plain pointers (no copy-on-write checks or closures
 /// in hot loops). Shared read-only across tasks.
@@ -14,13 +16,15 @@ final class WeightArena: @unchecked Sendable {
             offsets[name] = total
             total += t.count
         }
-        base = .allocate(capacity: max(total, 1))
+        let storage = UnsafeMutablePointer<Float>.allocate(capacity: max(total, 1))
         for (name, t) in tensors {
+            let start = storage + offsets[name]!
             t.withUnsafeBufferPointer { src in
                 guard let s = src.baseAddress else { return }
-                (base + offsets[name]!).update(from: s, count: src.count)
+                start.update(from: s, count: src.count)
             }
         }
+        base = storage
         self.offsets = offsets
         self.count = total
     }
