@@ -4,4 +4,5 @@ import ArgumentParser
 let benchmarkCommands: [ParsableCommand.Type] = [
     ZonalBench.self,
     BasinModelBenchmark.self,
+    EncoderBenchmark.self,
 ]

@@ -8,7 +8,7 @@ then cosine decay; gradient clipping at 1.0; noisy top-2 gating while training. 
 40×40 centre crop, z-scored with the BigEarthNet-L constants, the four metadata tokens from the
 tile names and centres (tools/moe_mae/prepare_tiles.py). Augmentation: random horizontal flips.
 
-The number of steps is fitted to a wall-clock budget: a few timed steps first, then the schedule.
+The learning-rate schedule follows wall-clock progress through a time budget (shared machine).
 The checkpoint is saved in the UPSTREAM layout ({epoch, model_state, opt_state, scaler_state,
 best_train_loss}) so `geomap models import` reads it as it would the published one.
 
@@ -74,35 +74,32 @@ def main() -> None:
         opt.step()
         return loss.item(), masked.item(), unmasked.item(), aux.item()
 
-    # Time a few steps at lr 0 (the warm-up starts there anyway) to size the schedule.
-    for g in opt.param_groups:
-        g["lr"] = 0.0
-    start = time.time()
-    for _ in range(3):
-        step(torch.randperm(n)[:args.batch])
-    per_step = (time.time() - start) / 3
+    # The schedule follows WALL-CLOCK progress (the machine is shared, so a step count fitted to
+    # a first timing overruns when the load rises): progress p = elapsed / budget; 5 % linear
+    # warm-up then cosine decay in p; training stops at the first epoch end past the budget.
+    budget = args.minutes * 60
     steps_per_epoch = math.ceil(n / args.batch)
-    budget = args.minutes * 60 - (time.time() - start)
-    epochs = max(1, int(budget / (per_step * steps_per_epoch)))
-    total = epochs * steps_per_epoch
-    warmup = max(1, int(0.05 * total))
-    print(f"{args.size}: {per_step:.2f} s/step of {args.batch} tiles → {epochs} epochs, "
-          f"{total} steps", flush=True)
+
+    def lr_at(progress: float) -> float:
+        if progress < 0.05:
+            return 3e-4 * max(progress, 1e-3) / 0.05
+        return 3e-4 * 0.5 * (1 + math.cos(math.pi * min(1.0, (progress - 0.05) / 0.95)))
 
     os.makedirs(args.out, exist_ok=True)
     log_path = os.path.join(args.out, f"loss_{args.size}.csv")
     best = float("inf")
     s = 0
+    epoch = -1
     t0 = time.time()
     with open(log_path, "w", newline="") as log:
         w = csv.writer(log)
         w.writerow(["epoch", "step", "lr", "loss", "masked", "unmasked", "aux", "seconds"])
-        for epoch in range(epochs):
+        while time.time() - t0 < budget:
+            epoch += 1
             perm = torch.randperm(n)
             sums = np.zeros(4)
             for b in range(steps_per_epoch):
-                lr = 3e-4 * (s + 1) / warmup if s < warmup else \
-                    3e-4 * 0.5 * (1 + math.cos(math.pi * (s - warmup) / max(1, total - warmup)))
+                lr = lr_at((time.time() - t0) / budget)
                 for g in opt.param_groups:
                     g["lr"] = lr
                 sums += step(perm[b * args.batch:(b + 1) * args.batch])
@@ -111,12 +108,11 @@ def main() -> None:
             w.writerow([epoch, s, f"{lr:.3e}", *[f"{v:.5f}" for v in sums],
                         f"{time.time() - t0:.0f}"])
             log.flush()
-            if epoch % 10 == 0 or epoch == epochs - 1:
-                print(f"epoch {epoch} loss {sums[0]:.4f} masked {sums[1]:.4f} "
-                      f"unmasked {sums[2]:.4f} aux {sums[3]:.4f} ({time.time() - t0:.0f} s)",
-                      flush=True)
-            if sums[0] < best:
-                best = sums[0]
+            print(f"epoch {epoch} lr {lr:.2e} loss {sums[0]:.4f} masked {sums[1]:.4f} "
+                  f"unmasked {sums[2]:.4f} aux {sums[3]:.4f} ({time.time() - t0:.0f} s)",
+                  flush=True)
+            best = min(best, sums[0])
+    epochs = epoch + 1
     ckpt = {"epoch": epochs - 1, "model_state": model.state_dict(),
             "opt_state": opt.state_dict(),
             "scaler_state": {"scale": 65536.0, "growth_factor": 2.0, "backoff_factor": 0.5,

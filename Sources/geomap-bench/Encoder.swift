@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import Models
+import Tensor
+
+/// `geomap-bench encoder`: MoE-MAE encoder throughput in tiles/s on z-scored 40×40 tiles, the
+/// batch split over the cores (BLAS single-threaded in each task). `tools/bench/encoder.sh`
+/// runs the PyTorch reference on the same tiles and weights in the same run.
+struct EncoderBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "encoder",
+        abstract: "MoE-MAE encoder throughput (tiles/s) on a batch of tiles.")
+
+    @Option(help: "Encoder weights: safetensors with the spec §4.3 names (V/W2 under expert 0).")
+    var weights: String
+
+    @Option(help: "Tiles: safetensors with `input` [N,7,40,40] (z-scored) and `meta` [N,8].")
+    var tiles: String
+
+    @Option(help: "Architecture id (moe-mae-s, moe-mae-xs, moe-mae-xxs).")
+    var arch = "moe-mae-s"
+
+    @Option(help: "Tiles per encoder call.")
+    var batch = 64
+
+    @Option(help: "Tasks (cores) the batch is split over.")
+    var tasks = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Seconds to measure after one warm-up batch.")
+    var seconds = 20.0
+
+    func run() throws {
+        guard let config = MoEMAEConfig.known[arch] else {
+            throw ValidationError("unknown architecture '\(arch)'")
+        }
+        let weightFile = try SafetensorsFile(path: weights)
+        var named: [String: Tensor] = [:]
+        for (name, tensor) in weightFile.allTensors() { named[name] = tensor }
+        let encoder = try MoEMAEEncoder(config: config, tensors: named)
+        let tileFile = try SafetensorsFile(path: tiles)
+        let input = try tileFile.tensor("input"), meta = try tileFile.tensor("meta")
+        let count = input.shape[0]
+        // Batches cycle through the tiles (wrapping around), as the PyTorch script does.
+        func batchAt(_ index: Int) -> (Tensor, Tensor) {
+            let rows = (0..<batch).map { (index * batch + $0) % count }
+            var x: [Float] = [], m: [Float] = []
+            let tile = input.count / count
+            input.withUnsafeBufferPointer { p in
+                for r in rows { x += p[r * tile ..< (r + 1) * tile] }
+            }
+            meta.withUnsafeBufferPointer { p in
+                for r in rows { m += p[r * 8 ..< (r + 1) * 8] }
+            }
+            return (Tensor(shape: [batch] + input.shape.dropFirst(), scalars: x),
+                Tensor(shape: [batch, 8], scalars: m))
+        }
+        let batches = (0..<max(1, (count + batch - 1) / batch)).map(batchAt)
+        _ = try encoder.tokens(images: batches[0].0, metadata: batches[0].1, tasks: tasks)
+        let clock = ContinuousClock()
+        let start = clock.now
+        var done = 0
+        var index = 0
+        while (clock.now - start) < .seconds(seconds) {
+            let (x, m) = batches[index % batches.count]
+            _ = try encoder.tokens(images: x, metadata: m, tasks: tasks)
+            done += batch
+            index += 1
+        }
+        let elapsed = clock.now - start
+        let secondsElapsed = Double(elapsed.components.seconds)
+            + Double(elapsed.components.attoseconds) * 1e-18
+        let rate = Double(done) / secondsElapsed
+        let flops = 0.49e9  // spec §2.8: fused deterministic S forward, per tile
+        print(String(format: "geomap %@ tasks %d batch %d: %.1f tiles/s (%d tiles, %.1f s; "
+            + "%.1f GFLOP/s at 0.49 GFLOP/tile)", arch, tasks, batch, rate, done,
+            secondsElapsed, rate * flops / 1e9))
+    }
+}
