@@ -34,9 +34,8 @@ struct EncoderBenchmark: ParsableCommand {
             throw ValidationError("unknown architecture '\(arch)'")
         }
         let weightFile = try SafetensorsFile(path: weights)
-        var named: [String: Tensor] = [:]
-        for (name, tensor) in weightFile.allTensors() { named[name] = tensor }
-        let encoder = try MoEMAEEncoder(config: config, tensors: named)
+        let encoder = try MoEMAEEncoder(config: config, tensors: weightFile.allTensors(),
+            path: weights)
         let tileFile = try SafetensorsFile(path: tiles)
         let input = try tileFile.tensor("input"), meta = try tileFile.tensor("meta")
         let count = input.shape[0]

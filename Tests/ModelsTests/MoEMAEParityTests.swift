@@ -13,6 +13,10 @@ enum MoEMAEFixtures {
         try SafetensorsFile(contentsOf: directory.appendingPathComponent(name))
     }
 
+    static func named(_ name: String) throws -> [(name: String, tensor: Tensor)] {
+        try file(name).allTensors()
+    }
+
     static func tensors(_ name: String) throws -> [String: Tensor] {
         var out: [String: Tensor] = [:]
         for (key, value) in try file(name).allTensors() { out[key] = value }
@@ -21,7 +25,8 @@ enum MoEMAEFixtures {
 
     /// The S encoder of the goldens.
     static func smallEncoder() throws -> MoEMAEEncoder {
-        try MoEMAEEncoder(config: .s, tensors: tensors("s.weights.safetensors"))
+        try MoEMAEEncoder(config: .s, tensors: named("s.weights.safetensors"),
+            path: "s.weights.safetensors")
     }
 }
 
@@ -56,6 +61,8 @@ func expectTokensClose(
 
 @Suite("MoE-MAE encoder parity with the PyTorch mirror")
 struct MoEMAEParityTests {
+    init() {}
+
     func check(encoder: MoEMAEEncoder, goldens g: [String: Tensor], label: String) throws {
         let input = try #require(g["input"])
         for (suffix, meta) in [("meta", g["meta"]), ("nometa", nil)] {

@@ -85,6 +85,7 @@ public enum ArchitectureRegistry {
         [
             LinearArchitecture.self,
             StefaLandArchitecture.self,
+            MoEMAEArchitecture.self,
         ]
     }
 

@@ -17,26 +17,29 @@ public struct MoEMAEEncoder: Sendable {
     public let config: MoEMAEConfig
     let arena: WeightArena
 
-    /// Builds the encoder from named tensors (spec §4.3 names, shared `V`/`W2` under expert 0).
-    /// Loading is strict.
-    /// - Throws: ``MoEMAEError`` naming a missing, unexpected or misshapen tensor.
-    public init(config: MoEMAEConfig, tensors: [String: Tensor]) throws {
+    /// Builds the encoder from a strict weight store (spec §4.3 names, the shared `V`/`W2`
+    /// under expert 0), consuming exactly the encoder's tensors. The caller calls
+    /// `verifyAllConsumed()` once every other part (e.g. a head) has taken its tensors.
+    /// - Throws: ``ModelError`` naming a missing or misshapen tensor; ``MoEMAEError`` for an
+    ///   invalid configuration.
+    public init(config: MoEMAEConfig, store: WeightStore) throws {
         try config.validate()
-        let expected = config.tensorShapes
         var ordered: [(String, Tensor)] = []
-        for (name, shape) in expected {
-            guard let t = tensors[name] else { throw MoEMAEError.missingTensor(name) }
-            guard t.shape == shape else {
-                throw MoEMAEError.wrongShape(name: name, expected: shape, found: t.shape)
-            }
-            ordered.append((name, t))
-        }
-        let known = Set(expected.map(\.name))
-        if let extra = tensors.keys.sorted().first(where: { !known.contains($0) }) {
-            throw MoEMAEError.unexpectedTensor(extra)
+        for (name, shape) in config.tensorShapes {
+            ordered.append((name, try store.tensor(name, shape: shape)))
         }
         self.config = config
         self.arena = WeightArena(ordered)
+    }
+
+    /// Builds the encoder from exactly its named tensors (strict: a missing, misshapen or
+    /// extra tensor is a ``ModelError`` naming it and `path`).
+    public init(config: MoEMAEConfig, tensors: [(name: String, tensor: Tensor)], path: String)
+        throws
+    {
+        let store = WeightStore(tensors, path: path)
+        try self.init(config: config, store: store)
+        try store.verifyAllConsumed()
     }
 
     /// Pre-final-LayerNorm tokens of a batch of tiles.

@@ -61,14 +61,13 @@ public struct LinearHead: Sendable, Equatable {
     public let bias: Tensor
     public let kind: Kind
 
-    /// - Throws: ``MoEMAEError/wrongShape(name:expected:found:)`` when `bias` does not match.
+    /// - Throws: ``MoEMAEError/badInput(_:)`` when `weight` is not 2-D or `bias` does not
+    ///   match it.
     public init(weight: Tensor, bias: Tensor, kind: Kind) throws {
-        guard weight.rank == 2 else {
-            throw MoEMAEError.wrongShape(name: "head.weight", expected: [-1, -1], found: weight.shape)
-        }
-        guard bias.shape == [weight.shape[0]] else {
-            throw MoEMAEError.wrongShape(name: "head.bias", expected: [weight.shape[0]],
-                found: bias.shape)
+        guard weight.rank == 2, bias.shape == [weight.shape[0]] else {
+            throw MoEMAEError.badInput(
+                "head weight \(weight.shape) and bias \(bias.shape) are not [classes, features]"
+                    + " and [classes]")
         }
         self.weight = weight
         self.bias = bias

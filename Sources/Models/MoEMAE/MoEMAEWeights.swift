@@ -53,33 +53,17 @@ extension MoEMAEConfig {
     public static let metaProjections = ["week_proj", "hour_proj", "lat_proj", "lon_proj"]
 }
 
-/// Errors of the MoE-MAE encoder and its import; each description is one line naming the tensor
-/// or setting at fault.
+/// Errors of the MoE-MAE encoder's configuration and inputs (tensor errors are ``ModelError``s
+/// naming the file and the tensor); each description is one line.
 public enum MoEMAEError: Error, CustomStringConvertible, Equatable {
     /// A configuration that cannot describe an encoder.
     case invalidConfig(String)
-    /// A tensor the architecture needs is absent.
-    case missingTensor(String)
-    /// A tensor the architecture does not have.
-    case unexpectedTensor(String)
-    /// A tensor with the wrong shape.
-    case wrongShape(name: String, expected: [Int], found: [Int])
-    /// Copies of a shared tensor (the SwiGLU `V`/`W2` under each expert, the `patch_embed`
-    /// alias) that differ.
-    case unequalCopies(name: String, reference: String)
     /// Input of the wrong shape.
     case badInput(String)
 
     public var description: String {
         switch self {
         case .invalidConfig(let why): return "invalid MoE-MAE configuration: \(why)"
-        case .missingTensor(let name): return "missing tensor '\(name)'"
-        case .unexpectedTensor(let name): return "unexpected tensor '\(name)'"
-        case let .wrongShape(name, expected, found):
-            return "tensor '\(name)' has shape \(found), expected \(expected)"
-        case let .unequalCopies(name, reference):
-            return "tensor '\(name)' should be an identical copy of the shared '\(reference)' "
-                + "but differs"
         case .badInput(let why): return "MoE-MAE input: \(why)"
         }
     }
