@@ -5,4 +5,5 @@ let benchmarkCommands: [ParsableCommand.Type] = [
     ZonalBench.self,
     BasinModelBenchmark.self,
     EncoderBenchmark.self,
+    RasterScan.self,
 ]
