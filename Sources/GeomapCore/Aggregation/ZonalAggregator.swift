@@ -56,8 +56,20 @@ public struct ZonalAggregator: Sendable {
                             for step in 0..<stepCount {
                                 let base = values.baseAddress! + step * cellCount
                                 for b in 0..<basins {
+                                    let range = offsets[b]..<offsets[b + 1]
+                                    if fill.isNaN {
+                                        // Missing is NaN only: a branch-free gather; NaN in
+                                        // the sum sends the step to the careful loop.
+                                        var sx = 0.0
+                                        for k in range { sx += w[k] * Double(base[Int(cells[k])]) }
+                                        if !sx.isNaN {
+                                            sw[step * basins + b] = totalWeight[b]
+                                            swx[step * basins + b] = sx
+                                            continue
+                                        }
+                                    }
                                     var s = 0.0, sx = 0.0
-                                    for k in offsets[b]..<offsets[b + 1] {
+                                    for k in range {
                                         let x = base[Int(cells[k])]
                                         if x == x && x != fill {
                                             s += w[k]

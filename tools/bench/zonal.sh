@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Zonal benchmark (issue 6): geomap vs exactextract on a 10-year daily forcing (103 × 179 cells,
+# 3653 days) and 100 irregular basins, measured in the same run.
+#
+#   tools/bench/zonal.sh [DATA_DIR]      (default /tmp/geomap-bench-zonal)
+#
+# Needs: Debian's /usr/bin/python3 (GDAL bindings, numpy, netCDF4) to generate the data, and a
+# venv with exactextract 0.3.0 on top of it (made here under $EE_VENV, default /tmp/ee-venv):
+#   /usr/bin/python3 -m venv --system-site-packages /tmp/ee-venv
+#   /tmp/ee-venv/bin/pip install exactextract==0.3.0
+# Times are CPU seconds of each process (best of 3 for geomap), wall-clock in brackets: the
+# machine is shared, so CPU time is the comparable figure.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+DATA=${1:-/tmp/geomap-bench-zonal}
+EE_VENV=${EE_VENV:-/tmp/ee-venv}
+
+if [[ ! -f "$DATA/forcing.nc" || ! -f "$DATA/basins.gpkg" ]]; then
+    /usr/bin/python3 tools/bench/make_zonal_data.py "$DATA"
+fi
+if [[ ! -x "$EE_VENV/bin/python" ]]; then
+    /usr/bin/python3 -m venv --system-site-packages "$EE_VENV"
+    "$EE_VENV/bin/pip" install -q exactextract==0.3.0
+fi
+swift build -c release --product geomap-bench >/dev/null
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+
+echo "== geomap"
+.build/release/geomap-bench zonal --basins "$DATA/basins.gpkg" --id-field basin_id \
+    --forcings "$DATA/forcing.nc" --var tas --out "$OUT/geomap.csv" --repeats 3
+echo "== netCDF4-python, read only (reference)"
+/usr/bin/python3 - "$DATA/forcing.nc" <<'PY'
+import sys, time
+from netCDF4 import Dataset
+cpu, wall = time.process_time(), time.perf_counter()
+with Dataset(sys.argv[1]) as nc:
+    v = nc["tas"]
+    for t in range(0, v.shape[0], 365):
+        v[t:t + 365]
+print(f"read only: {time.process_time() - cpu:.3f} s CPU [{time.perf_counter() - wall:.3f} wall]")
+PY
+for strategy in feature-sequential raster-sequential; do
+    echo "== exactextract ($strategy)"
+    "$EE_VENV/bin/python" tools/bench/zonal_exactextract.py "$DATA" "$OUT/geomap.csv" \
+        --strategy "$strategy"
+done
