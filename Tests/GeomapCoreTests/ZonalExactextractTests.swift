@@ -1,4 +1,5 @@
 import Foundation
+import GeoNetCDF
 import GeoRaster
 import TestSupport
 import Testing
@@ -68,6 +69,46 @@ struct ZonalExactextractTests {
                 let b = try #require(weights.basinIDs.firstIndex(of: key.basin))
                 let got = try #require(chunk.value("mean", basin: b))
                 #expect(abs(got - value) / abs(value) < 1e-5, "\(key): \(got) vs \(value)")
+            }
+        }
+    }
+}
+
+@Suite("Zonal job outputs")
+struct ZonalJobOutputTests {
+    @Test("the CF NetCDF output holds the same means as the CSV output")
+    func netCDFMatchesCSV() throws {
+        let dir = try makeTemporaryDirectory("zonal-job")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func options(_ name: String) -> ZonalOptions {
+            var o = ZonalOptions(
+                basinsPath: TestPaths.samples.appendingPathComponent("basins.shp").path,
+                statistics: [.mean, .validShare],
+                output: dir.appendingPathComponent(name))
+            o.forcingPaths = [TestPaths.samples.appendingPathComponent("forcings.nc").path]
+            o.variables = ["tasmax"]
+            o.from = "2017-03-01"
+            o.to = "2017-03-10"
+            return o
+        }
+        var notes: [String] = []
+        let summary = try ZonalJob.run(options("s.nc"), log: { notes.append($0) })
+        #expect(summary.steps == 10 && summary.basins == 7)
+        _ = try ZonalJob.run(options("s.csv"), log: { notes.append($0) })
+        #expect(notes.isEmpty, "\(notes)")
+        let csv = try ZonalFixtures.values(at: dir.appendingPathComponent("s.csv"))
+        let file = try NetCDFFile(opening: dir.appendingPathComponent("s.nc").path)
+        let variable = try #require(try file.variables().first { $0.name == "tasmax_mean" })
+        #expect(variable.shape == [7, 10])
+        let values = try file.readFloats(variable, start: [0, 0], count: [7, 10])
+        let ids = ["B001", "B002", "B003", "B004", "B005", "B006", "B007"]
+        for (b, id) in ids.enumerated() {
+            for day in 1...10 {
+                let date = "2017-03-\(day < 10 ? "0" : "")\(day)"
+                let expected = try #require(
+                    csv[.init(basin: id, time: date, variable: "tasmax", stat: "mean")])
+                let stored = Double(values[b * 10 + day - 1])
+                #expect(abs(stored - expected) <= 1e-6 * abs(expected), "\(id) \(date)")
             }
         }
     }

@@ -170,7 +170,8 @@ public enum ZonalJob {
                 forcing, variable: variable, times: times, aggregator: aggregator,
                 progress: { progress?(variable.name, $0, times.count) }
             ) { chunk, slab in
-                let local = (slab.lowerBound - times.lowerBound)..<(slab.upperBound - times.lowerBound)
+                let offset = times.lowerBound
+                let local = (slab.lowerBound - offset)..<(slab.upperBound - offset)
                 summary.rows += try sink.write(
                     chunk, variable: variable.name, steps: local, dates: Array(dates[local]))
             }

@@ -54,10 +54,12 @@ struct ZonalSink {
             }
         }
         let axis = forcing.timeAxis
+        let names = forcing.paths.map { URL(fileURLWithPath: $0).lastPathComponent }
+            .joined(separator: ", ")
         let layout = BasinSeriesLayout(
             stations: stations, timeUnits: axis.units, times: Array(axis.values[times]),
             variables: specs,
-            title: "Per-basin aggregates of \(forcing.paths.map { ($0 as NSString).lastPathComponent }.joined(separator: ", "))",
+            title: "Per-basin aggregates of \(names)",
             source: "geomap zonal (exact coverage-fraction weights)",
             history: "geomap zonal", references: "docs/zonal.md",
             geomapVersion: "geomap")

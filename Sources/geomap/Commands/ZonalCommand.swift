@@ -79,7 +79,9 @@ struct ZonalCommand: ParsableCommand {
         if !forcings.isEmpty, variables.isEmpty {
             throw ValidationError("--forcings needs at least one --var NAME")
         }
-        if statistics.isEmpty { throw ValidationError("give at least one --stat (\(Self.statNames))") }
+        if statistics.isEmpty {
+            throw ValidationError("give at least one --stat (\(Self.statNames))")
+        }
         for name in statistics where ZonalStatistic(rawValue: name) == nil {
             throw ValidationError("unknown statistic '\(name)'; known: \(Self.statNames)")
         }
@@ -113,7 +115,8 @@ struct ZonalCommand: ParsableCommand {
             let cache = summary.cache.map { ", weights cache \($0.rawValue)" } ?? ""
             bar.note(
                 "geomap: zonal: \(summary.basinsOnGrid) of \(summary.basins) basins on the grid, "
-                    + "\(summary.nonZeroWeights) weights\(cache); \(summary.rows) values → \(out)")
+                    + "\(summary.nonZeroWeights) weights\(cache); \(summary.rows) values → "
+                    + out)
         }
     }
 }
@@ -131,7 +134,8 @@ final class ProgressBar {
         guard enabled, total > 0 else { return }
         let width = 30
         let filled = min(width, done * width / total)
-        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        let bar = String(repeating: "#", count: filled)
+            + String(repeating: ".", count: width - filled)
         let percent = done * 100 / total
         FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(percent) %\u{1B}[K".utf8))
         shown = true
