@@ -101,6 +101,11 @@ public final class BasinSeriesWriter {
         return points
     }
 
+    /// `ascii` (the verified encoding) unless some id needs UTF-8.
+    private var idEncoding: String {
+        layout.stations.allSatisfy { $0.id.utf8.allSatisfy { $0 < 128 } } ? "ascii" : "utf-8"
+    }
+
     private var nameLength: Int {
         let longest = layout.stations.map { max($0.id.utf8.count, $0.name.utf8.count) }.max() ?? 1
         return max(1, longest)
@@ -141,7 +146,7 @@ public final class BasinSeriesWriter {
             "basin_id", .char, [station, strlen],
             [
                 .text("cf_role", "timeseries_id"), .text("long_name", "basin identifier"),
-                .text("_Encoding", "ascii"),
+                .text("_Encoding", idEncoding),
             ])
         let onGeometry: [NetCDFAttribute] = [
             .text("geometry", "geometry_container"), .text("grid_mapping", "crs"),
@@ -152,7 +157,7 @@ public final class BasinSeriesWriter {
             "basin_code", .char, [station, strlen],
             [
                 .text("long_name", "basin identifier (as a GIS field)"),
-                .text("_Encoding", "ascii"),
+                .text("_Encoding", idEncoding),
             ] + onGeometry)
         try variable(
             "basin_name", .char, [station, strlen],

@@ -149,6 +149,21 @@ struct BasinSeriesWriterTests {
         #expect(dataset.timeAxis?.date(at: 9).description == "2000-01-10")
     }
 
+    @Test("non-ASCII ids are written as UTF-8 and declared so (_Encoding)")
+    func utf8Identifiers() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("utf8.nc").path
+        var layout = try SampleBasins.layout()
+        layout.stations[0].id = "Čačak-1"
+        let writer = try BasinSeriesWriter(path: path, layout: layout)
+        try writer.finish()
+        let file = try NetCDFFile(opening: path)
+        let ids = try #require(try file.variables().first { $0.name == "basin_id" })
+        #expect(ids.text("_Encoding") == "utf-8")
+        #expect(try file.readStrings(ids).first == "Čačak-1")
+    }
+
     @Test("a writer dropped before finish() leaves no file behind")
     func abandoned() throws {
         let dir = try makeTemporaryDirectory()
