@@ -59,7 +59,7 @@ struct ProbeModelOutputTests {
         #expect(output.task == "multi-label")
         #expect(output.classes?.map(\.name) == ["Urban fabric", "water", "forest"])
         #expect(output.classes?.first?.color == "#e6004d")
-        #expect(output.settings?["pool"] == .string("mean"))
+        #expect(output.settings?["pooling"] == .string("mean"))
         #expect(output.settings?["width"] == .number(4))
         let probe = try #require(model.manifest.metrics?["probe"])
         #expect(probe["holdoutSamples"] == .number(15))

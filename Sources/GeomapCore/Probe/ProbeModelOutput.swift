@@ -9,8 +9,8 @@ import Tensor
 ///   [classes, d] and `head.bias` [classes] (Float32, PyTorch / scikit-learn `coef_` layout).
 /// - Manifest: `output.task` becomes `multi-label` or `multi-class`, `output.classes` the
 ///   head's classes (BigEarthNet-19 names get CORINE legend colours, others a fixed palette),
-///   `output.settings` keeps the base's members and sets `pool` (how tile tokens become the
-///   d-wide embedding) and `headFeatures` (d); `metrics.probe` records the fit (see
+///   `output.settings` keeps the base's members and sets `pooling` (how tile tokens become the
+///   d-wide embedding the head reads, e.g. `mean`); `metrics.probe` records the fit (see
 ///   ``metricsJSON(_:pool:sampleList:)``); `provenance.createdBy` gains "head: geomap probe fit".
 /// - The file is written under a temporary name in the destination folder, validated by the
 ///   architecture's strict loader when the architecture is registered, and renamed into place;
@@ -51,8 +51,7 @@ public enum ProbeModelOutput {
         var manifest = base.manifest
         var settings: [String: JSONValue] = [:]
         if case .object(let members)? = manifest.output.settings { settings = members }
-        settings["pool"] = .string(pool)
-        settings["headFeatures"] = .number(Double(head.featureCount))
+        settings["pooling"] = .string(pool)
         manifest.output = OutputSpec(
             task: head.task == .multiLabel ? "multi-label" : "multi-class",
             classes: zip(head.classNames, colors(for: head.classNames)).map {
