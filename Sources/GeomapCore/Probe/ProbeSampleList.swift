@@ -29,6 +29,15 @@ public struct ProbeSampleList: Sendable, Equatable {
     public let classNames: [String]
     public let samples: [ProbeSample]
 
+    /// A list from parts (e.g. a subset of a list read with
+    /// ``read(_:task:classNames:checkImages:)``).
+    public init(source: URL, task: ProbeTask, classNames: [String], samples: [ProbeSample]) {
+        self.source = source
+        self.task = task
+        self.classNames = classNames
+        self.samples = samples
+    }
+
     /// Reads and checks a sample list.
     /// - Parameters:
     ///   - classNames: the classes of the head (e.g. ``BigEarthNet/classNames19``); a name in
