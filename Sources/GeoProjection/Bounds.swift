@@ -20,6 +20,9 @@ public struct Bounds: Sendable, Equatable, Hashable, Codable, CustomStringConver
     public var description: String { "(\(minX), \(minY)) – (\(maxX), \(maxY))" }
 
     enum CodingKeys: String, CodingKey {
-        case minX = "min_x", minY = "min_y", maxX = "max_x", maxY = "max_y"
+        case minX = "min_x"
+        case minY = "min_y"
+        case maxX = "max_x"
+        case maxY = "max_y"
     }
 }

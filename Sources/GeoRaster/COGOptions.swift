@@ -2,7 +2,8 @@ public import Foundation
 
 /// Compression of COG tiles.
 public enum COGCompression: String, Sendable, CaseIterable {
-    case deflate = "DEFLATE", zstd = "ZSTD"
+    case deflate = "DEFLATE"
+    case zstd = "ZSTD"
 }
 
 /// Options of ``COGWriter``.

@@ -1,5 +1,5 @@
-import Foundation
 internal import CGDAL
+import Foundation
 internal import GeoGDAL
 
 /// Writes a Cloud-Optimized GeoTIFF from row blocks streamed in order.

@@ -1,5 +1,5 @@
-import Foundation
 internal import CGDAL
+import Foundation
 internal import GeoGDAL
 
 extension COGWriter {
@@ -158,15 +158,17 @@ extension COGWriter {
     private func replace(_ destination: String, with source: String) throws {
         if rename(source, destination) != 0 {
             let reason = String(cString: strerror(errno))
-            throw RasterError.invalid(path: destination, reason: "cannot rename into place: \(reason)")
+            throw RasterError.invalid(
+                path: destination, reason: "cannot rename into place: \(reason)")
         }
     }
 
     func removeTemporaries() {
         scratch = nil
-        for file in [scratchPath, scratchPath + ".aux.xml", cogTemporaryPath,
-            cogTemporaryPath + ".aux.xml"]
-        {
+        for file in [
+            scratchPath, scratchPath + ".aux.xml", cogTemporaryPath,
+            cogTemporaryPath + ".aux.xml",
+        ] {
             unlink(file)
         }
     }

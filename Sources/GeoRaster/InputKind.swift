@@ -1,10 +1,11 @@
-import Foundation
 internal import CGDAL
+import Foundation
 internal import GeoGDAL
 
 /// What kind of geodata a file holds, as `geomap info` dispatches on it.
 public enum InputKind: String, Sendable {
-    case raster, vector, netCDF = "netcdf"
+    case raster, vector
+    case netCDF = "netcdf"
 
     /// Detects the kind of `path`: NetCDF by its signature (`CDF\1`, `CDF\2`, `CDF\5`, or the
     /// HDF5 signature of NetCDF-4), otherwise whatever GDAL opens it as (raster bands first,
@@ -37,7 +38,8 @@ public enum InputKind: String, Sendable {
     }
 
     static func isNetCDF(_ head: [UInt8]) -> Bool {
-        let classic = head.count >= 4 && head[0...2] == [0x43, 0x44, 0x46]
+        let classic =
+            head.count >= 4 && head[0...2] == [0x43, 0x44, 0x46]
             && [1, 2, 5].contains(head[3])
         let hdf5: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
         return classic || head == hdf5

@@ -1,6 +1,6 @@
+internal import CGDAL
 internal import GeoGDAL
 public import GeoProjection
-internal import CGDAL
 
 /// A raster opened through GDAL: its grid, band facts, and windowed reads.
 ///
@@ -53,7 +53,8 @@ public struct Raster: ~Copyable {
             Result { try facts(handle, path: path) }
         }
         if let damage = warnings.first(where: { $0.contains("IO error") }) {
-            throw RasterError.invalid(path: path, reason: "the file is truncated or damaged: \(damage)")
+            throw RasterError.invalid(
+                path: path, reason: "the file is truncated or damaged: \(damage)")
         }
         return try result.get()
     }
@@ -105,7 +106,9 @@ extension Raster {
     static func readCRS(_ handle: GDALDatasetH, path: String) throws -> CRS? {
         guard let srs = GDALGetSpatialRef(handle) else { return nil }
         var wkt: UnsafeMutablePointer<CChar>?
-        let status = withCStringList(["FORMAT=WKT2_2019"]) { OSRExportToWktEx(srs, &wkt, constList($0)) }
+        let status = withCStringList(["FORMAT=WKT2_2019"]) {
+            OSRExportToWktEx(srs, &wkt, constList($0))
+        }
         defer { VSIFree(wkt) }
         guard status == OGRERR_NONE, let wkt else {
             throw RasterError.invalid(path: path, reason: "cannot export the CRS as WKT")
@@ -136,7 +139,8 @@ extension Raster {
             scale: hasScale != 0 ? scale : 1, offset: hasOffset != 0 ? offset : 0,
             description: GDALGetDescription(band).map { String(cString: $0) } ?? "",
             colorInterpretation: GDALGetColorInterpretationName(
-                GDALGetRasterColorInterpretation(band)).map { String(cString: $0) } ?? "Undefined",
+                GDALGetRasterColorInterpretation(band)
+            ).map { String(cString: $0) } ?? "Undefined",
             blockWidth: Int(blockX), blockHeight: Int(blockY),
             hasMaskBand: maskFlags & (GMF_ALL_VALID | GMF_NODATA) == 0,
             categoryNames: stringList(GDALGetRasterCategoryNames(band)),

@@ -2,9 +2,17 @@ internal import CGDAL
 
 /// A raster band's pixel type, named as GDAL names it (`Byte`, `UInt16`, `Float32`, …).
 public enum RasterDataType: String, Sendable, Codable, CaseIterable {
-    case byte = "Byte", int8 = "Int8", uint16 = "UInt16", int16 = "Int16", uint32 = "UInt32"
-    case int32 = "Int32", uint64 = "UInt64", int64 = "Int64", float32 = "Float32"
-    case float64 = "Float64", unknown = "Unknown"
+    case byte = "Byte"
+    case int8 = "Int8"
+    case uint16 = "UInt16"
+    case int16 = "Int16"
+    case uint32 = "UInt32"
+    case int32 = "Int32"
+    case uint64 = "UInt64"
+    case int64 = "Int64"
+    case float32 = "Float32"
+    case float64 = "Float64"
+    case unknown = "Unknown"
 
     init(gdal type: GDALDataType) {
         let name = GDALGetDataTypeName(type).map { String(cString: $0) } ?? "Unknown"

@@ -19,22 +19,22 @@ public enum RasterError: Error, CustomStringConvertible, Sendable, Equatable {
 
     public var description: String {
         switch self {
-        case let .windowOutside(path, window, width, height):
+        case .windowOutside(let path, let window, let width, let height):
             return "\(path): window \(window) lies outside the \(width)×\(height) raster"
-        case let .bandOutOfRange(path, band, count):
+        case .bandOutOfRange(let path, let band, let count):
             return "\(path): band \(band) does not exist (the raster has \(count) bands)"
-        case let .missingCRS(path, operation):
+        case .missingCRS(let path, let operation):
             return "\(path): the raster has no CRS, which \(operation) requires"
-        case let .unsupportedGeoTransform(path, reason):
+        case .unsupportedGeoTransform(let path, let reason):
             return "\(path): \(reason)"
-        case let .bufferSize(path, expected, actual):
+        case .bufferSize(let path, let expected, let actual):
             return "\(path): buffer holds \(actual) values, expected \(expected)"
-        case let .rowOrder(path, expected, got):
+        case .rowOrder(let path, let expected, let got):
             return "\(path): rows \(got.lowerBound)..<\(got.upperBound) written out of order "
                 + "(next row is \(expected))"
-        case let .incomplete(path, written, height):
+        case .incomplete(let path, let written, let height):
             return "\(path): only \(written) of \(height) rows were written"
-        case let .invalid(path, reason):
+        case .invalid(let path, let reason):
             return "\(path): \(reason)"
         }
     }

@@ -24,8 +24,10 @@ extension Raster {
         for (slot, number) in numbers.enumerated() {
             let range = slot * plane..<(slot + 1) * plane
             try values.withUnsafeMutableBufferPointer { buffer in
-                try readBand(number, window: window, into: UnsafeMutableBufferPointer(
-                    rebasing: buffer[range]))
+                try readBand(
+                    number, window: window,
+                    into: UnsafeMutableBufferPointer(
+                        rebasing: buffer[range]))
             }
             try valid.withUnsafeMutableBufferPointer { mask in
                 try fillMask(

@@ -51,14 +51,16 @@ extension Raster {
         guard level >= 0, level < (try overviewCount(band: number)) else {
             throw RasterError.invalid(path: path, reason: "band \(number) has no overview \(level)")
         }
-        let overview = GDALGetOverview(GDALGetRasterBand(dataset.handle, Int32(number)),
+        let overview = GDALGetOverview(
+            GDALGetRasterBand(dataset.handle, Int32(number)),
             Int32(level))
         let width = Int(GDALGetRasterBandXSize(overview))
         let height = Int(GDALGetRasterBandYSize(overview))
         var values = [Float](repeating: 0, count: width * height)
         let sourcePath = path
         try gdalCheckRead(sourcePath) {
-            GDALRasterIO(overview, GF_Read, 0, 0, Int32(width), Int32(height), &values,
+            GDALRasterIO(
+                overview, GF_Read, 0, 0, Int32(width), Int32(height), &values,
                 Int32(width), Int32(height), GDT_Float32, 0, 0)
         }
         return (width, height, values)

@@ -1,6 +1,6 @@
-public import GeoProjection
 internal import CGDAL
 internal import GeoGDAL
+public import GeoProjection
 
 extension Raster {
     /// Reprojects and/or resamples the whole raster onto `grid` in memory through GDAL's warper.

@@ -73,9 +73,10 @@ struct RasterScan: ParsableCommand {
         let seconds = Date().timeIntervalSince(started)
         let pixels = Double(raster.grid.width * raster.grid.height * raster.bands.count)
         print("raster-scan \(file)")
-        print("  size \(raster.grid.width)×\(raster.grid.height)×\(raster.bands.count), "
-            + "\(windows.count) windows, block \(raster.bands[0].blockWidth)×"
-            + "\(raster.bands[0].blockHeight), GDAL cache \(gdalCacheMiB) MiB")
+        print(
+            "  size \(raster.grid.width)×\(raster.grid.height)×\(raster.bands.count), "
+                + "\(windows.count) windows, block \(raster.bands[0].blockWidth)×"
+                + "\(raster.bands[0].blockHeight), GDAL cache \(gdalCacheMiB) MiB")
         print(String(format: "  wall %.2f s, %.1f Mpixel/s", seconds, pixels / seconds / 1e6))
         print("  valid \(valid), mean \(valid > 0 ? sum / Double(valid) : .nan)")
         print(String(format: "  peak RSS %.1f MiB", Self.peakResidentMiB()))

@@ -11,7 +11,8 @@ struct GDALCacheOptions: ParsableArguments {
 
     func validate() throws {
         guard (1...65536).contains(gdalCacheMiB) else {
-            throw ValidationError("--gdal-cache-mib must be between 1 and 65536, got \(gdalCacheMiB)")
+            throw ValidationError(
+                "--gdal-cache-mib must be between 1 and 65536, got \(gdalCacheMiB)")
         }
     }
 

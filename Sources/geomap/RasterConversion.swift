@@ -45,7 +45,8 @@ enum RasterConversion {
             guard !name.isEmpty || (band.categoryNames.isEmpty && color.alpha > 0) else {
                 return nil
             }
-            return RasterClass(value: value, name: name.isEmpty ? "class \(value)" : name,
+            return RasterClass(
+                value: value, name: name.isEmpty ? "class \(value)" : name,
                 color: color)
         }
         if !classes.isEmpty { spec.kind = .classes(classes) }

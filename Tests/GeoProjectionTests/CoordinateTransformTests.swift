@@ -42,10 +42,11 @@ struct CoordinateTransformTests {
     @Test("bounds transform densifies edges: UTM box → lon/lat covers the curved edges")
     func densifiedBounds() throws {
         let transform = try CoordinateTransform(from: CRS("EPSG:32634"), to: CRS("EPSG:4326"))
-        let box = Bounds(minX: 300000, minY: 4900000, maxX: 700000, maxY: 5100000)
+        let box = Bounds(minX: 300000, minY: 4_900_000, maxX: 700000, maxY: 5_100_000)
         let dense = try transform.transformBounds(box, densifyPoints: 21)
         let corners = transform.transform(
-            x: [box.minX, box.maxX, box.minX, box.maxX], y: [box.minY, box.minY, box.maxY, box.maxY])
+            x: [box.minX, box.maxX, box.minX, box.maxX],
+            y: [box.minY, box.minY, box.maxY, box.maxY])
         #expect(corners.failed.isEmpty)
         // The northern edge bulges north of its corners in lon/lat.
         #expect(dense.maxY > corners.y.max()! + 1e-4)

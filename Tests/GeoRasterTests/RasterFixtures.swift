@@ -10,7 +10,7 @@ enum RasterFixtures {
         RasterGrid(
             width: width, height: height,
             geoTransform: GeoTransform(
-                originX: 456000, originY: 4960000, pixelWidth: 30, pixelHeight: 30),
+                originX: 456000, originY: 4_960_000, pixelWidth: 30, pixelHeight: 30),
             crs: try CRS("EPSG:32634"))
     }
 

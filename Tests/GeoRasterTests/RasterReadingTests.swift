@@ -19,8 +19,11 @@ struct RasterReadingTests {
         try writer.finish()
         let scaled = directory.appendingPathComponent("scaled.tif").path
         try RasterFixtures.gdal(
-            "gdal_translate", ["-a_scale", "0.0000275", "-a_offset", "-0.2", "-a_nodata", "0",
-                source, scaled])
+            "gdal_translate",
+            [
+                "-a_scale", "0.0000275", "-a_offset", "-0.2", "-a_nodata", "0",
+                source, scaled,
+            ])
         let raster = try Raster(opening: scaled)
         #expect(raster.bands[0].scale == 0.0000275 && raster.bands[0].offset == -0.2)
         let block = try raster.read(window: raster.grid.fullWindow)
@@ -99,7 +102,9 @@ struct RasterReadingTests {
         try RasterFixtures.writeContinuous(to: path, width: 20, height: 10, bands: 1)
         let raster = try Raster(opening: path)
         let window = PixelWindow(x: 15, y: 0, width: 10, height: 5)
-        #expect(throws: RasterError.windowOutside(path: path, window: window, width: 20, height: 10)) {
+        #expect(
+            throws: RasterError.windowOutside(path: path, window: window, width: 20, height: 10)
+        ) {
             _ = try raster.read(window: window)
         }
         let error = RasterError.windowOutside(path: path, window: window, width: 20, height: 10)

@@ -22,7 +22,7 @@ struct WarpTests {
         RasterGrid(
             width: 4, height: 4,
             geoTransform: GeoTransform(
-                originX: 456000, originY: 4960000, pixelWidth: 60, pixelHeight: 60),
+                originX: 456000, originY: 4_960_000, pixelWidth: 60, pixelHeight: 60),
             crs: try CRS("EPSG:32634"))
     }
 

@@ -20,7 +20,8 @@ struct ConvertTests {
         #expect((converted["crs"] as? [String: Any])?["epsg"] as? Int == 32634)
         let bands = try #require(converted["bands"] as? [[String: Any]])
         #expect(bands.map { $0["description"] as? String } == (1...7).map { "SR_B\($0)" })
-        #expect(bands.allSatisfy { $0["nodata"] as? Double == 0 && $0["dtype"] as? String == "UInt16" })
+        #expect(
+            bands.allSatisfy { $0["nodata"] as? Double == 0 && $0["dtype"] as? String == "UInt16" })
         #expect(bands.allSatisfy { $0["block_width"] as? Int == 512 })
     }
 
@@ -66,7 +67,8 @@ struct ConvertTests {
         let output = directory.appendingPathComponent("x.tif").path
         let result = try runGeomap(["convert", region, output, "--to-crs", "EPSG:999999"])
         #expect(result.status == 2)
-        #expect(result.stderr == "geomap: error: --to-crs EPSG:999999: proj_create: crs not found\n")
+        #expect(
+            result.stderr == "geomap: error: --to-crs EPSG:999999: proj_create: crs not found\n")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
     }
 
@@ -85,7 +87,8 @@ struct ConvertTests {
         #expect(result.stderr.contains(input) && result.stderr.contains("no CRS"))
         let plain = try runGeomap(["convert", input, output])
         #expect(plain.status == 2 && plain.stderr.contains("no CRS"))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["nocrs.tif"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["nocrs.tif"])
     }
 
     @Test("bad option values are refused with exit 2")

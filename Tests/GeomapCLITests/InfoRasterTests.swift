@@ -25,7 +25,8 @@ struct InfoRasterTests {
         #expect(lines.contains("Bounds: x 455015 … 467015, y 4959015 … 4968015"))
         #expect(lines.contains { $0.hasPrefix("Bounds (lon/lat): x 20.43") })
         #expect(lines.contains { $0.hasPrefix("Date: 2017-06-13") })
-        #expect(lines.contains { $0.hasPrefix("  4: UInt16 nodata=0") && $0.hasSuffix("\"SR_B4\"") })
+        #expect(
+            lines.contains { $0.hasPrefix("  4: UInt16 nodata=0") && $0.hasSuffix("\"SR_B4\"") })
     }
 
     @Test("JSON report of samples/region.tif, field by field")
@@ -38,9 +39,10 @@ struct InfoRasterTests {
         #expect(crs["epsg"] as? Int == 32634)
         #expect(crs["name"] as? String == "WGS 84 / UTM zone 34N")
         #expect(crs["is_geographic"] as? Bool == false)
-        #expect(info["geotransform"] as? [Double] == [455015, 30, 0, 4968015, 0, -30])
+        #expect(info["geotransform"] as? [Double] == [455015, 30, 0, 4_968_015, 0, -30])
         let bounds = try #require(info["bounds"] as? [String: Double])
-        #expect(bounds == ["min_x": 455015, "min_y": 4959015, "max_x": 467015, "max_y": 4968015])
+        #expect(
+            bounds == ["min_x": 455015, "min_y": 4_959_015, "max_x": 467015, "max_y": 4_968_015])
         let lonLat = try #require(info["lon_lat_bounds"] as? [String: Double])
         #expect(abs(lonLat["min_x"]! - 20.4306) < 1e-3 && abs(lonLat["max_y"]! - 44.8648) < 1e-3)
         let bands = try #require(info["bands"] as? [[String: Any]])

@@ -3,7 +3,6 @@ import Foundation
 import GeoProjection
 import GeoRaster
 
-
 /// `geomap convert IN OUT`: any raster GDAL reads → a Cloud-Optimized GeoTIFF, optionally
 /// reprojected and/or resampled through GDAL's warper.
 struct ConvertCommand: ParsableCommand {
@@ -71,7 +70,8 @@ struct ConvertCommand: ParsableCommand {
                 source, to: outputURL.path, compression: compression ?? .deflate)
         }
         let vrt = outputURL.deletingLastPathComponent().appendingPathComponent(
-            ".\(outputURL.lastPathComponent).geomap-\(UUID().uuidString.prefix(8)).vrt").path
+            ".\(outputURL.lastPathComponent).geomap-\(UUID().uuidString.prefix(8)).vrt"
+        ).path
         defer { unlink(vrt) }
         let warped = try source.warpedVRT(
             at: vrt, crs: target, resolution: resolution, resampling: resamplingMethod ?? .nearest)

@@ -12,7 +12,9 @@ struct RasterInfoReport: Encodable {
         var wkt: String
 
         enum CodingKeys: String, CodingKey {
-            case epsg, name, isGeographic = "is_geographic", unit, wkt
+            case epsg, name
+            case isGeographic = "is_geographic"
+            case unit, wkt
         }
 
         func encode(to encoder: Encoder) throws {
@@ -39,9 +41,15 @@ struct RasterInfoReport: Encodable {
         var categories: [String]
 
         enum CodingKeys: String, CodingKey {
-            case index, dataType = "dtype", noData = "nodata", scale, offset, description
-            case colorInterpretation = "color_interpretation", blockWidth = "block_width"
-            case blockHeight = "block_height", maskBand = "mask_band", categories
+            case index
+            case dataType = "dtype"
+            case noData = "nodata"
+            case scale, offset, description
+            case colorInterpretation = "color_interpretation"
+            case blockWidth = "block_width"
+            case blockHeight = "block_height"
+            case maskBand = "mask_band"
+            case categories
         }
 
         func encode(to encoder: Encoder) throws {
@@ -74,8 +82,13 @@ struct RasterInfoReport: Encodable {
     var bands: [BandReport]
 
     enum CodingKeys: String, CodingKey {
-        case kind, path, driver, width, height, bandCount = "band_count", crs
-        case geoTransform = "geotransform", bounds, lonLatBounds = "lon_lat_bounds", date, bands
+        case kind, path, driver, width, height
+        case bandCount = "band_count"
+        case crs
+        case geoTransform = "geotransform"
+        case bounds
+        case lonLatBounds = "lon_lat_bounds"
+        case date, bands
     }
 
     func encode(to encoder: Encoder) throws {

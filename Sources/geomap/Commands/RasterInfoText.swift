@@ -38,8 +38,10 @@ extension RasterInfoReport {
         if !band.description.isEmpty { parts.append("\"\(band.description)\"") }
         if !band.categories.isEmpty {
             let named = band.categories.enumerated().filter { !$0.element.isEmpty }
-            parts.append("classes: " + named.map { "\($0.offset)=\($0.element)" }
-                .joined(separator: ", "))
+            parts.append(
+                "classes: "
+                    + named.map { "\($0.offset)=\($0.element)" }
+                    .joined(separator: ", "))
         }
         return parts.joined(separator: " ")
     }
