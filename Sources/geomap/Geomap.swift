@@ -17,7 +17,10 @@ struct Geomap: AsyncParsableCommand {
             arguments; 3 an output failed validation.
             """,
         version: VersionReport.text,
-        subcommands: [InfoCommand.self, ConvertCommand.self, ZonalCommand.self, ModelsCommand.self])
+        subcommands: [
+            InfoCommand.self, ConvertCommand.self, ZonalCommand.self, ModelsCommand.self,
+            PredictCommand.self, EmbedCommand.self,
+        ])
 
     /// Runs the command and turns every error into one line on stderr plus a documented exit
     /// code (see ``ExitStatus``). Argument errors keep ArgumentParser's usage text but exit 2.

@@ -1,0 +1,83 @@
+import Foundation
+public import Models
+public import Tensor
+
+/// A MoE-MAE model file as a ``TileModel``: centre-cropped, z-scored 40×40 tiles with the
+/// file's normalisation, metadata tokens in the published model's "compat" convention (week =
+/// ISO week·2π/52, hour = tens digit of the UTC hour, tile-centre latitude and longitude in
+/// radians, each as [sin, cos]) or zero vectors, the encoder's pre-LayerNorm tokens pooled, and
+/// the linear head when the file has one.
+public struct MoEMAETileModel: TileModel {
+    public let model: MoEMAEModel
+    public let name: String
+    public let path: String
+    public let input: TileInputSpec
+    public let classes: [TileClass]
+    public let task: TileTask
+    public var embeddingWidth: Int { model.encoder.config.embedDim }
+
+    /// Loads `file` strictly (see ``Models/MoEMAEModel``).
+    public init(file: ModelFile) throws {
+        model = try MoEMAEModel(file: file)
+        let manifest = file.manifest
+        name = manifest.name
+        path = file.path
+        let settings = manifest.input.settings
+        func number(_ key: String) -> Double? {
+            if case .number(let value)? = settings?[key] { return value }
+            return nil
+        }
+        let config = model.encoder.config
+        input = TileInputSpec(
+            bandNames: model.bandNames,
+            dataType: manifest.input.dtype.map { MoEMAETileModel.gdalTypeName($0) },
+            tileSize: Int(number("tileSize") ?? Double(config.imageSize)),
+            pixelSize: number("resolution") ?? 30)
+        classes = (manifest.output.classes ?? []).map { TileClass(name: $0.name, color: $0.color) }
+        task = manifest.output.task == "multi-class" ? .multiClass : .multiLabel
+    }
+
+    /// `uint16` → `UInt16` (GDAL's names).
+    static func gdalTypeName(_ name: String) -> String {
+        switch name.lowercased() {
+        case "uint8", "byte": "Byte"
+        case "uint16": "UInt16"
+        case "int16": "Int16"
+        case "uint32": "UInt32"
+        case "int32": "Int32"
+        case "float32": "Float32"
+        case "float64": "Float64"
+        default: name
+        }
+    }
+
+    /// The `[B, 8]` metadata of a batch (compat hour code).
+    static func metadata(_ places: TilePlaces) -> Tensor {
+        var scalars: [Float] = []
+        scalars.reserveCapacity(places.latitudes.count * 8)
+        for (latitude, longitude) in zip(places.latitudes, places.longitudes) {
+            scalars += MoEMAEPreprocessing.metadata(
+                date: places.date, latitude: latitude, longitude: longitude)
+        }
+        return Tensor(shape: [places.latitudes.count, 8], scalars: scalars)
+    }
+
+    public func run(raw: Tensor, places: TilePlaces?, probabilities: Bool, pooling: TilePooling?)
+        throws -> TileOutputs
+    {
+        let size = model.encoder.config.imageSize
+        let images = try MoEMAEPreprocessing.normalise(
+            raw: raw, mean: model.mean, std: model.std, size: size)
+        let tokens = try model.encoder.tokens(
+            images: images, metadata: places.map(MoEMAETileModel.metadata))
+        var outputs = TileOutputs(probabilities: nil, embeddings: nil)
+        if probabilities, let head = model.head {
+            outputs.probabilities = head.probabilities(model.pooling.pool(tokens))
+        }
+        if let pooling {
+            let method: MoEMAEPooling = pooling == .cls ? .cls : .mean
+            outputs.embeddings = method.pool(tokens)
+        }
+        return outputs
+    }
+}

@@ -1,0 +1,45 @@
+public import Foundation
+import Models
+
+/// Opens a model file and wraps it as a ``TileModel`` by its architecture.
+public enum TileModelLoader {
+    /// The model `geomap predict --in` uses without `--model`.
+    public static let defaultModel = "moe-mae-demo"
+
+    /// Architecture ids that run tile by tile.
+    public static let architectures = MoEMAEArchitecture.ids
+
+    /// Resolves `--model` (a path or a model name, through ``Models/ModelLocator``); `nil`
+    /// means the bundled demo model.
+    /// - Throws: ``TilePredictionError/model(path:reason:)`` for a missing default model (what
+    ///   is missing and how to get one), ``Models/ModelError`` for a missing named model.
+    public static func resolve(_ value: String?) throws -> URL {
+        let locator = ModelLocator()
+        guard value == nil else { return try locator.resolve(value!) }
+        do {
+            return try locator.resolve(defaultModel)
+        } catch {
+            let looked = locator.locations.map(\.directory.path).joined(separator: ", ")
+            throw TilePredictionError.model(
+                path: "\(defaultModel).safetensors",
+                reason: "the bundled demo model is missing (looked in \(looked)); it is made by "
+                    + "tools/moe_mae (see docs/models/), or pass --model PATH to a model file "
+                    + "(geomap models import CKPT --arch moe-mae-s, then geomap probe fit)")
+        }
+    }
+
+    /// - Throws: ``Models/ModelError`` for an unreadable or inconsistent file (naming the
+    ///   file and tensor), ``TilePredictionError/model(path:reason:)`` for an architecture that
+    ///   is not a tile model.
+    public static func load(_ url: URL) throws -> any TileModel {
+        let file = try ModelFile(contentsOf: url)
+        let id = file.manifest.architecture
+        guard architectures.contains(id) else {
+            throw TilePredictionError.model(
+                path: url.path,
+                reason: "architecture '\(id)' is not a tile model (tile models: "
+                    + "\(architectures.joined(separator: ", ")))")
+        }
+        return try MoEMAETileModel(file: file)
+    }
+}
