@@ -6,4 +6,5 @@ let benchmarkCommands: [ParsableCommand.Type] = [
     BasinModelBenchmark.self,
     EncoderBenchmark.self,
     RasterScan.self,
+    PredictMemoryBenchmark.self,
 ]
