@@ -159,4 +159,32 @@ struct ZonalAggregatorTests {
         let north = sin(80 * degree) - sin(40 * degree), south = sin(40 * degree)
         #expect(abs(try #require(areaMean) - north / (north + south)) < 1e-12)
     }
+
+    @Test("basins at negative longitudes land on a 0…360° grid (and back)")
+    func longitudeWrap() {
+        let era5 = RegularGrid(
+            originX: -0.125, originY: 90.125, cellWidth: 0.25, cellHeight: -0.25, rows: 721,
+            cols: 1440, isGeographic: true)
+        let west = ZonalBasin(id: "w", geometry: multi(rectangle(-71.3, 42.1, -70.9, 42.6)))
+        let east = ZonalBasin(id: "e", geometry: multi(rectangle(20.3, 44.7, 20.9, 45.0)))
+        let wrapped = ZonalJob.wrapLongitudes([west, east], to: era5)
+        let shifted: Double = -71.3 + 360
+        #expect(wrapped[0].geometry.bounds?.minX == shifted)
+        #expect(wrapped[1] == east)
+        let weights = ZonalWeights(basins: wrapped, grid: era5, areaWeighted: false)
+        #expect(weights.basinsOutsideGrid.isEmpty)
+        let covered: Double = weights.coverage[weights.offsets[0]..<weights.offsets[1]]
+            .reduce(0, +)
+        let cells: Double = 0.4 * 0.5 / 0.0625
+        #expect(abs(covered - cells) < 1e-9)
+        let signed = RegularGrid(
+            originX: -180, originY: 90, cellWidth: 1, cellHeight: -1, rows: 180, cols: 360,
+            isGeographic: true)
+        let far = ZonalBasin(id: "f", geometry: multi(rectangle(288.7, 42.1, 289.1, 42.6)))
+        let back: Double = 289.1 - 360
+        #expect(ZonalJob.wrapLongitudes([far], to: signed)[0].geometry.bounds?.maxX == back)
+        let projected = RegularGrid(
+            originX: 0, originY: 10, cellWidth: 1, cellHeight: -1, rows: 10, cols: 10)
+        #expect(ZonalJob.wrapLongitudes([west], to: projected)[0] == west)
+    }
 }

@@ -82,7 +82,8 @@ public enum ZonalJob {
         for message in set.messages { log(message) }
         let source = try set.crs.projection(path: options.basinsPath)
         if source.isSame(as: target) {
-            return (set, set.basins.map { ZonalBasin(id: $0.id, geometry: $0.geometry) })
+            let zonal = set.basins.map { ZonalBasin(id: $0.id, geometry: $0.geometry) }
+            return (set, wrapLongitudes(zonal, to: grid))
         }
         // A quarter of the smaller cell side, in the basins' own units.
         var length = min(abs(grid.cellWidth), abs(grid.cellHeight)) / 4
@@ -92,7 +93,37 @@ public enum ZonalJob {
             length = length * target.unitToSI / metresPerDegree
         }
         let moved = try set.reprojected(to: target, maxSegmentLength: length)
-        return (set, moved.basins.map { ZonalBasin(id: $0.id, geometry: $0.geometry) })
+        let zonal = moved.basins.map { ZonalBasin(id: $0.id, geometry: $0.geometry) }
+        return (set, wrapLongitudes(zonal, to: grid))
+    }
+
+    /// On a longitude/latitude grid, shifts each basin by ±360° when that brings it from off
+    /// the grid onto it (basins in −180…180 over a 0…360 grid such as ERA5's, or the reverse).
+    public static func wrapLongitudes(_ basins: [ZonalBasin], to grid: RegularGrid)
+        -> [ZonalBasin]
+    {
+        guard grid.isGeographic else { return basins }
+        let extent = grid.bounds
+        return basins.map { basin in
+            guard let box = basin.geometry.bounds else { return basin }
+            let shift: Double
+            if box.maxX <= extent.minX, box.minX + 360 < extent.maxX {
+                shift = 360
+            } else if box.minX >= extent.maxX, box.maxX - 360 > extent.minX {
+                shift = -360
+            } else {
+                return basin
+            }
+            var moved = basin
+            moved.geometry = MultiPolygon(
+                polygons: basin.geometry.polygons.map { polygon in
+                    func move(_ ring: LinearRing) -> LinearRing {
+                        LinearRing(points: ring.points.map { Point2D(x: $0.x + shift, y: $0.y) })
+                    }
+                    return Polygon(exterior: move(polygon.exterior), holes: polygon.holes.map(move))
+                })
+            return moved
+        }
     }
 
     static func weights(
