@@ -147,7 +147,8 @@ struct PredictMemoryBenchmark: ParsableCommand {
             """
         try xml.write(toFile: mosaic, atomically: true, encoding: .utf8)
         try tool("gdal_translate", [
-            "-q", "-of", "GTiff", "-co", "TILED=YES", "-co", "BLOCKXSIZE=512", "-co", "BLOCKYSIZE=512",
+            "-q", "-of", "GTiff", "-co", "TILED=YES", "-co", "BLOCKXSIZE=512",
+            "-co", "BLOCKYSIZE=512",
             "-co", "COMPRESS=ZSTD", "-co", "ZSTD_LEVEL=1", "-co", "BIGTIFF=YES",
             "-co", "NUM_THREADS=2", "-co", "INTERLEAVE=PIXEL", mosaic, scene + ".part",
         ])

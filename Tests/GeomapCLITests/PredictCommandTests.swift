@@ -9,7 +9,8 @@ private func randomModel(
     in directory: URL, classes: [String] = ["water", "forest", "urban"],
     reshape: String? = nil
 ) throws -> String {
-    let url = directory.appendingPathComponent(reshape == nil ? "xxs.safetensors" : "bad.safetensors")
+    let url = directory.appendingPathComponent(
+        reshape == nil ? "xxs.safetensors" : "bad.safetensors")
     try MoEMAETileModel.writeRandomModel(
         architecture: "moe-mae-xxs", classes: classes, reshape: reshape, to: url)
     return url.path
@@ -84,7 +85,9 @@ struct PredictCommandTests {
         #expect(raster.grid.geoTransform.pixelWidth == 600)
         #expect(raster.metadata()["GEOMAP_METADATA_TOKENS"] == "no (zero vectors)")
         // An encoder without a head cannot predict classes.
-        let predict = try runGeomap(["predict", "--in", region, "--model", model, "--out", out.path])
+        let predict = try runGeomap([
+            "predict", "--in", region, "--model", model, "--out", out.path,
+        ])
         #expect(predict.status == 2)
         #expect(predict.stderr.contains("no classification head"))
     }

@@ -29,7 +29,9 @@ extension MoEMAETileModel {
         }
         var shapes = config.tensorShapes
         if !classes.isEmpty {
-            shapes += [("head.weight", [classes.count, config.embedDim]), ("head.bias", [classes.count])]
+            shapes += [
+                ("head.weight", [classes.count, config.embedDim]), ("head.bias", [classes.count]),
+            ]
         }
         let tensors: [(name: String, tensor: Tensor)] = shapes.map { name, shape in
             var shape = shape

@@ -88,7 +88,9 @@ public struct TileBlender: Sendable {
     /// counted.
     /// - Returns: the finished rows, band-major `[channels][rows][outputWidth]`, NaN where nodata;
     ///   `rows` is empty when none finished.
-    public mutating func finishRows(afterTileRow tileRow: Int) -> (rows: Range<Int>, values: [Float]) {
+    public mutating func finishRows(afterTileRow tileRow: Int)
+        -> (rows: Range<Int>, values: [Float])
+    {
         let offsets = plan.rows.offsets
         let next = tileRow + 1 < offsets.count ? offsets[tileRow + 1] : nil
         var end = plan.rows.cellsFinished(before: next)

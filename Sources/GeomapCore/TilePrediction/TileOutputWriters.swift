@@ -221,7 +221,9 @@ enum ClassPalette {
 
     /// The colour of class `index`: `hex` (`#rrggbb`) when valid, else the palette's.
     static func color(index: Int, hex: String?) -> RGBA {
-        if let hex, hex.count == 7, hex.hasPrefix("#"), let value = UInt32(hex.dropFirst(), radix: 16) {
+        if let hex, hex.count == 7, hex.hasPrefix("#"),
+            let value = UInt32(hex.dropFirst(), radix: 16)
+        {
             return RGBA(UInt8(value >> 16 & 0xff), UInt8(value >> 8 & 0xff), UInt8(value & 0xff))
         }
         return colors[index % colors.count]
