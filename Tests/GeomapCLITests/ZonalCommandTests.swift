@@ -205,4 +205,29 @@ struct ZonalCommandTests {
             .filter { $0.contains("partial") || $0.hasPrefix("out.") || $0 == "o.csv" }
         #expect(leftovers.isEmpty, "\(leftovers)")
     }
+
+    @Test("--area-weighted on the lat/lon forcing: count is the basin's area in m²")
+    func areaWeighted() throws {
+        let dir = try makeTemporaryDirectory("zonal-cli")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("a.csv")
+        let result = try runGeomap([
+            "zonal", "--basins", samples.appendingPathComponent("basins.shp").path,
+            "--forcings", samples.appendingPathComponent("forcings.nc").path, "--var", "tasmax",
+            "--stat", "count", "--stat", "mean", "--area-weighted", "--to", "2016-01-01",
+            "--out", out.path, "--no-weights-cache",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = try readLong(out)
+        // Planar areas in EPSG:32634 from samples/README.md (km²); the sphere agrees to < 1 %.
+        let areas = ["B001": 216.7, "B002": 417.3, "B004": 232.7, "B007": 6.6]
+        for (id, km2) in areas {
+            let count = try #require(rows[[id, "2016-01-01", "tasmax", "count"]])
+            #expect(abs(count / 1e6 - km2) / km2 < 0.01, "\(id): \(count / 1e6) km²")
+        }
+        let plain = try readLong(goldens.appendingPathComponent("forcings_mean.csv"))
+        let mean = try #require(rows[["B002", "2016-01-01", "tasmax", "mean"]])
+        let golden = try #require(plain[["B002", "2016-01-01", "tasmax", "mean"]])
+        #expect(abs(mean - golden) / golden < 1e-4)  // tiny basin-internal area differences
+    }
 }
