@@ -89,18 +89,20 @@ enum TileFixtures {
 
     /// A VRT over `source` with `bands` (1-based), optionally without CRS/geotransform/metadata.
     static func writeVRT(
-        _ path: String, source: String, bands: [Int], keepCRS: Bool, keepMetadata: Bool
+        _ path: String, source: String, bands: [Int], keepCRS: Bool, keepMetadata: Bool,
+        crs: String = "EPSG:32634", geoTransform: String = "455015, 30, 0, 4968015, 0, -30",
+        dataType: String = "UInt16"
     ) throws {
         let srs = keepCRS
-            ? "<SRS dataAxisToSRSAxisMapping=\"1,2\">EPSG:32634</SRS>\n"
-                + "<GeoTransform>455015, 30, 0, 4968015, 0, -30</GeoTransform>\n" : ""
+            ? "<SRS dataAxisToSRSAxisMapping=\"1,2\">\(crs)</SRS>\n"
+                + "<GeoTransform>\(geoTransform)</GeoTransform>\n" : ""
         let metadata = keepMetadata
             ? "<Metadata><MDI key=\"ACQUISITIONDATE\">2017-06-13T10:10:31Z</MDI></Metadata>\n"
             : ""
         let names = ["SR_B1", "SR_B2", "SR_B3", "SR_B4", "SR_B5", "SR_B6", "SR_B7"]
         let bandXML = bands.enumerated().map { slot, band in
             """
-            <VRTRasterBand dataType="UInt16" band="\(slot + 1)">
+            <VRTRasterBand dataType="\(dataType)" band="\(slot + 1)">
               <Description>\(names[band - 1])</Description>
               <NoDataValue>0</NoDataValue>
               <SimpleSource>

@@ -2,6 +2,7 @@ import Foundation
 import GeoProjection
 import GeoRaster
 import GeomapCore
+import Models
 import Tensor
 import TestSupport
 import Testing
@@ -222,6 +223,61 @@ struct TilePredictorTests {
         #expect(try TilePredictor.run(noMetadata, model: EchoTileModel()).outputs.count == 3)
     }
 
+    @Test("refused inputs and options: data type, geographic or rotated grid, bad settings")
+    func refusals() throws {
+        let directory = try makeTemporaryDirectory()
+        let inputs = try makeTemporaryDirectory()
+        func vrt(_ name: String, crs: String = "EPSG:32634",
+            geoTransform: String = "455015, 30, 0, 4968015, 0, -30", dataType: String = "UInt16")
+            throws -> String
+        {
+            let path = inputs.appendingPathComponent(name).path
+            try TileFixtures.writeVRT(
+                path, source: TileFixtures.region, bands: Array(1...7), keepCRS: true,
+                keepMetadata: true, crs: crs, geoTransform: geoTransform, dataType: dataType)
+            return path
+        }
+        let float = try vrt("float.vrt", dataType: "Float32")
+        #expect(throws: TilePredictionError.dataType(
+            path: float, band: 1, found: "Float32", expected: "UInt16")) {
+            try TilePredictor.run(request(float, directory), model: EchoTileModel())
+        }
+        let geographic = try vrt(
+            "geographic.vrt", crs: "EPSG:4326", geoTransform: "20.4, 0.0003, 0, 44.9, 0, -0.0003")
+        #expect(throws: TilePredictionError.geographicCRS(path: geographic, crs: "EPSG:4326")) {
+            try TilePredictor.run(request(geographic, directory), model: EchoTileModel())
+        }
+        let rotated = try vrt("rotated.vrt", geoTransform: "455015, 30, 2, 4968015, 2, -30")
+        #expect(throws: TilePredictionError.rotatedRaster(path: rotated)) {
+            try TilePredictor.run(request(rotated, directory), model: EchoTileModel())
+        }
+        var threshold = request(TileFixtures.region, directory)
+        threshold.maxInvalidShare = 1.5
+        #expect(throws: TilePredictionError.invalidThreshold(1.5)) {
+            try TilePredictor.run(threshold, model: EchoTileModel())
+        }
+        var nothing = TilePredictionRequest(inputPath: TileFixtures.region)
+        nothing.pooling = .cls
+        #expect(throws: TilePredictionError.output(
+            path: TileFixtures.region, reason: "no output asked for")) {
+            try TilePredictor.run(nothing, model: EchoTileModel())
+        }
+        var unpooled = request(TileFixtures.region, directory)
+        unpooled.pooling = nil
+        #expect(throws: TilePredictionError.self) {
+            try TilePredictor.run(unpooled, model: EchoTileModel())
+        }
+        #expect(try TileFixtures.listing(directory).isEmpty)
+        for error in [
+            TilePredictionError.dataType(path: "f.tif", band: 1, found: "Float32",
+                expected: "UInt16"),
+            .geographicCRS(path: "g.tif", crs: "EPSG:4326"), .rotatedRaster(path: "r.tif"),
+        ] {
+            #expect(error.description.split(separator: "\n").count == 1)
+            #expect(error.exitStatus == .badInput)
+        }
+    }
+
     @Test("a model error mid-run leaves no output under a final name")
     func failureLeavesNothing() throws {
         struct FailingModel: TileModel {
@@ -244,5 +300,27 @@ struct TilePredictorTests {
             try TilePredictor.run(request(TileFixtures.region, directory), model: FailingModel())
         }
         #expect(try TileFixtures.listing(directory).isEmpty)
+    }
+}
+
+@Suite("Tile model loading")
+struct TileModelLoaderTests {
+    @Test("a model file of a non-tile architecture is refused with a clear error")
+    func nonTileArchitecture() throws {
+        let directory = try makeTemporaryDirectory()
+        let url = directory.appendingPathComponent("linear.safetensors")
+        let manifest = ModelManifest(
+            architecture: "linear", name: "lin", description: "a test",
+            hyperParameters: .object([:]), input: InputSpec(kind: "table", variables: []),
+            output: OutputSpec(task: "regression"), provenance: Provenance(source: "test"))
+        try ModelFile.write(
+            manifest: manifest, tensors: [("weight", Tensor(shape: [1, 1], scalars: [1]))],
+            to: url)
+        do {
+            _ = try TileModelLoader.load(url)
+            Issue.record("a linear model loaded as a tile model")
+        } catch let error as TilePredictionError {
+            #expect(error.description.contains("'linear' is not a tile model"))
+        }
     }
 }
