@@ -18,7 +18,8 @@ import Tensor
 public enum MoEMAEArchitecture: ModelArchitecture {
     public static let ids = ["moe-mae-s", "moe-mae-xs", "moe-mae-xxs"]
     public static let summary =
-        "Geo MoE-MAE encoder (Landsat SR_B1..SR_B7, 40×40 tiles, patch 4) from upstream checkpoints"
+        "Geo MoE-MAE encoder (Landsat SR_B1..SR_B7, 40×40 tiles, patch 4) from upstream "
+            + "checkpoints"
 
     /// Names in the MAE state dict that belong to the decoder (ignored by import).
     static func isDecoderKey(_ name: String) -> Bool {
@@ -46,19 +47,22 @@ public enum MoEMAEArchitecture: ModelArchitecture {
                 } else if item.name.hasPrefix("patch_embed.") {
                     aliases.append((item.name, item.tensor))
                 } else if !isDecoderKey(item.name) {
-                    throw ModelError(path, "unexpected tensor \(item.name) in the MoE-MAE checkpoint")
+                    throw ModelError(path,
+                        "unexpected tensor \(item.name) in the MoE-MAE checkpoint")
                 }
             } else {
                 encoder.append((item.name, item.tensor))
                 original[item.name] = item.name
             }
         }
-        let byName = Dictionary(encoder.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+        let byName = Dictionary(
+            encoder.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
         // The patch_embed alias is the same module as encoder.patch_proj.
         for (name, tensor) in aliases {
             let target = "patch_proj." + name.dropFirst("patch_embed.".count)
             guard let reference = byName[target] else {
-                throw ModelError(path, "unexpected tensor \(name) (no encoder.\(target) it aliases)")
+                throw ModelError(path,
+                    "unexpected tensor \(name) (no encoder.\(target) it aliases)")
             }
             guard reference == tensor else {
                 throw ModelError(path, "tensor \(name) differs from encoder.\(target), of which it "
@@ -139,7 +143,8 @@ public enum MoEMAEArchitecture: ModelArchitecture {
             object = try JSONSerialization.jsonObject(
                 with: Data(contentsOf: URL(fileURLWithPath: statsPath)))
         } catch {
-            throw ModelError(statsPath, "cannot read normalisation statistics: \(error.localizedDescription)")
+            throw ModelError(statsPath,
+                "cannot read normalisation statistics: \(error.localizedDescription)")
         }
         guard let stats = object as? [String: Any] else {
             throw ModelError(statsPath, "normalisation statistics must be a JSON object of bands")
@@ -149,7 +154,8 @@ public enum MoEMAEArchitecture: ModelArchitecture {
                 let mean = (entry["mean"] as? NSNumber)?.floatValue,
                 let std = (entry["std"] as? NSNumber)?.floatValue, std > 0
             else {
-                throw ModelError(statsPath, "missing or invalid {\"mean\", \"std\"} for band \(band)")
+                throw ModelError(statsPath,
+                    "missing or invalid {\"mean\", \"std\"} for band \(band)")
             }
             return (mean, std)
         }
@@ -190,7 +196,8 @@ public struct MoEMAEModel: Sendable {
         }
         let variables = manifest.input.variables
         guard variables.count == config.channels else {
-            throw ModelError(file.path, "input has \(variables.count) bands, expected \(config.channels)")
+            throw ModelError(file.path,
+                "input has \(variables.count) bands, expected \(config.channels)")
         }
         var mean: [Float] = [], std: [Float] = []
         for v in variables {

@@ -92,7 +92,9 @@ public struct MoEMAEConfig: Codable, Sendable, Equatable {
         guard depth > 0, expertCounts.count == depth else {
             throw fail("\(hiddenSizes.count) hidden sizes but \(expertCounts.count) expert counts")
         }
-        guard hiddenSizes.allSatisfy({ $0 > 0 }) else { throw fail("a hidden size is not positive") }
+        guard hiddenSizes.allSatisfy({ $0 > 0 }) else {
+            throw fail("a hidden size is not positive")
+        }
         guard topK == 2, expertCounts.allSatisfy({ $0 >= topK }) else {
             throw fail("top-k must be 2 with at least 2 experts per layer")
         }

@@ -27,17 +27,22 @@ extension MoEMAEConfig {
                 (p + "norm2.weight", [m]), (p + "norm2.bias", [m]),
             ]
             for j in 0..<experts {
-                list += [(p + "moe.experts.\(j).W.weight", [dh, m]), (p + "moe.experts.\(j).W.bias", [dh])]
+                list += [
+                    (p + "moe.experts.\(j).W.weight", [dh, m]),
+                    (p + "moe.experts.\(j).W.bias", [dh]),
+                ]
                 if j == 0 {
                     list += [
                         (p + "moe.experts.0.V.weight", [dh, m]), (p + "moe.experts.0.V.bias", [dh]),
-                        (p + "moe.experts.0.W2.weight", [m, dh]), (p + "moe.experts.0.W2.bias", [m]),
+                        (p + "moe.experts.0.W2.weight", [m, dh]),
+                        (p + "moe.experts.0.W2.bias", [m]),
                     ]
                 }
             }
             list += [
                 (p + "moe.gate.Wg.weight", [experts, m]), (p + "moe.gate.Wg.bias", [experts]),
-                (p + "moe.gate.Wnoise.weight", [experts, m]), (p + "moe.gate.Wnoise.bias", [experts]),
+                (p + "moe.gate.Wnoise.weight", [experts, m]),
+                (p + "moe.gate.Wnoise.bias", [experts]),
             ]
         }
         list += [("norm.weight", [m]), ("norm.bias", [m])]
