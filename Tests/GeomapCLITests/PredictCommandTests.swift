@@ -84,6 +84,7 @@ struct PredictCommandTests {
         #expect(raster.grid.width == 20 && raster.grid.height == 15)
         #expect(raster.grid.geoTransform.pixelWidth == 600)
         #expect(raster.metadata()["GEOMAP_METADATA_TOKENS"] == "no (zero vectors)")
+        #expect(raster.metadata()["GEOMAP_TASK"] == "embedding")
         // An encoder without a head cannot predict classes.
         let predict = try runGeomap([
             "predict", "--in", region, "--model", model, "--out", out.path,

@@ -151,7 +151,7 @@ public enum TilePredictor {
             "GEOMAP_BLEND": "hann floor \(request.window.floor)",
             "GEOMAP_MAX_INVALID": "\(request.maxInvalidShare)",
             "GEOMAP_METADATA_TOKENS": request.useMetadata ? "yes" : "no (zero vectors)",
-            "GEOMAP_TASK": model.task.rawValue,
+            "GEOMAP_TASK": model.classes.isEmpty ? "embedding" : model.task.rawValue,
         ]
         if let date {
             metadata["GEOMAP_ACQUISITION"] = ISO8601DateFormatter().string(from: date)
