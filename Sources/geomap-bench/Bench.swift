@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import GeoGDAL
 import Tensor
 
@@ -12,6 +13,7 @@ struct GeomapBench: AsyncParsableCommand {
         subcommands: benchmarkCommands)
 
     static func main() async {
+        BLAS.selectFastKernels(environment: ProcessInfo.processInfo.environment)
         BLAS.setThreads(1)
         GDALRuntime.registerDrivers()
         do {

@@ -7,4 +7,5 @@ let benchmarkCommands: [ParsableCommand.Type] = [
     EncoderBenchmark.self,
     RasterScan.self,
     PredictMemoryBenchmark.self,
+    LinearBench.self,
 ]

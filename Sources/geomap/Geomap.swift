@@ -25,6 +25,7 @@ struct Geomap: AsyncParsableCommand {
     /// Runs the command and turns every error into one line on stderr plus a documented exit
     /// code (see ``ExitStatus``). Argument errors keep ArgumentParser's usage text but exit 2.
     static func main() async {
+        BLAS.selectFastKernels(environment: ProcessInfo.processInfo.environment)
         BLAS.setThreads(1)
         GDALRuntime.registerDrivers()
         do {
@@ -69,7 +70,7 @@ enum VersionReport {
         GDAL \(GDALRuntime.version)
         PROJ \(PROJLibrary.version)
         netCDF-C \(NetCDFLibrary.version)
-        OpenBLAS \(BLAS.version)
+        OpenBLAS \(BLAS.version) (\(BLAS.coreName) kernels)
         """
     }
 }
