@@ -1,0 +1,211 @@
+import ArgumentParser
+import Foundation
+import GeomapCore
+import Models
+
+/// `geomap probe`: linear heads on frozen embeddings.
+struct ProbeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "probe",
+        abstract: "Fit linear heads on frozen MoE-MAE embeddings; make sample lists.",
+        subcommands: [ProbeFitCommand.self, ProbeSamplesCommand.self])
+}
+
+/// `geomap probe fit --model M --samples S.csv --out M2`.
+struct ProbeFitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fit",
+        abstract: "Fit a linear head (logistic regression) on embeddings of labelled tiles.",
+        discussion: """
+            S.csv: a header line, then one line per image: its path (relative to the CSV's \
+            folder) and its class names, ';'-separated (quote fields holding commas). Each \
+            image's centred 40×40 window is encoded and pooled; a share of the samples \
+            (--holdout, stratified, seeded) is held out. The head is L2-regularised logistic \
+            regression (scikit-learn's objective C·Σ loss + ½‖w‖², intercept not penalised) \
+            solved by L-BFGS: one binary problem per class (multilabel, one-vs-rest) or one \
+            softmax (multiclass). It is fitted on the training share; the metrics (accuracy, \
+            micro/macro precision, recall, F1 and average precision) of both shares are \
+            printed and stored in M2 under metrics.probe. M2 is M with the head added.
+            """)
+
+    @Option(help: "The MoE-MAE encoder model file (moe-mae-s, -xs or -xxs).")
+    var model: String
+
+    @Option(help: "The sample list (CSV: image path, class names).")
+    var samples: String
+
+    @Option(help: "The model file to write (the encoder plus the fitted head).")
+    var out: String
+
+    @Option(name: .customLong("task"), help: """
+        multilabel (one sigmoid per class) or multiclass (softmax).
+        """)
+    var taskName = ProbeTask.multiLabel.rawValue
+
+    var task: ProbeTask { ProbeTask(rawValue: taskName) ?? .multiLabel }
+
+    @Option(help: """
+        Classes of the head: bigearthnet-19, or a text file with one name per line \
+        (default: the names in the sample list, sorted).
+        """)
+    var classes: String?
+
+    @Option(help: "Share of the samples held out for the metrics, in [0, 1).")
+    var holdout = 0.2
+
+    @Option(help: "Seed of the holdout split.")
+    var seed: UInt64 = 0
+
+    @Option(name: .customLong("c"), help: "Inverse L2 strength C (scikit-learn's C).")
+    var c = 1.0
+
+    @Option(help: "Embedding pooling the head reads: mean or cls (default: the model's).")
+    var pool: String?
+
+    @Option(help: "Solver stops when the largest gradient component is below this.")
+    var tolerance = 1e-6
+
+    @Option(help: "Most L-BFGS iterations per problem.")
+    var maxIterations = 1000
+
+    @Flag(help: "Standardise features before fitting (folded back into the head).")
+    var standardize = false
+
+    @Flag(help: "Embed without the date and location tokens.")
+    var noMetadata = false
+
+    func validate() throws {
+        guard ProbeTask(rawValue: taskName) != nil else {
+            throw ValidationError("--task must be multilabel or multiclass, got \(taskName)")
+        }
+        guard holdout >= 0, holdout < 1 else {
+            throw ValidationError("--holdout must be in [0, 1), got \(holdout)")
+        }
+        guard c > 0 else { throw ValidationError("--c must be positive, got \(c)") }
+        guard tolerance > 0, maxIterations > 0 else {
+            throw ValidationError("--tolerance and --max-iterations must be positive")
+        }
+        if let pool, !["mean", "cls"].contains(pool) {
+            throw ValidationError("--pool must be mean or cls, got \(pool)")
+        }
+    }
+
+    func run() throws {
+        let modelURL = URL(fileURLWithPath: model)
+        let outURL = URL(fileURLWithPath: out)
+        guard modelURL.standardizedFileURL.path != outURL.standardizedFileURL.path else {
+            throw ProbeError.argument("--out must differ from --model (\(model))")
+        }
+        var isFolder: ObjCBool = false
+        let outFolder = outURL.deletingLastPathComponent().path
+        guard FileManager.default.fileExists(atPath: outFolder, isDirectory: &isFolder),
+            isFolder.boolValue
+        else {
+            throw ProbeError.file(path: outFolder, problem: "the output folder does not exist")
+        }
+        let list = try ProbeSampleList.read(
+            URL(fileURLWithPath: samples), task: task, classNames: try classNames())
+        let targets = try list.targets()
+        let file = try ModelFile(contentsOf: modelURL)
+        guard MoEMAEArchitecture.ids.contains(file.manifest.architecture) else {
+            throw ProbeError.file(
+                path: model,
+                problem: "architecture '\(file.manifest.architecture)' has no embeddings to fit "
+                    + "a head on (expected \(MoEMAEArchitecture.ids.joined(separator: ", ")))")
+        }
+        let encoder = try MoEMAEModel(file: file)
+        let pooling = try pool.map { name in
+            guard let value = MoEMAEPooling(rawValue: name) else {
+                throw ValidationError("--pool must be mean or cls")
+            }
+            return value
+        } ?? encoder.pooling
+        let embedder = SampleEmbedder(model: encoder, pooling: pooling, useMetadata: !noMetadata)
+        note("embedding \(list.samples.count) images (\(pooling.rawValue) pooling, "
+            + "\(embedder.width) features)…")
+        let features = try embedder.embed(list.samples)
+        let settings = ProbeFitSettings(
+            holdoutFraction: holdout, seed: seed,
+            regression: LogisticRegressionOptions(
+                c: c, tolerance: tolerance, maxIterations: maxIterations,
+                standardize: standardize))
+        let outcome = try ProbeFitRun.run(
+            features: features, targets: targets, classNames: list.classNames,
+            settings: settings)
+        try ProbeModelOutput.write(
+            base: file, outcome: outcome, pool: pooling.rawValue,
+            sampleList: URL(fileURLWithPath: samples).lastPathComponent, to: outURL)
+        print(report(outcome, list: list))
+    }
+
+    /// The --classes list, or nil for the sample list's own names.
+    func classNames() throws -> [String]? {
+        guard let classes else { return nil }
+        if classes == "bigearthnet-19" { return BigEarthNet.classNames19 }
+        guard let text = try? String(contentsOfFile: classes, encoding: .utf8) else {
+            throw ProbeError.file(
+                path: classes, problem: "cannot read the class list (or use bigearthnet-19)")
+        }
+        let names = text.split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !names.isEmpty, Set(names).count == names.count else {
+            throw ProbeError.file(
+                path: classes, problem: "the class list is empty or repeats a name")
+        }
+        return names
+    }
+
+    func report(_ outcome: ProbeFitOutcome, list: ProbeSampleList) -> String {
+        let r = outcome.report
+        var lines = [
+            "samples: \(list.samples.count) (training \(outcome.split.training.count), "
+                + "holdout \(outcome.split.holdout.count), seed \(seed))",
+            "classes: \(list.classNames.count), task \(task.rawValue)",
+            "solver: L-BFGS, C \(c), \(r.iterations.max() ?? 0) iterations at most, "
+                + (r.converged.allSatisfy { $0 } ? "converged" : "NOT converged (raise "
+                    + "--max-iterations)"),
+        ]
+        if !r.constantClasses.isEmpty {
+            lines.append("constant (no positive training sample): "
+                + r.constantClasses.map { list.classNames[$0] }.joined(separator: "; "))
+        }
+        lines.append("training: \(outcome.trainingMetrics.summary)")
+        if let holdout = outcome.holdoutMetrics { lines.append("holdout:  \(holdout.summary)") }
+        lines.append("wrote \(out)")
+        return lines.joined(separator: "\n")
+    }
+
+    func note(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}
+
+/// `geomap probe samples --bigearthnet DIR --out S.csv`.
+struct ProbeSamplesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "samples",
+        abstract: "Write the sample list of a BigEarthNet folder with its 19-class labels.",
+        discussion: """
+            DIR holds images/<patch>.tif and labels/<patch>_labels_metadata.json (BigEarthNet \
+            v1 label files, CORINE names). Their 43 names are mapped to the 19 BigEarthNet \
+            classes (Sumbul et al. 2020); tiles without a label file are left out and named. \
+            Use the list with `geomap probe fit --classes bigearthnet-19`.
+            """)
+
+    @Option(name: .customLong("bigearthnet"), help: "The BigEarthNet folder (images/, labels/).")
+    var folder: String
+
+    @Option(help: "The sample list to write (CSV).")
+    var out: String
+
+    func run() throws {
+        let (rows, unlabelled) = try BigEarthNet.sampleRows(
+            dataFolder: URL(fileURLWithPath: folder))
+        try ProbeSampleList.write(rows, to: URL(fileURLWithPath: out))
+        print("wrote \(rows.count) samples to \(out)")
+        if !unlabelled.isEmpty {
+            print("left out \(unlabelled.count) images without a label file: "
+                + unlabelled.map(\.lastPathComponent).joined(separator: ", "))
+        }
+    }
+}
