@@ -60,7 +60,8 @@ struct ProbeCommandTests {
         #expect(FileManager.default.fileExists(atPath: out.path))
         let inspect = try runGeomap(["models", "inspect", out.path])
         #expect(inspect.status == 0, "\(inspect.stderr)")
-        for expected in ["task:          multi-label", "strict load:   ok", "head.weight", "[19, 108]"] {
+        let wanted = ["task:          multi-label", "strict load:   ok", "head.weight", "[19, 108]"]
+        for expected in wanted {
             #expect(inspect.stdout.contains(expected), "\(expected) in \(inspect.stdout)")
         }
     }

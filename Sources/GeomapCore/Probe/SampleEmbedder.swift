@@ -82,7 +82,8 @@ public struct SampleEmbedder {
         let size = config.imageSize
         let (width, height) = (raster.grid.width, raster.grid.height)
         guard width >= size, height >= size else {
-            throw fail("is \(width)×\(height) px; the model needs tiles of at least \(size)×\(size)")
+            throw fail(
+                "is \(width)×\(height) px; the model needs tiles of at least \(size)×\(size)")
         }
         let (top, left) = MoEMAEPreprocessing.centreCropOrigin(
             height: height, width: width, size: size)
