@@ -19,10 +19,7 @@ struct Geomap: AsyncParsableCommand {
         version: VersionReport.text,
         subcommands: [
             InfoCommand.self, ConvertCommand.self, ZonalCommand.self, ModelsCommand.self,
-        subcommands: [
-            InfoCommand.self, ConvertCommand.self, ZonalCommand.self, ModelsCommand.self,
             PredictCommand.self, EmbedCommand.self, ProbeCommand.self,
-        ])
         ])
 
     /// Runs the command and turns every error into one line on stderr plus a documented exit
