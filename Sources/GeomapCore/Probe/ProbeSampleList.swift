@@ -9,6 +9,12 @@ public struct ProbeSample: Sendable, Equatable {
     public let classes: [Int]
     /// 1-based line of the sample in the CSV file.
     public let line: Int
+
+    public init(image: URL, classes: [Int], line: Int) {
+        self.image = image
+        self.classes = classes
+        self.line = line
+    }
 }
 
 /// The samples of `geomap probe fit --samples S.csv`.
