@@ -16,7 +16,7 @@ public struct CFPacking: Sendable, Equatable {
     /// Whether the variable is packed (a scale or offset other than identity).
     public var isPacked: Bool { scale != 1 || offset != 0 }
 
-    init(_ variable: NetCDFVariable) {
+    public init(_ variable: NetCDFVariable) {
         scale = variable.number("scale_factor") ?? 1
         offset = variable.number("add_offset") ?? 0
         if let fill = variable.attribute("_FillValue")?.numbers {

@@ -1,0 +1,145 @@
+import Foundation
+
+/// The units the basin pipeline knows and the only conversions it makes between them:
+/// `model = source × factor + offset`, exact factors, declared by the user's mapping file.
+public enum BasinUnit: String, Sendable, CaseIterable, CustomStringConvertible {
+    case kelvin = "K"
+    case celsius = "degC"
+    case mmPerDay = "mm/day"
+    case mPerDay = "m/day"
+    /// kg m-2 day-1 (water: 1 kg m-2 = 1 mm).
+    case kgPerM2PerDay = "kg m-2 day-1"
+    case kgPerM2PerSecond = "kg m-2 s-1"
+    case wattPerM2 = "W m-2"
+    case joulePerM2PerDay = "J m-2 day-1"
+    case megajoulePerM2PerDay = "MJ m-2 day-1"
+    case percent = "%"
+    case fraction = "1"
+
+    public var description: String { rawValue }
+
+    /// Parses a unit string, tolerant of spelling: case of day/d, `/` versus negative
+    /// exponents, `^`, `**`, spaces, `.` and `*` separators (`kg m-2 d-1`, `kg/m2/day`,
+    /// `mm d-1`, `mm/d`, `°C`, `degrees_Celsius`, `percent`, `fraction`, `-`).
+    /// - Returns: nil for a unit outside the table.
+    public init?(parsing text: String) {
+        guard let unit = BasinUnit.spellings[BasinUnit.normalise(text)] else { return nil }
+        self = unit
+    }
+
+    /// Canonical spelling key: lower case, exponent form, single spaces between factors.
+    static func normalise(_ text: String) -> String {
+        var s = text.trimmingCharacters(in: .whitespaces).lowercased()
+        for (from, to) in [("**", ""), ("^", ""), ("·", " "), ("*", " "), (".", " ")] {
+            s = s.replacingOccurrences(of: from, with: to)
+        }
+        // a/b/c → a b-1 c-1 (exponents of the denominators negated)
+        let parts = s.split(separator: "/", omittingEmptySubsequences: false)
+        var factors: [String] = []
+        for (i, part) in parts.enumerated() {
+            for factor in part.split(separator: " ") {
+                var f = String(factor)
+                if i > 0 {
+                    if let last = f.last, last.isNumber {
+                        let digits = f.reversed().prefix { $0.isNumber || $0 == "-" }
+                        let base = String(f.dropLast(digits.count))
+                        let exponent = String(digits.reversed())
+                        f = exponent.hasPrefix("-")
+                            ? base + String(exponent.dropFirst()) : base + "-" + exponent
+                    } else {
+                        f += "-1"
+                    }
+                }
+                factors.append(f)
+            }
+        }
+        return factors.map { f in
+            // day spellings
+            for day in ["days", "day", "d"] where f.hasPrefix(day) {
+                let rest = f.dropFirst(day.count)
+                if rest.isEmpty || rest.allSatisfy({ $0.isNumber || $0 == "-" }) {
+                    return "day" + rest
+                }
+            }
+            return f
+        }.joined(separator: " ")
+    }
+
+    static let spellings: [String: BasinUnit] = {
+        var table: [String: BasinUnit] = [:]
+        let names: [BasinUnit: [String]] = [
+            .kelvin: ["K", "kelvin", "degK", "degrees_K"],
+            .celsius: ["degC", "°C", "C", "celsius", "degrees_Celsius", "deg_C", "degree_Celsius"],
+            .mmPerDay: ["mm/day", "mm day-1"],
+            .mPerDay: ["m/day", "m day-1"],
+            .kgPerM2PerDay: ["kg m-2 day-1", "kg/m2/day", "kg/m^2/day"],
+            .kgPerM2PerSecond: ["kg m-2 s-1", "kg/m2/s"],
+            .wattPerM2: ["W m-2", "W/m2", "W/m^2"],
+            .joulePerM2PerDay: ["J m-2 day-1", "J/m2/day"],
+            .megajoulePerM2PerDay: ["MJ m-2 day-1", "MJ/m2/day"],
+            .percent: ["%", "percent"],
+            .fraction: ["1", "fraction", "-", "0-1"],
+        ]
+        for (unit, spellings) in names {
+            for s in spellings { table[normalise(s)] = unit }
+        }
+        return table
+    }()
+
+    /// What a unit measures; conversions stay within one kind.
+    enum Kind { case temperature, waterFlux, energyFlux, ratio }
+
+    var kind: Kind {
+        switch self {
+        case .kelvin, .celsius: .temperature
+        case .mmPerDay, .mPerDay, .kgPerM2PerDay, .kgPerM2PerSecond: .waterFlux
+        case .wattPerM2, .joulePerM2PerDay, .megajoulePerM2PerDay: .energyFlux
+        case .percent, .fraction: .ratio
+        }
+    }
+
+    /// `base = value × scale + shift` into the kind's base unit (°C, mm/day, W m-2, fraction).
+    var toBase: (scale: Double, shift: Double) {
+        switch self {
+        case .kelvin: (1, -273.15)
+        case .celsius: (1, 0)
+        case .mmPerDay, .kgPerM2PerDay: (1, 0)
+        case .mPerDay: (1000, 0)
+        case .kgPerM2PerSecond: (86_400, 0)
+        case .wattPerM2: (1, 0)
+        case .joulePerM2PerDay: (1.0 / 86_400, 0)
+        case .megajoulePerM2PerDay: (1e6 / 86_400, 0)
+        case .percent: (0.01, 0)
+        case .fraction: (1, 0)
+        }
+    }
+}
+
+/// `target = source × factor + offset`.
+public struct UnitConversion: Sendable, Equatable, CustomStringConvertible {
+    public var from: BasinUnit
+    public var to: BasinUnit
+    public var factor: Double
+    public var offset: Double
+
+    public var isIdentity: Bool { factor == 1 && offset == 0 }
+
+    /// The conversion between two units of the same kind, or nil (unconvertible pair).
+    public init?(from: BasinUnit, to: BasinUnit) {
+        guard from.kind == to.kind else { return nil }
+        let a = from.toBase
+        let b = to.toBase
+        // base = x·a.scale + a.shift; target = (base − b.shift) / b.scale
+        self.from = from
+        self.to = to
+        factor = a.scale / b.scale
+        offset = (a.shift - b.shift) / b.scale
+    }
+
+    @inline(__always)
+    public func apply(_ x: Float) -> Float {
+        isIdentity ? x : Float(Double(x) * factor + offset)
+    }
+
+    public var description: String { "\(from) → \(to) (×\(factor) + \(offset))" }
+}
