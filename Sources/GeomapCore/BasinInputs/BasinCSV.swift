@@ -129,7 +129,8 @@ public enum BasinCSV {
             throw BasinInputError(url.path, "cannot read the file as UTF-8 text")
         }
         var lines: [Line] = []
-        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        for (i, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+            .enumerated()
         {
             var line = raw
             if line.hasSuffix("\r") { line = line.dropLast() }
