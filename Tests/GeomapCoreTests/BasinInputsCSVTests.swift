@@ -82,16 +82,18 @@ struct BasinInputsCSVTests {
         ]
         for (text, expected) in cases {
             let url = try basinFile("bad.csv", text)
-            let error = try #require(basinError { () throws(BasinInputError) in
-                try BasinCSV.readForcings(url)
-            })
+            let error = try #require(
+                basinError { () throws(BasinInputError) in
+                    try BasinCSV.readForcings(url)
+                })
             #expect(error.description.hasPrefix(url.path))
             #expect(error.description.contains(expected), "\(error)")
             #expect(!error.description.contains("\n"))
         }
         let absent = URL(fileURLWithPath: "/nonexistent/forcings.csv")
         let error = basinError { () throws(BasinInputError) in try BasinCSV.readForcings(absent) }
-        #expect(error?.description == "/nonexistent/forcings.csv: cannot read the file as UTF-8 text")
+        #expect(
+            error?.description == "/nonexistent/forcings.csv: cannot read the file as UTF-8 text")
     }
 }
 
@@ -112,7 +114,8 @@ struct BasinInputsAttributesTests {
     func missing() throws {
         let url = try basinFile("attrs.csv", "basin_id,area\nA,10\n")
         let error = basinError { () throws(BasinInputError) in
-            try BasinAttributes.read(url, attributes: ["area", "elev", "slope"], basins: ["A", "X", "Y"])
+            try BasinAttributes.read(
+                url, attributes: ["area", "elev", "slope"], basins: ["A", "X", "Y"])
         }
         #expect(
             error?.description

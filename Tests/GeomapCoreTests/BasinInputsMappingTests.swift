@@ -50,8 +50,11 @@ struct BasinInputsMappingTests {
 
     func table() -> BasinTable {
         BasinTable(
-            basinIDs: ["A", "B"], dates: [CFDate(year: 2000, month: 1, day: 1),
-                CFDate(year: 2000, month: 1, day: 2)],
+            basinIDs: ["A", "B"],
+            dates: [
+                CFDate(year: 2000, month: 1, day: 1),
+                CFDate(year: 2000, month: 1, day: 2),
+            ],
             variables: ["tmax", "pr", "hurs"], units: [nil, nil, "%"],
             values: [300, 301, 302, .nan, 1, 2, 3, 4, 50, 60, 70, 80])
     }
@@ -125,13 +128,15 @@ struct BasinInputsMappingTests {
     func fileErrors() throws {
         let bad = try basinFile("mapping.json", "{\"forcings\": {\"pr\": \"P\"}}")
         let e1 = basinError { () throws(BasinInputError) in try VariableMapping(contentsOf: bad) }
-        #expect(e1?.description.hasPrefix("\(bad.path): not a variable mapping of the form") == true)
+        #expect(
+            e1?.description.hasPrefix("\(bad.path): not a variable mapping of the form") == true)
         let twice = try basinFile(
             "mapping.json", "{\"forcings\": {\"pr\": {\"to\": \"P\"}, \"prcp\": {\"to\": \"P\"}}}")
         let e2 = basinError { () throws(BasinInputError) in try VariableMapping(contentsOf: twice) }
         #expect(e2?.description == "\(twice.path): forcings: pr, prcp all map to P")
         let absent = URL(fileURLWithPath: "/nonexistent/map.json")
-        let e3 = basinError { () throws(BasinInputError) in try VariableMapping(contentsOf: absent) }
+        let e3 = basinError { () throws(BasinInputError) in try VariableMapping(contentsOf: absent)
+        }
         #expect(e3?.description == "/nonexistent/map.json: cannot read the variable mapping file")
     }
 
@@ -140,8 +145,10 @@ struct BasinInputsMappingTests {
         let url = try basinFile("attrs.csv", "basin_id,frac_forest,elev\nA,50,100\nB,25,200\n")
         let mapping = VariableMapping(
             forcings: [:],
-            attributes: ["frac_forest": .init(to: "forest", units: "%"),
-                "elev": .init(to: "elevation")],
+            attributes: [
+                "frac_forest": .init(to: "forest", units: "%"),
+                "elev": .init(to: "elevation"),
+            ],
             path: "map.json")
         let sources = try mapping.attributeSources(for: ["elevation", "forest"])
         let read = try BasinAttributes.read(url, attributes: sources, basins: ["A", "B"])
@@ -161,7 +168,8 @@ struct BasinInputsMappingTests {
             "tmax": .init(mean: 300, std: 2), "pr": .init(mean: 2, std: 0.5),
             "hurs": .init(mean: 60, std: 10),
         ]
-        let n = try BasinNormalisation.apply(table(), statistics: stats, source: "model.safetensors")
+        let n = try BasinNormalisation.apply(
+            table(), statistics: stats, source: "model.safetensors")
         #expect(Array(n.table.values[0..<3]) == [0, 0.5, 1])
         #expect(n.table.values[3].isNaN)
         #expect(Array(n.table.values[4..<8]) == [-2, 0, 2, 4])
@@ -182,7 +190,8 @@ struct BasinInputsMappingTests {
         #expect(
             zero?.description
                 == "stats.json: unusable statistics (need a finite mean and a positive std) for pr")
-        let attrs = BasinAttributes(basinIDs: ["A", "B"], attributes: ["elev"], values: [110, .nan])
+        let attrs = BasinAttributes(
+            basinIDs: ["A", "B"], attributes: ["elev"], values: [110, .nan])
         let na = try BasinNormalisation.apply(
             attrs, statistics: ["elev": .init(mean: 100, std: 5)], source: "s")
         #expect(na.values[0] == 2 && na.values[1].isNaN)

@@ -141,4 +141,3 @@ public enum BasinCSV {
         return lines
     }
 }
-

@@ -44,7 +44,8 @@ public enum BasinUnit: String, Sendable, CaseIterable, CustomStringConvertible {
                         let digits = f.reversed().prefix { $0.isNumber || $0 == "-" }
                         let base = String(f.dropLast(digits.count))
                         let exponent = String(digits.reversed())
-                        f = exponent.hasPrefix("-")
+                        f =
+                            exponent.hasPrefix("-")
                             ? base + String(exponent.dropFirst()) : base + "-" + exponent
                     } else {
                         f += "-1"

@@ -192,6 +192,7 @@ public struct VariableMapping: Sendable, Equatable {
             let block = table.values[(a * n)..<((a + 1) * n)]
             values += conversion.map { c in block.map(c.apply) } ?? Array(block)
         }
-        return BasinAttributes(basinIDs: table.basinIDs, attributes: modelAttributes, values: values)
+        return BasinAttributes(
+            basinIDs: table.basinIDs, attributes: modelAttributes, values: values)
     }
 }
