@@ -4,6 +4,7 @@ import TestSupport
 import Testing
 
 @testable import GeomapCore
+import Models
 
 @Suite("Weights cache")
 struct ZonalWeightsCacheTests {

@@ -1,4 +1,5 @@
 public import Foundation
+import Models
 
 /// An on-disk cache of ``ZonalWeights``, so a nightly run computes each (grid, basin set,
 /// options) once.

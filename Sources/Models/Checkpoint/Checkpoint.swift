@@ -44,7 +44,9 @@ public struct Checkpoint {
     init(file: MappedFile) throws {
         let path = file.path
         self.path = path
-        sha256 = SHA256.hex(file.bytes)
+        var hasher = SHA256Digest()
+        hasher.update(file.bytes)
+        sha256 = SHA256Digest.hex(hasher.finalize())
         if file.bytes.count >= 4, file.bytes[0] == 0x50, file.bytes[1] == 0x4B,
             file.bytes[2] == 0x03, file.bytes[3] == 0x04
         {

@@ -1,6 +1,9 @@
-/// SHA-256 (FIPS 180-4), used to key and check the weights cache. Small and dependency-free;
-/// not used for anything security-relevant.
-struct SHA256Digest {
+/// SHA-256 (FIPS 180-4): records which checkpoint a model file was imported from, and keys and
+/// checks geomap's weights cache. Small and dependency-free; not used for anything
+/// security-relevant.
+public struct SHA256Digest {
+    public init() {}
+
     private var state: [UInt32] = [
         0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a,
         0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
@@ -22,7 +25,7 @@ struct SHA256Digest {
         0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
     ]
 
-    mutating func update<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
+    public mutating func update<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
         if let done = bytes.withContiguousStorageIfAvailable({ update(buffer: $0) }) {
             return done
         }
@@ -53,17 +56,17 @@ struct SHA256Digest {
         bytes.withUnsafeBufferPointer { update(buffer: $0) }
     }
 
-    mutating func update(_ value: Double) { update(value.bitPattern) }
-    mutating func update(_ value: UInt64) {
+    public mutating func update(_ value: Double) { update(value.bitPattern) }
+    public mutating func update(_ value: UInt64) {
         withUnsafeBytes(of: value.littleEndian) { update(buffer: $0.bindMemory(to: UInt8.self)) }
     }
-    mutating func update(_ text: String) {
+    public mutating func update(_ text: String) {
         update(UInt64(text.utf8.count))
         update(text.utf8)
     }
 
     /// The digest (the hasher must not be used afterwards).
-    mutating func finalize() -> [UInt8] {
+    public mutating func finalize() -> [UInt8] {
         let bitLength = length &* 8
         update([0x80] as [UInt8])
         while buffer.count != 56 { update([0] as [UInt8]) }
@@ -73,7 +76,7 @@ struct SHA256Digest {
         }
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
+    public static func hex(_ bytes: [UInt8]) -> String {
         bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16)
             : String($0, radix: 16) }.joined()
     }
