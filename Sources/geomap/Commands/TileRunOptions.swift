@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import GeoGDAL
 import GeomapCore
 
 /// Options shared by `geomap predict --in` and `geomap embed`.
@@ -34,8 +33,7 @@ struct TileRunOptions: ParsableArguments {
     @Option(help: "Tiles per model call.")
     var batchSize = 256
 
-    @Option(help: "GDAL block cache in MiB.")
-    var gdalCacheMib = 256
+    @OptionGroup var gdalCache: GDALCacheOptions
 
     @Flag(help: "No progress bar and no summary on stderr.")
     var quiet = false
@@ -67,7 +65,7 @@ struct TileRunOptions: ParsableArguments {
 
     /// Loads the model, runs `request` with a progress bar, prints a summary.
     func run(_ request: TilePredictionRequest, verb: String) throws {
-        GDALRuntime.configure(cacheMiB: gdalCacheMib)
+        gdalCache.apply()
         let url = try TileModelLoader.resolve(model)
         let model = try TileModelLoader.load(url)
         let progress = TileProgress(enabled: !quiet, label: verb)

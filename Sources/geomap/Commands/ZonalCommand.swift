@@ -87,7 +87,10 @@ struct ZonalCommand: ParsableCommand {
         }
     }
 
+    @OptionGroup var gdalCache: GDALCacheOptions
+
     func run() throws {
+        gdalCache.apply()
         var options = ZonalOptions(
             basinsPath: basins, statistics: statistics.compactMap(ZonalStatistic.init),
             output: URL(fileURLWithPath: out))
