@@ -110,7 +110,7 @@ public struct SampleEmbedder {
             throw fail("records no acquisition date and is not named like a BigEarthNet patch; "
                 + "pass --no-metadata to embed without metadata tokens")
         }
-        guard let date = Self.parseDate(recorded) else {
+        guard let date = try? AcquisitionDate.parse(recorded, source: sample.image.path) else {
             throw fail("has an unreadable acquisition date '\(recorded)'")
         }
         return (block.values, MoEMAEPreprocessing.metadata(
@@ -122,19 +122,6 @@ public struct SampleEmbedder {
         let fields = name.split(separator: "_")
         guard fields.count >= 3 else { return nil }
         return utcFormatter("yyyyMMdd").date(from: String(fields[2].prefix(8)))
-    }
-
-    /// A recorded date: ISO 8601 (`2017-06-13T10:10:32Z`), TIFF (`2017:06:13 10:10:32`),
-    /// `2017-06-13 10:10:32` or a bare day, read as UTC.
-    static func parseDate(_ text: String) -> Date? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if let date = ISO8601DateFormatter().date(from: trimmed) { return date }
-        for format in [
-            "yyyy:MM:dd HH:mm:ss", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd",
-        ] {
-            if let date = utcFormatter(format).date(from: trimmed) { return date }
-        }
-        return nil
     }
 
     static func utcFormatter(_ format: String) -> DateFormatter {
