@@ -32,7 +32,27 @@ struct ProbeFitCommand: ParsableCommand {
     var model: String
 
     @Option(help: "The sample list (CSV: image path, class names).")
-    var samples: String
+    var samples: String?
+
+    @Option(name: .customLong("in"), help: """
+        With --labels-raster: the image raster whose 40×40 windows are embedded.
+        """)
+    var input: String?
+
+    @Option(help: """
+        A class raster on the --in raster's grid (one band of class ids, 0/nodata ignored); \
+        replaces --samples.
+        """)
+    var labelsRaster: String?
+
+    @Option(help: "With --labels-raster: tile step in pixels (1…40).")
+    var stride = 40
+
+    @Option(help: """
+        With --labels-raster and multilabel: least share of a tile's labelled pixels a class \
+        must cover.
+        """)
+    var minShare = 0.1
 
     @Option(help: "The model file to write (the encoder plus the fitted head).")
     var out: String
@@ -82,6 +102,9 @@ struct ProbeFitCommand: ParsableCommand {
             throw ValidationError("--holdout must be in [0, 1), got \(holdout)")
         }
         guard c > 0 else { throw ValidationError("--c must be positive, got \(c)") }
+        guard minShare > 0, minShare <= 1 else {
+            throw ValidationError("--min-share must be in (0, 1], got \(minShare)")
+        }
         guard tolerance > 0, maxIterations > 0 else {
             throw ValidationError("--tolerance and --max-iterations must be positive")
         }
@@ -91,6 +114,16 @@ struct ProbeFitCommand: ParsableCommand {
     }
 
     func run() throws {
+        switch (samples, labelsRaster) {
+        case (nil, nil), (_?, _?):
+            throw ProbeError.argument("give exactly one of --samples S.csv and --labels-raster "
+                + "L.tif (with --in R.tif)")
+        case (nil, _?) where input == nil:
+            throw ProbeError.argument("--labels-raster needs --in R.tif, the image raster")
+        case (_?, nil) where input != nil:
+            throw ProbeError.argument("--in is only used with --labels-raster")
+        default: break
+        }
         let modelURL = URL(fileURLWithPath: model)
         let outURL = URL(fileURLWithPath: out)
         guard modelURL.standardizedFileURL.path != outURL.standardizedFileURL.path else {
@@ -103,6 +136,11 @@ struct ProbeFitCommand: ParsableCommand {
         else {
             throw ProbeError.file(path: outFolder, problem: "the output folder does not exist")
         }
+        if let labelsRaster, let input {
+            return try runLabelsRaster(
+                labels: labelsRaster, input: input, modelURL: modelURL, outURL: outURL)
+        }
+        let samples = samples ?? ""
         let list = try ProbeSampleList.read(
             URL(fileURLWithPath: samples), task: task, classNames: try classNames())
         let targets = try list.targets()
@@ -135,7 +173,60 @@ struct ProbeFitCommand: ParsableCommand {
         try ProbeModelOutput.write(
             base: file, outcome: outcome, pool: pooling.rawValue,
             sampleList: URL(fileURLWithPath: samples).lastPathComponent, to: outURL)
-        print(report(outcome, list: list))
+        print(report(outcome, count: list.samples.count, classNames: list.classNames))
+    }
+
+    /// `--in R.tif --labels-raster L.tif`: tiles of R labelled by L.
+    func runLabelsRaster(labels: String, input: String, modelURL: URL, outURL: URL) throws {
+        let classFile: [String]? = try classes.map { name in
+            guard name != "bigearthnet-19" else {
+                throw ProbeError.argument(
+                    "--classes bigearthnet-19 does not apply to --labels-raster; give a file "
+                        + "(line n names class id n)")
+            }
+            return try classNames() ?? []
+        }
+        let file = try ModelFile(contentsOf: modelURL)
+        guard MoEMAEArchitecture.ids.contains(file.manifest.architecture) else {
+            throw ProbeError.file(
+                path: model,
+                problem: "architecture '\(file.manifest.architecture)' has no embeddings to fit "
+                    + "a head on (expected \(MoEMAEArchitecture.ids.joined(separator: ", ")))")
+        }
+        let tileModel = try MoEMAETileModel(file: file)
+        let tile = tileModel.input.tileSize
+        guard stride >= 1, stride <= tile else {
+            throw ProbeError.argument("--stride must be in 1…\(tile), got \(stride)")
+        }
+        let labelled = try LabelRasterTiles(
+            inputPath: input, labelsPath: labels, tile: tile, stride: stride, task: task,
+            minShare: minShare, classFile: classFile)
+        let targets = try labelled.targets()
+        let pooling = try pool.map { name in
+            guard let value = MoEMAEPooling(rawValue: name) else {
+                throw ValidationError("--pool must be mean or cls")
+            }
+            return value
+        } ?? tileModel.model.pooling
+        note("embedding \(labelled.tiles.count) tiles (\(labelled.skipped) mostly nodata "
+            + "skipped, \(pooling.rawValue) pooling)…")
+        let features = try labelled.embed(
+            model: tileModel, inputPath: input, pooling: pooling, useMetadata: !noMetadata)
+        let outcome = try ProbeFitRun.run(
+            features: features, targets: targets, classNames: labelled.classNames,
+            settings: settings)
+        try ProbeModelOutput.write(
+            base: file, outcome: outcome, pool: pooling.rawValue,
+            sampleList: URL(fileURLWithPath: labels).lastPathComponent, to: outURL)
+        print(report(outcome, count: labelled.tiles.count, classNames: labelled.classNames))
+    }
+
+    var settings: ProbeFitSettings {
+        ProbeFitSettings(
+            holdoutFraction: holdout, seed: seed,
+            regression: LogisticRegressionOptions(
+                c: c, tolerance: tolerance, maxIterations: maxIterations,
+                standardize: standardize))
     }
 
     /// The --classes list, or nil for the sample list's own names.
@@ -155,19 +246,19 @@ struct ProbeFitCommand: ParsableCommand {
         return names
     }
 
-    func report(_ outcome: ProbeFitOutcome, list: ProbeSampleList) -> String {
+    func report(_ outcome: ProbeFitOutcome, count: Int, classNames: [String]) -> String {
         let r = outcome.report
         var lines = [
-            "samples: \(list.samples.count) (training \(outcome.split.training.count), "
+            "samples: \(count) (training \(outcome.split.training.count), "
                 + "holdout \(outcome.split.holdout.count), seed \(seed))",
-            "classes: \(list.classNames.count), task \(task.rawValue)",
+            "classes: \(classNames.count), task \(task.rawValue)",
             "solver: L-BFGS, C \(c), \(r.iterations.max() ?? 0) iterations at most, "
                 + (r.converged.allSatisfy { $0 } ? "converged" : "NOT converged (raise "
                     + "--max-iterations)"),
         ]
         if !r.constantClasses.isEmpty {
             lines.append("constant (no positive training sample): "
-                + r.constantClasses.map { list.classNames[$0] }.joined(separator: "; "))
+                + r.constantClasses.map { classNames[$0] }.joined(separator: "; "))
         }
         lines.append("training: \(outcome.trainingMetrics.summary)")
         if let holdout = outcome.holdoutMetrics { lines.append("holdout:  \(holdout.summary)") }
