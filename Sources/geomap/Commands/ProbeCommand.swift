@@ -26,6 +26,10 @@ struct ProbeFitCommand: ParsableCommand {
             softmax (multiclass). It is fitted on the training share; the metrics (accuracy, \
             micro/macro precision, recall, F1 and average precision) of both shares are \
             printed and stored in M2 under metrics.probe. M2 is M with the head added.
+            Instead of S.csv: --in R.tif --labels-raster L.tif, a class raster on R's grid; \
+            the 40×40 windows of R at --stride are labelled by their majority class \
+            (multiclass) or the classes covering --min-share of them (multilabel); class names \
+            come from L's categories (or --classes FILE, line n naming id n).
             """)
 
     @Option(help: "The MoE-MAE encoder model file (moe-mae-s, -xs or -xxs).")
