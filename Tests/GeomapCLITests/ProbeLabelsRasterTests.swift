@@ -55,14 +55,14 @@ struct ProbeLabelsRasterTests {
     /// A VRT over the label raster with another geotransform, size or CRS.
     static func labelsVRT(
         in folder: URL, origin: (Double, Double) = (455015, 4968015),
-        size: (Int, Int) = (400, 300), epsg: Int = 32634
+        size: (Int, Int) = (400, 300), epsg: Int = 32634, dataType: String = "Byte"
     ) throws -> URL {
         let source = TestPaths.samples.appendingPathComponent("region.labels.tif").path
         let text = """
             <VRTDataset rasterXSize="\(size.0)" rasterYSize="\(size.1)">
               <SRS>EPSG:\(epsg)</SRS>
               <GeoTransform>\(origin.0), 30, 0, \(origin.1), 0, -30</GeoTransform>
-              <VRTRasterBand dataType="Byte" band="1">
+              <VRTRasterBand dataType="\(dataType)" band="1">
                 <NoDataValue>0</NoDataValue>
                 <SimpleSource>
                   <SourceFilename relativeToVRT="0">\(source)</SourceFilename>
@@ -79,7 +79,7 @@ struct ProbeLabelsRasterTests {
     }
 
     enum Case: String, CaseIterable {
-        case shifted, otherSize, otherCRS, both, neither, noIn
+        case shifted, otherSize, otherCRS, floatIDs, unnamed, both, neither, noIn
     }
 
     @Test("bad --labels-raster runs exit 2 with one line naming the files and write nothing",
@@ -94,6 +94,9 @@ struct ProbeLabelsRasterTests {
         case .shifted: labels = try Self.labelsVRT(in: folder, origin: (455115, 4968015))
         case .otherSize: labels = try Self.labelsVRT(in: folder, size: (360, 300))
         case .otherCRS: labels = try Self.labelsVRT(in: folder, epsg: 32633)
+        case .floatIDs: labels = try Self.labelsVRT(in: folder, dataType: "Float32")
+        // A VRT band has no category names of its own.
+        case .unnamed: labels = try Self.labelsVRT(in: folder)
         default: labels = TestPaths.samples.appendingPathComponent("region.labels.tif")
         }
         try Data("image,classes\n".utf8).write(to: folder.appendingPathComponent("S.csv"))
@@ -118,6 +121,11 @@ struct ProbeLabelsRasterTests {
             let reason = ["shifted": "half a pixel", "otherSize": "360×300",
                           "otherCRS": "another CRS"][bad.rawValue]!
             #expect(message.contains(reason), "\(message)")
+        case .floatIDs:
+            #expect(message.contains("\(labels.path): has Float32 pixels"), "\(message)")
+        case .unnamed:
+            #expect(message.contains("\(labels.path): holds class id 1 without a category name"),
+                "\(message)")
         case .both, .neither:
             #expect(message.contains("exactly one of --samples"), "\(message)")
         case .noIn:

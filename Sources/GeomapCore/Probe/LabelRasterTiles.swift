@@ -1,5 +1,5 @@
-public import Foundation
-public import GeoRaster
+import Foundation
+import GeoRaster
 import GeoProjection
 public import Models
 import Tensor
@@ -137,6 +137,13 @@ public struct LabelRasterTiles: Sendable {
                 path: labels.path,
                 problem: "has \(labels.bands.count) bands; a label raster has one band of "
                     + "class ids")
+        }
+        let integers: Set<RasterDataType> = [.byte, .int8, .uint16, .int16, .uint32, .int32]
+        guard integers.contains(labels.bands[0].dataType) else {
+            throw ProbeError.file(
+                path: labels.path,
+                problem: "has \(labels.bands[0].dataType.rawValue) pixels; class ids need an "
+                    + "integer band (Byte … Int32)")
         }
         guard a.width == b.width, a.height == b.height else {
             throw fail("is \(b.width)×\(b.height) px, a different size")
