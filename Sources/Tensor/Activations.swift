@@ -30,7 +30,14 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
         case .relu:
             for i in 0..<count where !(x[i] >= 0) && !x[i].isNaN { x[i] = 0 }
         case .silu:
-            for i in 0..<count {
+            let vectors = count / 8
+            let raw = UnsafeMutableRawPointer(x)
+            for j in 0..<vectors {
+                let v = raw.loadUnaligned(fromByteOffset: j * 32, as: SIMD8<Float>.self)
+                raw.storeBytes(of: v / (1 + vectorExp(-v)), toByteOffset: j * 32,
+                    as: SIMD8<Float>.self)
+            }
+            for i in (vectors * 8)..<count {
                 let v = x[i]
                 x[i] = v / (1 + Float.exp(-v))
             }

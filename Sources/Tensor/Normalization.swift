@@ -69,15 +69,35 @@ public func layerNormed(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float 
 /// becomes NaN, as in PyTorch.
 public func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int, stride: Int) {
     guard columns > 0 else { return }
+    let vectors = columns / 8, tail = vectors * 8
     for r in 0..<rows {
         let row = x + r * stride
         var maximum = row[0]
-        for j in 1..<max(columns, 1) where row[j] > maximum || row[j].isNaN { maximum = row[j] }
-        var sum: Float = 0
-        for j in 0..<columns {
-            let e = Float.exp(row[j] - maximum)
+        for j in 1..<columns where row[j] > maximum || row[j].isNaN { maximum = row[j] }
+        guard maximum.isFinite else {
+            // NaN or ±inf: the plain definition (NaN rows, as in PyTorch).
+            var sum: Float = 0
+            for j in 0..<columns {
+                row[j] = Float.exp(row[j] - maximum)
+                sum += row[j]
+            }
+            for j in 0..<columns { row[j] /= sum }
+            continue
+        }
+        let shift = SIMD8<Float>(repeating: maximum)
+        var sums = SIMD8<Float>(repeating: 0)
+        let raw = UnsafeMutableRawPointer(row)
+        for j in 0..<vectors {
+            let e = vectorExp(raw.loadUnaligned(fromByteOffset: j * 32, as: SIMD8<Float>.self)
+                - shift)
+            raw.storeBytes(of: e, toByteOffset: j * 32, as: SIMD8<Float>.self)
+            sums += e
+        }
+        var sum = sums.sum()
+        for j in tail..<columns {
+            let e = scalarExp(row[j] - maximum)
             row[j] = e
-            sum = Relaxed.sum(sum, e)
+            sum += e
         }
         let inverse = 1 / sum
         for j in 0..<columns { row[j] *= inverse }
