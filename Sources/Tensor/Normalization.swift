@@ -72,9 +72,23 @@ public func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: In
     let vectors = columns / 8, tail = vectors * 8
     for r in 0..<rows {
         let row = x + r * stride
-        var maximum = row[0]
-        for j in 1..<columns where row[j] > maximum || row[j].isNaN { maximum = row[j] }
-        guard maximum.isFinite else {
+        let raw = UnsafeMutableRawPointer(row)
+        var lanes = SIMD8<Float>(repeating: -.infinity), total = SIMD8<Float>(repeating: 0)
+        for j in 0..<vectors {
+            let v = raw.loadUnaligned(fromByteOffset: j * 32, as: SIMD8<Float>.self)
+            lanes = select(v, whereNegative: lanes - v, else: lanes)
+            total += v
+        }
+        var maximum = lanes.max()
+        var check = total.sum()
+        for j in tail..<columns {
+            if row[j] > maximum { maximum = row[j] }
+            check += row[j]
+        }
+        // `check` is NaN when the row holds a NaN (or both infinities).
+        guard maximum.isFinite, !check.isNaN else {
+            maximum = row[0]
+            for j in 1..<columns where row[j] > maximum || row[j].isNaN { maximum = row[j] }
             // NaN or ±inf: the plain definition (NaN rows, as in PyTorch).
             var sum: Float = 0
             for j in 0..<columns {
@@ -86,7 +100,6 @@ public func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: In
         }
         let shift = SIMD8<Float>(repeating: maximum)
         var sums = SIMD8<Float>(repeating: 0)
-        let raw = UnsafeMutableRawPointer(row)
         for j in 0..<vectors {
             let e = vectorExp(raw.loadUnaligned(fromByteOffset: j * 32, as: SIMD8<Float>.self)
                 - shift)
@@ -100,7 +113,11 @@ public func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: In
             sum += e
         }
         let inverse = 1 / sum
-        for j in 0..<columns { row[j] *= inverse }
+        for j in 0..<vectors {
+            let v = raw.loadUnaligned(fromByteOffset: j * 32, as: SIMD8<Float>.self)
+            raw.storeBytes(of: v * inverse, toByteOffset: j * 32, as: SIMD8<Float>.self)
+        }
+        for j in tail..<columns { row[j] *= inverse }
     }
 }
 
