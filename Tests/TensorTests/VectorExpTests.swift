@@ -33,11 +33,12 @@ struct VectorExpTests {
             softmaxRows($0.baseAddress!, rows: 1, columns: columns, stride: columns)
         }
         let error = zip(row, ref).map { abs(Double($0) - $1 / total) / ($1 / total) }.max()!
-        #expect(error < 1e-6)
+        // x − max is rounded in Float (|x − max| up to 18 here: ≈ 1e-6 relative in e^x).
+        #expect(error < 3e-6)
         var bad: [Float] = [1, .nan, 2, -.infinity, -.infinity, -.infinity]
         bad.withUnsafeMutableBufferPointer {
             softmaxRows($0.baseAddress!, rows: 2, columns: 3, stride: 3)
         }
-        #expect(bad.allSatisfy(\.isNaN))
+        #expect(bad.allSatisfy { $0.isNaN })
     }
 }
