@@ -65,6 +65,15 @@ private let collectGDALError: CPLErrorHandler = { errorClass, number, message in
 package func withGDALErrors<T>(
     _ function: String, path: String? = nil, _ body: () -> T?
 ) throws(GDALError) -> T {
+    try withGDALErrorsAndWarnings(function, path: path, body).value
+}
+
+/// Like ``withGDALErrors(_:path:_:)``, and also returns the warnings GDAL reported meanwhile
+/// (e.g. libtiff's "IO error during reading" on a truncated file), which would otherwise go to
+/// GDAL's default handler on stderr.
+package func withGDALErrorsAndWarnings<T>(
+    _ function: String, path: String? = nil, _ body: () -> T?
+) throws(GDALError) -> (value: T, warnings: [String]) {
     let log = GDALErrorLog()
     CPLPushErrorHandlerEx(collectGDALError, Unmanaged.passUnretained(log).toOpaque())
     let result = withExtendedLifetime(log) { body() }
@@ -77,7 +86,7 @@ package func withGDALErrors<T>(
     guard let result else {
         throw GDALError(function: function, path: path, message: "GDAL call failed")
     }
-    return result
+    return (result, log.warnings)
 }
 
 /// Checks a `CPLErr` status returned by a GDAL call made inside ``withGDALErrors(_:path:_:)``.
