@@ -1,0 +1,174 @@
+public import Foundation
+public import GeoNetCDF
+public import GeoVector
+
+// The values passed between the stages of the basin pipeline (`geomap predict --basins`,
+// `geomap embed --basins`):
+//
+//   BasinInputRequest ──BasinInputAssembler──▶ BasinModelInputs ──BasinRunner──▶ BasinPredictions
+//                                                                        │
+//                                   BasinSeriesWriter (.nc) ◀────────────┴────▶ BasinSummary (.gpkg)
+
+/// What the basin pipeline is asked to read (the command line's input options).
+public struct BasinInputRequest: Sendable {
+    /// Basin polygons (any OGR vector format).
+    public var basinsPath: String
+    public var layer: String?
+    /// The field holding basin ids (default: the reader's choice, see `BasinReader`).
+    public var idField: String?
+    /// `--forcings`, one or more: gridded CF NetCDF (aggregated per basin with exact coverage
+    /// weights) or per-basin files (CSV long/wide, CF timeSeries NetCDF). Several files may
+    /// give different variables or consecutive periods.
+    public var forcingPaths: [String]
+    /// `--attributes`: a CSV of static attributes keyed by basin id.
+    public var attributesPath: String?
+    /// `--static-raster`: static attributes computed from rasters.
+    public var staticRasters: [StaticRasterSource]
+    /// `--mapping`: user names and units → model variables (default: names are the model's).
+    public var mappingPath: String?
+    /// First and last day to predict (inclusive). `nil`: the first day that has the model's
+    /// warm-up before it in the forcings / the last forcing day.
+    public var start: CFDate?
+    public var end: CFDate?
+    /// Area-weight latitude/longitude cells (as `geomap zonal --area-weighted`).
+    public var areaWeighted: Bool
+    /// Weights cache directory (`nil`: compute without caching).
+    public var cacheDirectory: URL?
+
+    public init(
+        basinsPath: String, layer: String? = nil, idField: String? = nil,
+        forcingPaths: [String], attributesPath: String? = nil,
+        staticRasters: [StaticRasterSource] = [], mappingPath: String? = nil,
+        start: CFDate? = nil, end: CFDate? = nil, areaWeighted: Bool = false,
+        cacheDirectory: URL? = nil
+    ) {
+        self.basinsPath = basinsPath
+        self.layer = layer
+        self.idField = idField
+        self.forcingPaths = forcingPaths
+        self.attributesPath = attributesPath
+        self.staticRasters = staticRasters
+        self.mappingPath = mappingPath
+        self.start = start
+        self.end = end
+        self.areaWeighted = areaWeighted
+        self.cacheDirectory = cacheDirectory
+    }
+}
+
+/// One `--static-raster NAME=PATH` (coverage-weighted basin mean of band 1) or
+/// `--static-raster NAME=PATH:class=V` (share 0–1 of the basin's covered area in class V).
+public struct StaticRasterSource: Sendable, Equatable {
+    public enum Statistic: Sendable, Equatable {
+        /// Coverage-weighted mean of the valid cells.
+        case mean
+        /// Share (0–1) of the valid covered area whose value is `classValue`.
+        case fraction(classValue: Double)
+    }
+
+    /// The attribute's name (a model variable, or a user name mapped by `--mapping`).
+    public var name: String
+    public var path: String
+    public var band: Int
+    public var statistic: Statistic
+
+    public init(name: String, path: String, band: Int = 1, statistic: Statistic = .mean) {
+        self.name = name
+        self.path = path
+        self.band = band
+        self.statistic = statistic
+    }
+}
+
+/// Model-ready inputs for every basin of the basin file, over the prediction period plus the
+/// model's warm-up. Values are in the model's variables, order and units, NOT normalised;
+/// NaN marks a missing value.
+public struct BasinModelInputs: Sendable {
+    /// The basins as read (in their own CRS), in file order; the writers draw these.
+    public var basins: BasinSet
+    /// Forcings `[model dynamic variables × basins × days]`; `basinIDs` are `basins`' ids in
+    /// order; the days run from `firstOutputDay` days before the prediction start to its end.
+    public var forcings: BasinTable
+    /// Static attributes `[model static variables × basins]`, same basin order.
+    public var attributes: BasinAttributes
+    /// Index into `forcings.dates` of the first day to predict (the warm-up days come before).
+    public var firstOutputDay: Int
+    /// Basins that cannot be predicted and why (basin index → one-line reason, e.g.
+    /// "outside the forcing grid", "all forcings missing"); the others are still run.
+    public var problems: [Int: String]
+    /// Notes for the log (cache use, basins partly outside the grid, …).
+    public var messages: [String]
+
+    public init(
+        basins: BasinSet, forcings: BasinTable, attributes: BasinAttributes,
+        firstOutputDay: Int, problems: [Int: String] = [:], messages: [String] = []
+    ) {
+        precondition(forcings.basinIDs == basins.basins.map(\.id))
+        precondition(attributes.basinIDs == forcings.basinIDs)
+        precondition(firstOutputDay >= 0 && firstOutputDay < forcings.dayCount)
+        self.basins = basins
+        self.forcings = forcings
+        self.attributes = attributes
+        self.firstOutputDay = firstOutputDay
+        self.problems = problems
+        self.messages = messages
+    }
+
+    /// The prediction period's days.
+    public var outputDates: ArraySlice<CFDate> { forcings.dates[firstOutputDay...] }
+}
+
+/// A predicted quantity (the model manifest's output variables).
+public struct BasinOutputVariable: Sendable, Equatable {
+    public var name: String
+    public var units: String
+    public var longName: String
+    public var standardName: String?
+
+    public init(name: String, units: String, longName: String, standardName: String? = nil) {
+        self.name = name
+        self.units = units
+        self.longName = longName
+        self.standardName = standardName
+    }
+}
+
+/// Why a predicted basin-day is missing (the `prediction_flag` variable's values).
+public enum BasinDayFlag: UInt8, Sendable, CaseIterable {
+    case ok = 0
+    /// An input of that day was missing.
+    case missingForcing = 1
+    /// The basin could not be run at all (see `BasinModelInputs.problems`).
+    case basinNotRun = 2
+}
+
+/// Predictions of every basin over the prediction period.
+public struct BasinPredictions: Sendable {
+    public var basinIDs: [String]
+    public var dates: [CFDate]
+    public var variables: [BasinOutputVariable]
+    /// `[basins × days × variables]`, variable fastest, in the variables' units; NaN where
+    /// the flag is not `.ok`.
+    public var values: [Float]
+    /// `[basins × days]`.
+    public var flags: [BasinDayFlag]
+
+    public init(
+        basinIDs: [String], dates: [CFDate], variables: [BasinOutputVariable], values: [Float],
+        flags: [BasinDayFlag]
+    ) {
+        precondition(values.count == basinIDs.count * dates.count * variables.count)
+        precondition(flags.count == basinIDs.count * dates.count)
+        self.basinIDs = basinIDs
+        self.dates = dates
+        self.variables = variables
+        self.values = values
+        self.flags = flags
+    }
+
+    /// One basin's series of one variable: `[days]`.
+    public func series(variable v: Int, basin b: Int) -> [Float] {
+        let (days, n) = (dates.count, variables.count)
+        return (0..<days).map { values[(b * days + $0) * n + v] }
+    }
+}
