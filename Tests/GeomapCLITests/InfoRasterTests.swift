@@ -79,6 +79,29 @@ struct InfoRasterTests {
         }
     }
 
+    @Test("absent facts are JSON null, never missing keys (stable keys for scripts)")
+    func absentFactsAreNull() throws {
+        // The static rasters carry no acquisition date.
+        let info = try infoJSON(
+            TestPaths.samples.appendingPathComponent("static/slope.tif").path)
+        #expect(info.keys.contains("date"))
+        #expect(info["date"] is NSNull)
+        for key in ["crs", "geotransform", "lon_lat_bounds", "bounds", "bands"] {
+            #expect(info[key] != nil && !(info[key] is NSNull), "\(key)")
+        }
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // A netpbm image: pixels only, no CRS, no geotransform, no nodata.
+        let plain = dir.appendingPathComponent("plain.pgm")
+        try (Data("P5\n2 2\n255\n".utf8) + Data([0, 1, 2, 3])).write(to: plain)
+        let bare = try infoJSON(plain.path)
+        for key in ["crs", "geotransform", "lon_lat_bounds"] {
+            #expect(bare.keys.contains(key) && bare[key] is NSNull, "\(key)")
+        }
+        let band = try #require((bare["bands"] as? [[String: Any]])?.first)
+        #expect(band.keys.contains("nodata") && band["nodata"] is NSNull)
+    }
+
     @Test(
         "real BigEarthNet tiles: EPSG:326xx, 7 UInt16 bands, bounds consistent with the grid",
         .enabled(if: TestPaths.bigEarthNetImages != nil, "\(TestPaths.sharedAbsentMessage)"))

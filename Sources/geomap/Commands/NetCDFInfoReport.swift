@@ -15,24 +15,14 @@ struct NetCDFInfoReport: Encodable {
         var name: String
         var type: String
         var dimensions: [String]
-        var units: String?
-        var longName: String?
-        var standardName: String?
+        @NullEncoded var units: String?
+        @NullEncoded var longName: String?
+        @NullEncoded var standardName: String?
 
         enum CodingKeys: String, CodingKey {
             case name, type, dimensions, units
             case longName = "long_name"
             case standardName = "standard_name"
-        }
-
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(name, forKey: .name)
-            try c.encode(type, forKey: .type)
-            try c.encode(dimensions, forKey: .dimensions)
-            try c.encode(units, forKey: .units)
-            try c.encode(longName, forKey: .longName)
-            try c.encode(standardName, forKey: .standardName)
         }
     }
 
@@ -41,20 +31,9 @@ struct NetCDFInfoReport: Encodable {
         var units: String
         var calendar: String
         var count: Int
-        var first: String?
-        var last: String?
+        @NullEncoded var first: String?
+        @NullEncoded var last: String?
         var step: String
-
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(variable, forKey: .variable)
-            try c.encode(units, forKey: .units)
-            try c.encode(calendar, forKey: .calendar)
-            try c.encode(count, forKey: .count)
-            try c.encode(first, forKey: .first)
-            try c.encode(last, forKey: .last)
-            try c.encode(step, forKey: .step)
-        }
 
         enum CodingKeys: String, CodingKey {
             case variable, units, calendar, count, first, last, step
@@ -62,8 +41,8 @@ struct NetCDFInfoReport: Encodable {
     }
 
     struct GridCRSReport: Encodable {
-        var epsg: Int?
-        var name: String?
+        @NullEncoded var epsg: Int?
+        @NullEncoded var name: String?
         var mappingName: String
         var source: String
         var definition: String
@@ -72,15 +51,6 @@ struct NetCDFInfoReport: Encodable {
             case epsg, name
             case mappingName = "grid_mapping_name"
             case source, definition
-        }
-
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(epsg, forKey: .epsg)
-            try c.encode(name, forKey: .name)
-            try c.encode(mappingName, forKey: .mappingName)
-            try c.encode(source, forKey: .source)
-            try c.encode(definition, forKey: .definition)
         }
     }
 
@@ -92,9 +62,9 @@ struct NetCDFInfoReport: Encodable {
         var height: Int
         var xRange: [Double]
         var yRange: [Double]
-        var xStep: Double?
-        var yStep: Double?
-        var crs: GridCRSReport?
+        @NullEncoded var xStep: Double?
+        @NullEncoded var yStep: Double?
+        @NullEncoded var crs: GridCRSReport?
         var variables: [String]
 
         enum CodingKeys: String, CodingKey {
@@ -108,53 +78,24 @@ struct NetCDFInfoReport: Encodable {
             case yStep = "y_step"
             case crs, variables
         }
-
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(kind, forKey: .kind)
-            try c.encode(xAxis, forKey: .xAxis)
-            try c.encode(yAxis, forKey: .yAxis)
-            try c.encode(width, forKey: .width)
-            try c.encode(height, forKey: .height)
-            try c.encode(xRange, forKey: .xRange)
-            try c.encode(yRange, forKey: .yRange)
-            try c.encode(xStep, forKey: .xStep)
-            try c.encode(yStep, forKey: .yStep)
-            try c.encode(crs, forKey: .crs)
-            try c.encode(variables, forKey: .variables)
-        }
     }
 
     var kind = "netcdf"
     var path: String
     var format: String
-    var conventions: String?
-    var featureType: String?
-    var title: String?
+    @NullEncoded var conventions: String?
+    @NullEncoded var featureType: String?
+    @NullEncoded var title: String?
     var dimensions: [DimensionReport]
     var variables: [VariableReport]
-    var time: TimeReport?
-    var grid: GridReport?
+    @NullEncoded var time: TimeReport?
+    @NullEncoded var grid: GridReport?
 
     enum CodingKeys: String, CodingKey {
         case kind, path, format, conventions
         case featureType = "feature_type"
         case title, dimensions
         case variables, time, grid
-    }
-
-    func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(kind, forKey: .kind)
-        try c.encode(path, forKey: .path)
-        try c.encode(format, forKey: .format)
-        try c.encode(conventions, forKey: .conventions)
-        try c.encode(featureType, forKey: .featureType)
-        try c.encode(title, forKey: .title)
-        try c.encode(dimensions, forKey: .dimensions)
-        try c.encode(variables, forKey: .variables)
-        try c.encode(time, forKey: .time)
-        try c.encode(grid, forKey: .grid)
     }
 
     /// Reads and interprets `path`.

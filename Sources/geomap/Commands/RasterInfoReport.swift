@@ -5,7 +5,7 @@ import GeoRaster
 /// The facts `geomap info` reports for a raster; encoded as-is for `--json`.
 struct RasterInfoReport: Encodable {
     struct CRSReport: Encodable {
-        var epsg: Int?
+        @NullEncoded var epsg: Int?
         var name: String
         var isGeographic: Bool
         var unit: String
@@ -16,21 +16,12 @@ struct RasterInfoReport: Encodable {
             case isGeographic = "is_geographic"
             case unit, wkt
         }
-
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(epsg, forKey: .epsg)
-            try c.encode(name, forKey: .name)
-            try c.encode(isGeographic, forKey: .isGeographic)
-            try c.encode(unit, forKey: .unit)
-            try c.encode(wkt, forKey: .wkt)
-        }
     }
 
     struct BandReport: Encodable {
         var index: Int
         var dataType: String
-        var noData: Double?
+        @NullEncoded var noData: Double?
         var scale: Double
         var offset: Double
         var description: String
@@ -51,21 +42,6 @@ struct RasterInfoReport: Encodable {
             case maskBand = "mask_band"
             case categories
         }
-
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(index, forKey: .index)
-            try c.encode(dataType, forKey: .dataType)
-            try c.encode(noData, forKey: .noData)
-            try c.encode(scale, forKey: .scale)
-            try c.encode(offset, forKey: .offset)
-            try c.encode(description, forKey: .description)
-            try c.encode(colorInterpretation, forKey: .colorInterpretation)
-            try c.encode(blockWidth, forKey: .blockWidth)
-            try c.encode(blockHeight, forKey: .blockHeight)
-            try c.encode(maskBand, forKey: .maskBand)
-            try c.encode(categories, forKey: .categories)
-        }
     }
 
     var kind = "raster"
@@ -74,11 +50,11 @@ struct RasterInfoReport: Encodable {
     var width: Int
     var height: Int
     var bandCount: Int
-    var crs: CRSReport?
-    var geoTransform: [Double]?
+    @NullEncoded var crs: CRSReport?
+    @NullEncoded var geoTransform: [Double]?
     var bounds: Bounds
-    var lonLatBounds: Bounds?
-    var date: String?
+    @NullEncoded var lonLatBounds: Bounds?
+    @NullEncoded var date: String?
     var bands: [BandReport]
 
     enum CodingKeys: String, CodingKey {
@@ -89,22 +65,6 @@ struct RasterInfoReport: Encodable {
         case bounds
         case lonLatBounds = "lon_lat_bounds"
         case date, bands
-    }
-
-    func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(kind, forKey: .kind)
-        try c.encode(path, forKey: .path)
-        try c.encode(driver, forKey: .driver)
-        try c.encode(width, forKey: .width)
-        try c.encode(height, forKey: .height)
-        try c.encode(bandCount, forKey: .bandCount)
-        try c.encode(crs, forKey: .crs)
-        try c.encode(geoTransform, forKey: .geoTransform)
-        try c.encode(bounds, forKey: .bounds)
-        try c.encode(lonLatBounds, forKey: .lonLatBounds)
-        try c.encode(date, forKey: .date)
-        try c.encode(bands, forKey: .bands)
     }
 
     /// Opens `path` and gathers its facts.

@@ -6,16 +6,9 @@ import GeoVector
 /// per-basin NetCDF opened as vector…); encoded as-is for `--json`.
 struct VectorInfoReport: Encodable {
     struct CRSReport: Encodable {
-        var epsg: Int?
+        @NullEncoded var epsg: Int?
         var name: String
         var wkt: String
-
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(epsg, forKey: .epsg)
-            try c.encode(name, forKey: .name)
-            try c.encode(wkt, forKey: .wkt)
-        }
 
         enum CodingKeys: String, CodingKey { case epsg, name, wkt }
     }
@@ -30,10 +23,10 @@ struct VectorInfoReport: Encodable {
         var geometryType: String
         var featureCount: Int
         var fields: [FieldReport]
-        var crs: CRSReport?
-        var extent: Bounds?
-        var lonLatExtent: Bounds?
-        var idField: String?
+        @NullEncoded var crs: CRSReport?
+        @NullEncoded var extent: Bounds?
+        @NullEncoded var lonLatExtent: Bounds?
+        @NullEncoded var idField: String?
 
         enum CodingKeys: String, CodingKey {
             case name
@@ -43,18 +36,6 @@ struct VectorInfoReport: Encodable {
             case crs, extent
             case lonLatExtent = "lon_lat_extent"
             case idField = "id_field"
-        }
-
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(name, forKey: .name)
-            try c.encode(geometryType, forKey: .geometryType)
-            try c.encode(featureCount, forKey: .featureCount)
-            try c.encode(fields, forKey: .fields)
-            try c.encode(crs, forKey: .crs)
-            try c.encode(extent, forKey: .extent)
-            try c.encode(lonLatExtent, forKey: .lonLatExtent)
-            try c.encode(idField, forKey: .idField)
         }
     }
 
