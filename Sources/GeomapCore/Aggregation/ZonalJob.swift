@@ -80,10 +80,17 @@ public enum ZonalJob {
         let set = try BasinReader.read(
             path: options.basinsPath, layer: options.layer, idField: options.idField)
         for message in set.messages { log(message) }
-        let source = try set.crs.projection(path: options.basinsPath)
+        return (set, try basins(set, target: target, grid: grid))
+    }
+
+    /// Basins already read, reprojected to `target` (edges densified to a quarter cell).
+    public static func basins(_ set: BasinSet, target: CRS, grid: RegularGrid) throws
+        -> [ZonalBasin]
+    {
+        let source = try set.crs.projection(path: set.path)
         if source.isSame(as: target) {
             let zonal = set.basins.map { ZonalBasin(id: $0.id, geometry: $0.geometry) }
-            return (set, wrapLongitudes(zonal, to: grid))
+            return wrapLongitudes(zonal, to: grid)
         }
         // A quarter of the smaller cell side, in the basins' own units.
         var length = min(abs(grid.cellWidth), abs(grid.cellHeight)) / 4
@@ -94,7 +101,7 @@ public enum ZonalJob {
         }
         let moved = try set.reprojected(to: target, maxSegmentLength: length)
         let zonal = moved.basins.map { ZonalBasin(id: $0.id, geometry: $0.geometry) }
-        return (set, wrapLongitudes(zonal, to: grid))
+        return wrapLongitudes(zonal, to: grid)
     }
 
     /// On a longitude/latitude grid, shifts each basin by ±360° when that brings it from off
@@ -130,16 +137,32 @@ public enum ZonalJob {
         _ basins: [ZonalBasin], grid: RegularGrid, crs: CRS, options: ZonalOptions,
         gridSource: String, summary: inout ZonalSummary, log: (String) -> Void
     ) throws -> ZonalWeights {
+        let weights = try Self.weights(
+            basins, grid: grid, crs: crs, cacheDirectory: options.cacheDirectory,
+            areaWeighted: options.areaWeighted, gridSource: gridSource, summary: &summary,
+            log: log)
+        if let url = options.weightsCSV { try ZonalCSVWriter.writeWeights(weights, to: url) }
+        return weights
+    }
+
+    /// The weights of `basins` (already in `crs`) on `grid`, from the cache when one is given;
+    /// logs basins outside or partly outside the grid.
+    /// - Throws: ``ZonalError/noBasinOnGrid(_:)`` when no basin touches the grid.
+    static func weights(
+        _ basins: [ZonalBasin], grid: RegularGrid, crs: CRS, cacheDirectory: URL?,
+        areaWeighted: Bool, gridSource: String, summary: inout ZonalSummary,
+        log: (String) -> Void
+    ) throws -> ZonalWeights {
         let start = Date()
         let weights: ZonalWeights
-        if let directory = options.cacheDirectory {
+        if let directory = cacheDirectory {
             let result = WeightsCache(directory: directory).weights(
-                basins: basins, grid: grid, crs: crs.wkt, areaWeighted: options.areaWeighted,
+                basins: basins, grid: grid, crs: crs.wkt, areaWeighted: areaWeighted,
                 warn: log)
             weights = result.weights
             summary.cache = result.outcome
         } else {
-            weights = ZonalWeights(basins: basins, grid: grid, areaWeighted: options.areaWeighted)
+            weights = ZonalWeights(basins: basins, grid: grid, areaWeighted: areaWeighted)
         }
         summary.secondsForWeights = Date().timeIntervalSince(start)
         summary.basins = weights.basinCount
@@ -157,7 +180,6 @@ public enum ZonalJob {
                     + "\(gridSource); its statistics cover that part")
         }
         guard summary.basinsOnGrid > 0 else { throw ZonalError.noBasinOnGrid(gridSource) }
-        if let url = options.weightsCSV { try ZonalCSVWriter.writeWeights(weights, to: url) }
         return weights
     }
 
@@ -248,27 +270,17 @@ public enum ZonalJob {
     ) throws -> ZonalSummary {
         var summary = ZonalSummary()
         let raster = try Raster(opening: path)
-        guard (1...raster.bands.count).contains(options.band) else {
-            throw ZonalError.badInput(
-                path, "has \(raster.bands.count) band(s); --band \(options.band) does not exist")
-        }
-        let crs = try raster.requireCRS(for: "zonal statistics")
-        let grid = try ZonalRaster.grid(of: raster)
+        let (crs, grid) = try rasterGrid(raster, band: options.band, bandOption: "--band")
         let (_, basins) = try Self.basins(options, target: crs, grid: grid, log: log)
         let weights = try Self.weights(
             basins, grid: grid, crs: crs, options: options, gridSource: path,
             summary: &summary, log: log)
-        let aggregator = ZonalAggregator(
-            weights: weights, statistics: options.statistics, missingValue: nil)
         let start = Date()
         let name = options.variableName
             ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-        let chunk = try ZonalRaster.aggregate(
-            raster, band: options.band, aggregator: aggregator,
-            progress: { progress?(name, Int($0 * 1000), 1000) })
-        for b in 0..<weights.basinCount where chunk.allMissingSteps[b] > 0 {
-            log("\(name): basin \(weights.basinIDs[b]) has no valid cell (NaN)")
-        }
+        let chunk = try aggregateRaster(
+            raster, band: options.band, name: name, weights: weights,
+            statistics: options.statistics, log: log, progress: progress)
         let writer = try ZonalCSVWriter(url: options.output)
         try writer.write(
             chunk, basinIDs: weights.basinIDs, times: [""], variable: name,
@@ -278,5 +290,39 @@ public enum ZonalJob {
         summary.rows = (weights.basinCount - weights.basinsOutsideGrid.count) * chunk.columns.count
         summary.secondsForValues = Date().timeIntervalSince(start)
         return summary
+    }
+
+    /// The CRS and regular grid of a raster whose band `band` is to be aggregated.
+    /// - Parameter bandOption: how the band was chosen, for the error (`--band`, `band`).
+    /// - Throws: ``ZonalError/badInput(_:_:)`` for a band that does not exist or a rotated
+    ///   grid, ``GeoRaster/RasterError/missingCRS(path:operation:)`` without a CRS.
+    static func rasterGrid(_ raster: borrowing Raster, band: Int, bandOption: String) throws
+        -> (crs: CRS, grid: RegularGrid)
+    {
+        guard (1...raster.bands.count).contains(band) else {
+            throw ZonalError.badInput(
+                raster.path,
+                "has \(raster.bands.count) band(s); \(bandOption) \(band) does not exist")
+        }
+        let crs = try raster.requireCRS(for: "zonal statistics")
+        return (crs, try ZonalRaster.grid(of: raster))
+    }
+
+    /// `statistics` of band `band` of `raster` over `weights` (computed on its grid); logs
+    /// each basin on the grid without a valid cell (its values are NaN).
+    static func aggregateRaster(
+        _ raster: borrowing Raster, band: Int, name: String, weights: ZonalWeights,
+        statistics: [ZonalStatistic], log: (String) -> Void,
+        progress: ((String, Int, Int) -> Void)?
+    ) throws -> ZonalChunk {
+        let aggregator = ZonalAggregator(
+            weights: weights, statistics: statistics, missingValue: nil)
+        let chunk = try ZonalRaster.aggregate(
+            raster, band: band, aggregator: aggregator,
+            progress: { progress?(name, Int($0 * 1000), 1000) })
+        for b in 0..<weights.basinCount where chunk.allMissingSteps[b] > 0 {
+            log("\(name): basin \(weights.basinIDs[b]) has no valid cell (NaN)")
+        }
+        return chunk
     }
 }
