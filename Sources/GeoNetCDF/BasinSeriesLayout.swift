@@ -47,9 +47,18 @@ public struct DSGDimension: Sendable, Equatable {
     }
 }
 
-/// A float32 data variable `(station, time, extra…)`.
+/// A data variable `(station, time, extra…)`: float32 (NaN → `_FillValue`), or byte for flags
+/// (no `_FillValue`; every value must fit a signed byte).
 public struct DSGVariable: Sendable {
+    /// The stored type of a data variable.
+    public enum StorageType: Sendable, Equatable {
+        case float
+        /// Signed byte, e.g. a flag variable with `flag_values` / `flag_meanings`.
+        case byte
+    }
+
     public var name: String
+    /// Units; empty writes no `units` attribute (flag variables).
     public var units: String
     public var longName: String
     public var standardName: String?
@@ -59,12 +68,14 @@ public struct DSGVariable: Sendable {
     public var extraDimensions: [DSGDimension]
     /// More attributes (`comment`, `source`, …).
     public var attributes: [NetCDFAttribute]
+    public var storage: StorageType
 
     public init(
         name: String, units: String, longName: String, standardName: String? = nil,
         cellMethods: String? = nil, extraDimensions: [DSGDimension] = [],
-        attributes: [NetCDFAttribute] = []
+        attributes: [NetCDFAttribute] = [], storage: StorageType = .float
     ) {
+        self.storage = storage
         self.name = name
         self.units = units
         self.longName = longName

@@ -235,10 +235,12 @@ public final class BasinSeriesWriter {
                     dims.append(id)
                 }
             }
-            var attributes: [NetCDFAttribute] = [
-                NetCDFAttribute("_FillValue", .numbers([Double(Self.fillValue)], .float)),
-                .text("long_name", v.longName), .text("units", v.units),
-            ]
+            var attributes: [NetCDFAttribute] =
+                v.storage == .float
+                ? [NetCDFAttribute("_FillValue", .numbers([Double(Self.fillValue)], .float))]
+                : []
+            attributes.append(.text("long_name", v.longName))
+            if !v.units.isEmpty { attributes.append(.text("units", v.units)) }
             if let standard = v.standardName {
                 attributes.append(.text("standard_name", standard))
             }
@@ -247,7 +249,8 @@ public final class BasinSeriesWriter {
                 .text("geometry", "geometry_container"), .text("grid_mapping", "crs"),
             ]
             if let methods = v.cellMethods { attributes.append(.text("cell_methods", methods)) }
-            try variable(v.name, .float, dims, attributes + v.attributes)
+            try variable(
+                v.name, v.storage == .float ? .float : .byte, dims, attributes + v.attributes)
             let chunks =
                 [min(layout.stations.count, 16), min(max(layout.times.count, 1), 512)]
                 + v.extraDimensions.map(\.length)
@@ -333,6 +336,11 @@ public final class BasinSeriesWriter {
         guard values.count == count.reduce(1, *) else {
             throw .convention(
                 path, "write of '\(name)' got \(values.count) values for a block of \(count)")
+        }
+        if spec.storage == .byte,
+            let bad = values.first(where: { !($0 >= -128 && $0 <= 127 && $0 == $0.rounded()) })
+        {
+            throw .convention(path, "write of '\(name)': \(bad) is not a byte value")
         }
         let cleaned = values.map { $0.isNaN ? Self.fillValue : $0 }
         let start = [stations.lowerBound, times.lowerBound] + extra.map { _ in 0 }

@@ -1,0 +1,170 @@
+import Foundation
+public import GeoNetCDF
+import GeoProjection
+public import GeoVector
+
+/// What a basin run records about itself in its outputs' global attributes.
+public struct BasinRunMetadata: Sendable {
+    /// The model's name (manifest) and file.
+    public var modelName: String
+    public var modelPath: String
+    /// Whether the model is a demonstration model (manifest provenance).
+    public var demo: Bool
+    /// The input files (basins, forcings, attributes, rasters, mapping), as given.
+    public var sources: [String]
+    /// The command line (`history`).
+    public var command: String
+    public var geomapVersion: String
+
+    public init(
+        modelName: String, modelPath: String, demo: Bool, sources: [String], command: String,
+        geomapVersion: String
+    ) {
+        self.modelName = modelName
+        self.modelPath = modelPath
+        self.demo = demo
+        self.sources = sources
+        self.command = command
+        self.geomapVersion = geomapVersion
+    }
+}
+
+/// The CF-1.8 NetCDF outputs of the basin pipeline (timeSeries with polygon geometry, see
+/// ``GeoNetCDF/BasinSeriesWriter``): predictions (one variable per predicted quantity plus
+/// `prediction_flag`) and embeddings (`basin_embedding(station, time, embedding)`).
+public enum BasinPredictionFiles {
+    /// The flag variable's name.
+    public static let flagVariable = "prediction_flag"
+    /// The embeddings' data variable and extra dimension.
+    public static let embeddingVariable = "basin_embedding"
+    public static let embeddingDimension = "embedding"
+
+    /// Writes the predictions (under a temporary name, renamed when complete).
+    /// - Parameter basins: the basins as read, in prediction order (drawn in WGS 84).
+    /// - Throws: ``GeoVector/VectorError`` when the basins cannot be reprojected,
+    ///   ``GeoNetCDF/NetCDFError`` when writing fails.
+    public static func writePredictions(
+        _ predictions: BasinPredictions, basins: BasinSet, metadata: BasinRunMetadata,
+        to path: String
+    ) throws {
+        let variables =
+            predictions.variables.map { v in
+                DSGVariable(
+                    name: v.name, units: v.units, longName: v.longName,
+                    standardName: v.standardName,
+                    attributes: [
+                        .text("ancillary_variables", flagVariable),
+                        .text("source", "StefaLand model \(metadata.modelName)"),
+                    ])
+            } + [flagDefinition]
+        let layout = try layout(
+            basins: basins, dates: predictions.dates, variables: variables, metadata: metadata,
+            title: "StefaLand daily predictions per basin")
+        let writer = try BasinSeriesWriter(path: path, layout: layout)
+        let (n, days, width) = (
+            predictions.basinIDs.count, predictions.dates.count, predictions.variables.count
+        )
+        for (v, variable) in predictions.variables.enumerated() {
+            var values = [Float](repeating: .nan, count: n * days)
+            for i in 0..<(n * days) { values[i] = predictions.values[i * width + v] }
+            try writer.write(variable.name, stations: 0..<n, times: 0..<days, values: values)
+        }
+        try writer.write(
+            flagVariable, stations: 0..<n, times: 0..<days,
+            values: predictions.flags.map { Float($0.rawValue) })
+        try writer.finish()
+    }
+
+    /// Opens an embeddings file for streaming: write groups with
+    /// `write(embeddingVariable, stations:times:values:)` (`[basins × days × width]`), then the
+    /// flags (`flagVariable`, `[basins × days]`), then `finish()`.
+    public static func embeddingWriter(
+        basins: BasinSet, dates: [CFDate], width: Int, metadata: BasinRunMetadata, to path: String
+    ) throws -> BasinSeriesWriter {
+        let variable = DSGVariable(
+            name: embeddingVariable, units: "1",
+            longName: "StefaLand encoder embedding (hidden state after the encoder-to-decoder "
+                + "projection, time tokens only)",
+            extraDimensions: [DSGDimension(name: embeddingDimension, length: width)],
+            attributes: [.text("ancillary_variables", flagVariable)])
+        let layout = try layout(
+            basins: basins, dates: dates, variables: [variable, flagDefinition],
+            metadata: metadata, title: "StefaLand basin embeddings per day")
+        return try BasinSeriesWriter(path: path, layout: layout)
+    }
+
+    /// The flag variable: byte values with their meanings (``BasinDayFlag``).
+    static var flagDefinition: DSGVariable {
+        DSGVariable(
+            name: flagVariable, units: "", longName: "prediction status of the basin-day",
+            attributes: [
+                NetCDFAttribute(
+                    "flag_values",
+                    .numbers(BasinDayFlag.allCases.map { Double($0.rawValue) }, .byte)),
+                .text("flag_meanings", "ok missing_forcing basin_not_run"),
+                .text(
+                    "comment",
+                    "missing_forcing: an input of that day was missing (value _FillValue); "
+                        + "basin_not_run: the basin could not be run (see the run's log)"),
+            ], storage: .byte)
+    }
+
+    static func layout(
+        basins: BasinSet, dates: [CFDate], variables: [DSGVariable], metadata: BasinRunMetadata,
+        title: String
+    ) throws -> BasinSeriesLayout {
+        guard let first = dates.first else {
+            throw NetCDFError.convention(metadata.command, "no days to write")
+        }
+        let units = CFTimeUnits(
+            String(format: "days since %04d-%02d-%02d 00:00:00", first.year, first.month,
+                first.day),
+            calendar: .prolepticGregorian)!
+        let day0 = BasinDay.number(first)!
+        let times = dates.map { Double(BasinDay.number($0)! - day0) }
+        let last = dates.last!
+        let period = String(format: "%04d-%02d-%02d", first.year, first.month, first.day)
+            + "/" + String(format: "%04d-%02d-%02d", last.year, last.month, last.day)
+        var extra: [NetCDFAttribute] = [
+            .text("model", metadata.modelName), .text("model_file", metadata.modelPath),
+            .text("model_is_demo", metadata.demo ? "true" : "false"),
+            .text("source_files", metadata.sources.joined(separator: ", ")),
+            .text("time_coverage_start", period.components(separatedBy: "/")[0]),
+            .text("time_coverage_end", period.components(separatedBy: "/")[1]),
+            .text("period", period),
+        ]
+        if metadata.demo {
+            extra.append(
+                .text(
+                    "comment",
+                    "Made with a DEMONSTRATION model trained on synthetic basins; the values "
+                        + "say nothing about real catchments (docs/models/)."))
+        }
+        return BasinSeriesLayout(
+            stations: try stations(basins), timeUnits: units, times: times,
+            variables: variables, title: title,
+            source: "geomap \(metadata.geomapVersion), StefaLand model \(metadata.modelName)",
+            history: metadata.command, references: "docs/basin-prediction.md",
+            geomapVersion: metadata.geomapVersion, extraAttributes: extra)
+    }
+
+    /// The basins as WGS 84 stations (id, name field when there is one, centroid, polygons).
+    static func stations(_ basins: BasinSet) throws -> [DSGStation] {
+        let lonLat = try basins.reprojected(to: CRS.wgs84, maxSegmentLength: nil)
+        let nameField = basins.fields.firstIndex { $0.name.lowercased() == "name" }
+        return lonLat.basins.map { basin in
+            let centre = ZonalSink.centroid(basin.geometry)
+            var name = basin.id
+            if let nameField, case .string(let text) = basin.attributes[nameField], !text.isEmpty {
+                name = text
+            }
+            return DSGStation(
+                id: basin.id, name: name, latitude: centre.y, longitude: centre.x,
+                polygons: basin.geometry.polygons.map { polygon in
+                    DSGPolygon(
+                        exterior: polygon.exterior.points.map { SIMD2($0.x, $0.y) },
+                        holes: polygon.holes.map { $0.points.map { SIMD2($0.x, $0.y) } })
+                })
+        }
+    }
+}
