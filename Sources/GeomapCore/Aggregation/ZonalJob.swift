@@ -202,14 +202,12 @@ public enum ZonalJob {
         var summary = ZonalSummary()
         let forcing = try CFForcing(paths: options.forcingPaths)
         let variables = try options.variables.map { try forcing.variable($0) }
-        let grid = try ZonalForcing.grid(of: forcing)
-        let crsText = forcing.grid.crs?.definition ?? "EPSG:4326"
-        let crs = try CRS(crsText)
         let times = try timeRange(forcing, options: options)
-        let (set, basins) = try Self.basins(options, target: crs, grid: grid, log: log)
-        let weights = try Self.weights(
-            basins, grid: grid, crs: crs, options: options, gridSource: forcing.paths[0],
-            summary: &summary, log: log)
+        let set = try BasinReader.read(
+            path: options.basinsPath, layer: options.layer, idField: options.idField)
+        for message in set.messages { log(message) }
+        let weights = try forcingWeights(
+            forcing, basins: set, options: options, summary: &summary, log: log)
         let aggregator = ZonalAggregator(
             weights: weights, statistics: options.statistics, missingValue: nil)
         let skip = Set(weights.basinsOutsideGrid)
@@ -238,6 +236,23 @@ public enum ZonalJob {
         try sink.finish()
         summary.secondsForValues = Date().timeIntervalSince(start)
         return summary
+    }
+
+    /// The coverage weights of `basins` on a forcing's grid (reprojected to its CRS, cached
+    /// when `options.cacheDirectory` is set); shared by `geomap zonal` and the basin pipeline,
+    /// which then streams `ZonalForcing.aggregate` into its own sink. Only the options'
+    /// `areaWeighted`, `cacheDirectory` and `weightsCSV` are used.
+    /// - Throws: ``ZonalError/noBasinOnGrid(_:)`` when no basin touches the grid.
+    static func forcingWeights(
+        _ forcing: CFForcing, basins set: BasinSet, options: ZonalOptions,
+        summary: inout ZonalSummary, log: (String) -> Void
+    ) throws -> ZonalWeights {
+        let grid = try ZonalForcing.grid(of: forcing)
+        let crs = try CRS(forcing.grid.crs?.definition ?? "EPSG:4326")
+        let basins = try Self.basins(set, target: crs, grid: grid)
+        return try weights(
+            basins, grid: grid, crs: crs, options: options, gridSource: forcing.paths[0],
+            summary: &summary, log: log)
     }
 
     static func timeRange(_ forcing: CFForcing, options: ZonalOptions) throws -> Range<Int> {

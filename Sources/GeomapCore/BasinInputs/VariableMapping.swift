@@ -87,6 +87,9 @@ public struct VariableMapping: Sendable, Equatable {
             throw BasinInputError(
                 path, "no unit declared for \(source) (the model wants \(target) in \(modelUnit))")
         }
+        // A unit outside the conversion table (`m`, `degree`) passes unchanged when it is
+        // the model's own unit, spelled alike after normalisation.
+        if BasinUnit.normalise(sourceUnit) == BasinUnit.normalise(modelUnit) { return nil }
         guard let from = BasinUnit(parsing: sourceUnit) else {
             throw BasinInputError(path, "unknown unit '\(sourceUnit)' for \(source)")
         }
@@ -110,29 +113,56 @@ public struct VariableMapping: Sendable, Equatable {
     public func mapForcings(
         _ table: BasinTable, modelVariables: [String], modelUnits: [String: String]
     ) throws(BasinInputError) -> BasinTable {
+        let plan = try forcingPlan(
+            variables: table.variables, units: table.units, modelVariables: modelVariables,
+            modelUnits: modelUnits)
+        let perVariable = table.basinIDs.count * table.dayCount
+        var values: [Float] = []
+        values.reserveCapacity(modelVariables.count * perVariable)
+        for step in plan {
+            let v = table.variables.firstIndex(of: step.source)!
+            let block = table.values[(v * perVariable)..<((v + 1) * perVariable)]
+            if let conversion = step.conversion {
+                values += block.map(conversion.apply)
+            } else {
+                values += block
+            }
+        }
+        return BasinTable(
+            basinIDs: table.basinIDs, dates: table.dates, variables: modelVariables,
+            units: plan.map(\.unit), values: values)
+    }
+
+    /// How each model forcing is obtained from the user's variables (which the data hold,
+    /// with the units the data declare), without touching any value.
+    /// - Returns: per model variable, in model order: the user's name, the conversion into
+    ///   the model's unit (nil: none needed) and the resulting unit.
+    /// - Throws: as ``mapForcings(_:modelVariables:modelUnits:)``.
+    public func forcingPlan(
+        variables: [String], units fileUnits: [String?], modelVariables: [String],
+        modelUnits: [String: String]
+    ) throws(BasinInputError) -> [(source: String, conversion: UnitConversion?, unit: String?)] {
         let sourceOf = Dictionary(
             uniqueKeysWithValues: forcings.map { ($0.value.to, $0.key) })
         let missing = modelVariables.filter { target in
             guard let source = sourceOf[target] else { return true }
-            return !table.variables.contains(source)
+            return !variables.contains(source)
         }
         guard missing.isEmpty else {
             let details = missing.map { target in
-                sourceOf[target].map { "\(target) (mapped from \($0), absent from the data)" }
-                    ?? target
+                sourceOf[target].flatMap {
+                    $0 == target ? nil : "\(target) (mapped from \($0), absent from the data)"
+                } ?? target
             }
             throw BasinInputError(
                 path, "no source for model forcings: " + details.joined(separator: ", "))
         }
-        let perVariable = table.basinIDs.count * table.dayCount
-        var values: [Float] = []
-        values.reserveCapacity(modelVariables.count * perVariable)
-        var units: [String?] = []
+        var plan: [(source: String, conversion: UnitConversion?, unit: String?)] = []
         for target in modelVariables {
             let source = sourceOf[target]!
-            let v = table.variables.firstIndex(of: source)!
+            let v = variables.firstIndex(of: source)!
             let declared = forcings[source]!.units
-            let fileUnit = table.units[v]
+            let fileUnit = fileUnits[v]
             if let declared, let fileUnit,
                 BasinUnit(parsing: declared) != BasinUnit(parsing: fileUnit)
                     || BasinUnit(parsing: declared) == nil
@@ -146,17 +176,9 @@ public struct VariableMapping: Sendable, Equatable {
             let conversion = try Self.conversion(
                 source: source, sourceUnit: declared ?? fileUnit, target: target,
                 modelUnit: modelUnits[target], path: path)
-            let block = table.values[(v * perVariable)..<((v + 1) * perVariable)]
-            if let conversion {
-                values += block.map(conversion.apply)
-            } else {
-                values += block
-            }
-            units.append(modelUnits[target] ?? declared ?? fileUnit)
+            plan.append((source, conversion, modelUnits[target] ?? declared ?? fileUnit))
         }
-        return BasinTable(
-            basinIDs: table.basinIDs, dates: table.dates, variables: modelVariables,
-            units: units, values: values)
+        return plan
     }
 
     /// The user attribute names to read for the model's static attributes, in model order.
@@ -176,8 +198,11 @@ public struct VariableMapping: Sendable, Equatable {
 
     /// The model's static attributes from the user's (read with ``attributeSources(for:)``),
     /// renamed and converted into the model's units.
+    /// - Parameter fileUnits: units the sources declare themselves (user name → unit, e.g. a
+    ///   raster band's unit type); a mapping unit must agree with them.
     public func mapAttributes(
-        _ table: BasinAttributes, modelAttributes: [String], modelUnits: [String: String]
+        _ table: BasinAttributes, modelAttributes: [String], modelUnits: [String: String],
+        fileUnits: [String: String] = [:]
     ) throws(BasinInputError) -> BasinAttributes {
         let sources = try attributeSources(for: modelAttributes)
         let n = table.basinIDs.count
@@ -186,13 +211,59 @@ public struct VariableMapping: Sendable, Equatable {
             guard let a = table.attributes.firstIndex(of: source) else {
                 throw BasinInputError(path, "attribute \(source) was not read")
             }
+            let declared = attributes[source]!.units
+            let fileUnit = fileUnits[source]
+            if let declared, let fileUnit,
+                BasinUnit.normalise(declared) != BasinUnit.normalise(fileUnit),
+                BasinUnit(parsing: declared) == nil
+                    || BasinUnit(parsing: declared) != BasinUnit(parsing: fileUnit)
+            {
+                throw BasinInputError(
+                    path, "\(source) is declared in \(declared) but its source says \(fileUnit)")
+            }
             let conversion = try Self.conversion(
-                source: source, sourceUnit: attributes[source]!.units, target: target,
+                source: source, sourceUnit: declared ?? fileUnit, target: target,
                 modelUnit: modelUnits[target], path: path)
             let block = table.values[(a * n)..<((a + 1) * n)]
             values += conversion.map { c in block.map(c.apply) } ?? Array(block)
         }
         return BasinAttributes(
             basinIDs: table.basinIDs, attributes: modelAttributes, values: values)
+    }
+}
+
+extension VariableMapping {
+    /// The mapping used without a mapping file: every model variable is taken by its own
+    /// name, in the unit its source declares.
+    /// - Parameter path: names the inputs in errors (there is no mapping file).
+    public static func identity(
+        forcings: [String], attributes: [String], path: String
+    ) -> VariableMapping {
+        VariableMapping(
+            forcings: Dictionary(uniqueKeysWithValues: forcings.map { ($0, Entry(to: $0)) }),
+            attributes: Dictionary(uniqueKeysWithValues: attributes.map { ($0, Entry(to: $0)) }),
+            path: path)
+    }
+
+    /// This mapping, plus an identity entry for every model variable no entry maps to and
+    /// whose name no entry uses (a mapping file need only list what differs).
+    public func completed(forcings modelForcings: [String], attributes modelAttributes: [String])
+        -> VariableMapping
+    {
+        var result = self
+        func complete(_ table: inout [String: Entry], _ names: [String]) {
+            let targets = Set(table.values.map(\.to))
+            for name in names where !targets.contains(name) && table[name] == nil {
+                table[name] = Entry(to: name)
+            }
+        }
+        complete(&result.forcings, modelForcings)
+        complete(&result.attributes, modelAttributes)
+        return result
+    }
+
+    /// The user's name for each model forcing that has an entry (model name → user name).
+    public var forcingSources: [String: String] {
+        Dictionary(forcings.map { ($0.value.to, $0.key) }, uniquingKeysWith: { a, _ in a })
     }
 }

@@ -1,0 +1,136 @@
+import Foundation
+import GeoNetCDF
+
+/// One `--forcings` file, opened and scanned: its kind, the user variables it holds and the
+/// days it covers. Gridded files are only scanned here (axes and attributes); their values are
+/// aggregated later, for the days of the prediction window only.
+final class BasinForcingFile {
+    enum Content {
+        /// A CF grid; `days[t]` is the day number (``BasinDay``) of time step `t`.
+        case gridded(CFForcing, days: [Int])
+        /// Per-basin series already read, restricted to the wanted variables, in the basins'
+        /// order.
+        case perBasin(BasinTable)
+    }
+
+    let path: String
+    let content: Content
+    /// The wanted user variables the file holds, in file order.
+    let variables: [String]
+    /// Their units as the file declares them (nil: the file does not say).
+    let units: [String?]
+    /// First and last day number the file covers.
+    let firstDay: Int
+    let lastDay: Int
+
+    var isGridded: Bool {
+        if case .gridded = content { return true }
+        return false
+    }
+
+    private init(
+        path: String, content: Content, variables: [String], units: [String?], firstDay: Int,
+        lastDay: Int
+    ) {
+        self.path = path
+        self.content = content
+        self.variables = variables
+        self.units = units
+        self.firstDay = firstDay
+        self.lastDay = lastDay
+    }
+
+    /// Opens `path` and decides its kind: a CSV or a netCDF with a
+    /// `cf_role = "timeseries_id"` variable is per-basin (read whole, see `BasinForcings`);
+    /// any other netCDF must be a CF grid (x/y or latitude/longitude axes, a time axis).
+    /// - Parameters:
+    ///   - basins: the basin ids, in file order (a per-basin file must give all of them).
+    ///   - wanted: the user variable names the model needs (through the mapping).
+    /// - Throws: ``BasinInputError`` or ``NetCDFError`` naming the file: an unknown format, a
+    ///   grid that is not daily, a file holding none of the wanted variables, basins missing
+    ///   from a per-basin file.
+    static func open(_ path: String, basins: [String], wanted: [String]) throws
+        -> BasinForcingFile
+    {
+        let url = URL(fileURLWithPath: path)
+        let perBasin: Bool
+        switch url.pathExtension.lowercased() {
+        case "csv": perBasin = true
+        case "nc", "nc4", "cdf", "netcdf": perBasin = try hasTimeseriesID(path)
+        default:
+            throw BasinInputError(
+                path,
+                "unknown forcings format '.\(url.pathExtension)' (expected a CF NetCDF grid, a "
+                    + "CF timeSeries NetCDF or a per-basin CSV)")
+        }
+        if perBasin {
+            let table = try BasinForcings.read(url)
+            let names = table.variables.filter(wanted.contains)
+            try requireSome(names, wanted: wanted, available: table.variables, path: path)
+            let kept = try table.keeping(names).selecting(basins: basins, path: path)
+            let first = BasinDay.number(kept.dates[0])!
+            return BasinForcingFile(
+                path: path, content: .perBasin(kept), variables: kept.variables,
+                units: kept.units, firstDay: first, lastDay: first + kept.dayCount - 1)
+        }
+        let forcing = try CFForcing(path: path)
+        let available = forcing.variables.map(\.name)
+        let names = available.filter(wanted.contains)
+        try requireSome(names, wanted: wanted, available: available, path: path)
+        var days: [Int] = []
+        for t in 0..<forcing.timeAxis.count {
+            let date = forcing.timeAxis.date(at: t)
+            guard let day = BasinDay.number(date) else {
+                throw BasinInputError(path, "time step \(t) (\(date)) is not a Gregorian day")
+            }
+            if let previous = days.last, day <= previous {
+                throw BasinInputError(
+                    path,
+                    "time steps \(t - 1) and \(t) fall on the same day \(BasinDay.date(day)) "
+                        + "(daily forcings needed; the time step is "
+                        + "\(forcing.timeAxis.stepDescription))")
+            }
+            days.append(day)
+        }
+        guard let first = days.first, let last = days.last else {
+            throw BasinInputError(path, "no time steps")
+        }
+        let units = names.map { name in forcing.variables.first { $0.name == name }!.units }
+        return BasinForcingFile(
+            path: path, content: .gridded(forcing, days: days), variables: names, units: units,
+            firstDay: first, lastDay: last)
+    }
+
+    /// Whether a netCDF file holds per-basin series (a `cf_role = "timeseries_id"` variable).
+    private static func hasTimeseriesID(_ path: String) throws(NetCDFError) -> Bool {
+        let file = try NetCDFFile(opening: path)
+        return try file.variables().contains { $0.text("cf_role") == "timeseries_id" }
+    }
+
+    private static func requireSome(
+        _ names: [String], wanted: [String], available: [String], path: String
+    ) throws(BasinInputError) {
+        guard names.isEmpty else { return }
+        throw BasinInputError(
+            path,
+            "holds none of the forcings the model needs (\(wanted.joined(separator: ", "))); "
+                + "it has: \(available.joined(separator: ", "))")
+    }
+}
+
+extension BasinTable {
+    /// The table with only `names` (which it must hold), in that order.
+    func keeping(_ names: [String]) -> BasinTable {
+        let block = basinIDs.count * dayCount
+        var values: [Float] = []
+        values.reserveCapacity(names.count * block)
+        var units: [String?] = []
+        for name in names {
+            let v = variables.firstIndex(of: name)!
+            values += self.values[(v * block)..<((v + 1) * block)]
+            units.append(self.units[v])
+        }
+        return BasinTable(
+            basinIDs: basinIDs, dates: dates, variables: names, units: units, values: values)
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import GeoNetCDF
+import GeoProjection
+import GeoVector
+
+/// Fills one table `[user variables × basins × window days]` from several forcing files,
+/// converting each value into the model's unit as it comes (in Double, before rounding to
+/// Float32):
+/// per-basin series are copied, gridded ones aggregated per basin (coverage-weighted mean of the
+/// valid cells, `ZonalJob`'s weights and `ZonalForcing`'s slab streaming) for the window's days
+/// only. Files may give different variables or different periods; a basin-day given by two
+/// files must agree (relative tolerance 1e-5), otherwise it is an error naming both files.
+struct BasinForcingMerge {
+    let basins: BasinSet
+    let variables: [String]
+    /// The units after conversion (the model's).
+    let units: [String?]
+    /// `[variables]` conversion from each user variable's unit (nil: none).
+    let conversions: [UnitConversion?]
+    /// First day number of the window and its length.
+    let firstDay: Int
+    let days: Int
+    private(set) var values: [Float]
+    /// `[variables × basins × days]` index of the file that gave each value (-1: none yet).
+    private var owner: [Int16]
+    private var paths: [String] = []
+    /// Basins outside some forcing grid (basin index → reason).
+    private(set) var problems: [Int: String] = [:]
+    private(set) var messages: [String] = []
+    /// The last grid's weights (files split in time share one grid).
+    private var lastWeights: (grid: RegularGrid, crs: String, weights: ZonalWeights)?
+
+    init(
+        basins: BasinSet, variables: [String], units: [String?],
+        conversions: [UnitConversion?], firstDay: Int, days: Int
+    ) {
+        self.basins = basins
+        self.variables = variables
+        self.units = units
+        self.conversions = conversions
+        self.firstDay = firstDay
+        self.days = days
+        let count = variables.count * basins.basins.count * days
+        values = [Float](repeating: .nan, count: count)
+        owner = [Int16](repeating: -1, count: count)
+    }
+
+    var table: BasinTable {
+        BasinTable(
+            basinIDs: basins.basins.map(\.id),
+            dates: (firstDay..<(firstDay + days)).map(BasinDay.date), variables: variables,
+            units: units, values: values)
+    }
+
+    /// Adds one value of file `source`, in the file's unit (NaN adds nothing).
+    /// - Throws: ``BasinInputError`` when another file gave a different value there.
+    private mutating func put(
+        _ raw: Double, variable v: Int, basin b: Int, day d: Int, source: Int
+    ) throws(BasinInputError) {
+        guard !raw.isNaN else { return }
+        let value = Float(conversions[v].map { raw * $0.factor + $0.offset } ?? raw)
+        let i = (v * basins.basins.count + b) * days + d
+        let old = values[i]
+        if old.isNaN {
+            values[i] = value
+            owner[i] = Int16(source)
+            return
+        }
+        if abs(old - value) <= 1e-5 * max(abs(old), abs(value)) { return }
+        throw BasinInputError(
+            paths[source],
+            "gives \(variables[v]) = \(value) \(units[v] ?? "") for basin \(basins.basins[b].id) on "
+                + "\(BasinDay.date(firstDay + d)) but \(paths[Int(owner[i])]) gives \(old)")
+    }
+
+    /// Copies or aggregates `file`'s variables into the window.
+    mutating func add(
+        _ file: BasinForcingFile, options: ZonalOptions, log: (String) -> Void,
+        progress: ((String, Int, Int) -> Void)?
+    ) throws {
+        let source = paths.count
+        paths.append(file.path)
+        let lastDay = firstDay + days - 1
+        switch file.content {
+        case .perBasin(let table):
+            let tableFirst = BasinDay.number(table.dates[0])!
+            let lower = max(firstDay, tableFirst)
+            let upper = min(lastDay, tableFirst + table.dayCount - 1)
+            guard lower <= upper else { return }
+            for (tv, name) in table.variables.enumerated() {
+                guard let v = variables.firstIndex(of: name) else { continue }
+                for b in table.basinIDs.indices {
+                    for day in lower...upper {
+                        try put(
+                            Double(table[variable: tv, basin: b, day: day - tableFirst]),
+                            variable: v,
+                            basin: b, day: day - firstDay, source: source)
+                    }
+                }
+            }
+        case .gridded(let forcing, let stepDays):
+            guard let lower = stepDays.firstIndex(where: { $0 >= firstDay }),
+                let upper = stepDays.lastIndex(where: { $0 <= lastDay }), lower <= upper
+            else { return }
+            let times = lower..<(upper + 1)
+            let weights = try gridWeights(forcing, file: file, options: options, log: log)
+            let aggregator = ZonalAggregator(
+                weights: weights, statistics: [.mean], missingValue: nil)
+            let name = URL(fileURLWithPath: file.path).lastPathComponent
+            for variableName in file.variables {
+                guard let v = variables.firstIndex(of: variableName) else { continue }
+                let variable = try forcing.variable(variableName)
+                _ = try ZonalForcing.aggregate(
+                    forcing, variable: variable, times: times, aggregator: aggregator,
+                    progress: { progress?("\(name) \(variableName)", $0, times.count) }
+                ) { chunk, slab in
+                    let means = chunk.columns[0].values
+                    for (s, step) in slab.enumerated() {
+                        for b in 0..<chunk.basins {
+                            try put(
+                                means[s * chunk.basins + b], variable: v, basin: b,
+                                day: stepDays[step] - firstDay, source: source)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The basins' weights on a file's grid; basins outside it become problems, basins partly
+    /// outside a message; no basin on the grid is an error naming both files.
+    private mutating func gridWeights(
+        _ forcing: CFForcing, file: BasinForcingFile, options: ZonalOptions,
+        log: (String) -> Void
+    ) throws -> ZonalWeights {
+        let grid = try ZonalForcing.grid(of: forcing)
+        let crs = forcing.grid.crs?.definition ?? "EPSG:4326"
+        if let last = lastWeights, last.grid == grid, last.crs == crs { return last.weights }
+        var summary = ZonalSummary()
+        var notes: [String] = []
+        let weights: ZonalWeights
+        do {
+            weights = try ZonalJob.forcingWeights(
+                forcing, basins: basins, options: options, summary: &summary,
+                log: { notes.append($0) })
+        } catch ZonalError.noBasinOnGrid {
+            throw BasinInputError(
+                file.path,
+                "no basin of \(basins.path) overlaps the forcing grid (check the CRS of both "
+                    + "files: the grid's grid_mapping and the basins' .prj)")
+        }
+        if let outcome = summary.cache {
+            log("weights for \(file.path): cache \(outcome.rawValue)")
+        }
+        let name = URL(fileURLWithPath: file.path).lastPathComponent
+        for b in weights.basinsOutsideGrid where problems[b] == nil {
+            problems[b] = "outside the forcing grid of \(name)"
+        }
+        messages += notes
+        lastWeights = (grid, crs, weights)
+        return weights
+    }
+}

@@ -1,0 +1,207 @@
+import Foundation
+public import Models
+import GeoNetCDF
+import GeoVector
+
+/// The basin pipeline's first stage: basins, forcing files and static attributes →
+/// model-ready inputs (model variables, order and units; not normalised). See
+/// `docs/basin-inputs.md`, "From files to model inputs".
+public enum BasinInputAssembler {
+    /// Reads and assembles everything `request` names for `model`.
+    /// - Parameters:
+    ///   - modelPath: the model file (names it in messages).
+    ///   - log: notes as they happen (basins repaired, weights cache use, …).
+    ///   - progress: `(label, done, total)` while gridded forcings are aggregated.
+    /// - Returns: forcings `[model dynamic variables × basins × days]` from the model's
+    ///   warm-up before the prediction start to its end, attributes `[model static variables
+    ///   × basins]`, both in the basin file's order, with per-basin problems and notes.
+    /// - Throws: one-line errors naming the file: ``BasinInputError`` (missing variables or
+    ///   attributes, units, period, conflicting files, no basin on the grid), `NetCDFError`,
+    ///   `VectorError`.
+    public static func assemble(
+        _ request: BasinInputRequest, model: StefaLandModel, modelPath: String,
+        log: (String) -> Void, progress: ((String, Int, Int) -> Void)? = nil
+    ) throws -> BasinModelInputs {
+        let configuration = model.configuration
+        guard !request.forcingPaths.isEmpty else {
+            throw BasinInputError(request.basinsPath, "no forcings given (--forcings FILE)")
+        }
+        let set = try BasinReader.read(
+            path: request.basinsPath, layer: request.layer, idField: request.idField)
+        for message in set.messages { log(message) }
+        let ids = set.basins.map(\.id)
+        let (forcingMapping, attributeMapping) = try mappings(request, model: configuration)
+        let forcings = try assembleForcings(
+            request, basins: set, model: model, mapping: forcingMapping, log: log,
+            progress: progress)
+        let attributes = try BasinStaticInputs.assemble(
+            request, basins: ids, model: model, mapping: attributeMapping, log: log)
+        var messages = forcings.messages
+        messages += attributes.messages
+        return BasinModelInputs(
+            basins: set, forcings: forcings.table, attributes: attributes.attributes,
+            firstOutputDay: configuration.warmUp, problems: forcings.problems,
+            messages: messages)
+    }
+
+    /// The forcing and attribute mappings: the `--mapping` file completed with identity
+    /// entries, or the identity mapping (named after the inputs, for errors).
+    static func mappings(_ request: BasinInputRequest, model: StefaLandConfiguration) throws
+        -> (forcings: VariableMapping, attributes: VariableMapping)
+    {
+        if let path = request.mappingPath {
+            let mapping = try VariableMapping(contentsOf: URL(fileURLWithPath: path)).completed(
+                forcings: model.dynamicVariables, attributes: model.staticVariables)
+            return (mapping, mapping)
+        }
+        let forcings = VariableMapping.identity(
+            forcings: model.dynamicVariables, attributes: model.staticVariables,
+            path: request.forcingPaths.joined(separator: ", "))
+        var attributes = forcings
+        attributes.path =
+            request.attributesPath ?? request.staticRasters.first.map(\.path) ?? "--attributes"
+        return (forcings, attributes)
+    }
+
+    /// The units a model declares for `names` (model name → unit).
+    static func units(_ names: [String], _ statistics: [StefaLandStatistics.Entry])
+        -> [String: String]
+    {
+        var units: [String: String] = [:]
+        for (name, entry) in zip(names, statistics) { units[name] = entry.units }
+        return units
+    }
+
+    struct Forcings {
+        var table: BasinTable
+        var problems: [Int: String]
+        var messages: [String]
+    }
+
+    static func assembleForcings(
+        _ request: BasinInputRequest, basins set: BasinSet, model: StefaLandModel,
+        mapping: VariableMapping, log: (String) -> Void,
+        progress: ((String, Int, Int) -> Void)?
+    ) throws -> Forcings {
+        let configuration = model.configuration
+        let modelVariables = configuration.dynamicVariables
+        let modelUnits = units(modelVariables, model.dynamicStatistics)
+        let ids = set.basins.map(\.id)
+        let sourceOf = mapping.forcingSources
+        let wanted = modelVariables.compactMap { sourceOf[$0] }
+        let files = try request.forcingPaths.map {
+            try BasinForcingFile.open($0, basins: ids, wanted: wanted)
+        }
+        // The user variables found, their units (agreeing across files) and spans.
+        var names: [String] = []
+        var units: [String?] = []
+        var coverage: [BasinInputPeriod.Coverage] = []
+        for name in wanted {
+            let holders = files.filter { $0.variables.contains(name) }
+            guard let first = holders.first else { continue }
+            let declared = holders.map { $0.units[$0.variables.firstIndex(of: name)!] }
+            let unit = try agreedUnit(
+                name, declared: declared, paths: holders.map(\.path),
+                mappingUnit: mapping.forcings[name]?.units)
+            names.append(name)
+            units.append(unit)
+            let earliest = holders.min { $0.firstDay < $1.firstDay } ?? first
+            let latest = holders.max { $0.lastDay < $1.lastDay } ?? first
+            coverage.append(
+                .init(
+                    variable: name, first: earliest.firstDay, firstPath: earliest.path,
+                    last: latest.lastDay, lastPath: latest.path))
+        }
+        // Missing variables and units are checked before any value is read.
+        let plan = try mapping.forcingPlan(
+            variables: names, units: units, modelVariables: modelVariables,
+            modelUnits: modelUnits)
+        let used = plan.map(\.source)
+        let period = try BasinInputPeriod.choose(
+            coverage: coverage, warmUp: configuration.warmUp, start: request.start,
+            end: request.end)
+        log(
+            "period \(BasinDay.date(period.start)) … \(BasinDay.date(period.end)) after "
+                + "\(configuration.warmUp) warm-up days from \(BasinDay.date(period.firstDay))")
+        var options = ZonalOptions(
+            basinsPath: request.basinsPath, statistics: [.mean],
+            output: URL(fileURLWithPath: request.basinsPath))
+        options.layer = request.layer
+        options.idField = request.idField
+        options.areaWeighted = request.areaWeighted
+        options.cacheDirectory = request.cacheDirectory
+        var merge = BasinForcingMerge(
+            basins: set, variables: used, units: plan.map(\.unit),
+            conversions: plan.map(\.conversion), firstDay: period.firstDay,
+            days: period.dayCount)
+        for file in files {
+            try merge.add(file, options: options, log: log, progress: progress)
+        }
+        var table = merge.table  // already in the model's units and order
+        table.variables = modelVariables
+        var problems = merge.problems
+        let outputDays = configuration.warmUp..<table.dayCount
+        for b in ids.indices where problems[b] == nil {
+            if let reason = missingReason(table, basin: b, days: outputDays) {
+                problems[b] = reason
+            }
+        }
+        return Forcings(table: table, problems: problems, messages: merge.messages)
+    }
+
+    /// The one unit of a variable given by several files.
+    /// - Throws: ``BasinInputError`` when files disagree, or when some say nothing while
+    ///   others declare a unit and the mapping does not settle it.
+    static func agreedUnit(
+        _ name: String, declared: [String?], paths: [String], mappingUnit: String?
+    ) throws(BasinInputError) -> String? {
+        func same(_ a: String, _ b: String) -> Bool {
+            BasinUnit.normalise(a) == BasinUnit.normalise(b)
+                || (BasinUnit(parsing: a) != nil && BasinUnit(parsing: a) == BasinUnit(parsing: b))
+        }
+        guard let k = declared.firstIndex(where: { $0 != nil }) else { return nil }
+        let unit = declared[k]!
+        for (i, other) in declared.enumerated() {
+            if let other, !same(unit, other) {
+                throw BasinInputError(
+                    paths[i], "gives \(name) in \(other) but \(paths[k]) gives it in \(unit)")
+            }
+            if other == nil, mappingUnit == nil {
+                throw BasinInputError(
+                    paths[i],
+                    "declares no unit for \(name) while \(paths[k]) says \(unit); declare it in "
+                        + "a --mapping file")
+            }
+        }
+        return unit
+    }
+
+    /// Why a basin cannot be predicted from `table` over `days`, or nil when some day has
+    /// every forcing.
+    static func missingReason(_ table: BasinTable, basin b: Int, days: Range<Int>) -> String? {
+        var complete = false
+        var entirelyMissing: [String] = []
+        var dayHasAll = [Bool](repeating: true, count: days.count)
+        for (v, name) in table.variables.enumerated() {
+            var any = false
+            for (i, d) in days.enumerated() {
+                if table[variable: v, basin: b, day: d].isNaN {
+                    dayHasAll[i] = false
+                } else {
+                    any = true
+                }
+            }
+            if !any { entirelyMissing.append(name) }
+        }
+        complete = dayHasAll.contains(true)
+        guard !complete else { return nil }
+        let period = "\(table.dates[days.lowerBound]) … \(table.dates[days.upperBound - 1])"
+        if entirelyMissing.count == table.variables.count {
+            return "all forcings missing over \(period)"
+        }
+        if !entirelyMissing.isEmpty {
+            return "no \(entirelyMissing.joined(separator: ", ")) over \(period)"
+        }
+        return "no day of \(period) has every forcing"
+    }
+}

@@ -1,0 +1,243 @@
+import Foundation
+import GeoNetCDF
+import Models
+import TestSupport
+import Testing
+
+@testable import GeomapCore
+
+typealias Fx = AssemblerFixtures
+
+/// Runs the assembler quietly.
+func assemble(_ request: BasinInputRequest, _ model: StefaLandModel) throws -> BasinModelInputs {
+    try BasinInputAssembler.assemble(
+        request, model: model, modelPath: Fx.modelURL.path, log: { _ in })
+}
+
+/// The one-line description of the error `body` throws (nil when it does not throw).
+func assemblerError(_ body: () throws -> Void) -> String? {
+    do {
+        try body()
+        return nil
+    } catch {
+        return "\(error)"
+    }
+}
+
+/// The model unit conversion of each sample variable: K → degC, the others unchanged.
+func toModelUnits(_ variable: String, _ value: Double) -> Double {
+    variable.hasPrefix("tas") ? value - 273.15 : value
+}
+
+@Suite("BasinInputAssembler: gridded forcings on the samples")
+struct BasinInputAssemblerGridTests {
+    @Test("default period: forcings equal geomap zonal means in model units, warm-up first")
+    func defaultPeriod() throws {
+        let dir = try makeTemporaryDirectory("assembler-default")
+        let model = try Fx.model()
+        let mapping = try Fx.mapping(in: dir)
+        let request = BasinInputRequest(
+            basinsPath: Fx.basins, forcingPaths: [Fx.forcings],
+            attributesPath: try Fx.attributesCSV(in: dir), mappingPath: mapping,
+            cacheDirectory: dir.appendingPathComponent("cache"))
+        let inputs = try assemble(request, model)
+        let t = inputs.forcings
+        #expect(t.basinIDs == Fx.basinIDs)
+        #expect(t.variables == model.configuration.dynamicVariables)
+        #expect(t.units == ["mm/day", "degC", "degC", "W m-2", "%"])
+        #expect(inputs.firstOutputDay == 90)
+        #expect(t.dates.first?.description == "2016-01-01")
+        #expect(t.dates.last?.description == "2017-12-31")
+        #expect(inputs.outputDates.first?.description == "2016-03-31")
+        #expect(inputs.problems.isEmpty)
+
+        let zonal = try Fx.zonalMeans(in: dir)
+        var compared = 0
+        var worst = 0.0
+        for (v, variable) in t.variables.enumerated() {
+            for (b, basin) in t.basinIDs.enumerated() {
+                for (d, date) in t.dates.enumerated() {
+                    let key = ZonalFixtures.Key(
+                        basin: basin, time: date.description, variable: variable, stat: "mean")
+                    let reference = toModelUnits(variable, try #require(zonal[key]))
+                    let value = Double(t[variable: v, basin: b, day: d])
+                    worst = max(worst, abs(value - reference) / max(1, abs(reference)))
+                    compared += 1
+                }
+            }
+        }
+        #expect(compared == 5 * 7 * 731)
+        #expect(worst < 1e-5)
+        // attributes: the CSV's values in model order, units from the mapping (no conversion)
+        #expect(inputs.attributes.attributes == Fx.attributes)
+        #expect(inputs.attributes.value("elevation", basin: "B003") == 300)
+        #expect(inputs.attributes.value("forest_fraction", basin: "B007") == Float(0.6))
+        // the weights were cached
+        let cached = try FileManager.default.contentsOfDirectory(
+            atPath: dir.appendingPathComponent("cache").path)
+        #expect(!cached.isEmpty)
+    }
+
+    @Test("explicit period: the table starts warmUp days before --start and ends at --end")
+    func explicitPeriod() throws {
+        let dir = try makeTemporaryDirectory("assembler-period")
+        let model = try Fx.model()
+        let full = try assemble(
+            BasinInputRequest(
+                basinsPath: Fx.basins, forcingPaths: [Fx.forcings],
+                attributesPath: try Fx.attributesCSV(in: dir),
+                mappingPath: try Fx.mapping(in: dir)), model)
+        let request = BasinInputRequest(
+            basinsPath: Fx.basins, forcingPaths: [Fx.forcings],
+            attributesPath: try Fx.attributesCSV(in: dir), mappingPath: try Fx.mapping(in: dir),
+            start: CFDate(year: 2017, month: 1, day: 1),
+            end: CFDate(year: 2017, month: 1, day: 31))
+        let inputs = try assemble(request, model)
+        let t = inputs.forcings
+        #expect(t.dayCount == 90 + 31)
+        #expect(t.dates.first?.description == "2016-10-03")
+        #expect(inputs.outputDates.first?.description == "2017-01-01")
+        #expect(inputs.outputDates.last?.description == "2017-01-31")
+        let offset = try #require(full.forcings.dates.firstIndex(of: t.dates[0]))
+        for v in t.variables.indices {
+            for b in t.basinIDs.indices {
+                for d in 0..<t.dayCount {
+                    #expect(
+                        t[variable: v, basin: b, day: d]
+                            == full.forcings[variable: v, basin: b, day: d + offset])
+                }
+            }
+        }
+    }
+
+    @Test("two grids split by variable, and two split in time (overlapping), merge exactly")
+    func splitFiles() throws {
+        let dir = try makeTemporaryDirectory("assembler-split")
+        let model = try Fx.model()
+        let attributes = try Fx.attributesCSV(in: dir)
+        let mapping = try Fx.mapping(in: dir)
+        let reference = try assemble(
+            BasinInputRequest(
+                basinsPath: Fx.basins, forcingPaths: [Fx.forcings], attributesPath: attributes,
+                mappingPath: mapping), model)
+        let sample = try Fx.sampleFields()
+        let all = 0..<sample.times.count
+        let a = dir.appendingPathComponent("a.nc").path
+        let b = dir.appendingPathComponent("b.nc").path
+        try Fx.writeGrid(
+            a, x: sample.x, y: sample.y, times: sample.times, steps: all,
+            fields: Array(sample.fields[0..<3]))
+        try Fx.writeGrid(
+            b, x: sample.x, y: sample.y, times: sample.times, steps: all,
+            fields: Array(sample.fields[3...]))
+        let byVariable = try assemble(
+            BasinInputRequest(
+                basinsPath: Fx.basins, forcingPaths: [b, a], attributesPath: attributes,
+                mappingPath: mapping), model)
+        #expect(byVariable.forcings == reference.forcings)
+
+        let early = dir.appendingPathComponent("2016.nc").path
+        let late = dir.appendingPathComponent("2017.nc").path
+        try Fx.writeGrid(
+            early, x: sample.x, y: sample.y, times: sample.times, steps: 0..<400,
+            fields: sample.fields)
+        try Fx.writeGrid(
+            late, x: sample.x, y: sample.y, times: sample.times, steps: 380..<731,
+            fields: sample.fields)
+        let byTime = try assemble(
+            BasinInputRequest(
+                basinsPath: Fx.basins, forcingPaths: [late, early], attributesPath: attributes,
+                mappingPath: mapping), model)
+        #expect(byTime.forcings == reference.forcings)
+        #expect(byTime.firstOutputDay == reference.firstOutputDay)
+    }
+
+    @Test("a per-basin CSV written from the gridded result assembles to the same table")
+    func perBasinCSV() throws {
+        let dir = try makeTemporaryDirectory("assembler-csv")
+        let model = try Fx.model()
+        let attributes = try Fx.attributesCSV(in: dir)
+        let gridded = try assemble(
+            BasinInputRequest(
+                basinsPath: Fx.basins, forcingPaths: [Fx.forcings], attributesPath: attributes,
+                mappingPath: try Fx.mapping(in: dir)), model)
+        let csv = dir.appendingPathComponent("per-basin.csv")
+        try Fx.wideCSV(gridded.forcings, to: csv)
+        let units = ["mm/day", "degC", "degC", "W m-2", "%"]
+        let mapping = try Fx.mapping(
+            in: dir,
+            forcings: Dictionary(
+                uniqueKeysWithValues: zip(Fx.variables, units).map { ($0, ($0, $1)) }),
+            name: "csv-mapping.json")
+        let fromCSV = try assemble(
+            BasinInputRequest(
+                basinsPath: Fx.basins, forcingPaths: [csv.path], attributesPath: attributes,
+                mappingPath: mapping), model)
+        #expect(fromCSV.forcings == gridded.forcings)
+        #expect(fromCSV.firstOutputDay == gridded.firstOutputDay)
+        #expect(fromCSV.problems.isEmpty)
+    }
+
+    @Test("a basin whose forcings are all missing is a problem; the others are assembled")
+    func allMissingBasin() throws {
+        let dir = try makeTemporaryDirectory("assembler-missing")
+        let model = try Fx.model()
+        let attributes = try Fx.attributesCSV(in: dir)
+        let gridded = try assemble(
+            BasinInputRequest(
+                basinsPath: Fx.basins, forcingPaths: [Fx.forcings], attributesPath: attributes,
+                mappingPath: try Fx.mapping(in: dir)), model)
+        let csv = dir.appendingPathComponent("gappy.csv")
+        try Fx.wideCSV(gridded.forcings, to: csv, blank: ["B007"])
+        let units = ["mm/day", "degC", "degC", "W m-2", "%"]
+        let mapping = try Fx.mapping(
+            in: dir,
+            forcings: Dictionary(
+                uniqueKeysWithValues: zip(Fx.variables, units).map { ($0, ($0, $1)) }),
+            name: "csv-mapping.json")
+        let inputs = try assemble(
+            BasinInputRequest(
+                basinsPath: Fx.basins, forcingPaths: [csv.path], attributesPath: attributes,
+                mappingPath: mapping), model)
+        #expect(inputs.problems == [6: "all forcings missing over 2016-03-31 … 2017-12-31"])
+        #expect(inputs.forcings.series("pr", basin: "B007")?.allSatisfy { $0.isNaN } == true)
+        #expect(inputs.forcings.series("pr", basin: "B001") == gridded.forcings.series(
+            "pr", basin: "B001"))
+    }
+
+    @Test("basins off a cropped grid are problems, partly covered ones a note with the share")
+    func croppedGrid() throws {
+        let dir = try makeTemporaryDirectory("assembler-crop")
+        let model = try Fx.model()
+        let sample = try Fx.sampleFields()
+        // Keep only the western 9 columns (up to 20.475° E, cell edge 20.5° E).
+        let cols = 9
+        let rows = sample.y.count
+        let cells = sample.x.count * rows
+        let cropped = sample.fields.map { field in
+            var values: [Float] = []
+            for t in 0..<sample.times.count {
+                for y in 0..<rows {
+                    let start = t * cells + y * sample.x.count
+                    values += field.values[start..<(start + cols)]
+                }
+            }
+            return Fx.Field(name: field.name, units: field.units, values: values)
+        }
+        let path = dir.appendingPathComponent("west.nc").path
+        try Fx.writeGrid(
+            path, x: Array(sample.x[0..<cols]), y: sample.y, times: sample.times,
+            steps: 0..<sample.times.count, fields: cropped)
+        let inputs = try assemble(
+            BasinInputRequest(
+                basinsPath: Fx.basins, forcingPaths: [path],
+                attributesPath: try Fx.attributesCSV(in: dir),
+                mappingPath: try Fx.mapping(in: dir)), model)
+        #expect(!inputs.problems.isEmpty && inputs.problems.count < 7)
+        for (b, reason) in inputs.problems {
+            #expect(reason == "outside the forcing grid of west.nc")
+            #expect(inputs.forcings.series("tasmax", basin: Fx.basinIDs[b])!.allSatisfy { $0.isNaN })
+        }
+        #expect(inputs.messages.contains { $0.contains("lies only") && $0.contains("%") })
+    }
+}
