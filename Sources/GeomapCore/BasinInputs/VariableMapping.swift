@@ -5,7 +5,8 @@ public import Foundation
 /// ```json
 /// {"forcings": {"pr": {"to": "P", "units": "kg m-2 day-1"},
 ///               "tasmax": {"to": "Tmax", "units": "K"}},
-///  "attributes": {"elev_mean": {"to": "elevation", "units": "m"}}}
+///  "attributes": {"elev_mean": {"to": "elevation", "units": "m"}},
+///  "observed": {"q_obs": {"to": "streamflow", "units": "m/day"}}}
 /// ```
 ///
 /// Keys are the user's names (columns / netCDF variables); `to` is the model variable;
@@ -26,20 +27,26 @@ public struct VariableMapping: Sendable, Equatable {
     public var forcings: [String: Entry]
     /// User attribute name → entry.
     public var attributes: [String: Entry]
+    /// User name of an observed series (`--observed`) → entry whose `to` is a predicted
+    /// variable (see `docs/basin-prediction.md`).
+    public var observed: [String: Entry]
     /// The file it came from (for messages).
     public var path: String
 
     public init(
-        forcings: [String: Entry], attributes: [String: Entry] = [:], path: String = "mapping"
+        forcings: [String: Entry], attributes: [String: Entry] = [:],
+        observed: [String: Entry] = [:], path: String = "mapping"
     ) {
         self.forcings = forcings
         self.attributes = attributes
+        self.observed = observed
         self.path = path
     }
 
     private struct File: Codable {
         var forcings: [String: Entry]?
         var attributes: [String: Entry]?
+        var observed: [String: Entry]?
     }
 
     /// Reads a mapping file.
@@ -62,8 +69,11 @@ public struct VariableMapping: Sendable, Equatable {
                     + "\"units\": \"UNIT\"}, …}, \"attributes\": {…}}")
         }
         self.init(
-            forcings: file.forcings ?? [:], attributes: file.attributes ?? [:], path: url.path)
-        for (kind, table) in [("forcings", forcings), ("attributes", attributes)] {
+            forcings: file.forcings ?? [:], attributes: file.attributes ?? [:],
+            observed: file.observed ?? [:], path: url.path)
+        for (kind, table) in [
+            ("forcings", forcings), ("attributes", attributes), ("observed", observed),
+        ] {
             let byTarget = Dictionary(grouping: table.keys.sorted()) { table[$0]!.to }
             if let (target, sources) = byTarget.sorted(by: { $0.key < $1.key })
                 .first(where: { $0.value.count > 1 })

@@ -1,0 +1,145 @@
+public import GeoNetCDF
+import Foundation
+
+/// Observed series (`--observed OBS`) for the metrics of the summary GeoPackage.
+///
+/// Files are read like per-basin forcings (``BasinForcings/read(_:)``: CSV long or wide, CF
+/// timeSeries netCDF). A predicted variable `V` is observed by the series the mapping file's
+/// `"observed"` section maps to it (`{"observed": {"q_obs": {"to": "streamflow", "units":
+/// "m/day"}}}`), otherwise by a series named `V` itself. Its unit is the one the mapping
+/// declares, else the file's (`units` attribute in netCDF; CSV columns carry none), converted
+/// into the prediction's unit with the conversions of ``BasinUnit``.
+public enum BasinObserved {
+    /// Reads and aligns the observations.
+    ///
+    /// - Parameters:
+    ///   - paths: the observed files; several may give different variables, basins or
+    ///     periods (a value given twice must agree).
+    ///   - variables: the predicted variables.
+    ///   - basinIDs: the predicted basins, in prediction order.
+    ///   - dates: the predicted days.
+    ///   - mapping: the variable mapping, whose `observed` section renames series.
+    /// - Returns: `[observed variables × basinIDs × dates]`: the predicted variables some file
+    ///   observes (in prediction order, named and in units as predicted); NaN for days and
+    ///   basins without an observation.
+    /// - Throws: ``BasinInputError`` naming the file: the readers' errors, a file with none of
+    ///   the predicted variables or none of the basins, a series without unit, an unknown or
+    ///   unconvertible unit, a unit contradicting the mapping, two files disagreeing on a value.
+    public static func read(
+        _ paths: [String], variables: [BasinOutputVariable], basinIDs: [String],
+        dates: [CFDate], mapping: VariableMapping?
+    ) throws -> BasinTable {
+        let days = dates.map { BasinDay.number($0) }
+        var values = [[Float]?](repeating: nil, count: variables.count)
+        var origin = [[String?]](repeating: [], count: variables.count)
+        let cells = basinIDs.count * dates.count
+        for path in paths {
+            let table = try BasinForcings.read(URL(fileURLWithPath: path))
+            let rows = Dictionary(
+                table.basinIDs.enumerated().map { ($0.element, $0.offset) },
+                uniquingKeysWith: { a, _ in a })
+            guard basinIDs.contains(where: { rows[$0] != nil }) else {
+                let sample = table.basinIDs.prefix(5).joined(separator: ", ")
+                throw BasinInputError(
+                    path,
+                    "none of the \(basinIDs.count) predicted basins has observations here "
+                        + "(the file's basins: \(sample)\(table.basinIDs.count > 5 ? ", …" : ""))")
+            }
+            let first = table.dates.first.flatMap(BasinDay.number) ?? 0
+            var used = false
+            for (v, variable) in variables.enumerated() {
+                let (source, declared) = Self.source(of: variable, mapping: mapping)
+                guard let column = table.variables.firstIndex(of: source) else { continue }
+                used = true
+                let conversion = try Self.conversion(
+                    source: source, declared: declared, fileUnit: table.units[column],
+                    to: variable, path: path, mappingPath: mapping?.path)
+                var out = values[v] ?? [Float](repeating: .nan, count: cells)
+                if origin[v].isEmpty { origin[v] = [String?](repeating: nil, count: cells) }
+                for (b, id) in basinIDs.enumerated() {
+                    guard let row = rows[id] else { continue }
+                    for (d, day) in days.enumerated() {
+                        guard let day, day - first >= 0, day - first < table.dayCount else {
+                            continue
+                        }
+                        let raw = table[variable: column, basin: row, day: day - first]
+                        guard raw.isFinite else { continue }
+                        let value = conversion?.apply(raw) ?? raw
+                        let i = b * dates.count + d
+                        if let previous = origin[v][i], out[i] != value {
+                            throw BasinInputError(
+                                path,
+                                "\(source) of basin \(id) on \(dates[d]) is \(value) "
+                                    + "\(variable.units) here but \(out[i]) in \(previous)")
+                        }
+                        out[i] = value
+                        origin[v][i] = path
+                    }
+                }
+                values[v] = out
+            }
+            guard used else {
+                let wanted = variables.map { Self.source(of: $0, mapping: mapping).name }
+                throw BasinInputError(
+                    path,
+                    "none of the observed series \(wanted.joined(separator: ", ")) is in this "
+                        + "file (it has \(table.variables.joined(separator: ", ")))")
+            }
+        }
+        let observed = variables.indices.filter { values[$0] != nil }
+        return BasinTable(
+            basinIDs: basinIDs, dates: dates, variables: observed.map { variables[$0].name },
+            units: observed.map { variables[$0].units },
+            values: observed.flatMap { values[$0]! })
+    }
+
+    /// The observed series' name for `variable` and the unit the mapping declares for it.
+    static func source(of variable: BasinOutputVariable, mapping: VariableMapping?)
+        -> (name: String, units: String?)
+    {
+        if let (name, entry) = mapping?.observed.sorted(by: { $0.key < $1.key })
+            .first(where: { $0.value.to == variable.name })
+        {
+            return (name, entry.units)
+        }
+        return (variable.name, nil)
+    }
+
+    /// The conversion from the observed unit into the prediction's (nil: same unit).
+    static func conversion(
+        source: String, declared: String?, fileUnit: String?, to variable: BasinOutputVariable,
+        path: String, mappingPath: String?
+    ) throws(BasinInputError) -> UnitConversion? {
+        if let declared, let fileUnit, BasinUnit.normalise(declared)
+            != BasinUnit.normalise(fileUnit),
+            BasinUnit(parsing: declared) == nil || BasinUnit(parsing: declared)
+                != BasinUnit(parsing: fileUnit)
+        {
+            throw BasinInputError(
+                path,
+                "observed \(source) is declared in \(declared) by the mapping but the file says "
+                    + "\(fileUnit)")
+        }
+        guard let unit = declared ?? fileUnit else {
+            throw BasinInputError(
+                path,
+                "no unit for observed \(source) (the prediction \(variable.name) is in "
+                    + "\(variable.units)); declare it in the mapping file's \"observed\" section")
+        }
+        if BasinUnit.normalise(unit) == BasinUnit.normalise(variable.units) { return nil }
+        guard let from = BasinUnit(parsing: unit) else {
+            throw BasinInputError(
+                mappingPath.flatMap { declared != nil ? $0 : nil } ?? path,
+                "unknown unit '\(unit)' for observed \(source)")
+        }
+        guard let to = BasinUnit(parsing: variable.units),
+            let conversion = UnitConversion(from: from, to: to)
+        else {
+            throw BasinInputError(
+                path,
+                "cannot convert observed \(source) from \(unit) to \(variable.units) "
+                    + "(\(variable.name))")
+        }
+        return conversion.isIdentity ? nil : conversion
+    }
+}
