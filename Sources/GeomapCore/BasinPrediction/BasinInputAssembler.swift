@@ -29,13 +29,12 @@ public enum BasinInputAssembler {
         let set = try BasinReader.read(
             path: request.basinsPath, layer: request.layer, idField: request.idField)
         for message in set.messages { log(message) }
-        let ids = set.basins.map(\.id)
         let (forcingMapping, attributeMapping) = try mappings(request, model: configuration)
         let forcings = try assembleForcings(
             request, basins: set, model: model, mapping: forcingMapping, log: log,
             progress: progress)
         let attributes = try BasinStaticInputs.assemble(
-            request, basins: ids, model: model, mapping: attributeMapping, log: log)
+            request, basins: set, model: model, mapping: attributeMapping, log: log)
         var messages = forcings.messages
         messages += attributes.messages
         return BasinModelInputs(

@@ -1,4 +1,5 @@
 import Foundation
+import GeoVector
 import Models
 
 /// The model's static attributes from `--attributes` (a CSV keyed by basin id; units only
@@ -11,14 +12,15 @@ enum BasinStaticInputs {
         var messages: [String]
     }
 
-    /// - Parameter basins: basin ids in the basin file's order.
+    /// - Parameter set: the basins as read (ids in the basin file's order).
     /// - Throws: ``BasinInputError``: an attribute given by both sources, every model
     ///   attribute without a source (one error), basins missing from the CSV (one error),
     ///   units, and the readers' errors.
     static func assemble(
-        _ request: BasinInputRequest, basins: [String], model: StefaLandModel,
+        _ request: BasinInputRequest, basins set: BasinSet, model: StefaLandModel,
         mapping: VariableMapping, log: (String) -> Void
     ) throws -> Result {
+        let basins = set.basins.map(\.id)
         let modelAttributes = model.configuration.staticVariables
         guard !modelAttributes.isEmpty else {
             return Result(
@@ -29,7 +31,10 @@ enum BasinStaticInputs {
         let rasterNames = request.staticRasters.map(\.name)
         if let twice = rasterNames.first(where: { n in rasterNames.filter { $0 == n }.count > 1 })
         {
-            throw BasinInputError("--static-raster", "\(twice) is given twice")
+            let paths = request.staticRasters.filter { $0.name == twice }.map(\.path)
+            throw BasinInputError(
+                "--static-raster",
+                "attribute '\(twice)' is given twice (\(paths.joined(separator: ", ")))")
         }
         var columns: [String] = []
         if let path = request.attributesPath {
@@ -58,7 +63,8 @@ enum BasinStaticInputs {
         }
         guard missing.isEmpty else {
             throw BasinInputError(
-                mapping.path,
+                request.mappingPath ?? request.attributesPath
+                    ?? (rasterNames.isEmpty ? "--attributes" : "--static-raster"),
                 "no source for model attributes: " + missing.joined(separator: ", ")
                     + " (give --attributes CSV or --static-raster NAME=FILE)")
         }
@@ -76,13 +82,26 @@ enum BasinStaticInputs {
         }
         var fileUnits: [String: String] = [:]
         if !fromRasters.isEmpty {
-            throw BasinInputError(
-                "--static-raster", "static rasters are not supported yet; use --attributes")
+            let used = request.staticRasters.filter { fromRasters.contains($0.name) }
+            let rasters = try StaticRasterAttributes.read(
+                used, basins: set, cacheDirectory: request.cacheDirectory, log: log)
+            let table = rasters.attributes
+            for (a, name) in table.attributes.enumerated() {
+                values[name] = table.values[(a * basins.count)..<((a + 1) * basins.count)]
+                fileUnits[name] = rasters.units[a]
+            }
         }
         let user = BasinAttributes(
             basinIDs: basins, attributes: sources,
             values: sources.flatMap { Array(values[$0]!) })
-        fileUnits = fileUnits.filter { sources.contains($0.key) }
+        for (a, name) in sources.enumerated() {
+            let missing = basins.indices.filter { user.values[a * basins.count + $0].isNaN }
+            if !missing.isEmpty {
+                messages.append(
+                    "attribute \(name) is missing (NaN) for basins "
+                        + missing.map { basins[$0] }.joined(separator: ", "))
+            }
+        }
         let attributes = try mapping.mapAttributes(
             user, modelAttributes: modelAttributes,
             modelUnits: BasinInputAssembler.units(modelAttributes, model.staticStatistics),
