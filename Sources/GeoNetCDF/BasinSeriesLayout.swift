@@ -47,7 +47,7 @@ public struct DSGDimension: Sendable, Equatable {
     }
 }
 
-/// A data variable `(station, time, extra…)`: float32 (NaN → `_FillValue`), or byte for flags
+/// A data variable `(station, extra…, time)`: float32 (NaN → `_FillValue`), or byte for flags
 /// (no `_FillValue`; every value must fit a signed byte).
 public struct DSGVariable: Sendable {
     /// The stored type of a data variable.
@@ -64,7 +64,7 @@ public struct DSGVariable: Sendable {
     public var standardName: String?
     /// e.g. `time: mean` (requires time bounds in the layout).
     public var cellMethods: String?
-    /// Dimensions after `time` (empty for a plain time series).
+    /// Dimensions between `station` and `time` (empty for a plain time series).
     public var extraDimensions: [DSGDimension]
     /// More attributes (`comment`, `source`, …).
     public var attributes: [NetCDFAttribute]

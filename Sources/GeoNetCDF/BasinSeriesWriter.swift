@@ -225,7 +225,8 @@ public final class BasinSeriesWriter {
             try variable(field.name, .double, [station], attributes + onGeometry)
         }
         for v in layout.variables {
-            var dims = [station, time]
+            // Extra dimensions sit left of time, as CF §2.4 recommends.
+            var dims = [station]
             for extra in v.extraDimensions {
                 if let existing = dimensionIDs[extra.name] {
                     dims.append(existing)
@@ -235,6 +236,7 @@ public final class BasinSeriesWriter {
                     dims.append(id)
                 }
             }
+            dims.append(time)
             var attributes: [NetCDFAttribute] =
                 v.storage == .float
                 ? [NetCDFAttribute("_FillValue", .numbers([Double(Self.fillValue)], .float))]
@@ -252,8 +254,8 @@ public final class BasinSeriesWriter {
             try variable(
                 v.name, v.storage == .float ? .float : .byte, dims, attributes + v.attributes)
             let chunks =
-                [min(layout.stations.count, 16), min(max(layout.times.count, 1), 512)]
-                + v.extraDimensions.map(\.length)
+                [min(layout.stations.count, 16)] + v.extraDimensions.map(\.length)
+                + [min(max(layout.times.count, 1), 512)]
             try file.setChunkingAndDeflate(variableIDs[v.name]!, chunks: chunks)
         }
         let globals: [NetCDFAttribute] = [
@@ -319,7 +321,8 @@ public final class BasinSeriesWriter {
     ///   - name: the data variable.
     ///   - stations: station indices (all basins: `0..<layout.stations.count`).
     ///   - times: time-step indices.
-    ///   - values: `[station][time][extra…]`, NaN for missing (written as `_FillValue`).
+    ///   - values: `[station][extra…][time]` (the variable's dimension order), NaN for
+    ///     missing (written as `_FillValue`; byte variables take whole numbers −128…127).
     /// - Throws: ``NetCDFError`` for an unknown variable, a wrong value count, or a failed write.
     public func write(_ name: String, stations: Range<Int>, times: Range<Int>, values: [Float])
         throws(NetCDFError)
@@ -332,7 +335,7 @@ public final class BasinSeriesWriter {
             times.lowerBound >= 0, times.upperBound <= layout.times.count
         else { throw .convention(path, "write of '\(name)' is outside the file's extent") }
         let extra = spec.extraDimensions.map(\.length)
-        let count = [stations.count, times.count] + extra
+        let count = [stations.count] + extra + [times.count]
         guard values.count == count.reduce(1, *) else {
             throw .convention(
                 path, "write of '\(name)' got \(values.count) values for a block of \(count)")
@@ -343,11 +346,11 @@ public final class BasinSeriesWriter {
             throw .convention(path, "write of '\(name)': \(bad) is not a byte value")
         }
         let cleaned = values.map { $0.isNaN ? Self.fillValue : $0 }
-        let start = [stations.lowerBound, times.lowerBound] + extra.map { _ in 0 }
+        let start = [stations.lowerBound] + extra.map { _ in 0 } + [times.lowerBound]
         try file!.write(cleaned, to: varid, start: start, count: count)
     }
 
-    /// Writes one basin's whole series: `values` is `[time][extra…]`.
+    /// Writes one basin's whole series: `values` is `[extra…][time]`.
     public func write(_ name: String, station: Int, values: [Float]) throws(NetCDFError) {
         try write(
             name, stations: station..<(station + 1), times: 0..<layout.times.count,

@@ -139,9 +139,9 @@ struct BasinSeriesWriterTests {
             try #require(variables["pr"]), start: [1, 0], count: [1, 10])
         #expect(pr == (0..<10).map { Double($0) / 2 })
         let embedding = try #require(variables["embedding"])
-        #expect(embedding.dimensions == ["station", "time", "embedding_dim"])
+        #expect(embedding.dimensions == ["station", "embedding_dim", "time"])
         #expect(
-            try file.readDoubles(embedding, start: [2, 9, 0], count: [1, 1, 4]) == [36, 37, 38, 39])
+            try file.readDoubles(embedding, start: [2, 0, 9], count: [1, 4, 1]) == [9, 19, 29, 39])
         #expect(try file.readDoubles(try #require(variables["area"])) == [1200.5, 8000, -9999])
         // The file also reads through geomap's CF reader: decoded time axis.
         let dataset = try CFDataset(file: file)

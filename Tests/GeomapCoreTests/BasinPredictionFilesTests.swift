@@ -68,7 +68,7 @@ struct BasinPredictionFilesTests {
         #expect(back.basins.allSatisfy { !$0.geometry.polygons.isEmpty })
     }
 
-    @Test("embeddings: streamed groups land in (station, time, embedding)")
+    @Test("embeddings: streamed groups land in (station, embedding, time)")
     func embeddings() throws {
         let model = try shortWindowDemoModel()
         let inputs = try syntheticBasinInputs(model: model, days: 40, firstOutputDay: 15)
@@ -83,9 +83,8 @@ struct BasinPredictionFilesTests {
         let outcome = try BasinRunner(model: model, sequencesPerCall: 3).embed(inputs) {
             basins, block in
             if basins.lowerBound == 0 { first = Array(block[0..<d]) }
-            try writer.write(
-                BasinPredictionFiles.embeddingVariable, stations: basins, times: 0..<25,
-                values: block)
+            try BasinPredictionFiles.writeEmbeddings(
+                block, to: writer, basins: basins, days: 25, width: d)
         }
         try writer.write(
             BasinPredictionFiles.flagVariable, stations: 0..<7, times: 0..<25,
@@ -93,9 +92,9 @@ struct BasinPredictionFilesTests {
         try writer.finish()
         let file = try NetCDFFile(opening: path)
         let e = try #require(try file.variables().first { $0.name == "basin_embedding" })
-        #expect(e.dimensions == ["station", "time", "embedding"] && e.shape == [7, 25, d])
-        #expect(try file.readFloats(e, start: [0, 0, 0], count: [1, 1, d]) == first)
-        let all = try file.readFloats(e, start: [0, 0, 0], count: [7, 25, d])
+        #expect(e.dimensions == ["station", "embedding", "time"] && e.shape == [7, d, 25])
+        #expect(try file.readFloats(e, start: [0, 0, 0], count: [1, d, 1]) == first)
+        let all = try file.readFloats(e, start: [0, 0, 0], count: [7, d, 25])
         #expect(all.allSatisfy { $0.isFinite && $0 != BasinSeriesWriter.fillValue })
     }
 }

@@ -75,9 +75,10 @@ public enum BasinPredictionFiles {
         try writer.finish()
     }
 
-    /// Opens an embeddings file for streaming: write groups with
-    /// `write(embeddingVariable, stations:times:values:)` (`[basins × days × width]`), then the
-    /// flags (`flagVariable`, `[basins × days]`), then `finish()`.
+    /// Opens an embeddings file for streaming: write groups of basins with
+    /// ``writeEmbeddings(_:to:basins:days:width:)``, then the flags (`flagVariable`,
+    /// `[basins × days]`), then `finish()`. The variable is `(station, embedding, time)`
+    /// (CF §2.4: other dimensions left of time).
     public static func embeddingWriter(
         basins: BasinSet, dates: [CFDate], width: Int, metadata: BasinRunMetadata, to path: String
     ) throws -> BasinSeriesWriter {
@@ -91,6 +92,23 @@ public enum BasinPredictionFiles {
             basins: basins, dates: dates, variables: [variable, flagDefinition],
             metadata: metadata, title: "StefaLand basin embeddings per day")
         return try BasinSeriesWriter(path: path, layout: layout)
+    }
+
+    /// Writes one group of basins' embeddings.
+    /// - Parameter block: `[basins × days × width]` as ``BasinRunner/embed(_:progress:sink:)``
+    ///   gives it (stored transposed, `[basins × width × days]`).
+    public static func writeEmbeddings(
+        _ block: [Float], to writer: BasinSeriesWriter, basins: Range<Int>, days: Int, width: Int
+    ) throws {
+        var stored = [Float](repeating: .nan, count: block.count)
+        for b in 0..<basins.count {
+            for t in 0..<days {
+                for k in 0..<width {
+                    stored[(b * width + k) * days + t] = block[(b * days + t) * width + k]
+                }
+            }
+        }
+        try writer.write(embeddingVariable, stations: basins, times: 0..<days, values: stored)
     }
 
     /// The flag variable: byte values with their meanings (``BasinDayFlag``).
