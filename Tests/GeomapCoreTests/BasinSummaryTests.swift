@@ -1,8 +1,8 @@
 import Foundation
 import GeoNetCDF
 import GeoVector
-import Testing
 import TestSupport
+import Testing
 
 @testable import GeomapCore
 
@@ -44,8 +44,12 @@ struct BasinSummaryTests {
     /// C: not run.
     static var predictions: BasinPredictions {
         let nan = Float.nan
-        let streamflow: [[Float]] = [[2, 2, 4, 4, 1], [1, nan, 3, nan, nan], [nan, nan, nan, nan, nan]]
-        let storage: [[Float]] = [[10, 11, 12, 13, 14], [5, nan, 6, nan, nan], [nan, nan, nan, nan, nan]]
+        let streamflow: [[Float]] = [
+            [2, 2, 4, 4, 1], [1, nan, 3, nan, nan], [nan, nan, nan, nan, nan],
+        ]
+        let storage: [[Float]] = [
+            [10, 11, 12, 13, 14], [5, nan, 6, nan, nan], [nan, nan, nan, nan, nan],
+        ]
         var values: [Float] = []
         for b in 0..<3 {
             for d in 0..<5 { values += [streamflow[b][d], storage[b][d]] }
@@ -137,8 +141,9 @@ struct BasinSummaryTests {
         let back = try BasinReader.read(path: path, idField: "basin_id")
         #expect(back.basins.map(\.id) == ["A", "B", "C"])
         #expect(back.basins.allSatisfy { $0.geometry.polygons.count == 1 })
-        #expect(back.basins[1].geometry.polygons[0].exterior.points.contains(
-            Point2D(x: 502_000, y: 5_000_000)))
+        #expect(
+            back.basins[1].geometry.polygons[0].exterior.points.contains(
+                Point2D(x: 502_000, y: 5_000_000)))
         func field(_ basin: Int, _ name: String) -> FieldValue {
             back.value(name, of: back.basins[basin]) ?? .string("no field \(name)")
         }
@@ -161,8 +166,9 @@ struct BasinSummaryTests {
         #expect(abs(real(0, "streamflow_rmse") - Double(0.5).squareRoot()) < 1e-5)
         #expect(abs(real(0, "streamflow_bias") - 0.5) < 1e-5)
         #expect(abs(real(0, "streamflow_r") - r) < 1e-5)
-        #expect(abs(real(0, "streamflow_kge") - (1 - (2 * (r - 1) * (r - 1) + 0.04).squareRoot()))
-            < 1e-5)
+        #expect(
+            abs(real(0, "streamflow_kge") - (1 - (2 * (r - 1) * (r - 1) + 0.04).squareRoot()))
+                < 1e-5)
         #expect(field(0, "streamflow_obs_days") == .integer(4))
         // B: pairs (1, 2) and (3, 2): constant observations → NSE, KGE, r NULL; RMSE 1, bias 0.
         #expect(field(1, "name") == .string("Lower"))
@@ -182,9 +188,10 @@ struct BasinSummaryTests {
         #expect(field(2, "status") == .string("all forcings missing"))
         #expect(field(2, "valid_days") == .integer(0))
         #expect(field(2, "missing_days") == .integer(5))
-        for name in ["streamflow_mean", "streamflow_last", "streamflow_last_date", "storage_mean",
-            "streamflow_nse", "streamflow_rmse", "streamflow_bias"]
-        {
+        for name in [
+            "streamflow_mean", "streamflow_last", "streamflow_last_date", "storage_mean",
+            "streamflow_nse", "streamflow_rmse", "streamflow_bias",
+        ] {
             #expect(field(2, name) == .null, "\(name)")
         }
         #expect(field(2, "streamflow_obs_days") == .integer(0))
@@ -207,10 +214,11 @@ struct BasinSummaryTests {
             to: path, basins: basins, predictions: predictions, observed: nil, problems: [:])
         let info = try #require(try VectorSource.describe(path: path).layers.first)
         #expect(info.featureCount == ids.count)
-        #expect(info.fields.map(\.name) == [
-            "basin_id", "name", "streamflow_mean", "streamflow_last", "streamflow_last_date",
-            "valid_days", "missing_days", "status",
-        ])
+        #expect(
+            info.fields.map(\.name) == [
+                "basin_id", "name", "streamflow_mean", "streamflow_last", "streamflow_last_date",
+                "valid_days", "missing_days", "status",
+            ])
         #expect(info.crs?.epsg == basins.crs.epsg)
         let back = try BasinReader.read(path: path, idField: "basin_id")
         for (original, written) in zip(basins.basins, back.basins) {
@@ -267,10 +275,16 @@ struct BasinSummaryTests {
                 path: "map.json")
         }
         let cases: [([String], VariableMapping?, String)] = [
-            ([good], mapping("furlongs/day"), "map.json: unknown unit 'furlongs/day' for observed q_obs"),
+            (
+                [good], mapping("furlongs/day"),
+                "map.json: unknown unit 'furlongs/day' for observed q_obs"
+            ),
             ([good], mapping("K"), "\(good): cannot convert observed q_obs from K to mm/day"),
             ([plain], nil, "\(plain): no unit for observed streamflow"),
-            ([other], Self.mapping, "\(other): none of the 3 predicted basins has observations here"),
+            (
+                [other], Self.mapping,
+                "\(other): none of the 3 predicted basins has observations here"
+            ),
             ([wrongVariable], Self.mapping, "\(wrongVariable): none of the observed series q_obs"),
             ([good, disagree], Self.mapping, "\(disagree): q_obs of basin A on 2020-01-02 is 5.0"),
         ]

@@ -2,8 +2,8 @@ import Foundation
 import GeoProjection
 import GeoRaster
 import GeoVector
-import Testing
 import TestSupport
+import Testing
 
 @testable import GeomapCore
 
@@ -30,9 +30,11 @@ struct StaticRasterAttributesTests {
             cacheDirectory: directory.appendingPathComponent("cache"),
             log: { lines.append($0) })
         #expect(result.attributes.basinIDs == basins.basins.map(\.id))
-        #expect(result.attributes.attributes == rasters.map {
-            URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent
-        })
+        #expect(
+            result.attributes.attributes
+                == rasters.map {
+                    URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent
+                })
         // Six rasters on one grid: the weights are computed (and cached) once.
         #expect(lines.filter { $0.hasPrefix("weights for") }.count == 1, "\(lines)")
         for (a, raster) in rasters.enumerated() {
@@ -54,7 +56,8 @@ struct StaticRasterAttributesTests {
             #expect(compared == basins.basins.count)
             #expect(result.attributes.values[a * basins.basins.count].isFinite)
         }
-        let units = Dictionary(uniqueKeysWithValues: zip(result.attributes.attributes, result.units))
+        let units = Dictionary(
+            uniqueKeysWithValues: zip(result.attributes.attributes, result.units))
         #expect(units["elevation"] == "m")
         #expect(units["slope"] == "degree")
     }
@@ -109,9 +112,11 @@ struct StaticRasterAttributesTests {
         try Self.writeClassRaster(raster)
         let basins = try Self.writeClassBasins(directory.appendingPathComponent("b.gpkg").path)
         #expect(basins.basins.map(\.id) == ["A", "B", "C", "D"])
-        let sources = try ["one=\(raster):class=1", "two=\(raster):class=2",
-            "three=\(raster):class=3", "nine=\(raster):class=9", "code=\(raster)"]
-            .map { try StaticRasterSource(parsing: $0) }
+        let sources = try [
+            "one=\(raster):class=1", "two=\(raster):class=2",
+            "three=\(raster):class=3", "nine=\(raster):class=9", "code=\(raster)",
+        ]
+        .map { try StaticRasterSource(parsing: $0) }
         var lines: [String] = []
         let result = try StaticRasterAttributes.read(
             sources, basins: basins, cacheDirectory: nil, log: { lines.append($0) })
@@ -157,14 +162,16 @@ struct StaticRasterAttributesTests {
                 == StaticRasterSource(name: "soil", path: "data/v=1/soil.tif"))
     }
 
-    @Test("bad specifications are one-line errors naming the argument", arguments: [
-        ("=a.tif", "the attribute name before '=' is empty"),
-        ("a=", "no raster path"),
-        ("a=x.tif:class=forest", "class value 'forest' is not a number"),
-        ("a=x.tif:band=0", "band '0' is not a band number"),
-        ("a=x.tif:class=1:class=2", "'class=' is given twice"),
-        ("my name=x.tif", "'my name' is not a usable attribute name"),
-    ])
+    @Test(
+        "bad specifications are one-line errors naming the argument",
+        arguments: [
+            ("=a.tif", "the attribute name before '=' is empty"),
+            ("a=", "no raster path"),
+            ("a=x.tif:class=forest", "class value 'forest' is not a number"),
+            ("a=x.tif:band=0", "band '0' is not a band number"),
+            ("a=x.tif:class=1:class=2", "'class=' is given twice"),
+            ("my name=x.tif", "'my name' is not a usable attribute name"),
+        ])
     func badSpecs(text: String, message: String) {
         #expect {
             _ = try StaticRasterSource(parsing: text)

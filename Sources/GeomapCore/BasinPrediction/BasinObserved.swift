@@ -1,5 +1,5 @@
-public import GeoNetCDF
 import Foundation
+public import GeoNetCDF
 
 /// Observed series (`--observed OBS`) for the metrics of the summary GeoPackage.
 ///
@@ -110,10 +110,12 @@ public enum BasinObserved {
         source: String, declared: String?, fileUnit: String?, to variable: BasinOutputVariable,
         path: String, mappingPath: String?
     ) throws(BasinInputError) -> UnitConversion? {
-        if let declared, let fileUnit, BasinUnit.normalise(declared)
-            != BasinUnit.normalise(fileUnit),
-            BasinUnit(parsing: declared) == nil || BasinUnit(parsing: declared)
-                != BasinUnit(parsing: fileUnit)
+        if let declared, let fileUnit,
+            BasinUnit.normalise(declared)
+                != BasinUnit.normalise(fileUnit),
+            BasinUnit(parsing: declared) == nil
+                || BasinUnit(parsing: declared)
+                    != BasinUnit(parsing: fileUnit)
         {
             throw BasinInputError(
                 path,

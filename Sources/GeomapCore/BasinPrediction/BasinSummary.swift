@@ -129,8 +129,10 @@ public enum BasinSummary {
                 }
                 let metrics = HydrologicalMetrics(
                     predicted: predictions.series(variable: v, basin: b), observed: truth)
-                values += [metrics.nse, metrics.kge, metrics.rmse, metrics.correlation,
-                    metrics.bias].map { $0.isFinite ? .real($0) : .null }
+                values += [
+                    metrics.nse, metrics.kge, metrics.rmse, metrics.correlation,
+                    metrics.bias,
+                ].map { $0.isFinite ? .real($0) : .null }
                 values.append(.integer(Int64(metrics.count)))
             }
             rows.append((basin.geometry, values))

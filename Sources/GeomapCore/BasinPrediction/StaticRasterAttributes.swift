@@ -49,8 +49,8 @@ public enum StaticRasterAttributes {
         // One pass over each (file, band) computes all the statistics asked of it.
         var groups: [(path: String, band: Int, members: [Int])] = []
         for (i, source) in sources.enumerated() {
-            if let g = groups.firstIndex(where: { $0.path == source.path && $0.band == source.band })
-            {
+            if let g = groups.firstIndex(where: { $0.path == source.path && $0.band == source.band }
+            ) {
                 groups[g].members.append(i)
             } else {
                 groups.append((source.path, source.band, [i]))
