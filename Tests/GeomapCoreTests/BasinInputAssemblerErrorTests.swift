@@ -204,4 +204,15 @@ struct BasinInputAssemblerErrorTests {
             assemblerError { _ = try assemble(request([csv.path]), model) }
                 == "\(mapping): no unit declared for pr (the model wants pr in mm/day)")
     }
+
+    @Test("a per-basin file that lacks some basins lists them")
+    func missingBasins() throws {
+        let csv = dir.appendingPathComponent("two-basins.csv")
+        var text = "basin_id,time," + Fx.variables.joined(separator: ",") + "\n"
+        for id in ["B001", "B003"] { text += "\(id),2016-01-01,1,2,3,4,5\n" }
+        try text.write(to: csv, atomically: true, encoding: .utf8)
+        #expect(
+            assemblerError { _ = try assemble(request([csv.path]), model) }
+                == "\(csv.path): no forcings for basins B002, B004, B005, B006, B007")
+    }
 }

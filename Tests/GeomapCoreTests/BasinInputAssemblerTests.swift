@@ -240,4 +240,99 @@ struct BasinInputAssemblerGridTests {
         }
         #expect(inputs.messages.contains { $0.contains("lies only") && $0.contains("%") })
     }
+
+    @Test("a CF timeSeries netCDF written from the gridded result: same table, window read")
+    func perBasinNetCDF() throws {
+        let dir = try makeTemporaryDirectory("assembler-dsg")
+        let model = try Fx.model()
+        let attributes = try Fx.attributesCSV(in: dir)
+        let mapping = try Fx.mapping(in: dir)
+        let gridded = try assemble(
+            BasinInputRequest(
+                basinsPath: Fx.basins, forcingPaths: [Fx.forcings], attributesPath: attributes,
+                mappingPath: mapping), model)
+        let t = gridded.forcings
+        let path = dir.appendingPathComponent("per-basin.nc").path
+        let units = try #require(CFTimeUnits("days since 2016-01-01", calendar: .standard))
+        let layout = BasinSeriesLayout(
+            stations: t.basinIDs.enumerated().map { i, id in
+                let x = Double(i)
+                return DSGStation(
+                    id: id, name: id, latitude: 45, longitude: 20 + x,
+                    polygons: [
+                        DSGPolygon(
+                            exterior: [
+                                SIMD2(20 + x, 45), SIMD2(20.5 + x, 45), SIMD2(20.5 + x, 45.5),
+                            ])
+                    ])
+            },
+            timeUnits: units, times: (0..<t.dayCount).map(Double.init),
+            variables: zip(t.variables, t.units).map { name, unit in
+                DSGVariable(name: name, units: unit!, longName: name)
+            },
+            title: "t", source: "s", history: "h", references: "r", geomapVersion: "test")
+        let writer = try BasinSeriesWriter(path: path, layout: layout)
+        let block = t.basinIDs.count * t.dayCount
+        for (v, name) in t.variables.enumerated() {
+            try writer.write(
+                name, stations: 0..<t.basinIDs.count, times: 0..<t.dayCount,
+                values: Array(t.values[(v * block)..<((v + 1) * block)]))
+        }
+        try writer.finish()
+        let fromFile = try assemble(
+            BasinInputRequest(
+                basinsPath: Fx.basins, forcingPaths: [path], attributesPath: attributes,
+                mappingPath: mapping), model)
+        #expect(fromFile.forcings == gridded.forcings)
+        let window = try BasinNetCDF.readForcings(
+            URL(fileURLWithPath: path), variables: ["hurs"],
+            from: CFDate(year: 2017, month: 3, day: 1), through: CFDate(year: 2017, month: 3, day: 3))
+        #expect(window.dates.map(\.description) == ["2017-03-01", "2017-03-02", "2017-03-03"])
+        let d = try #require(t.dates.firstIndex(of: CFDate(year: 2017, month: 3, day: 1)))
+        #expect(window.series("hurs", basin: "B005") == Array(
+            try #require(t.series("hurs", basin: "B005"))[d..<(d + 3)]))
+    }
+
+    @Test("--area-weighted forcings equal geomap zonal --area-weighted means; progress reported")
+    func areaWeighted() throws {
+        let dir = try makeTemporaryDirectory("assembler-area")
+        let model = try Fx.model()
+        var request = BasinInputRequest(
+            basinsPath: Fx.basins, forcingPaths: [Fx.forcings],
+            attributesPath: try Fx.attributesCSV(in: dir), mappingPath: try Fx.mapping(in: dir),
+            start: CFDate(year: 2017, month: 6, day: 1), end: CFDate(year: 2017, month: 6, day: 30))
+        request.areaWeighted = true
+        var reports: [String: Int] = [:]
+        let inputs = try BasinInputAssembler.assemble(
+            request, model: model, modelPath: Fx.modelURL.path, log: { _ in },
+            progress: { label, done, total in
+                #expect(done <= total)
+                reports[label] = done
+            })
+        #expect(reports["forcings.nc pr"] == 120 && reports["forcings.nc hurs"] == 120)
+        var options = ZonalOptions(
+            basinsPath: Fx.basins, statistics: [.mean],
+            output: dir.appendingPathComponent("zonal.csv"))
+        options.forcingPaths = [Fx.forcings]
+        options.variables = ["rsds"]
+        options.areaWeighted = true
+        options.from = "2017-06-01"
+        options.to = "2017-06-30"
+        _ = try ZonalJob.run(options, log: { _ in })
+        let zonal = try ZonalFixtures.values(at: options.output)
+        let t = inputs.forcings
+        request.areaWeighted = false
+        let plain = try assemble(request, model).forcings
+        // the option reaches the weights
+        #expect(zip(plain.values, t.values).contains { $0.isFinite && $1.isFinite && $0 != $1 })
+        let v = try #require(t.variables.firstIndex(of: "rsds"))
+        for (b, basin) in t.basinIDs.enumerated() {
+            for d in inputs.firstOutputDay..<t.dayCount {
+                let key = ZonalFixtures.Key(
+                    basin: basin, time: t.dates[d].description, variable: "rsds", stat: "mean")
+                let reference = try #require(zonal[key])
+                #expect(abs(Double(t[variable: v, basin: b, day: d]) - reference) <= 1e-5 * reference)
+            }
+        }
+    }
 }

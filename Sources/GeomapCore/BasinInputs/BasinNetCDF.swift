@@ -1,18 +1,109 @@
 public import Foundation
-import GeoNetCDF
+public import GeoNetCDF
 
 /// Reads per-basin daily forcings from a CF discrete-sampling-geometry `timeSeries` file
 /// (CF §9): a station dimension with a `cf_role = "timeseries_id"` variable (the basin ids),
 /// a CF time coordinate, and data variables `(station, time)` or `(time, station)`.
 /// `_FillValue`, `missing_value`, valid range and packing are honoured (missing → NaN).
 public enum BasinNetCDF {
-    /// Reads `variables` (all station×time numeric variables when nil) into a table.
+    /// What a timeSeries file holds, read from its header, ids and time axis only.
+    public struct Contents: Sendable {
+        public var basinIDs: [String]
+        /// Day number (proleptic Gregorian) of each time step.
+        var days: [Int]
+        /// The numeric (station, time) variables and their `units` attributes.
+        public var variables: [String]
+        public var units: [String?]
+        /// First and last date of the time axis.
+        public var firstDate: CFDate { BasinDay.date(days.min() ?? 0) }
+        public var lastDate: CFDate { BasinDay.date(days.max() ?? 0) }
+    }
+
+    /// Reads a file's basin ids, days and variables without reading any data value.
+    /// - Throws: as ``readForcings(_:variables:from:through:)``.
+    public static func scan(_ url: URL) throws(BasinInputError) -> Contents {
+        try withFile(url) { file, header throws(BasinInputError) in
+            Contents(
+                basinIDs: header.ids, days: header.days,
+                variables: header.candidates.map(\.name),
+                units: header.candidates.map { $0.text("units") })
+        }
+    }
+
+    /// Reads `variables` (all station×time numeric variables when nil) into a table; with
+    /// `from`/`through`, only the time steps of those days (inclusive) are read.
     /// - Throws: ``BasinInputError`` naming the file: not readable as netCDF, no
     ///   `timeseries_id` variable, no CF time, a time step that is not whole days, a variable
-    ///   that is absent or not over (station, time).
-    public static func readForcings(_ url: URL, variables wanted: [String]? = nil)
-        throws(BasinInputError) -> BasinTable
-    {
+    ///   that is absent or not over (station, time), no time step in the window.
+    public static func readForcings(
+        _ url: URL, variables wanted: [String]? = nil, from: CFDate? = nil,
+        through: CFDate? = nil
+    ) throws(BasinInputError) -> BasinTable {
+        let path = url.path
+        return try withFile(url) { file, header throws(BasinInputError) in
+            let candidates = header.candidates
+            let names = wanted ?? candidates.map(\.name)
+            let absent = names.filter { n in !candidates.contains { $0.name == n } }
+            guard absent.isEmpty else {
+                throw BasinInputError(
+                    path, "no (station, time) variable " + absent.joined(separator: ", "))
+            }
+            let ids = header.ids
+            let days = header.days
+            // The steps to read: one contiguous run covering the window's days.
+            let low = from.flatMap(BasinDay.number) ?? Int.min
+            let high = through.flatMap(BasinDay.number) ?? Int.max
+            let inside = days.indices.filter { days[$0] >= low && days[$0] <= high }
+            guard let t0 = inside.first, let t1 = inside.last else {
+                throw BasinInputError(path, "no time step between \(from.map { "\($0)" } ?? "…") "
+                    + "and \(through.map { "\($0)" } ?? "…")")
+            }
+            let steps = t0..<(t1 + 1)
+            var builder = BasinTableBuilder(variables: names, units: [])
+            builder.units = names.map { n in candidates.first { $0.name == n }!.text("units") }
+            let basins = ids.map { builder.basin($0) }
+            for (v, name) in names.enumerated() {
+                let variable = candidates.first { $0.name == name }!
+                let packing = CFPacking(variable)
+                let stationFirst = variable.dimensions[0] == header.stationDim
+                let raw: [Double]
+                do throws(NetCDFError) {
+                    raw = try file.readDoubles(
+                        variable, start: stationFirst ? [0, t0] : [t0, 0],
+                        count: stationFirst ? [ids.count, steps.count] : [steps.count, ids.count])
+                } catch {
+                    throw BasinInputError(path, error.message)
+                }
+                for s in ids.indices {
+                    for t in steps where days[t] >= low && days[t] <= high {
+                        let k = t - t0
+                        let i = stationFirst ? s * steps.count + k : k * ids.count + s
+                        if builder.add(
+                            basin: basins[s], day: days[t], variable: v,
+                            value: packing.decode(raw[i]), line: t) != nil
+                        {
+                            throw BasinInputError(path, "time \(BasinDay.date(days[t])) repeats")
+                        }
+                    }
+                }
+            }
+            return try builder.build(path: path)
+        }
+    }
+
+    /// The parts of a timeSeries file every read needs.
+    private struct Header {
+        var ids: [String]
+        var stationDim: String
+        var days: [Int]
+        var candidates: [NetCDFVariable]
+    }
+
+    /// Opens `url`, reads its header, and runs `body`; netCDF errors become
+    /// ``BasinInputError``s naming the file.
+    private static func withFile<T>(
+        _ url: URL, _ body: (borrowing NetCDFFile, Header) throws(BasinInputError) -> T
+    ) throws(BasinInputError) -> T {
         let path = url.path
         do {
             let file = try NetCDFFile(opening: path)
@@ -30,6 +121,9 @@ public enum BasinNetCDF {
                 ids = try file.readStrings(idVariable)
             } else {
                 ids = try file.readDoubles(idVariable).map { String(Int64($0)) }
+            }
+            guard Set(ids).count == ids.count else {
+                throw BasinInputError(path, "duplicate basin ids in '\(idVariable.name)'")
             }
             guard let timeVariable = all.first(where: { cfAxisRole(of: $0) == .time }),
                 let timeDim = timeVariable.dimensions.first
@@ -57,36 +151,9 @@ public enum BasinNetCDF {
                 $0.type != .char && Set($0.dimensions) == [stationDim, timeDim]
                     && $0.dimensions.count == 2
             }
-            let names = wanted ?? candidates.map(\.name)
-            let absent = names.filter { n in !candidates.contains { $0.name == n } }
-            guard absent.isEmpty else {
-                throw BasinInputError(
-                    path, "no (station, time) variable " + absent.joined(separator: ", "))
-            }
-            var builder = BasinTableBuilder(variables: names, units: [])
-            builder.units = names.map { n in candidates.first { $0.name == n }!.text("units") }
-            let basins = ids.map { builder.basin($0) }
-            guard Set(ids).count == ids.count else {
-                throw BasinInputError(path, "duplicate basin ids in '\(idVariable.name)'")
-            }
-            for (v, name) in names.enumerated() {
-                let variable = candidates.first { $0.name == name }!
-                let packing = CFPacking(variable)
-                let raw = try file.readDoubles(variable)
-                let stationFirst = variable.dimensions[0] == stationDim
-                for s in ids.indices {
-                    for t in times.indices {
-                        let i = stationFirst ? s * times.count + t : t * ids.count + s
-                        if builder.add(
-                            basin: basins[s], day: days[t], variable: v,
-                            value: packing.decode(raw[i]), line: t) != nil
-                        {
-                            throw BasinInputError(path, "time \(BasinDay.date(days[t])) repeats")
-                        }
-                    }
-                }
-            }
-            return try builder.build(path: path)
+            return try body(
+                file,
+                Header(ids: ids, stationDim: stationDim, days: days, candidates: candidates))
         } catch let error as BasinInputError {
             throw error
         } catch let error as NetCDFError {

@@ -8,9 +8,11 @@ final class BasinForcingFile {
     enum Content {
         /// A CF grid; `days[t]` is the day number (``BasinDay``) of time step `t`.
         case gridded(CFForcing, days: [Int])
-        /// Per-basin series already read, restricted to the wanted variables, in the basins'
-        /// order.
+        /// Per-basin series (CSV) already read, restricted to the wanted variables, in the
+        /// basins' order.
         case perBasin(BasinTable)
+        /// A CF timeSeries file, scanned; its values are read for the window's days only.
+        case timeSeries(URL, days: [Int])
     }
 
     let path: String
@@ -41,7 +43,8 @@ final class BasinForcingFile {
     }
 
     /// Opens `path` and decides its kind: a CSV or a netCDF with a
-    /// `cf_role = "timeseries_id"` variable is per-basin (read whole, see `BasinForcings`);
+    /// `cf_role = "timeseries_id"` variable is per-basin (a CSV is read whole here, a netCDF
+    /// only scanned, see `BasinCSV`, `BasinNetCDF`);
     /// any other netCDF must be a CF grid (x/y or latitude/longitude axes, a time axis).
     /// - Parameters:
     ///   - basins: the basin ids, in file order (a per-basin file must give all of them).
@@ -63,8 +66,25 @@ final class BasinForcingFile {
                 "unknown forcings format '.\(url.pathExtension)' (expected a CF NetCDF grid, a "
                     + "CF timeSeries NetCDF or a per-basin CSV)")
         }
+        if perBasin, url.pathExtension.lowercased() != "csv" {
+            let contents = try BasinNetCDF.scan(url)
+            let names = contents.variables.filter(wanted.contains)
+            try requireSome(names, wanted: wanted, available: contents.variables, path: path)
+            let missing = basins.filter { !contents.basinIDs.contains($0) }
+            guard missing.isEmpty else {
+                throw BasinInputError(
+                    path, "no forcings for basins " + missing.joined(separator: ", "))
+            }
+            guard let first = contents.days.min(), let last = contents.days.max() else {
+                throw BasinInputError(path, "no time steps")
+            }
+            let units = names.map { contents.units[contents.variables.firstIndex(of: $0)!] }
+            return BasinForcingFile(
+                path: path, content: .timeSeries(url, days: contents.days), variables: names,
+                units: units, firstDay: first, lastDay: last)
+        }
         if perBasin {
-            let table = try BasinForcings.read(url)
+            let table = try BasinCSV.readForcings(url)
             let names = table.variables.filter(wanted.contains)
             try requireSome(names, wanted: wanted, available: table.variables, path: path)
             let kept = try table.keeping(names).selecting(basins: basins, path: path)

@@ -83,21 +83,15 @@ struct BasinForcingMerge {
         let lastDay = firstDay + days - 1
         switch file.content {
         case .perBasin(let table):
-            let tableFirst = BasinDay.number(table.dates[0])!
-            let lower = max(firstDay, tableFirst)
-            let upper = min(lastDay, tableFirst + table.dayCount - 1)
-            guard lower <= upper else { return }
-            for (tv, name) in table.variables.enumerated() {
-                guard let v = variables.firstIndex(of: name) else { continue }
-                for b in table.basinIDs.indices {
-                    for day in lower...upper {
-                        try put(
-                            Double(table[variable: tv, basin: b, day: day - tableFirst]),
-                            variable: v,
-                            basin: b, day: day - firstDay, source: source)
-                    }
-                }
-            }
+            try copy(table, source: source)
+        case .timeSeries(let url, let stepDays):
+            guard stepDays.contains(where: { $0 >= firstDay && $0 <= lastDay }) else { return }
+            let table = try BasinNetCDF.readForcings(
+                url, variables: file.variables, from: BasinDay.date(firstDay),
+                through: BasinDay.date(lastDay))
+            try copy(
+                table.selecting(basins: basins.basins.map(\.id), path: file.path),
+                source: source)
         case .gridded(let forcing, let stepDays):
             guard let lower = stepDays.firstIndex(where: { $0 >= firstDay }),
                 let upper = stepDays.lastIndex(where: { $0 <= lastDay }), lower <= upper
@@ -122,6 +116,25 @@ struct BasinForcingMerge {
                                 day: stepDays[step] - firstDay, source: source)
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// Copies a per-basin table (in the basins' order) into the window.
+    private mutating func copy(_ table: BasinTable, source: Int) throws(BasinInputError) {
+        let lastDay = firstDay + days - 1
+        let tableFirst = BasinDay.number(table.dates[0])!
+        let lower = max(firstDay, tableFirst)
+        let upper = min(lastDay, tableFirst + table.dayCount - 1)
+        guard lower <= upper else { return }
+        for (tv, name) in table.variables.enumerated() {
+            guard let v = variables.firstIndex(of: name) else { continue }
+            for b in table.basinIDs.indices {
+                for day in lower...upper {
+                    try put(
+                        Double(table[variable: tv, basin: b, day: day - tableFirst]),
+                        variable: v, basin: b, day: day - firstDay, source: source)
                 }
             }
         }
