@@ -45,10 +45,10 @@ struct BasinInputAssemblerAttributeTests {
         try text.write(to: csv, atomically: true, encoding: .utf8)
         let mapping = dir.appendingPathComponent("map.json")
         try #"""
-            {"attributes": {"elev": {"to": "elevation", "units": "km"},
-                            "slope_deg": {"to": "slope", "units": "degree"},
-                            "soil_clay": {"to": "clay"}}}
-            """#.write(to: mapping, atomically: true, encoding: .utf8)
+        {"attributes": {"elev": {"to": "elevation", "units": "km"},
+                        "slope_deg": {"to": "slope", "units": "degree"},
+                        "soil_clay": {"to": "clay"}}}
+        """#.write(to: mapping, atomically: true, encoding: .utf8)
         var sources = ["sand", "silt", "forest_fraction"].map(raster)
         sources.append(
             StaticRasterSource(
@@ -62,10 +62,10 @@ struct BasinInputAssemblerAttributeTests {
         let message = assemblerError { _ = try assemble(request, model) }
         #expect(message == "\(mapping.path): unknown unit 'km' for elev")
         try #"""
-            {"attributes": {"elev": {"to": "elevation", "units": "m"},
-                            "slope_deg": {"to": "slope", "units": "degree"},
-                            "soil_clay": {"to": "clay"}}}
-            """#.write(to: mapping, atomically: true, encoding: .utf8)
+        {"attributes": {"elev": {"to": "elevation", "units": "m"},
+                        "slope_deg": {"to": "slope", "units": "degree"},
+                        "soil_clay": {"to": "clay"}}}
+        """#.write(to: mapping, atomically: true, encoding: .utf8)
         let inputs = try assemble(request, model)
         #expect(inputs.attributes.attributes == Fx.attributes)
         #expect(inputs.attributes.value("elevation", basin: "B003") == 200)
@@ -74,11 +74,17 @@ struct BasinInputAssemblerAttributeTests {
         let direct = try StaticRasterAttributes.read(
             [raster("clay"), raster("forest_fraction")], basins: set, cacheDirectory: nil,
             log: { _ in })
-        #expect(inputs.attributes.value("clay", basin: "B004") == direct.attributes.value(
-            "clay", basin: "B004"))
-        #expect(inputs.attributes.value("forest_fraction", basin: "B002") == direct.attributes
-            .value("forest_fraction", basin: "B002"))
-        #expect(inputs.messages.contains("--static-raster elevation is not a model attribute; not used"))
+        #expect(
+            inputs.attributes.value("clay", basin: "B004")
+                == direct.attributes.value(
+                    "clay", basin: "B004"))
+        #expect(
+            inputs.attributes.value("forest_fraction", basin: "B002")
+                == direct.attributes
+                .value("forest_fraction", basin: "B002"))
+        #expect(
+            inputs.messages.contains("--static-raster elevation is not a model attribute; not used")
+        )
     }
 
     @Test("an attribute given by the CSV and a raster, and a raster named twice, are errors")

@@ -116,7 +116,8 @@ struct BasinInputAssemblerErrorTests {
         let late = try grid("late.nc", steps: 399..<731) { name, value in
             name == "rsds" ? value + 1 : value
         }
-        let message = try #require(assemblerError { _ = try assemble(request([early, late]), model) })
+        let message = try #require(
+            assemblerError { _ = try assemble(request([early, late]), model) })
         #expect(message.hasPrefix("\(late): gives rsds = "))
         #expect(message.contains("for basin B001 on 2017-02-03 but \(early) gives "))
     }

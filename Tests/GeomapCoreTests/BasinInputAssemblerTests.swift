@@ -201,8 +201,10 @@ struct BasinInputAssemblerGridTests {
                 mappingPath: mapping), model)
         #expect(inputs.problems == [6: "all forcings missing over 2016-03-31 … 2017-12-31"])
         #expect(inputs.forcings.series("pr", basin: "B007")?.allSatisfy { $0.isNaN } == true)
-        #expect(inputs.forcings.series("pr", basin: "B001") == gridded.forcings.series(
-            "pr", basin: "B001"))
+        #expect(
+            inputs.forcings.series("pr", basin: "B001")
+                == gridded.forcings.series(
+                    "pr", basin: "B001"))
     }
 
     @Test("basins off a cropped grid are problems, partly covered ones a note with the share")
@@ -236,7 +238,8 @@ struct BasinInputAssemblerGridTests {
         #expect(!inputs.problems.isEmpty && inputs.problems.count < 7)
         for (b, reason) in inputs.problems {
             #expect(reason == "outside the forcing grid of west.nc")
-            #expect(inputs.forcings.series("tasmax", basin: Fx.basinIDs[b])!.allSatisfy { $0.isNaN })
+            #expect(
+                inputs.forcings.series("tasmax", basin: Fx.basinIDs[b])!.allSatisfy { $0.isNaN })
         }
         #expect(inputs.messages.contains { $0.contains("lies only") && $0.contains("%") })
     }
@@ -286,11 +289,14 @@ struct BasinInputAssemblerGridTests {
         #expect(fromFile.forcings == gridded.forcings)
         let window = try BasinNetCDF.readForcings(
             URL(fileURLWithPath: path), variables: ["hurs"],
-            from: CFDate(year: 2017, month: 3, day: 1), through: CFDate(year: 2017, month: 3, day: 3))
+            from: CFDate(year: 2017, month: 3, day: 1),
+            through: CFDate(year: 2017, month: 3, day: 3))
         #expect(window.dates.map(\.description) == ["2017-03-01", "2017-03-02", "2017-03-03"])
         let d = try #require(t.dates.firstIndex(of: CFDate(year: 2017, month: 3, day: 1)))
-        #expect(window.series("hurs", basin: "B005") == Array(
-            try #require(t.series("hurs", basin: "B005"))[d..<(d + 3)]))
+        #expect(
+            window.series("hurs", basin: "B005")
+                == Array(
+                    try #require(t.series("hurs", basin: "B005"))[d..<(d + 3)]))
     }
 
     @Test("--area-weighted forcings equal geomap zonal --area-weighted means; progress reported")
@@ -331,7 +337,8 @@ struct BasinInputAssemblerGridTests {
                 let key = ZonalFixtures.Key(
                     basin: basin, time: t.dates[d].description, variable: "rsds", stat: "mean")
                 let reference = try #require(zonal[key])
-                #expect(abs(Double(t[variable: v, basin: b, day: d]) - reference) <= 1e-5 * reference)
+                #expect(
+                    abs(Double(t[variable: v, basin: b, day: d]) - reference) <= 1e-5 * reference)
             }
         }
     }

@@ -55,8 +55,10 @@ public enum BasinNetCDF {
             let high = through.flatMap(BasinDay.number) ?? Int.max
             let inside = days.indices.filter { days[$0] >= low && days[$0] <= high }
             guard let t0 = inside.first, let t1 = inside.last else {
-                throw BasinInputError(path, "no time step between \(from.map { "\($0)" } ?? "…") "
-                    + "and \(through.map { "\($0)" } ?? "…")")
+                throw BasinInputError(
+                    path,
+                    "no time step between \(from.map { "\($0)" } ?? "…") "
+                        + "and \(through.map { "\($0)" } ?? "…")")
             }
             let steps = t0..<(t1 + 1)
             var builder = BasinTableBuilder(variables: names, units: [])

@@ -1,7 +1,7 @@
 import Foundation
-public import Models
 import GeoNetCDF
 import GeoVector
+public import Models
 
 /// The basin pipeline's first stage: basins, forcing files and static attributes →
 /// model-ready inputs (model variables, order and units; not normalised). See

@@ -29,8 +29,7 @@ enum BasinStaticInputs {
         }
         let sources = try mapping.attributeSources(for: modelAttributes)
         let rasterNames = request.staticRasters.map(\.name)
-        if let twice = rasterNames.first(where: { n in rasterNames.filter { $0 == n }.count > 1 })
-        {
+        if let twice = rasterNames.first(where: { n in rasterNames.filter { $0 == n }.count > 1 }) {
             let paths = request.staticRasters.filter { $0.name == twice }.map(\.path)
             throw BasinInputError(
                 "--static-raster",
