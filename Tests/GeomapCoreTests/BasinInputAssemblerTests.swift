@@ -150,6 +150,25 @@ struct BasinInputAssemblerGridTests {
                 mappingPath: mapping), model)
         #expect(byTime.forcings == reference.forcings)
         #expect(byTime.firstOutputDay == reference.firstOutputDay)
+        #expect(!byTime.messages.contains { $0.contains("no value in any forcing file") })
+
+        // A gap of 20 days between two files stays missing, with a note per variable.
+        let gapEnd = dir.appendingPathComponent("2017-gap.nc").path
+        try Fx.writeGrid(
+            gapEnd, x: sample.x, y: sample.y, times: sample.times, steps: 420..<731,
+            fields: sample.fields)
+        let gappy = try assemble(
+            BasinInputRequest(
+                basinsPath: Fx.basins, forcingPaths: [early, gapEnd],
+                attributesPath: attributes, mappingPath: mapping), model)
+        #expect(gappy.forcings.dayCount == 731)
+        let pr = try #require(gappy.forcings.series("pr", basin: "B002"))
+        #expect(pr[399].isFinite && pr[400...419].allSatisfy { $0.isNaN } && pr[420].isFinite)
+        #expect(gappy.problems.isEmpty)
+        #expect(
+            gappy.messages.contains(
+                "pr: no value in any forcing file on 20 day(s) of 2016-01-01 … 2017-12-31 "
+                    + "(the first: 2017-02-04); those days stay missing"))
     }
 
     @Test("a per-basin CSV written from the gridded result assembles to the same table")

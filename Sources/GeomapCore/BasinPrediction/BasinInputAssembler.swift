@@ -145,7 +145,19 @@ public enum BasinInputAssembler {
                 problems[b] = reason
             }
         }
-        return Forcings(table: table, problems: problems, messages: merge.messages)
+        var messages = merge.messages
+        let running = ids.indices.filter { problems[$0] == nil }
+        for (v, name) in table.variables.enumerated() where !running.isEmpty {
+            let gaps = (0..<table.dayCount).filter { d in
+                running.allSatisfy { table[variable: v, basin: $0, day: d].isNaN }
+            }
+            guard let first = gaps.first else { continue }
+            messages.append(
+                "\(name): no value in any forcing file on \(gaps.count) day(s) of "
+                    + "\(table.dates[0]) … \(table.dates[table.dayCount - 1]) (the first: "
+                    + "\(table.dates[first])); those days stay missing")
+        }
+        return Forcings(table: table, problems: problems, messages: messages)
     }
 
     /// The one unit of a variable given by several files.
