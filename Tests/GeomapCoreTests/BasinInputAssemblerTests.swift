@@ -1,5 +1,6 @@
 import Foundation
 import GeoNetCDF
+import GeoVector
 import Models
 import TestSupport
 import Testing
@@ -360,5 +361,40 @@ struct BasinInputAssemblerGridTests {
                     abs(Double(t[variable: v, basin: b, day: d]) - reference) <= 1e-5 * reference)
             }
         }
+    }
+
+    @Test("gridded: the cells under one basin missing at every step make it a problem")
+    func allMissingCells() throws {
+        let dir = try makeTemporaryDirectory("assembler-missing-cells")
+        let model = try Fx.model()
+        let sample = try Fx.sampleFields()
+        let forcing = try CFForcing(path: Fx.forcings)
+        let set = try BasinReader.read(path: Fx.basins)
+        var summary = ZonalSummary()
+        let weights = try ZonalJob.forcingWeights(
+            forcing, basins: set,
+            options: ZonalOptions(basinsPath: Fx.basins, statistics: [.mean], output: dir),
+            summary: &summary, log: { _ in })
+        let b7 = 6
+        let cells = Set(weights.cells[weights.offsets[b7]..<weights.offsets[b7 + 1]].map(Int.init))
+        #expect(!cells.isEmpty)
+        let perStep = sample.x.count * sample.y.count
+        let holed = sample.fields.map { field in
+            var values = field.values
+            for i in values.indices where cells.contains(i % perStep) { values[i] = .nan }
+            return Fx.Field(name: field.name, units: field.units, values: values)
+        }
+        let path = dir.appendingPathComponent("holed.nc").path
+        try Fx.writeGrid(
+            path, x: sample.x, y: sample.y, times: sample.times, steps: 0..<sample.times.count,
+            fields: holed)
+        let inputs = try assemble(
+            BasinInputRequest(
+                basinsPath: Fx.basins, forcingPaths: [path],
+                attributesPath: try Fx.attributesCSV(in: dir),
+                mappingPath: try Fx.mapping(in: dir)), model)
+        #expect(inputs.problems == [b7: "all forcings missing over 2016-03-31 … 2017-12-31"])
+        #expect(inputs.forcings.series("hurs", basin: "B007")!.allSatisfy { $0.isNaN })
+        #expect(inputs.forcings.series("hurs", basin: "B003")!.allSatisfy { $0.isFinite })
     }
 }
