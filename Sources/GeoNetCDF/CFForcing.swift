@@ -165,7 +165,50 @@ public final class CFForcing {
         let xs = window?.x ?? 0..<grid.width
         let ys = window?.y ?? 0..<grid.height
         precondition(times.lowerBound >= 0 && times.upperBound <= timeAxis.count)
-        var output = [Float](repeating: .nan, count: times.count * xs.count * ys.count)
+        let total = times.count * xs.count * ys.count
+        var failure: NetCDFError?
+        let output = [Float](unsafeUninitializedCapacity: total) { buffer, initialized in
+            do throws(NetCDFError) {
+                let missing = try readSegments(variable, times: times, xs: xs, ys: ys, into: buffer)
+                missing.markNaN(buffer)
+            } catch {
+                failure = error
+                buffer.initialize(repeating: .nan)
+            }
+            initialized = total
+        }
+        if let failure { throw failure }
+        return output
+    }
+
+    /// Reads time steps `times` of `variable` over the whole grid into `buffer` with as few
+    /// passes over the values as the file allows: an unpacked float variable stored
+    /// `(time, y, x)` is read by netCDF-C straight into `buffer` and its missing values are
+    /// left as stored; other variables are decoded, missing values becoming NaN.
+    ///
+    /// - Parameter buffer: at least `times.count × height × width` values, filled as
+    ///   `[time][y][x]` in file order of each axis.
+    /// - Returns: which values of `buffer` are missing (``CFFloatMissing/nanOnly`` when the
+    ///   values were decoded); callers test them as they use the values.
+    /// - Throws: ``NetCDFError`` when a file lacks the variable or a read fails.
+    public func read(
+        _ variable: CFGridVariable, times: Range<Int>,
+        into buffer: UnsafeMutableBufferPointer<Float>
+    ) throws(NetCDFError) -> CFFloatMissing {
+        precondition(times.lowerBound >= 0 && times.upperBound <= timeAxis.count)
+        precondition(buffer.count >= times.count * grid.width * grid.height, "buffer too small")
+        return try readSegments(
+            variable, times: times, xs: 0..<grid.width, ys: 0..<grid.height, into: buffer)
+    }
+
+    /// Reads each file's share of `times`; missing values stay as stored only when the read
+    /// lies in one file (one missing-value convention), else they become NaN.
+    private func readSegments(
+        _ variable: CFGridVariable, times: Range<Int>, xs: Range<Int>, ys: Range<Int>,
+        into buffer: UnsafeMutableBufferPointer<Float>
+    ) throws(NetCDFError) -> CFFloatMissing {
+        let perStep = xs.count * ys.count
+        var parts: [(UnsafeMutableBufferPointer<Float>, CFFloatMissing)] = []
         for (index, segment) in segments.enumerated() {
             let lower = max(times.lowerBound, segment.start)
             let upper = min(times.upperBound, segment.start + segment.count)
@@ -178,20 +221,30 @@ public final class CFForcing {
                 openFile = nil
                 openFile = try NetCDFFile(opening: segment.dataset.path)
                 openSegment = index
+                cacheChecked = []
             }
-            let offset = (lower - times.lowerBound) * xs.count * ys.count
-            try readSlab(
+            let offset = (lower - times.lowerBound) * perStep
+            let part = UnsafeMutableBufferPointer(
+                rebasing: buffer[offset..<(offset + (upper - lower) * perStep)])
+            let missing = try readSlab(
                 local, times: (lower - segment.start)..<(upper - segment.start), xs: xs, ys: ys,
-                into: &output, at: offset)
+                into: part)
+            parts.append((part, missing))
         }
-        return output
+        if parts.count == 1 { return parts[0].1 }
+        for (part, missing) in parts { missing.markNaN(part) }
+        return .nanOnly
     }
 
-    /// Reads one file's slab and scatters it, decoded, into `output` from `offset`.
+    /// Variables of the open file whose chunk cache has been looked at.
+    private var cacheChecked: Set<Int32> = []
+
+    /// Reads one file's slab into `output` (`[time][y][x]`).
+    /// - Returns: the missing test of the values written.
     private func readSlab(
         _ v: CFGridVariable, times: Range<Int>, xs: Range<Int>, ys: Range<Int>,
-        into output: inout [Float], at offset: Int
-    ) throws(NetCDFError) {
+        into output: UnsafeMutableBufferPointer<Float>
+    ) throws(NetCDFError) -> CFFloatMissing {
         let rank = v.variable.shape.count
         var start = [Int](repeating: 0, count: rank)
         var count = [Int](repeating: 1, count: rank)
@@ -203,6 +256,24 @@ public final class CFForcing {
             start[t] = times.lowerBound
             count[t] = times.count
         }
+        let packing = v.packing
+        let fileOrder = (v.timeDimension ?? -1) < v.yDimension && v.yDimension < v.xDimension
+        if packing.allowsFloatPath(v.variable.type), fileOrder {
+            // Already [time][y][x] and physical: netCDF-C writes straight into the output.
+            if !cacheChecked.contains(v.variable.id) {
+                cacheChecked.insert(v.variable.id)
+                // Unfiltered chunks without a cache go from the file to the output directly
+                // (no copy through HDF5's chunk cache); a chunk is never decoded twice.
+                if try openFile!.isFiltered(v.variable) == false,
+                    v.chunkSizes != nil
+                {
+                    try openFile!.setChunkCache(v.variable, bytes: 0)
+                }
+            }
+            try openFile!.readFloats(v.variable, start: start, count: count, into: output)
+            let (missing, low, high) = packing.floatTests
+            return CFFloatMissing(values: missing, low: low, high: high)
+        }
         // Strides of the slab in file order (last dimension fastest).
         var strides = [Int](repeating: 1, count: rank)
         for d in stride(from: rank - 2, through: 0, by: -1) {
@@ -213,44 +284,38 @@ public final class CFForcing {
         let st = v.timeDimension.map { strides[$0] } ?? 0
         let width = xs.count
         let height = ys.count
-        let packing = v.packing
         if packing.allowsFloatPath(v.variable.type) {
-            // Unpacked float32: read without conversion, test missing values in Float32.
             let raw = try openFile!.readFloats(v.variable, start: start, count: count)
-            let (missing, low, high) = packing.floatTests
+            let tests = packing.floatTests
+            let missing = CFFloatMissing(values: tests.missing, low: tests.low, high: tests.high)
             scatter(
                 raw, times: times.count, height: height, width: width, st: st, sy: sy,
-                sx: sx, into: &output, at: offset
-            ) { value in
-                if value.isNaN || value < low || value > high { return .nan }
-                for m in missing where value == m { return .nan }
-                return value
-            }
+                sx: sx, into: output
+            ) { value in missing.isMissing(value) ? .nan : value }
         } else {
             let raw = try openFile!.readDoubles(v.variable, start: start, count: count)
             scatter(
                 raw, times: times.count, height: height, width: width, st: st, sy: sy,
-                sx: sx, into: &output, at: offset, packing.decode)
+                sx: sx, into: output, packing.decode)
         }
+        return .nanOnly
     }
 
     /// Copies a slab in file order into `[time][y][x]` order, decoding each value.
     @inline(__always)
     private func scatter<T>(
         _ raw: [T], times: Int, height: Int, width: Int, st: Int, sy: Int, sx: Int,
-        into output: inout [Float], at offset: Int, _ decode: (T) -> Float
+        into target: UnsafeMutableBufferPointer<Float>, _ decode: (T) -> Float
     ) {
         raw.withUnsafeBufferPointer { source in
-            output.withUnsafeMutableBufferPointer { target in
-                var out = offset
-                for t in 0..<times {
-                    for y in 0..<height {
-                        var from = t * st + y * sy
-                        for _ in 0..<width {
-                            target[out] = decode(source[from])
-                            out += 1
-                            from += sx
-                        }
+            var out = 0
+            for t in 0..<times {
+                for y in 0..<height {
+                    var from = t * st + y * sy
+                    for _ in 0..<width {
+                        target[out] = decode(source[from])
+                        out += 1
+                        from += sx
                     }
                 }
             }

@@ -167,6 +167,25 @@ public struct NetCDFFile: ~Copyable {
         return storage == NC_CHUNKED ? sizes : nil
     }
 
+    /// Whether a variable's chunks pass through HDF5 filters (deflate, shuffle, checksums,
+    /// plugins); `false` for contiguous and classic-format variables.
+    public func isFiltered(_ variable: NetCDFVariable) throws(NetCDFError) -> Bool {
+        guard try chunkSizes(of: variable) != nil else { return false }
+        let id = ncid
+        var count = 0
+        try nc("nc_inq_var_filter_ids", path) {
+            nc_inq_var_filter_ids(id, variable.id, &count, nil)
+        }
+        var shuffle: Int32 = 0, deflate: Int32 = 0, level: Int32 = 0, checksum: Int32 = 0
+        try nc("nc_inq_var_deflate", path) {
+            nc_inq_var_deflate(id, variable.id, &shuffle, &deflate, &level)
+        }
+        try nc("nc_inq_var_fletcher32", path) {
+            nc_inq_var_fletcher32(id, variable.id, &checksum)
+        }
+        return count > 0 || shuffle != 0 || deflate != 0 || checksum != 0
+    }
+
     /// The file format as netCDF-C names it (`netCDF-4 classic model`, …).
     public func formatName() throws(NetCDFError) -> String {
         let id = ncid
@@ -217,6 +236,35 @@ public struct NetCDFFile: ~Copyable {
             nc_get_vara_float(id, variable.id, start, count, &values)
         }
         return values
+    }
+
+    /// Reads a hyperslab as Float32 into `buffer` (no allocation, no copy beyond netCDF-C's).
+    ///
+    /// - Parameter buffer: at least `count.reduce(1, *)` values; filled last dimension fastest.
+    public func readFloats(
+        _ variable: NetCDFVariable, start: [Int], count: [Int],
+        into buffer: UnsafeMutableBufferPointer<Float>
+    ) throws(NetCDFError) {
+        let id = ncid
+        let total = count.reduce(1, *)
+        precondition(buffer.count >= total, "buffer smaller than the slab")
+        if total == 0 { return }
+        let base = buffer.baseAddress
+        try nc("nc_get_vara_float", path) {
+            nc_get_vara_float(id, variable.id, start, count, base)
+        }
+    }
+
+    /// Sets the chunk cache of one variable (bytes, hash slots, preemption 0…1). A cache of 0
+    /// bytes lets HDF5 read whole uncompressed chunks straight into the caller's buffer; only
+    /// worth it when every read covers whole chunks (else chunks are decoded more than once).
+    public func setChunkCache(
+        _ variable: NetCDFVariable, bytes: Int, slots: Int = 1, preemption: Float = 1
+    ) throws(NetCDFError) {
+        let id = ncid
+        try nc("nc_set_var_chunk_cache", path) {
+            nc_set_var_chunk_cache(id, variable.id, bytes, slots, preemption)
+        }
     }
 
     /// Reads a whole variable as Double.

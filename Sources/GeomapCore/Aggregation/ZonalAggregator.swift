@@ -1,3 +1,5 @@
+public import GeoNetCDF
+
 /// Applies ``ZonalWeights`` to gridded values: every time step of a forcing chunk, or a static
 /// raster read in bands of rows.
 ///
@@ -21,33 +23,53 @@ public struct ZonalAggregator: Sendable {
     }
 
     /// Aggregates whole time steps.
-    /// - Parameter values: `[steps × cells]`, each step one full grid in row-major order.
-    public func aggregate(steps values: UnsafeBufferPointer<Float>, stepCount: Int) -> ZonalChunk {
+    /// - Parameters:
+    ///   - values: `[steps × cells]`, each step one full grid in row-major order.
+    ///   - missing: which values are missing besides `missingValue` (NaN only by default; a
+    ///     forcing read as stored passes its fill values and valid range, tested here during
+    ///     the gather instead of in a separate pass).
+    public func aggregate(
+        steps values: UnsafeBufferPointer<Float>, stepCount: Int,
+        missing: CFFloatMissing = .nanOnly
+    ) -> ZonalChunk {
         let cellCount = weights.grid.cellCount
         precondition(values.count >= stepCount * cellCount, "chunk smaller than steps × cells")
+        var test = missing
+        if let fill = missingValue, !fill.isNaN { test.values.append(fill) }
         if statistics.allSatisfy(\.isLinear) {
-            return aggregateLinear(values, stepCount: stepCount)
+            return aggregateLinear(values, stepCount: stepCount, missing: test)
         }
         var partials: [ZonalChunk] = []
+        var marked = [Float](repeating: .nan, count: test.isNaNOnly ? 0 : cellCount)
         for step in 0..<stepCount {
             var field = FieldAccumulator(aggregator: self)
             let slice = UnsafeBufferPointer(
                 rebasing: values[(step * cellCount)..<((step + 1) * cellCount)])
-            field.add(rows: 0..<weights.grid.rows, values: slice)
+            if test.isNaNOnly {
+                field.add(rows: 0..<weights.grid.rows, values: slice)
+            } else {
+                // The field accumulator tests NaN (and missingValue) only: mark the others.
+                for i in 0..<cellCount { marked[i] = test.isMissing(slice[i]) ? .nan : slice[i] }
+                marked.withUnsafeBufferPointer { field.add(rows: 0..<weights.grid.rows, values: $0) }
+            }
             partials.append(field.finish())
         }
         return Self.concatenate(partials, basins: weights.basinCount)
     }
 
     /// The fast path: one pass of Σ w·x and Σ w per basin and step (a sparse × dense product).
-    private func aggregateLinear(_ values: UnsafeBufferPointer<Float>, stepCount: Int)
-        -> ZonalChunk
-    {
+    private func aggregateLinear(
+        _ values: UnsafeBufferPointer<Float>, stepCount: Int, missing test: CFFloatMissing
+    ) -> ZonalChunk {
         let basins = weights.basinCount
         let cellCount = weights.grid.cellCount
         var sumW = [Double](repeating: 0, count: stepCount * basins)
         var sumWX = [Double](repeating: 0, count: stepCount * basins)
-        let fill = missingValue ?? .nan
+        let nanOnly = test.isNaNOnly
+        // One fill value or none (the usual case) is tested inline.
+        let simple = test.values.count <= 1
+        let fill = test.values.first ?? .nan
+        let (low, high) = (test.low, test.high)
         weights.offsets.withUnsafeBufferPointer { offsets in
             weights.cells.withUnsafeBufferPointer { cells in
                 weights.weights.withUnsafeBufferPointer { w in
@@ -57,27 +79,45 @@ public struct ZonalAggregator: Sendable {
                                 let base = values.baseAddress! + step * cellCount
                                 for b in 0..<basins {
                                     let range = offsets[b]..<offsets[b + 1]
-                                    if fill.isNaN {
-                                        // Missing is NaN only: a branch-free gather; NaN in
-                                        // the sum sends the step to the careful loop.
-                                        var sx = 0.0
+                                    let i = step * basins + b
+                                    // A branch-free gather first; a NaN sum, or (for values
+                                    // read as stored) a value range that may hold a missing
+                                    // value, sends the basin to the careful loop.
+                                    var sx = 0.0
+                                    var clean: Bool
+                                    if nanOnly {
                                         for k in range { sx += w[k] * Double(base[Int(cells[k])]) }
-                                        if !sx.isNaN {
-                                            sw[step * basins + b] = totalWeight[b]
-                                            swx[step * basins + b] = sx
-                                            continue
+                                        clean = !sx.isNaN
+                                    } else {
+                                        var lo = Float.infinity, hi = -Float.infinity
+                                        for k in range {
+                                            let x = base[Int(cells[k])]
+                                            sx += w[k] * Double(x)
+                                            lo = Swift.min(lo, x)
+                                            hi = Swift.max(hi, x)
                                         }
+                                        clean = !sx.isNaN
+                                            && test.excludes(lowest: lo, highest: hi)
                                     }
-                                    var s = 0.0, sx = 0.0
+                                    if clean {
+                                        sw[i] = totalWeight[b]
+                                        swx[i] = sx
+                                        continue
+                                    }
+                                    var s = 0.0
+                                    sx = 0.0
                                     for k in range {
                                         let x = base[Int(cells[k])]
-                                        if x == x && x != fill {
+                                        let valid = simple
+                                            ? x >= low && x <= high && x != fill
+                                            : !test.isMissing(x)
+                                        if valid {
                                             s += w[k]
                                             sx += w[k] * Double(x)
                                         }
                                     }
-                                    sw[step * basins + b] = s
-                                    swx[step * basins + b] = sx
+                                    sw[i] = s
+                                    swx[i] = sx
                                 }
                             }
                         }

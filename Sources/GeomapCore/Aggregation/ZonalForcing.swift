@@ -27,22 +27,33 @@ public enum ZonalForcing {
     }
 
     /// Aggregates `variable` over the steps `times` and hands each slab's result to `sink`.
+    ///
+    /// Each slab is read straight into one reused buffer and aggregated from it while it is
+    /// still in cache; the fill and missing values of an unpacked float variable are tested
+    /// during the gather (``CFForcing/read(_:times:into:)``), not in a pass of their own.
     /// - Parameters:
+    ///   - maxValues: values per slab (at least one time chunk of the file); the default,
+    ///     4 Mi values (16 MiB), keeps a slab in the last-level cache.
     ///   - sink: receives each chunk with the global time-step range it covers.
     ///   - progress: called after each slab with the number of steps done so far.
     public static func aggregate(
         _ forcing: CFForcing, variable: CFGridVariable, times: Range<Int>,
-        aggregator: ZonalAggregator, maxValues: Int = 16 << 20,
+        aggregator: ZonalAggregator, maxValues: Int = 4 << 20,
         progress: ((Int) -> Void)? = nil,
         sink: (ZonalChunk, Range<Int>) throws -> Void
     ) throws -> Report {
         let basins = aggregator.weights.basinCount
         var report = Report(allMissingSteps: .init(repeating: 0, count: basins))
-        for slab in forcing.timeSlabs(for: variable, in: times, maxValues: maxValues) {
-            let values = try forcing.read(variable, times: slab)
-            let chunk = values.withUnsafeBufferPointer {
-                aggregator.aggregate(steps: $0, stepCount: slab.count)
-            }
+        let slabs = forcing.timeSlabs(for: variable, in: times, maxValues: maxValues)
+        let perStep = forcing.grid.width * forcing.grid.height
+        let capacity = (slabs.map(\.count).max() ?? 0) * perStep
+        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: capacity)
+        defer { buffer.deallocate() }
+        for slab in slabs {
+            let missing = try forcing.read(variable, times: slab, into: buffer)
+            let chunk = aggregator.aggregate(
+                steps: UnsafeBufferPointer(rebasing: buffer[0..<(slab.count * perStep)]),
+                stepCount: slab.count, missing: missing)
             for b in 0..<basins { report.allMissingSteps[b] += chunk.allMissingSteps[b] }
             try sink(chunk, slab)
             report.steps += slab.count
