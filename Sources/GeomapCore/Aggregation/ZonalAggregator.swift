@@ -70,55 +70,117 @@ public struct ZonalAggregator: Sendable {
         let simple = test.values.count <= 1
         let fill = test.values.first ?? .nan
         let (low, high) = (test.low, test.high)
+        let blockSteps = 4
         weights.offsets.withUnsafeBufferPointer { offsets in
             weights.cells.withUnsafeBufferPointer { cells in
                 weights.weights.withUnsafeBufferPointer { w in
                     sumW.withUnsafeMutableBufferPointer { sw in
                         sumWX.withUnsafeMutableBufferPointer { swx in
-                            for step in 0..<stepCount {
-                                let base = values.baseAddress! + step * cellCount
-                                for b in 0..<basins {
-                                    let range = offsets[b]..<offsets[b + 1]
-                                    let i = step * basins + b
-                                    // A branch-free gather first; a NaN sum, or (for values
-                                    // read as stored) a value range that may hold a missing
-                                    // value, sends the basin to the careful loop.
-                                    var sx = 0.0
-                                    var clean: Bool
-                                    if nanOnly {
-                                        for k in range { sx += w[k] * Double(base[Int(cells[k])]) }
-                                        clean = !sx.isNaN
-                                    } else {
-                                        var lo = Float.infinity, hi = -Float.infinity
-                                        for k in range {
-                                            let x = base[Int(cells[k])]
-                                            sx += w[k] * Double(x)
-                                            lo = Swift.min(lo, x)
-                                            hi = Swift.max(hi, x)
-                                        }
-                                        clean = !sx.isNaN
-                                            && test.excludes(lowest: lo, highest: hi)
+                            /// Σ w and Σ w·x over the valid cells of `range` in one step.
+                            func careful(_ base: UnsafePointer<Float>, _ range: Range<Int>)
+                                -> (Double, Double)
+                            {
+                                var s = 0.0, sx = 0.0
+                                for k in range {
+                                    let x = base[Int(cells[k])]
+                                    let valid = simple
+                                        ? x >= low && x <= high && x != fill
+                                        : !test.isMissing(x)
+                                    if valid {
+                                        s += w[k]
+                                        sx += w[k] * Double(x)
                                     }
-                                    if clean {
-                                        sw[i] = totalWeight[b]
-                                        swx[i] = sx
-                                        continue
-                                    }
-                                    var s = 0.0
-                                    sx = 0.0
-                                    for k in range {
-                                        let x = base[Int(cells[k])]
-                                        let valid = simple
-                                            ? x >= low && x <= high && x != fill
-                                            : !test.isMissing(x)
-                                        if valid {
-                                            s += w[k]
-                                            sx += w[k] * Double(x)
-                                        }
-                                    }
-                                    sw[i] = s
-                                    swx[i] = sx
                                 }
+                                return (s, sx)
+                            }
+                            // Steps go in blocks of four sharing each weight and cell index
+                            // (four independent sums: the gather is latency-bound); each
+                            // step's sum keeps the cell order, so results do not depend on
+                            // the blocking. A branch-free gather first; a NaN sum, or (for
+                            // values read as stored) a value range that may hold a missing
+                            // value, sends the block's steps to the careful loop.
+                            var step = 0
+                            while step < stepCount {
+                                let count = Swift.min(blockSteps, stepCount - step)
+                                let p0 = values.baseAddress! + step * cellCount
+                                if count == blockSteps {
+                                    let p1 = p0 + cellCount, p2 = p1 + cellCount
+                                    let p3 = p2 + cellCount
+                                    for b in 0..<basins {
+                                        let range = offsets[b]..<offsets[b + 1]
+                                        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+                                        var lo = Float.infinity, hi = -Float.infinity
+                                        if nanOnly {
+                                            for k in range {
+                                                let c = Int(cells[k]), wk = w[k]
+                                                s0 += wk * Double(p0[c])
+                                                s1 += wk * Double(p1[c])
+                                                s2 += wk * Double(p2[c])
+                                                s3 += wk * Double(p3[c])
+                                            }
+                                        } else {
+                                            for k in range {
+                                                let c = Int(cells[k]), wk = w[k]
+                                                let x0 = p0[c], x1 = p1[c], x2 = p2[c]
+                                                let x3 = p3[c]
+                                                s0 += wk * Double(x0)
+                                                s1 += wk * Double(x1)
+                                                s2 += wk * Double(x2)
+                                                s3 += wk * Double(x3)
+                                                lo = Swift.min(
+                                                    lo, Swift.min(Swift.min(x0, x1), Swift.min(x2, x3)))
+                                                hi = Swift.max(
+                                                    hi, Swift.max(Swift.max(x0, x1), Swift.max(x2, x3)))
+                                            }
+                                        }
+                                        let clean = !(s0.isNaN || s1.isNaN || s2.isNaN || s3.isNaN)
+                                            && (nanOnly || test.excludes(lowest: lo, highest: hi))
+                                        let i = step * basins + b
+                                        if clean {
+                                            let total = totalWeight[b]
+                                            sw[i] = total
+                                            sw[i + basins] = total
+                                            sw[i + 2 * basins] = total
+                                            sw[i + 3 * basins] = total
+                                            swx[i] = s0
+                                            swx[i + basins] = s1
+                                            swx[i + 2 * basins] = s2
+                                            swx[i + 3 * basins] = s3
+                                        } else {
+                                            for j in 0..<blockSteps {
+                                                let base = UnsafePointer(p0 + j * cellCount)
+                                                (sw[i + j * basins], swx[i + j * basins]) =
+                                                    careful(base, range)
+                                            }
+                                        }
+                                    }
+                                } else {
+                                    for j in 0..<count {
+                                        let base = UnsafePointer(p0 + j * cellCount)
+                                        for b in 0..<basins {
+                                            let range = offsets[b]..<offsets[b + 1]
+                                            var sx = 0.0
+                                            var lo = Float.infinity, hi = -Float.infinity
+                                            for k in range {
+                                                let x = base[Int(cells[k])]
+                                                sx += w[k] * Double(x)
+                                                lo = Swift.min(lo, x)
+                                                hi = Swift.max(hi, x)
+                                            }
+                                            let i = (step + j) * basins + b
+                                            if !sx.isNaN
+                                                && (nanOnly
+                                                    || test.excludes(lowest: lo, highest: hi))
+                                            {
+                                                sw[i] = totalWeight[b]
+                                                swx[i] = sx
+                                            } else {
+                                                (sw[i], swx[i]) = careful(base, range)
+                                            }
+                                        }
+                                    }
+                                }
+                                step += count
                             }
                         }
                     }
