@@ -311,12 +311,18 @@ public struct NetCDFFile: ~Copyable {
         return varid
     }
 
+    /// Stores a variable in chunks of `chunks` (one length per dimension), unfiltered.
+    public func setChunking(_ varid: Int32, chunks: [Int]) throws(NetCDFError) {
+        let id = ncid
+        try nc("nc_def_var_chunking", path) { nc_def_var_chunking(id, varid, NC_CHUNKED, chunks) }
+    }
+
     /// Sets chunk lengths and DEFLATE (with shuffle) on a variable.
     public func setChunkingAndDeflate(_ varid: Int32, chunks: [Int], level: Int32 = 4)
         throws(NetCDFError)
     {
         let id = ncid
-        try nc("nc_def_var_chunking", path) { nc_def_var_chunking(id, varid, NC_CHUNKED, chunks) }
+        try setChunking(varid, chunks: chunks)
         try nc("nc_def_var_deflate", path) { nc_def_var_deflate(id, varid, 1, 1, level) }
     }
 

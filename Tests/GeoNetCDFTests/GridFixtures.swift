@@ -22,7 +22,7 @@ enum GridFixture {
             value: (Int, Int, Int) -> Double
         )],
         extraVariables: [(name: String, attributes: [NetCDFAttribute])] = [],
-        chunkTime: Int? = nil
+        chunkTime: Int? = nil, deflate: Bool = true
     ) throws {
         let file = try NetCDFFile(creatingClassicModel: path)
         var dims: [String: Int32] = [:]
@@ -52,7 +52,11 @@ enum GridFixture {
                     if d == t { return chunkTime }
                     return d == yd ? y.values.count : x.values.count
                 }
-                try file.setChunkingAndDeflate(id, chunks: chunks)
+                if deflate {
+                    try file.setChunkingAndDeflate(id, chunks: chunks)
+                } else {
+                    try file.setChunking(id, chunks: chunks)
+                }
             }
         }
         for extra in extraVariables {

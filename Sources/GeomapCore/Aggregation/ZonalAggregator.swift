@@ -50,7 +50,9 @@ public struct ZonalAggregator: Sendable {
             } else {
                 // The field accumulator tests NaN (and missingValue) only: mark the others.
                 for i in 0..<cellCount { marked[i] = test.isMissing(slice[i]) ? .nan : slice[i] }
-                marked.withUnsafeBufferPointer { field.add(rows: 0..<weights.grid.rows, values: $0) }
+                marked.withUnsafeBufferPointer {
+                    field.add(rows: 0..<weights.grid.rows, values: $0)
+                }
             }
             partials.append(field.finish())
         }
@@ -127,10 +129,12 @@ public struct ZonalAggregator: Sendable {
                                                 s1 += wk * Double(x1)
                                                 s2 += wk * Double(x2)
                                                 s3 += wk * Double(x3)
-                                                lo = Swift.min(
-                                                    lo, Swift.min(Swift.min(x0, x1), Swift.min(x2, x3)))
-                                                hi = Swift.max(
-                                                    hi, Swift.max(Swift.max(x0, x1), Swift.max(x2, x3)))
+                                                let l01 = Swift.min(x0, x1)
+                                                let l23 = Swift.min(x2, x3)
+                                                let h01 = Swift.max(x0, x1)
+                                                let h23 = Swift.max(x2, x3)
+                                                lo = Swift.min(lo, Swift.min(l01, l23))
+                                                hi = Swift.max(hi, Swift.max(h01, h23))
                                             }
                                         }
                                         let clean = !(s0.isNaN || s1.isNaN || s2.isNaN || s3.isNaN)

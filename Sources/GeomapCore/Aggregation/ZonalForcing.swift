@@ -19,6 +19,10 @@ public enum ZonalForcing {
         return grid
     }
 
+    /// Values per slab read at once: 4 Mi values (16 MiB) keep a slab in the last-level cache
+    /// between reading and aggregating it.
+    public static let defaultSlabValues = 4 << 20
+
     /// What aggregating one variable found.
     public struct Report: Sendable {
         public var steps = 0
@@ -32,13 +36,12 @@ public enum ZonalForcing {
     /// still in cache; the fill and missing values of an unpacked float variable are tested
     /// during the gather (``CFForcing/read(_:times:into:)``), not in a pass of their own.
     /// - Parameters:
-    ///   - maxValues: values per slab (at least one time chunk of the file); the default,
-    ///     4 Mi values (16 MiB), keeps a slab in the last-level cache.
+    ///   - maxValues: values per slab (at least one time chunk of the file).
     ///   - sink: receives each chunk with the global time-step range it covers.
     ///   - progress: called after each slab with the number of steps done so far.
     public static func aggregate(
         _ forcing: CFForcing, variable: CFGridVariable, times: Range<Int>,
-        aggregator: ZonalAggregator, maxValues: Int = 4 << 20,
+        aggregator: ZonalAggregator, maxValues: Int = defaultSlabValues,
         progress: ((Int) -> Void)? = nil,
         sink: (ZonalChunk, Range<Int>) throws -> Void
     ) throws -> Report {
