@@ -6,7 +6,7 @@
 //
 //   geomap (CLI)
 //     └─ GeomapCore (pipelines)
-//          ├─ Models ─ Tensor ─ COpenBLAS
+//          ├─ Models ─ Tensor ─ COpenBLAS, CTensorKernels
 //          ├─ GeoRaster ─┐
 //          ├─ GeoVector ─┴─ GeoGDAL ─ CGDAL
 //          ├─ GeoProjection ─ CPROJ
@@ -57,9 +57,15 @@ let package = Package(
             name: "GeoVector", dependencies: ["GeoGDAL", "GeoProjection", "CGDAL"],
             swiftSettings: swiftSettings),
         .target(name: "GeoNetCDF", dependencies: ["CNetCDF"], swiftSettings: swiftSettings),
+        // Vector kernels (softmax, SiLU, fused attention) compiled per function for AVX2 or
+        // AVX-512 and chosen at run time; the package itself stays baseline x86-64.
+        .target(name: "CTensorKernels"),
         .target(
             name: "Tensor",
-            dependencies: ["COpenBLAS", .product(name: "RealModule", package: "swift-numerics")],
+            dependencies: [
+                "COpenBLAS", "CTensorKernels",
+                .product(name: "RealModule", package: "swift-numerics"),
+            ],
             swiftSettings: swiftSettings),
 
         // Model files and architectures.

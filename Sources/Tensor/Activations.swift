@@ -1,4 +1,5 @@
 public import RealModule
+internal import CTensorKernels
 
 /// Element-wise activation functions with PyTorch's definitions.
 public enum Activation: String, Sendable, Codable, CaseIterable {
@@ -30,17 +31,7 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
         case .relu:
             for i in 0..<count where !(x[i] >= 0) && !x[i].isNaN { x[i] = 0 }
         case .silu:
-            let vectors = count / 8
-            let raw = UnsafeMutableRawPointer(x)
-            for j in 0..<vectors {
-                let v = raw.loadUnaligned(fromByteOffset: j * 32, as: SIMD8<Float>.self)
-                raw.storeBytes(of: v / (1 + vectorExp(-v)), toByteOffset: j * 32,
-                    as: SIMD8<Float>.self)
-            }
-            for i in (vectors * 8)..<count {
-                let v = x[i]
-                x[i] = v / (1 + Float.exp(-v))
-            }
+            Activation.siluInPlace(x, count: count)
         case .sigmoid:
             for i in 0..<count { x[i] = Activation.sigmoid(x[i]) }
         case .tanh:
@@ -52,6 +43,29 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
             }
         case .identity:
             break
+        }
+    }
+
+    /// SiLU of `count` values at `x`, in place, with the vector kernels of `level` (default:
+    /// the best this CPU has; a level above ``KernelLevel/supported`` is lowered to it).
+    public static func siluInPlace(
+        _ x: UnsafeMutablePointer<Float>, count: Int, level: KernelLevel = .detected
+    ) {
+        let level = min(level, .supported)
+        if level > .baseline {
+            tk_silu(Int32(level.rawValue), x, count)
+            return
+        }
+        let vectors = count / 8
+        let raw = UnsafeMutableRawPointer(x)
+        for j in 0..<vectors {
+            let v = raw.loadUnaligned(fromByteOffset: j * 32, as: SIMD8<Float>.self)
+            raw.storeBytes(of: v / (1 + vectorExp(-v)), toByteOffset: j * 32,
+                as: SIMD8<Float>.self)
+        }
+        for i in (vectors * 8)..<count {
+            let v = x[i]
+            x[i] = v / (1 + Float.exp(-v))
         }
     }
 

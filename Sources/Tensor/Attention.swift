@@ -10,7 +10,8 @@
 ///     `kvHeads == heads`). Grouped-query layouts differ between models: pass `{ $0 % groups }`
 ///     or `{ $0 / (heads / groups) }` as the model defines it.
 /// - Returns: `[queries, heads · headDim]`.
-/// No mask: every query attends to every key.
+/// No mask: every query attends to every key. Each head is one
+/// ``attentionHead(queries:keys:headDim:scale:q:ldq:k:ldk:v:ldv:out:ldo:workspace:level:)``.
 public func multiHeadAttention(
     q: Tensor, k: Tensor, v: Tensor, heads: Int, kvHeads: Int, headDim: Int, scale: Float,
     kvHead: ((Int) -> Int)? = nil
@@ -22,28 +23,22 @@ public func multiHeadAttention(
     precondition(kvHead != nil || kvHeads == heads, "attention: kvHead mapping needed")
     let (queries, keys) = (q.shape[0], k.shape[0])
     var out = Tensor(zeros: [queries, heads * headDim])
-    var scores = [Float](repeating: 0, count: queries * keys)
+    let workspace = AttentionWorkspace(queries: queries, keys: keys, headDim: headDim)
     q.withUnsafeBufferPointer { qp in
         k.withUnsafeBufferPointer { kp in
             v.withUnsafeBufferPointer { vp in
                 out.withUnsafeMutableBufferPointer { op in
-                    scores.withUnsafeMutableBufferPointer { sp in
-                        guard let qb = qp.baseAddress, let kb = kp.baseAddress,
-                            let vb = vp.baseAddress, let ob = op.baseAddress,
-                            let s = sp.baseAddress
-                        else { return }
-                        for h in 0..<heads {
-                            let g = kvHead?(h) ?? h
-                            precondition(g >= 0 && g < kvHeads, "attention: kv head \(g)")
-                            gemm(.none, .transposed, m: queries, n: keys, k: headDim,
-                                alpha: scale, a: qb + h * headDim, lda: heads * headDim,
-                                b: kb + g * headDim, ldb: kvHeads * headDim,
-                                c: s, ldc: keys)
-                            softmaxRows(s, rows: queries, columns: keys, stride: keys)
-                            gemm(.none, .none, m: queries, n: headDim, k: keys,
-                                a: s, lda: keys, b: vb + g * headDim, ldb: kvHeads * headDim,
-                                c: ob + h * headDim, ldc: heads * headDim)
-                        }
+                    guard let qb = qp.baseAddress, let kb = kp.baseAddress,
+                        let vb = vp.baseAddress, let ob = op.baseAddress
+                    else { return }
+                    for h in 0..<heads {
+                        let g = kvHead?(h) ?? h
+                        precondition(g >= 0 && g < kvHeads, "attention: kv head \(g)")
+                        attentionHead(queries: queries, keys: keys, headDim: headDim,
+                            scale: scale, q: qb + h * headDim, ldq: heads * headDim,
+                            k: kb + g * headDim, ldk: kvHeads * headDim,
+                            v: vb + g * headDim, ldv: kvHeads * headDim,
+                            out: ob + h * headDim, ldo: heads * headDim, workspace: workspace)
                     }
                 }
             }

@@ -1,4 +1,5 @@
 internal import RealModule
+internal import CTensorKernels
 
 // Row-wise normalisations: LayerNorm and softmax over the last dimension.
 
@@ -67,8 +68,18 @@ public func layerNormed(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float 
 /// Softmax over `columns` elements of each of `rows` rows (starts `stride` apart), in place.
 /// The row maximum is subtracted first, so large logits cannot overflow; a row of `-inf`
 /// becomes NaN, as in PyTorch.
-public func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int, stride: Int) {
-    guard columns > 0 else { return }
+/// - Parameter level: the vector kernels to use (default: the best this CPU has); a level
+///   above ``KernelLevel/supported`` is lowered to it.
+public func softmaxRows(
+    _ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int, stride: Int,
+    level: KernelLevel = .detected
+) {
+    guard columns > 0, rows > 0 else { return }
+    let level = min(level, .supported)
+    if level > .baseline {
+        tk_softmax_rows(Int32(level.rawValue), x, rows, columns, stride)
+        return
+    }
     let vectors = columns / 8, tail = vectors * 8
     for r in 0..<rows {
         let row = x + r * stride

@@ -5,9 +5,10 @@ import Tensor
 final class MoEMAEWorkspace {
     let rows: Int
     let normed, query, key, value, attended: UnsafeMutablePointer<Float>
-    let scores, patches, logits, gathered, hidden, mixed, shared: UnsafeMutablePointer<Float>
+    let patches, logits, gathered, hidden, mixed, shared: UnsafeMutablePointer<Float>
     let top: UnsafeMutablePointer<Float>
     let topIndex: UnsafeMutablePointer<Int>
+    let heads: AttentionWorkspace
     let routed: UnsafeMutablePointer<Int>
     let routedWeight: UnsafeMutablePointer<Float>
     private var all: [UnsafeMutablePointer<Float>] = []
@@ -23,13 +24,14 @@ final class MoEMAEWorkspace {
             return p
         }
         normed = make(t * m); query = make(t * m); key = make(t * kv); value = make(t * kv)
-        attended = make(t * m); scores = make(c.tokens * c.tokens)
+        attended = make(t * m)
+        heads = AttentionWorkspace(queries: c.tokens, keys: c.tokens, headDim: c.headDim)
         patches = make(c.patches * c.patchValues); logits = make(t * e)
         gathered = make(t * m); hidden = make(t * dh); mixed = make(t * dh); shared = make(t * dh)
         top = make(t * 2); routedWeight = make(t * 2)
         topIndex = .allocate(capacity: t * 2)
         routed = .allocate(capacity: t * 2)
-        all = [normed, query, key, value, attended, scores, patches, logits, gathered, hidden,
+        all = [normed, query, key, value, attended, patches, logits, gathered, hidden,
             mixed, shared, top, routedWeight]
     }
 
@@ -141,13 +143,10 @@ extension MoEMAEEncoder {
             let r0 = t * n
             for h in 0..<c.heads {
                 let g = h % groups  // spec §2.3: head h uses key/value group h mod G
-                gemm(.none, .transposed, m: n, n: n, k: hd, alpha: scale,
-                    a: w.query + r0 * m + h * hd, lda: m, b: w.key + r0 * kv + g * hd, ldb: kv,
-                    c: w.scores, ldc: n)
-                softmaxRows(w.scores, rows: n, columns: n, stride: n)
-                gemm(.none, .none, m: n, n: hd, k: n, a: w.scores, lda: n,
-                    b: w.value + r0 * kv + g * hd, ldb: kv, c: w.attended + r0 * m + h * hd,
-                    ldc: m)
+                attentionHead(queries: n, keys: n, headDim: hd, scale: scale,
+                    q: w.query + r0 * m + h * hd, ldq: m, k: w.key + r0 * kv + g * hd, ldk: kv,
+                    v: w.value + r0 * kv + g * hd, ldv: kv, out: w.attended + r0 * m + h * hd,
+                    ldo: m, workspace: w.heads)
             }
         }
         affine(rows: rows, inFeatures: m, outFeatures: m, x: w.attended, ldx: m,
