@@ -216,4 +216,31 @@ struct BasinInputAssemblerErrorTests {
             assemblerError { _ = try assemble(request([csv.path]), model) }
                 == "\(csv.path): no forcings for basins B002, B004, B005, B006, B007")
     }
+
+    @Test("a sub-daily grid, and a netCDF that is neither a grid nor a timeSeries")
+    func notDailyOrNotGrid() throws {
+        let sample = try Fx.sampleFields(["pr"])
+        let sixHourly = dir.appendingPathComponent("6h.nc").path
+        try Fx.writeGrid(
+            sixHourly, x: sample.x, y: sample.y, times: (0..<8).map { Double($0) / 4 },
+            steps: 0..<8, fields: sample.fields)
+        #expect(
+            assemblerError { _ = try assemble(request([sixHourly]), model) }
+                == "\(sixHourly): time steps 0 and 1 fall on the same day 2016-01-01 (daily "
+                + "forcings needed; the time step is 6 hours)")
+        let stations = dir.appendingPathComponent("stations.nc").path
+        let file = try NetCDFFile(creatingClassicModel: stations)
+        let sd = try file.defineDimension("station", length: 2)
+        let td = try file.defineDimension("time", length: 3)
+        let tv = try file.defineVariable("time", type: .double, dimensions: [td])
+        try file.putAttribute(.text("units", "days since 2016-01-01"), on: tv)
+        let pv = try file.defineVariable("pr", type: .float, dimensions: [sd, td])
+        try file.putAttribute(.text("units", "mm/day"), on: pv)
+        try file.endDefinitions()
+        try file.write([0.0, 1, 2], to: tv, start: [0], count: [3])
+        try file.write([Float](repeating: 1, count: 6), to: pv, start: [0, 0], count: [2, 3])
+        try file.close()
+        let message = try #require(assemblerError { _ = try assemble(request([stations]), model) })
+        #expect(message.hasPrefix("\(stations): no latitude/longitude or projection x/y axes"))
+    }
 }
