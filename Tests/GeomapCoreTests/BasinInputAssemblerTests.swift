@@ -207,8 +207,14 @@ struct BasinInputAssemblerGridTests {
             BasinInputRequest(
                 basinsPath: Fx.basins, forcingPaths: [Fx.forcings], attributesPath: attributes,
                 mappingPath: try Fx.mapping(in: dir)), model)
+        // B007 has nothing; B001 has no tasmax; B002 lacks pr on even days, hurs on odd ones.
+        var table = gridded.forcings
+        for d in 0..<table.dayCount {
+            table[variable: 1, basin: 0, day: d] = .nan
+            table[variable: d % 2 == 0 ? 0 : 4, basin: 1, day: d] = .nan
+        }
         let csv = dir.appendingPathComponent("gappy.csv")
-        try Fx.wideCSV(gridded.forcings, to: csv, blank: ["B007"])
+        try Fx.wideCSV(table, to: csv, blank: ["B007"])
         let units = ["mm/day", "degC", "degC", "W m-2", "%"]
         let mapping = try Fx.mapping(
             in: dir,
@@ -219,12 +225,16 @@ struct BasinInputAssemblerGridTests {
             BasinInputRequest(
                 basinsPath: Fx.basins, forcingPaths: [csv.path], attributesPath: attributes,
                 mappingPath: mapping), model)
-        #expect(inputs.problems == [6: "all forcings missing over 2016-03-31 … 2017-12-31"])
+        #expect(
+            inputs.problems == [
+                6: "all forcings missing over 2016-03-31 … 2017-12-31",
+                0: "no tasmax over 2016-03-31 … 2017-12-31",
+                1: "no day of 2016-03-31 … 2017-12-31 has every forcing",
+            ])
         #expect(inputs.forcings.series("pr", basin: "B007")?.allSatisfy { $0.isNaN } == true)
         #expect(
-            inputs.forcings.series("pr", basin: "B001")
-                == gridded.forcings.series(
-                    "pr", basin: "B001"))
+            inputs.forcings.series("pr", basin: "B003")
+                == gridded.forcings.series("pr", basin: "B003"))
     }
 
     @Test("basins off a cropped grid are problems, partly covered ones a note with the share")
