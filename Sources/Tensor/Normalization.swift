@@ -12,10 +12,23 @@ public func layerNormRows(
     _ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int, stride: Int,
     weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, eps: Float
 ) {
+    layerNormRows(UnsafePointer(x), stride: stride, into: x, stride: stride, rows: rows,
+        columns: columns, weight: weight, bias: bias, eps: eps)
+}
+
+/// ``layerNormRows(_:rows:columns:stride:weight:bias:eps:)`` out of place: normalises the rows
+/// of `x` (starts `strideX` apart) into `y` (starts `strideY` apart), saving the copy of `x`
+/// when the residual stream must stay intact. `y` may equal `x` (same stride), not overlap it
+/// otherwise.
+public func layerNormRows(
+    _ x: UnsafePointer<Float>, stride strideX: Int, into y: UnsafeMutablePointer<Float>,
+    stride strideY: Int, rows: Int, columns: Int,
+    weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, eps: Float
+) {
     guard columns > 0 else { return }
     let inverseCount = 1 / Float(columns)
     for r in 0..<rows {
-        let row = x + r * stride
+        let row = x + r * strideX, out = y + r * strideY
         var sum: Float = 0
         for j in 0..<columns { sum = Relaxed.sum(sum, row[j]) }
         let mean = sum * inverseCount
@@ -27,13 +40,15 @@ public func layerNormRows(
         let inverseStd = 1 / (squares * inverseCount + eps).squareRoot()
         switch (weight, bias) {
         case let (w?, b?):
-            for j in 0..<columns { row[j] = Relaxed.multiplyAdd((row[j] - mean) * inverseStd, w[j], b[j]) }
+            for j in 0..<columns {
+                out[j] = Relaxed.multiplyAdd((row[j] - mean) * inverseStd, w[j], b[j])
+            }
         case let (w?, nil):
-            for j in 0..<columns { row[j] = (row[j] - mean) * inverseStd * w[j] }
+            for j in 0..<columns { out[j] = (row[j] - mean) * inverseStd * w[j] }
         case let (nil, b?):
-            for j in 0..<columns { row[j] = (row[j] - mean) * inverseStd + b[j] }
+            for j in 0..<columns { out[j] = (row[j] - mean) * inverseStd + b[j] }
         case (nil, nil):
-            for j in 0..<columns { row[j] = (row[j] - mean) * inverseStd }
+            for j in 0..<columns { out[j] = (row[j] - mean) * inverseStd }
         }
     }
 }

@@ -138,3 +138,35 @@ struct VectorKernelTests {
         #expect(abs(out[0] - 8) < 1e-5 && abs(out[hd - 1] - 11) < 1e-5)
     }
 }
+
+@Suite("LayerNorm out of place")
+struct LayerNormOutOfPlaceTests {
+    @Test("layerNormRows(_:stride:into:stride:) equals the in-place form; the input is kept")
+    func outOfPlaceEqualsInPlace() {
+        var g = SeededGenerator(seed: 3)
+        let (rows, columns, strideX, strideY) = (5, 37, 41, 39)
+        let x = g.floats(rows * strideX, in: -3...3)
+        let weight = g.floats(columns), bias = g.floats(columns)
+        var inPlace = x
+        inPlace.withUnsafeMutableBufferPointer {
+            layerNormRows($0.baseAddress!, rows: rows, columns: columns, stride: strideX,
+                weight: weight, bias: bias, eps: 1e-5)
+        }
+        var y = [Float](repeating: -7, count: rows * strideY)
+        y.withUnsafeMutableBufferPointer {
+            layerNormRows(x, stride: strideX, into: $0.baseAddress!, stride: strideY, rows: rows,
+                columns: columns, weight: weight, bias: bias, eps: 1e-5)
+        }
+        for r in 0..<rows {
+            for j in 0..<columns { #expect(y[r * strideY + j] == inPlace[r * strideX + j]) }
+            for j in columns..<strideY where r < rows - 1 { #expect(y[r * strideY + j] == -7) }
+        }
+        // Against Float64: mean 0 and variance 1 before the affine part.
+        let row0 = (0..<columns).map { Double(x[$0]) }
+        let mean = row0.reduce(0, +) / Double(columns)
+        let variance = row0.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(columns)
+        let expected = (row0[3] - mean) / (variance + 1e-5).squareRoot() * Double(weight[3])
+            + Double(bias[3])
+        #expect(abs(Double(y[3]) - expected) < 1e-5)
+    }
+}

@@ -24,12 +24,36 @@ public struct MoEMAEEncoder: Sendable {
     ///   invalid configuration.
     public init(config: MoEMAEConfig, store: WeightStore) throws {
         try config.validate()
-        var ordered: [(String, Tensor)] = []
+        var tensors: [String: Tensor] = [:]
+        var order: [String] = []
         for (name, shape) in config.tensorShapes {
-            ordered.append((name, try store.tensor(name, shape: shape)))
+            tensors[name] = try store.tensor(name, shape: shape)
+            order.append(name)
+        }
+        // Products that read the same input share one matrix product (its input is packed by
+        // BLAS once): q/k/v of each layer as `attn.qkv`, the gate and the shared V as
+        // `moe.gate_v`, rows stacked in that order ([out, in] weights concatenated along out).
+        var fused: [(String, Tensor)] = []
+        var replaced = Set<String>()
+        for i in 0..<config.depth {
+            let a = "layers.\(i).attn.", e = "layers.\(i).moe."
+            for (name, parts) in [
+                (a + "qkv", [a + "q_proj", a + "k_proj", a + "v_proj"]),
+                (e + "gate_v", [e + "gate.Wg", e + "experts.0.V"]),
+            ] {
+                for suffix in [".weight", ".bias"] {
+                    let pieces = parts.map { tensors[$0 + suffix]! }
+                    let rows = pieces.map { $0.shape[0] }.reduce(0, +)
+                    let shape = suffix == ".weight" ? [rows, config.embedDim] : [rows]
+                    fused.append((name + suffix,
+                        Tensor(shape: shape, scalars: pieces.flatMap(\.scalars))))
+                    replaced.formUnion(parts.map { $0 + suffix })
+                }
+            }
         }
         self.config = config
-        self.arena = WeightArena(ordered)
+        self.arena = WeightArena(
+            order.filter { !replaced.contains($0) }.map { ($0, tensors[$0]!) } + fused)
     }
 
     /// Builds the encoder from exactly its named tensors (strict: a missing, misshapen or

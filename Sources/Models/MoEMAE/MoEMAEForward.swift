@@ -4,8 +4,8 @@ import Tensor
 /// Scratch buffers for one chunk of tiles (reused across the layers of the chunk).
 final class MoEMAEWorkspace {
     let rows: Int
-    let normed, query, key, value, attended: UnsafeMutablePointer<Float>
-    let patches, logits, gathered, hidden, mixed, shared: UnsafeMutablePointer<Float>
+    let normed, qkv, attended: UnsafeMutablePointer<Float>
+    let patches, gateShared, gathered, hidden, mixed: UnsafeMutablePointer<Float>
     let top: UnsafeMutablePointer<Float>
     let topIndex: UnsafeMutablePointer<Int>
     let heads: AttentionWorkspace
@@ -23,16 +23,16 @@ final class MoEMAEWorkspace {
             p.initialize(repeating: 0, count: max(n, 1))
             return p
         }
-        normed = make(t * m); query = make(t * m); key = make(t * kv); value = make(t * kv)
-        attended = make(t * m)
+        let gateShared = zip(c.expertCounts, c.hiddenSizes).map { $0 + $1 }.max() ?? e + dh
+        normed = make(t * m); qkv = make(t * (m + 2 * kv)); attended = make(t * m)
         heads = AttentionWorkspace(queries: c.tokens, keys: c.tokens, headDim: c.headDim)
-        patches = make(c.patches * c.patchValues); logits = make(t * e)
-        gathered = make(t * m); hidden = make(t * dh); mixed = make(t * dh); shared = make(t * dh)
+        patches = make(c.patches * c.patchValues); self.gateShared = make(t * gateShared)
+        gathered = make(t * m); hidden = make(t * dh); mixed = make(t * dh)
         top = make(t * 2); routedWeight = make(t * 2)
         topIndex = .allocate(capacity: t * 2)
         routed = .allocate(capacity: t * 2)
-        all = [normed, query, key, value, attended, patches, logits, gathered, hidden,
-            mixed, shared, top, routedWeight]
+        all = [normed, qkv, attended, patches, self.gateShared, gathered, hidden, mixed, top,
+            routedWeight]
     }
 
     deinit {
@@ -123,30 +123,24 @@ extension MoEMAEEncoder {
     ) {
         let c = config
         let m = c.embedDim, n = c.tokens, hd = c.headDim, groups = c.kvGroups
-        let kv = groups * hd, rows = tiles * n
+        let kv = groups * hd, rows = tiles * n, width = m + 2 * kv
         let p = "layers.\(i)."
-        w.normed.update(from: x, count: rows * m)
-        layerNormRows(w.normed, rows: rows, columns: m, stride: m,
+        layerNormRows(x, stride: m, into: w.normed, stride: m, rows: rows, columns: m,
             weight: arena.pointer(p + "norm1.weight"), bias: arena.pointer(p + "norm1.bias"),
             eps: c.layerNormEpsilon)
-        affine(rows: rows, inFeatures: m, outFeatures: m, x: w.normed, ldx: m,
-            weight: arena.pointer(p + "attn.q_proj.weight"),
-            bias: arena.pointer(p + "attn.q_proj.bias"), y: w.query, ldy: m)
-        affine(rows: rows, inFeatures: m, outFeatures: kv, x: w.normed, ldx: m,
-            weight: arena.pointer(p + "attn.k_proj.weight"),
-            bias: arena.pointer(p + "attn.k_proj.bias"), y: w.key, ldy: kv)
-        affine(rows: rows, inFeatures: m, outFeatures: kv, x: w.normed, ldx: m,
-            weight: arena.pointer(p + "attn.v_proj.weight"),
-            bias: arena.pointer(p + "attn.v_proj.bias"), y: w.value, ldy: kv)
+        // [q | k | v] side by side in one [rows, m + 2·kv] product.
+        affine(rows: rows, inFeatures: m, outFeatures: width, x: w.normed, ldx: m,
+            weight: arena.pointer(p + "attn.qkv.weight"),
+            bias: arena.pointer(p + "attn.qkv.bias"), y: w.qkv, ldy: width)
         let scale = 1 / Float(hd).squareRoot()
         for t in 0..<tiles {
-            let r0 = t * n
+            let tile = w.qkv + t * n * width
             for h in 0..<c.heads {
                 let g = h % groups  // spec §2.3: head h uses key/value group h mod G
                 attentionHead(queries: n, keys: n, headDim: hd, scale: scale,
-                    q: w.query + r0 * m + h * hd, ldq: m, k: w.key + r0 * kv + g * hd, ldk: kv,
-                    v: w.value + r0 * kv + g * hd, ldv: kv, out: w.attended + r0 * m + h * hd,
-                    ldo: m, workspace: w.heads)
+                    q: tile + h * hd, ldq: width, k: tile + m + g * hd, ldk: width,
+                    v: tile + m + kv + g * hd, ldv: width,
+                    out: w.attended + t * n * m + h * hd, ldo: m, workspace: w.heads)
             }
         }
         affine(rows: rows, inFeatures: m, outFeatures: m, x: w.attended, ldx: m,
@@ -160,17 +154,17 @@ extension MoEMAEEncoder {
     ) {
         let c = config
         let m = c.embedDim, dh = c.hiddenSizes[i], experts = c.expertCounts[i]
-        let p = "layers.\(i).moe."
-        w.normed.update(from: x, count: rows * m)
-        layerNormRows(w.normed, rows: rows, columns: m, stride: m,
+        let p = "layers.\(i).moe.", width = experts + dh
+        layerNormRows(x, stride: m, into: w.normed, stride: m, rows: rows, columns: m,
             weight: arena.pointer("layers.\(i).norm2.weight"),
             bias: arena.pointer("layers.\(i).norm2.bias"), eps: c.layerNormEpsilon)
-        // Clean gate logits and the top-2 softmax over the two selected logits.
-        affine(rows: rows, inFeatures: m, outFeatures: experts, x: w.normed, ldx: m,
-            weight: arena.pointer(p + "gate.Wg.weight"), bias: arena.pointer(p + "gate.Wg.bias"),
-            y: w.logits, ldy: experts)
+        // [clean gate logits | shared V z + b_V] in one [rows, E + dh] product.
+        affine(rows: rows, inFeatures: m, outFeatures: width, x: w.normed, ldx: m,
+            weight: arena.pointer(p + "gate_v.weight"), bias: arena.pointer(p + "gate_v.bias"),
+            y: w.gateShared, ldy: width)
+        // The top-2 softmax over the two selected logits.
         for r in 0..<rows {
-            topKRow(w.logits + r * experts, columns: experts, k: 2, values: w.top + 2 * r,
+            topKRow(w.gateShared + r * width, columns: experts, k: 2, values: w.top + 2 * r,
                 indices: w.topIndex + 2 * r)
             let e = exp(w.top[2 * r + 1] - w.top[2 * r])
             let sum = 1 + e
@@ -201,10 +195,10 @@ extension MoEMAEEncoder {
             }
         }
         // mixed ⊙= V z + b_V, then x += W2 · mixed + b_W2.
-        affine(rows: rows, inFeatures: m, outFeatures: dh, x: w.normed, ldx: m,
-            weight: arena.pointer(p + "experts.0.V.weight"),
-            bias: arena.pointer(p + "experts.0.V.bias"), y: w.shared, ldy: dh)
-        for k in 0..<(rows * dh) { w.mixed[k] *= w.shared[k] }
+        for r in 0..<rows {
+            let mixedRow = w.mixed + r * dh, shared = w.gateShared + r * width + experts
+            for k in 0..<dh { mixedRow[k] *= shared[k] }
+        }
         affine(rows: rows, inFeatures: dh, outFeatures: m, x: w.mixed, ldx: dh,
             weight: arena.pointer(p + "experts.0.W2.weight"),
             bias: arena.pointer(p + "experts.0.W2.bias"), y: x, ldy: m, accumulate: true)
