@@ -30,30 +30,49 @@ public struct MoEMAEEncoder: Sendable {
             tensors[name] = try store.tensor(name, shape: shape)
             order.append(name)
         }
-        // Products that read the same input share one matrix product (its input is packed by
-        // BLAS once): q/k/v of each layer as `attn.qkv`, the gate and the shared V as
-        // `moe.gate_v`, rows stacked in that order ([out, in] weights concatenated along out).
+        // Each linear layer of the blocks is stored as one augmented [out, in + 1] matrix
+        // `[W | b]` (`NAME.wb`): the forward pass appends a column of ones to its inputs, so
+        // the bias comes out of the matrix product itself (no bias pass over the outputs).
+        // Products that read the same input are one product (BLAS packs the input once):
+        // q/k/v as `attn.qkv`, the gate and the shared V as `moe.gate_v` (rows in that order).
         var fused: [(String, Tensor)] = []
         var replaced = Set<String>()
         for i in 0..<config.depth {
             let a = "layers.\(i).attn.", e = "layers.\(i).moe."
-            for (name, parts) in [
+            var groups = [
                 (a + "qkv", [a + "q_proj", a + "k_proj", a + "v_proj"]),
+                (a + "out_proj", [a + "out_proj"]),
                 (e + "gate_v", [e + "gate.Wg", e + "experts.0.V"]),
-            ] {
-                for suffix in [".weight", ".bias"] {
-                    let pieces = parts.map { tensors[$0 + suffix]! }
-                    let rows = pieces.map { $0.shape[0] }.reduce(0, +)
-                    let shape = suffix == ".weight" ? [rows, config.embedDim] : [rows]
-                    fused.append((name + suffix,
-                        Tensor(shape: shape, scalars: pieces.flatMap(\.scalars))))
-                    replaced.formUnion(parts.map { $0 + suffix })
-                }
+                (e + "experts.0.W2", [e + "experts.0.W2"]),
+            ]
+            for expert in 0..<config.expertCounts[i] {
+                groups.append((e + "experts.\(expert).W", [e + "experts.\(expert).W"]))
+            }
+            for (name, parts) in groups {
+                let weights = parts.map { tensors[$0 + ".weight"]! }
+                let biases = parts.map { tensors[$0 + ".bias"]! }
+                fused.append((name + ".wb", Self.augmented(weights, biases)))
+                replaced.formUnion(parts.flatMap { [$0 + ".weight", $0 + ".bias"] })
             }
         }
         self.config = config
         self.arena = WeightArena(
             order.filter { !replaced.contains($0) }.map { ($0, tensors[$0]!) } + fused)
+    }
+
+    /// `[W | b]`: the `[out, in]` weights stacked along `out`, each row followed by its bias.
+    static func augmented(_ weights: [Tensor], _ biases: [Tensor]) -> Tensor {
+        let inFeatures = weights[0].shape[1]
+        let rows = weights.map { $0.shape[0] }.reduce(0, +)
+        var scalars: [Float] = []
+        scalars.reserveCapacity(rows * (inFeatures + 1))
+        for (w, b) in zip(weights, biases) {
+            for o in 0..<w.shape[0] {
+                scalars += w.scalars[(o * inFeatures)..<((o + 1) * inFeatures)]
+                scalars.append(b.scalars[o])
+            }
+        }
+        return Tensor(shape: [rows, inFeatures + 1], scalars: scalars)
     }
 
     /// Builds the encoder from exactly its named tensors (strict: a missing, misshapen or

@@ -24,10 +24,12 @@ final class MoEMAEWorkspace {
             return p
         }
         let gateShared = zip(c.expertCounts, c.hiddenSizes).map { $0 + $1 }.max() ?? e + dh
-        normed = make(t * m); qkv = make(t * (m + 2 * kv)); attended = make(t * m)
+        // Inputs of the linear layers end with a column of ones (the bias column of `[W | b]`).
+        normed = make(t * (m + 1)); qkv = make(t * (m + 2 * kv)); attended = make(t * (m + 1))
+        for r in 0..<t { (normed + r * (m + 1))[m] = 1; (attended + r * (m + 1))[m] = 1 }
         heads = AttentionWorkspace(queries: c.tokens, keys: c.tokens, headDim: c.headDim)
         patches = make(c.patches * c.patchValues); self.gateShared = make(t * gateShared)
-        gathered = make(t * m); hidden = make(t * dh); mixed = make(t * dh)
+        gathered = make(t * (m + 1)); hidden = make(t * dh); mixed = make(t * (dh + 1))
         top = make(t * 2); routedWeight = make(t * 2)
         topIndex = .allocate(capacity: t * 2)
         routed = .allocate(capacity: t * 2)
@@ -58,6 +60,19 @@ func affine(
     }
     gemm(.none, .transposed, m: rows, n: outFeatures, k: inFeatures, a: x, lda: ldx,
         b: weight, ldb: inFeatures, beta: 1, c: y, ldc: ldy)
+}
+
+/// `y = [x | 1] · [W | b]ᵀ` (`+ y` when `accumulate`) for `rows` rows: `x` rows hold
+/// `inFeatures` values then a 1 (`ldx > inFeatures`), `weightBias` is `[out, in + 1]`.
+@inline(__always)
+func linearWithBiasColumn(
+    rows: Int, inFeatures: Int, outFeatures: Int, x: UnsafePointer<Float>, ldx: Int,
+    weightBias: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, ldy: Int,
+    accumulate: Bool = false
+) {
+    guard rows > 0 else { return }
+    gemm(.none, .transposed, m: rows, n: outFeatures, k: inFeatures + 1, a: x, lda: ldx,
+        b: weightBias, ldb: inFeatures + 1, beta: accumulate ? 1 : 0, c: y, ldc: ldy)
 }
 
 extension MoEMAEEncoder {
@@ -125,13 +140,12 @@ extension MoEMAEEncoder {
         let m = c.embedDim, n = c.tokens, hd = c.headDim, groups = c.kvGroups
         let kv = groups * hd, rows = tiles * n, width = m + 2 * kv
         let p = "layers.\(i)."
-        layerNormRows(x, stride: m, into: w.normed, stride: m, rows: rows, columns: m,
+        layerNormRows(x, stride: m, into: w.normed, stride: m + 1, rows: rows, columns: m,
             weight: arena.pointer(p + "norm1.weight"), bias: arena.pointer(p + "norm1.bias"),
             eps: c.layerNormEpsilon)
         // [q | k | v] side by side in one [rows, m + 2·kv] product.
-        affine(rows: rows, inFeatures: m, outFeatures: width, x: w.normed, ldx: m,
-            weight: arena.pointer(p + "attn.qkv.weight"),
-            bias: arena.pointer(p + "attn.qkv.bias"), y: w.qkv, ldy: width)
+        linearWithBiasColumn(rows: rows, inFeatures: m, outFeatures: width, x: w.normed,
+            ldx: m + 1, weightBias: arena.pointer(p + "attn.qkv.wb"), y: w.qkv, ldy: width)
         let scale = 1 / Float(hd).squareRoot()
         for t in 0..<tiles {
             let tile = w.qkv + t * n * width
@@ -140,12 +154,13 @@ extension MoEMAEEncoder {
                 attentionHead(queries: n, keys: n, headDim: hd, scale: scale,
                     q: tile + h * hd, ldq: width, k: tile + m + g * hd, ldk: width,
                     v: tile + m + kv + g * hd, ldv: width,
-                    out: w.attended + t * n * m + h * hd, ldo: m, workspace: w.heads)
+                    out: w.attended + t * n * (m + 1) + h * hd, ldo: m + 1,
+                    workspace: w.heads)
             }
         }
-        affine(rows: rows, inFeatures: m, outFeatures: m, x: w.attended, ldx: m,
-            weight: arena.pointer(p + "attn.out_proj.weight"),
-            bias: arena.pointer(p + "attn.out_proj.bias"), y: x, ldy: m, accumulate: true)
+        linearWithBiasColumn(rows: rows, inFeatures: m, outFeatures: m, x: w.attended,
+            ldx: m + 1, weightBias: arena.pointer(p + "attn.out_proj.wb"), y: x, ldy: m,
+            accumulate: true)
     }
 
     /// x += MoE(LN2(x)) with clean top-2 routing; shared V/W2 applied once (fused form).
@@ -155,13 +170,13 @@ extension MoEMAEEncoder {
         let c = config
         let m = c.embedDim, dh = c.hiddenSizes[i], experts = c.expertCounts[i]
         let p = "layers.\(i).moe.", width = experts + dh
-        layerNormRows(x, stride: m, into: w.normed, stride: m, rows: rows, columns: m,
+        layerNormRows(x, stride: m, into: w.normed, stride: m + 1, rows: rows, columns: m,
             weight: arena.pointer("layers.\(i).norm2.weight"),
             bias: arena.pointer("layers.\(i).norm2.bias"), eps: c.layerNormEpsilon)
         // [clean gate logits | shared V z + b_V] in one [rows, E + dh] product.
-        affine(rows: rows, inFeatures: m, outFeatures: width, x: w.normed, ldx: m,
-            weight: arena.pointer(p + "gate_v.weight"), bias: arena.pointer(p + "gate_v.bias"),
-            y: w.gateShared, ldy: width)
+        linearWithBiasColumn(rows: rows, inFeatures: m, outFeatures: width, x: w.normed,
+            ldx: m + 1, weightBias: arena.pointer(p + "gate_v.wb"), y: w.gateShared,
+            ldy: width)
         // The top-2 softmax over the two selected logits.
         for r in 0..<rows {
             topKRow(w.gateShared + r * width, columns: experts, k: 2, values: w.top + 2 * r,
@@ -172,35 +187,39 @@ extension MoEMAEEncoder {
             w.top[2 * r + 1] = e / sum
         }
         // mixed = Σ over the two chosen experts of g · SiLU(W_e z + b_e), expert by expert.
-        w.mixed.update(repeating: 0, count: rows * dh)
+        let ldm = dh + 1  // mixed rows: dh values, then the 1 of W2's bias column
+        for r in 0..<rows {
+            (w.mixed + r * ldm).update(repeating: 0, count: dh)
+            (w.mixed + r * ldm)[dh] = 1
+        }
         for e in 0..<experts {
             var count = 0
             for r in 0..<rows {
                 for s in 0..<2 where w.topIndex[2 * r + s] == e {
                     w.routed[count] = r
                     w.routedWeight[count] = w.top[2 * r + s]
-                    (w.gathered + count * m).update(from: w.normed + r * m, count: m)
+                    (w.gathered + count * (m + 1)).update(from: w.normed + r * (m + 1),
+                        count: m + 1)
                     count += 1
                 }
             }
             guard count > 0 else { continue }
-            affine(rows: count, inFeatures: m, outFeatures: dh, x: w.gathered, ldx: m,
-                weight: arena.pointer(p + "experts.\(e).W.weight"),
-                bias: arena.pointer(p + "experts.\(e).W.bias"), y: w.hidden, ldy: dh)
+            linearWithBiasColumn(rows: count, inFeatures: m, outFeatures: dh, x: w.gathered,
+                ldx: m + 1, weightBias: arena.pointer(p + "experts.\(e).W.wb"), y: w.hidden,
+                ldy: dh)
             Activation.silu.apply(w.hidden, count: count * dh)
             for j in 0..<count {
-                let dst = w.mixed + w.routed[j] * dh, src = w.hidden + j * dh
+                let dst = w.mixed + w.routed[j] * ldm, src = w.hidden + j * dh
                 let g = w.routedWeight[j]
                 for k in 0..<dh { dst[k] += g * src[k] }
             }
         }
         // mixed ⊙= V z + b_V, then x += W2 · mixed + b_W2.
         for r in 0..<rows {
-            let mixedRow = w.mixed + r * dh, shared = w.gateShared + r * width + experts
+            let mixedRow = w.mixed + r * ldm, shared = w.gateShared + r * width + experts
             for k in 0..<dh { mixedRow[k] *= shared[k] }
         }
-        affine(rows: rows, inFeatures: dh, outFeatures: m, x: w.mixed, ldx: dh,
-            weight: arena.pointer(p + "experts.0.W2.weight"),
-            bias: arena.pointer(p + "experts.0.W2.bias"), y: x, ldy: m, accumulate: true)
+        linearWithBiasColumn(rows: rows, inFeatures: dh, outFeatures: m, x: w.mixed, ldx: ldm,
+            weightBias: arena.pointer(p + "experts.0.W2.wb"), y: x, ldy: m, accumulate: true)
     }
 }
