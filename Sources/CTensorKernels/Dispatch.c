@@ -60,7 +60,10 @@ void tk_silu(int level, float *x, long count) {
 }
 
 long tk_attention_scratch_count(long keys, long head_dim) {
-    return (head_dim + 4) * tk_packed_keys(keys);
+    // Row kernels: packed keys [head_dim][ldkt] + 4 score rows; the transposed AVX-512
+    // kernel: [keys][16] scores + [head_dim][16] + packed keys and values. Enough for either.
+    return (head_dim + 4) * tk_packed_keys(keys) + 16 * (keys + head_dim)
+        + 2 * keys * head_dim;
 }
 
 int tk_attention_head(int level, const float *q, long ldq, const float *k, long ldk,

@@ -162,10 +162,114 @@ INLINE512 int rows512(const float *q, long ldq, const int R, const float *kt, lo
     return 0;
 }
 
+/// Sixteen queries at once, one per lane (the transposed form, for a head dim HD known at
+/// compile time): scale·qᵀ (gathered) stays in HD registers; for each key j the scores of all
+/// 16 queries are HD broadcast FMAs, the softmax maximum and sum are lane-wise (no horizontal
+/// reductions), and out[:, d] for the 16 queries is HD accumulators fed by one broadcast of
+/// v[j, d] each, scattered to the output rows at the end. k and v are packed [keys][HD];
+/// `st` holds [keys][16] scores. `valid` queries (<= 16) are read and written. Returns 1 on a
+/// non-finite score.
+INLINE512 int block16(const float *q, long ldq, long valid, const float *k, const float *v,
+    long keys, const int HD, float scale, float *out, long ldo, float *st)
+{
+    const __mmask16 lanes = lanes512(valid);
+    const __m512i rowsQ = _mm512_mullo_epi32(
+        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+        _mm512_set1_epi32((int)ldq));
+    const __m512i rowsOut = _mm512_mullo_epi32(
+        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+        _mm512_set1_epi32((int)ldo));
+    const __m512 sc = _mm512_set1_ps(scale), zero = _mm512_setzero_ps();
+    __m512 qt[32];
+    for (int d = 0; d < HD; d++)
+        qt[d] = _mm512_mul_ps(_mm512_mask_i32gather_ps(zero, lanes, rowsQ, q + d, 4), sc);
+    __m512 mx = _mm512_set1_ps(-INFINITY), chk = zero;
+    long j = 0;
+    // Eight keys at a time: eight independent FMA chains hide the FMA latency.
+    for (; j + 8 <= keys; j += 8) {
+        const float *k0 = k + j * HD;
+        __m512 a[8];
+        for (int u = 0; u < 8; u++) a[u] = zero;
+#pragma clang loop unroll(full)
+        for (int d = 0; d < HD; d++)
+            for (int u = 0; u < 8; u++)
+                a[u] = _mm512_fmadd_ps(_mm512_set1_ps(k0[u * HD + d]), qt[d], a[u]);
+        for (int u = 0; u < 8; u++) {
+            _mm512_storeu_ps(st + 16 * (j + u), a[u]);
+            mx = _mm512_max_ps(mx, a[u]);
+            chk = _mm512_add_ps(chk, a[u]);
+        }
+    }
+    for (; j < keys; j++) {
+        __m512 a = zero;
+        for (int d = 0; d < HD; d++) a = _mm512_fmadd_ps(_mm512_set1_ps(k[j * HD + d]), qt[d], a);
+        _mm512_storeu_ps(st + 16 * j, a);
+        mx = _mm512_max_ps(mx, a);
+        chk = _mm512_add_ps(chk, a);
+    }
+    // x − x is 0 exactly when x is finite.
+    __mmask16 finite = _mm512_cmp_ps_mask(_mm512_sub_ps(chk, chk), zero, _CMP_EQ_OQ)
+        & _mm512_cmp_ps_mask(_mm512_sub_ps(mx, mx), zero, _CMP_EQ_OQ);
+    if (finite != (__mmask16)0xFFFF) return 1;
+    __m512 sum = zero;
+    for (j = 0; j < keys; j++) {
+        __m512 e = exp512(_mm512_sub_ps(_mm512_loadu_ps(st + 16 * j), mx));
+        _mm512_storeu_ps(st + 16 * j, e);
+        sum = _mm512_add_ps(sum, e);
+    }
+    const __m512 inv = _mm512_div_ps(_mm512_set1_ps(1.0f), sum);
+    __m512 o[32];
+    for (int d = 0; d < HD; d++) o[d] = zero;
+    for (j = 0; j < keys; j++) {
+        const __m512 p = _mm512_loadu_ps(st + 16 * j);
+        const float *vr = v + j * HD;
+        for (int d = 0; d < HD; d++) o[d] = _mm512_fmadd_ps(_mm512_set1_ps(vr[d]), p, o[d]);
+    }
+    for (int d = 0; d < HD; d++)
+        _mm512_mask_i32scatter_ps(out + d, lanes, rowsOut, _mm512_mul_ps(o[d], inv), 4);
+    return 0;
+}
+
+/// The transposed kernel over all queries for head dim HD (16 or 18); `scratch` holds
+/// [keys][16] scores, then the packed keys and values ([keys][HD] each).
+INLINE512 int transposed512(const float *q, long ldq, const float *k, long ldk,
+    const float *v, long ldv, float *out, long ldo, long queries, long keys, const int HD,
+    float scale, float *scratch)
+{
+    float *st = scratch;
+    // The head's keys and values packed densely ([keys][HD] each): every 16-query block reads
+    // them again, from L1 instead of strided rows of a wide q|k|v matrix.
+    float *kp = st + 16 * keys, *vp = kp + keys * HD;
+    const __mmask16 rest = lanes512(HD - 16);
+    for (long j = 0; j < keys; j++) {
+        _mm512_storeu_ps(kp + j * HD, _mm512_loadu_ps(k + j * ldk));
+        _mm512_storeu_ps(vp + j * HD, _mm512_loadu_ps(v + j * ldv));
+        if (HD > 16) {
+            _mm512_mask_storeu_ps(kp + j * HD + 16, rest,
+                _mm512_maskz_loadu_ps(rest, k + j * ldk + 16));
+            _mm512_mask_storeu_ps(vp + j * HD + 16, rest,
+                _mm512_maskz_loadu_ps(rest, v + j * ldv + 16));
+        }
+    }
+    for (long i = 0; i < queries; i += 16) {
+        long valid = queries - i < 16 ? queries - i : 16;
+        if (block16(q + i * ldq, ldq, valid, kp, vp, keys, HD, scale, out + i * ldo, ldo, st))
+            return 1;
+    }
+    return 0;
+}
+
 K512 int tk_attention_head_avx512(const float *q, long ldq, const float *k, long ldk,
     const float *v, long ldv, float *out, long ldo, long queries, long keys, long hd,
     float scale, float *scratch)
 {
+    // The transposed form for the MoE-MAE head dims (16: XS, 18: S and XXS).
+    if (hd == 18)
+        return transposed512(q, ldq, k, ldk, v, ldv, out, ldo, queries, keys, 18, scale,
+            scratch);
+    if (hd == 16)
+        return transposed512(q, ldq, k, ldk, v, ldv, out, ldo, queries, keys, 16, scale,
+            scratch);
     const long ldkt = tk_packed_keys(keys);
     float *kt = scratch, *s = scratch + hd * ldkt;
     tk_pack_transposed(k, ldk, keys, hd, kt, ldkt);

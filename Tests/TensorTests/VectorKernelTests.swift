@@ -84,7 +84,7 @@ struct VectorKernelTests {
         var g = SeededGenerator(seed: 11)
         // (queries, keys, headDim): the MoE-MAE S/XS/XXS head, odd sizes, > 32 (plain path).
         let shapes = [(105, 105, 18), (105, 105, 16), (7, 9, 5), (33, 17, 24), (1, 1, 1),
-            (40, 100, 32), (13, 64, 8), (6, 11, 40)]
+            (40, 100, 32), (13, 64, 8), (6, 11, 40), (20, 5, 18), (3, 16, 16), (17, 2, 18)]
         let workspace = AttentionWorkspace(queries: 105, keys: 105, headDim: 40)
         for (nq, nk, hd) in shapes {
             let (ldq, ldk, ldv, ldo) = (3 * hd + 1, 2 * hd + 3, 2 * hd + 5, hd + 2)
