@@ -30,6 +30,9 @@ struct ZonalBench: ParsableCommand {
     @Option(help: "Repetitions of each timed step (the best is reported).")
     var repeats = 3
 
+    @Option(help: "Values per slab read at once (default: ZonalForcing's).")
+    var slabValues = ZonalForcing.defaultSlabValues
+
     func run() throws {
         // Process CPU time (the work is single-threaded): robust on a shared, loaded machine.
         // Wall-clock times are printed beside it.
@@ -56,7 +59,7 @@ struct ZonalBench: ParsableCommand {
         // Read only: the same slabs as the aggregation, read the same way (straight into one
         // reused buffer), without aggregating: the least geomap's reader can do.
         var checksum = 0.0
-        let slabs = forcing.timeSlabs(for: v, maxValues: ZonalForcing.defaultSlabValues)
+        let slabs = forcing.timeSlabs(for: v, maxValues: slabValues)
         let perStep = forcing.grid.width * forcing.grid.height
         let buffer = UnsafeMutableBufferPointer<Float>.allocate(
             capacity: (slabs.map(\.count).max() ?? 0) * perStep)
@@ -97,7 +100,8 @@ struct ZonalBench: ParsableCommand {
         var means = [Double](repeating: .nan, count: steps * weights.basinCount)
         let apply = try best {
             _ = try ZonalForcing.aggregate(
-                forcing, variable: v, times: 0..<steps, aggregator: aggregator
+                forcing, variable: v, times: 0..<steps, aggregator: aggregator,
+                maxValues: slabValues
             ) { chunk, slab in
                 let column = chunk.columns[0].values
                 for i in column.indices { means[slab.lowerBound * chunk.basins + i] = column[i] }

@@ -129,12 +129,15 @@ public struct ZonalAggregator: Sendable {
                                                 s1 += wk * Double(x1)
                                                 s2 += wk * Double(x2)
                                                 s3 += wk * Double(x3)
-                                                let l01 = Swift.min(x0, x1)
-                                                let l23 = Swift.min(x2, x3)
-                                                let h01 = Swift.max(x0, x1)
-                                                let h23 = Swift.max(x2, x3)
-                                                lo = Swift.min(lo, Swift.min(l01, l23))
-                                                hi = Swift.max(hi, Swift.max(h01, h23))
+                                                // minss/maxss (a NaN is caught by its sum)
+                                                let l01 = x1 < x0 ? x1 : x0
+                                                let l23 = x3 < x2 ? x3 : x2
+                                                let h01 = x1 > x0 ? x1 : x0
+                                                let h23 = x3 > x2 ? x3 : x2
+                                                let l = l23 < l01 ? l23 : l01
+                                                let h = h23 > h01 ? h23 : h01
+                                                lo = l < lo ? l : lo
+                                                hi = h > hi ? h : hi
                                             }
                                         }
                                         let clean = !(s0.isNaN || s1.isNaN || s2.isNaN || s3.isNaN)
