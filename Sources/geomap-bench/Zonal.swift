@@ -30,11 +30,14 @@ struct ZonalBench: ParsableCommand {
     @Option(help: "Repetitions of each timed step (the best is reported).")
     var repeats = 3
 
+    @Flag(help: "Only time reading and aggregating on one thread (no overlap).")
+    var sequential = false
+
     @Option(help: "Values per slab read at once (default: ZonalForcing's).")
     var slabValues = ZonalForcing.defaultSlabValues
 
     func run() throws {
-        // Process CPU time (the work is single-threaded): robust on a shared, loaded machine.
+        // Process CPU time (all threads): robust on a shared, loaded machine.
         // Wall-clock times are printed beside it.
         var wall: [Double] = []
         func best(_ body: () throws -> Void) rethrows -> Double {
@@ -98,15 +101,19 @@ struct ZonalBench: ParsableCommand {
         guard let weights else { return }
         let aggregator = ZonalAggregator(weights: weights, statistics: [.mean], missingValue: nil)
         var means = [Double](repeating: .nan, count: steps * weights.basinCount)
-        let apply = try best {
+        func aggregate(overlap: Bool) throws {
             _ = try ZonalForcing.aggregate(
                 forcing, variable: v, times: 0..<steps, aggregator: aggregator,
-                maxValues: slabValues
+                maxValues: slabValues, overlap: overlap
             ) { chunk, slab in
                 let column = chunk.columns[0].values
                 for i in column.indices { means[slab.lowerBound * chunk.basins + i] = column[i] }
             }
         }
+        // The default (next slab read on a second thread when there are two cores), then the
+        // same on one thread for reference.
+        let apply = try best { try aggregate(overlap: !sequential) }
+        let oneThread = sequential ? apply : try best { try aggregate(overlap: false) }
         let w = wall
         print("zonal benchmark (CPU seconds, best of \(repeats); wall in brackets):")
         print("zonal benchmark: \(weights.basinCount) basins, \(weights.nonZeroCount) weights, "
@@ -119,6 +126,9 @@ struct ZonalBench: ParsableCommand {
                 format: "weights, from cache (%@):    %.3f s [%.3f]", outcome.rawValue, cached,
                 w[3]))
         print(String(format: "read + aggregate all steps:   %.3f s [%.3f]", apply, w[4]))
+        if !sequential {
+            print(String(format: "  (the same on one thread:    %.3f s [%.3f])", oneThread, w[5]))
+        }
         print(String(format: "geomap total, cold weights:   %.3f s", load + cold + apply))
         print(String(format: "geomap total, cached weights: %.3f s", load + cached + apply))
         print(String(format: "aggregate / read-only ratio:  %.2f (cold total %.2f)",

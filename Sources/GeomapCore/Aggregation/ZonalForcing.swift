@@ -1,4 +1,5 @@
 public import GeoNetCDF
+import Foundation
 
 /// Zonal statistics of CF forcings: every time step of a variable, streamed in the time slabs
 /// of the file's chunking (bounded memory), each slab one sparse × dense product.
@@ -23,6 +24,10 @@ public enum ZonalForcing {
     /// slab in cache between reading and aggregating it (measured best among 0.25–4 Mi).
     public static let defaultSlabValues = 1 << 20
 
+    /// Whether the next slab is read on a second thread by default: when there is more than
+    /// one core.
+    public static var overlapByDefault: Bool { ProcessInfo.processInfo.activeProcessorCount > 1 }
+
     /// What aggregating one variable found.
     public struct Report: Sendable {
         public var steps = 0
@@ -32,16 +37,18 @@ public enum ZonalForcing {
 
     /// Aggregates `variable` over the steps `times` and hands each slab's result to `sink`.
     ///
-    /// Each slab is read straight into one reused buffer and aggregated from it while it is
-    /// still in cache; the fill and missing values of an unpacked float variable are tested
+    /// Each slab is read straight into a reused buffer and aggregated from it while it is
+    /// still in cache (the next slab being read on a second core meanwhile); the fill and missing values of an unpacked float variable are tested
     /// during the gather (``CFForcing/read(_:times:into:)``), not in a pass of their own.
     /// - Parameters:
     ///   - maxValues: values per slab (at least one time chunk of the file).
+    ///   - overlap: read the next slab on a second thread while aggregating this one.
     ///   - sink: receives each chunk with the global time-step range it covers.
     ///   - progress: called after each slab with the number of steps done so far.
     public static func aggregate(
         _ forcing: CFForcing, variable: CFGridVariable, times: Range<Int>,
         aggregator: ZonalAggregator, maxValues: Int = defaultSlabValues,
+        overlap: Bool = overlapByDefault,
         progress: ((Int) -> Void)? = nil,
         sink: (ZonalChunk, Range<Int>) throws -> Void
     ) throws -> Report {
@@ -50,10 +57,9 @@ public enum ZonalForcing {
         let slabs = forcing.timeSlabs(for: variable, in: times, maxValues: maxValues)
         let perStep = forcing.grid.width * forcing.grid.height
         let capacity = (slabs.map(\.count).max() ?? 0) * perStep
-        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: capacity)
-        defer { buffer.deallocate() }
-        for slab in slabs {
-            let missing = try forcing.read(variable, times: slab, into: buffer)
+        func use(_ slab: Range<Int>, _ buffer: UnsafeMutableBufferPointer<Float>,
+            _ missing: CFFloatMissing) throws
+        {
             let chunk = aggregator.aggregate(
                 steps: UnsafeBufferPointer(rebasing: buffer[0..<(slab.count * perStep)]),
                 stepCount: slab.count, missing: missing)
@@ -61,6 +67,19 @@ public enum ZonalForcing {
             try sink(chunk, slab)
             report.steps += slab.count
             progress?(report.steps)
+        }
+        if slabs.count > 1 && overlap {
+            // The next slab is read (decompressed) on the second core meanwhile.
+            try SlabPipeline.run(
+                count: slabs.count, capacity: capacity,
+                read: { i, buffer in try forcing.read(variable, times: slabs[i], into: buffer) },
+                consume: { i, buffer, missing in try use(slabs[i], buffer, missing) })
+        } else {
+            let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(1, capacity))
+            defer { buffer.deallocate() }
+            for slab in slabs {
+                try use(slab, buffer, try forcing.read(variable, times: slab, into: buffer))
+            }
         }
         return report
     }
