@@ -38,8 +38,9 @@ public enum ZonalForcing {
     /// Aggregates `variable` over the steps `times` and hands each slab's result to `sink`.
     ///
     /// Each slab is read straight into a reused buffer and aggregated from it while it is
-    /// still in cache (the next slab being read on a second core meanwhile); the fill and missing values of an unpacked float variable are tested
-    /// during the gather (``CFForcing/read(_:times:into:)``), not in a pass of their own.
+    /// still in cache (the next slab being read on a second core meanwhile); the fill and
+    /// missing values of an unpacked float variable are tested during the gather
+    /// (``CFForcing/read(_:times:into:)``), not in a pass of their own.
     /// - Parameters:
     ///   - maxValues: values per slab (at least one time chunk of the file).
     ///   - overlap: read the next slab on a second thread while aggregating this one.
