@@ -7,7 +7,7 @@ import GeomapCore
 struct PredictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "predict",
-        abstract: "Predict a land-cover map from a raster (--in), or per basin (--basins).",
+        abstract: "Predict a land-cover map from a raster (--in), or daily series per basin (--basins).",
         discussion: """
             Tile mode (--in R): the raster is cut into 40×40 tiles every --stride pixels (the \
             last row and column anchored to its edge), tiles run through the model in batches \
@@ -17,6 +17,15 @@ struct PredictCommand: ParsableCommand {
             <stem>.probabilities.tif (one band per class, 0–254 bytes scaled to 0–1, nodata \
             255; --float for Float32 with NaN) and with --embeddings POOL \
             <stem>.embeddings.tif, each a COG with a QGIS .qml style. See docs/predict.md.
+
+            Basin mode (--basins B --forcings F): the forcings are aggregated per basin (or \
+            read per basin), mapped to the model's variables and units, and every basin runs \
+            through the StefaLand model (default: the bundled demo) in windows of the model's \
+            sequence length after its warm-up. Outputs in --out DIR: <stem>.nc (CF-1.8 \
+            timeSeries with the basin polygons, one variable per predicted quantity and \
+            prediction_flag) and <stem>.gpkg (basins with summary fields; with --observed the \
+            metrics). Exit code 1 when some basins could not be run (each listed on stderr; \
+            the outputs are still written). See docs/basin-prediction.md.
             """)
 
     @OptionGroup var tiles: TileRunOptions
@@ -30,13 +39,13 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Also write pooled embeddings: cls or mean.")
     var embeddings: String?
 
-    @Option(help: "Basin polygons: basin-by-basin prediction (not available yet).")
-    var basins: String?
+    @OptionGroup(title: "Basin mode") var basinOptions: BasinRunOptions
 
-    @Option(help: "Forcings for basin prediction (not available yet).")
-    var forcings: [String] = []
+    @Option(help: "Observed series (per-basin CSV or NetCDF) for the summary's metrics.")
+    var observed: [String] = []
 
     func validate() throws {
+        let basins = basinOptions.basins
         if basins == nil, tiles.input == nil {
             throw ValidationError("give --in RASTER (tiles) or --basins POLYGONS (basins)")
         }
@@ -49,9 +58,9 @@ struct PredictCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let basins {
-            throw TilePredictionError.model(
-                path: basins, reason: "basin-by-basin prediction is not available yet")
+        if basinOptions.basins != nil {
+            try runBasins()
+            return
         }
         guard let input = tiles.input else { return }
         try FileManager.default.createDirectory(
@@ -69,5 +78,19 @@ struct PredictCommand: ParsableCommand {
                 directory.appendingPathComponent("\(stem).embeddings.tif").path
         }
         try tiles.run(request, verb: "predict")
+    }
+
+    /// Basin mode: `<out>/<stem>.nc` and `<out>/<stem>.gpkg`.
+    func runBasins() throws {
+        tiles.gdalCache.apply()
+        let request = BasinJobRequest(
+            inputs: try basinOptions.request(), model: tiles.model, observedPaths: observed,
+            command: CommandLine.arguments.joined(separator: " "),
+            geomapVersion: VersionReport.geomapVersion)
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try BasinRunOptions.run(verb: "predict", quiet: tiles.quiet) { log, progress in
+            try BasinPredictionJob.predict(
+                request, directory: URL(fileURLWithPath: out), log: log, progress: progress)
+        }
     }
 }

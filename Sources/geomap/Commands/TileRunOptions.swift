@@ -86,14 +86,16 @@ struct TileRunOptions: ParsableArguments {
 final class TileProgress: @unchecked Sendable {
     private let enabled: Bool
     private let label: String
+    private let unit: String
     private let start = Date()
     private let lock = NSLock()
     private var shown = false
     private var lastDraw = Date.distantPast
 
-    init(enabled: Bool, label: String) {
+    init(enabled: Bool, label: String, unit: String = "tiles") {
         self.enabled = enabled && isatty(2) != 0
         self.label = label
+        self.unit = unit
     }
 
     func update(done: Int, total: Int) {
@@ -110,7 +112,7 @@ final class TileProgress: @unchecked Sendable {
         let filled = min(width, done * width / total)
         let bar = String(repeating: "#", count: filled)
             + String(repeating: ".", count: width - filled)
-        let line = "\r\(label) [\(bar)] \(done)/\(total) tiles, \(Int(rate)) tiles/s, "
+        let line = "\r\(label) [\(bar)] \(done)/\(total) \(unit), \(Int(rate)) \(unit)/s, "
             + "ETA \(eta / 60):\(String(format: "%02d", eta % 60))\u{1B}[K"
         FileHandle.standardError.write(Data(line.utf8))
         shown = true

@@ -1,0 +1,189 @@
+public import Foundation
+public import Models
+
+/// One basin run as the command line asks for it (`geomap predict --basins`,
+/// `geomap embed --basins`): inputs, model, outputs.
+public struct BasinJobRequest: Sendable {
+    public var inputs: BasinInputRequest
+    /// `--model`: a model file path or an installed model's name; `nil`: the bundled demo.
+    public var model: String?
+    /// `--observed`: observed series for the summary's metrics (predict only).
+    public var observedPaths: [String]
+    /// The command line, recorded as the outputs' `history`.
+    public var command: String
+    public var geomapVersion: String
+
+    public init(
+        inputs: BasinInputRequest, model: String? = nil, observedPaths: [String] = [],
+        command: String, geomapVersion: String
+    ) {
+        self.inputs = inputs
+        self.model = model
+        self.observedPaths = observedPaths
+        self.command = command
+        self.geomapVersion = geomapVersion
+    }
+}
+
+/// What a basin run did.
+public struct BasinJobSummary: Sendable {
+    /// The files written.
+    public var outputs: [String]
+    public var basins: Int
+    /// Days per basin in the outputs.
+    public var days: Int
+    /// Basins not run, in basin order: (id, one-line reason).
+    public var problems: [(id: String, reason: String)]
+    /// Basin-days whose inputs were partly missing (flagged `missing_forcing`).
+    public var missingDays: Int
+    /// Wall-clock seconds of the whole job (reading, running, writing).
+    public var seconds: Double
+    public var modelName: String
+    public var modelIsDemo: Bool
+}
+
+/// Runs the basin pipeline: assemble the inputs, run the model, write the outputs.
+public enum BasinPredictionJob {
+    /// The model `geomap predict --basins` and `geomap embed --basins` use without `--model`.
+    public static let defaultModel = "stefaland-demo"
+
+    /// Resolves `--model` like tile mode (a path or a name); `nil`: the bundled demo model.
+    /// - Throws: ``Models/ModelError`` naming what is missing and where geomap looked.
+    public static func resolveModel(_ value: String?) throws -> URL {
+        let locator = ModelLocator()
+        if let value { return try locator.resolve(value) }
+        do {
+            return try locator.resolve(defaultModel)
+        } catch {
+            let looked = locator.locations.map(\.directory.path).joined(separator: ", ")
+            throw ModelError(
+                "\(defaultModel).safetensors",
+                "the bundled StefaLand demo model is missing (looked in \(looked)); pass "
+                    + "--model PATH (geomap models import CKPT --arch stefaland)")
+        }
+    }
+
+    /// Loads a StefaLand model file strictly.
+    /// - Throws: ``Models/ModelError`` for an unreadable file or another architecture.
+    public static func loadModel(_ url: URL) throws -> (model: StefaLandModel, manifest: ModelManifest) {
+        let file = try ModelFile(contentsOf: url)
+        guard file.manifest.architecture == StefaLandArchitecture.id else {
+            throw ModelError(
+                url.path,
+                "architecture '\(file.manifest.architecture)' is not a basin model "
+                    + "(basin models: \(StefaLandArchitecture.id))")
+        }
+        return (try StefaLandModel(file: file), file.manifest)
+    }
+
+    /// `geomap predict --basins`: writes `<directory>/<stem>.nc` and `<directory>/<stem>.gpkg`.
+    /// Both appear complete or not at all.
+    /// - Parameters:
+    ///   - log: one line per note (inputs' messages).
+    ///   - progress: (stage, done, total): the assembler's stages, then `predict` in basins.
+    /// - Throws: bad input from the assembler (``BasinInputError``, vector, NetCDF and model
+    ///   errors); a model without prediction head.
+    public static func predict(
+        _ request: BasinJobRequest, directory: URL, log: (String) -> Void,
+        progress: ((String, Int, Int) -> Void)? = nil
+    ) throws -> BasinJobSummary {
+        let clock = Date()
+        let url = try resolveModel(request.model)
+        let (model, manifest) = try loadModel(url)
+        guard let head = model.configuration.head else {
+            throw ModelError(
+                url.path, "the model has no prediction head (encoder only): use geomap embed")
+        }
+        let inputs = try BasinInputAssembler.assemble(
+            request.inputs, model: model, modelPath: url.path, log: log, progress: progress)
+        for message in inputs.messages { log(message) }
+        let outputs = BasinOutputVariable.variables(of: manifest, count: head.outputs)
+        let runner = BasinRunner(model: model)
+        let (predictions, problems) = runner.predict(inputs, outputs: outputs) {
+            progress?("predict", $0, $1)
+        }
+        let stem = URL(fileURLWithPath: request.inputs.basinsPath).deletingPathExtension()
+            .lastPathComponent
+        let netCDF = directory.appendingPathComponent("\(stem).nc").path
+        let geoPackage = directory.appendingPathComponent("\(stem).gpkg").path
+        let observed = try request.observedPaths.isEmpty
+            ? nil
+            : BasinObserved.read(
+                request.observedPaths, variables: outputs, basinIDs: predictions.basinIDs,
+                dates: predictions.dates,
+                mapping: try request.inputs.mappingPath.map {
+                    try VariableMapping(contentsOf: URL(fileURLWithPath: $0))
+                })
+        try BasinPredictionFiles.writePredictions(
+            predictions, basins: inputs.basins,
+            metadata: metadata(request, url: url, manifest: manifest), to: netCDF)
+        do {
+            try BasinSummary.write(
+                to: geoPackage, basins: inputs.basins, predictions: predictions,
+                observed: observed, problems: problems)
+        } catch {
+            try? FileManager.default.removeItem(atPath: netCDF)
+            throw error
+        }
+        return summary(
+            inputs, outputs: [netCDF, geoPackage], days: predictions.dates.count,
+            flags: predictions.flags, problems: problems, clock: clock, manifest: manifest)
+    }
+
+    /// `geomap embed --basins`: writes the embeddings file `path`, streamed group by group.
+    public static func embed(
+        _ request: BasinJobRequest, to path: String, log: (String) -> Void,
+        progress: ((String, Int, Int) -> Void)? = nil
+    ) throws -> BasinJobSummary {
+        let clock = Date()
+        let url = try resolveModel(request.model)
+        let (model, manifest) = try loadModel(url)
+        let inputs = try BasinInputAssembler.assemble(
+            request.inputs, model: model, modelPath: url.path, log: log, progress: progress)
+        for message in inputs.messages { log(message) }
+        let dates = Array(inputs.outputDates)
+        let writer = try BasinPredictionFiles.embeddingWriter(
+            basins: inputs.basins, dates: dates, width: model.configuration.dModel,
+            metadata: metadata(request, url: url, manifest: manifest), to: path)
+        let runner = BasinRunner(model: model)
+        let outcome = try runner.embed(inputs, progress: { progress?("embed", $0, $1) }) {
+            basins, block in
+            try BasinPredictionFiles.writeEmbeddings(
+                block, to: writer, basins: basins, days: dates.count,
+                width: model.configuration.dModel)
+        }
+        try writer.write(
+            BasinPredictionFiles.flagVariable, stations: 0..<inputs.basins.basins.count,
+            times: 0..<dates.count, values: outcome.flags.map { Float($0.rawValue) })
+        try writer.finish()
+        return summary(
+            inputs, outputs: [path], days: dates.count, flags: outcome.flags,
+            problems: outcome.problems, clock: clock, manifest: manifest)
+    }
+
+    static func metadata(_ request: BasinJobRequest, url: URL, manifest: ModelManifest)
+        -> BasinRunMetadata
+    {
+        let r = request.inputs
+        let sources =
+            [r.basinsPath] + r.forcingPaths + (r.attributesPath.map { [$0] } ?? [])
+            + r.staticRasters.map(\.path) + (r.mappingPath.map { [$0] } ?? [])
+        return BasinRunMetadata(
+            modelName: manifest.name, modelPath: url.lastPathComponent,
+            demo: manifest.provenance.demo, sources: sources, command: request.command,
+            geomapVersion: request.geomapVersion)
+    }
+
+    static func summary(
+        _ inputs: BasinModelInputs, outputs: [String], days: Int, flags: [BasinDayFlag],
+        problems: [Int: String], clock: Date, manifest: ModelManifest
+    ) -> BasinJobSummary {
+        let ids = inputs.forcings.basinIDs
+        return BasinJobSummary(
+            outputs: outputs, basins: ids.count, days: days,
+            problems: problems.keys.sorted().map { (ids[$0], problems[$0]!) },
+            missingDays: flags.reduce(0) { $0 + ($1 == .missingForcing ? 1 : 0) },
+            seconds: Date().timeIntervalSince(clock), modelName: manifest.name,
+            modelIsDemo: manifest.provenance.demo)
+    }
+}

@@ -1,0 +1,235 @@
+import Foundation
+import GeoNetCDF
+import GeoVector
+import TestSupport
+import Testing
+
+private var samples: URL { TestPaths.samples }
+
+/// The sample static rasters, as a shell glob gives them.
+private var staticRasters: [String] {
+    ["clay", "elevation", "forest_fraction", "sand", "silt", "slope"].map {
+        samples.appendingPathComponent("static/\($0).tif").path
+    }
+}
+
+/// A GeoJSON (EPSG:4326) polygon layer of lon/lat boxes `[west, south, east, north]`.
+private func writeBoxes(_ boxes: [(String, [Double])], to url: URL) throws {
+    let features = boxes.map { id, b in
+        let ring = "[[\(b[0]),\(b[1])],[\(b[2]),\(b[1])],[\(b[2]),\(b[3])],[\(b[0]),\(b[3])],"
+            + "[\(b[0]),\(b[1])]]"
+        return "{\"type\":\"Feature\",\"properties\":{\"basin_id\":\"\(id)\"},"
+            + "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[\(ring)]}}"
+    }
+    let text = "{\"type\":\"FeatureCollection\",\"features\":[\(features.joined(separator: ","))]}"
+    try Data(text.utf8).write(to: url)
+}
+
+/// Variables of a NetCDF file by name.
+private func variables(_ file: borrowing NetCDFFile) throws -> [String: NetCDFVariable] {
+    Dictionary(uniqueKeysWithValues: try file.variables().map { ($0.name, $0) })
+}
+
+@Suite("geomap predict --basins / embed --basins")
+struct BasinPredictCommandTests {
+    @Test("the samples end to end: NetCDF values and flags, OGR polygons, GeoPackage fields")
+    func samplesEndToEnd() throws {
+        let dir = try makeTemporaryDirectory("basin-predict")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let result = try runGeomap(
+            [
+                "predict", "--basins", samples.appendingPathComponent("basins.shp").path,
+                "--forcings", samples.appendingPathComponent("forcings.nc").path,
+                "--static-raster",
+            ] + staticRasters + [
+                "--start", "2016-06-01", "--end", "2016-07-15", "--out", dir.path,
+            ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("7 of 7 basins × 45 days with model stefaland-demo"))
+        let nc = dir.appendingPathComponent("basins.nc").path
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        #expect(names == ["basins.gpkg", "basins.nc"])
+
+        let file = try NetCDFFile(opening: nc)
+        let vars = try variables(file)
+        let q = try #require(vars["streamflow"])
+        #expect(q.shape == [7, 45] && q.attribute("units")?.text == "mm/day")
+        #expect(q.attribute("ancillary_variables")?.text == "prediction_flag")
+        let values = try file.readFloats(q, start: [0, 0], count: [7, 45])
+        let flags = try file.readDoubles(try #require(vars["prediction_flag"]))
+        #expect(flags.allSatisfy { $0 == 0 })
+        #expect(values.allSatisfy { $0.isFinite && $0 != BasinSeriesWriter.fillValue })
+        #expect(try file.readStrings(try #require(vars["basin_id"])) == (1...7).map { "B00\($0)" })
+        let globals = try file.globalAttributes()
+        func global(_ name: String) -> String? { globals.first { $0.name == name }?.value.text }
+        #expect(global("model") == "stefaland-demo" && global("model_is_demo") == "true")
+        #expect(global("period") == "2016-06-01/2016-07-15")
+        #expect(global("source_files")?.contains("forcings.nc") == true)
+        _ = consume file
+
+        let polygons = try BasinReader.read(path: nc)
+        #expect(polygons.basins.count == 7 && polygons.crs.epsg == 4326)
+        #expect(polygons.basins.allSatisfy { $0.geometry.area > 0 })
+        let summary = try BasinReader.read(path: dir.appendingPathComponent("basins.gpkg").path)
+        #expect(summary.basins.map(\.id) == (1...7).map { "B00\($0)" })
+        let fields = Set(summary.fields.map(\.name))
+        for field in ["streamflow_mean", "streamflow_last", "valid_days", "status"] {
+            #expect(fields.contains(field), "\(field) in \(fields)")
+        }
+    }
+
+    @Test("embed --basins: (station, embedding, time) for a period up to L days")
+    func embedDimensions() throws {
+        let dir = try makeTemporaryDirectory("basin-embed")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("e.nc").path
+        let result = try runGeomap(
+            [
+                "embed", "--basins", samples.appendingPathComponent("basins.shp").path,
+                "--forcings", samples.appendingPathComponent("forcings.nc").path,
+                "--static-raster",
+            ] + staticRasters + [
+                "--start", "2016-06-01", "--end", "2016-06-20", "--out", out, "--quiet",
+            ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.isEmpty)
+        let file = try NetCDFFile(opening: out)
+        let e = try #require(try variables(file)["basin_embedding"])
+        #expect(e.dimensions == ["station", "embedding", "time"] && e.shape == [7, 64, 20])
+        let values = try file.readFloats(e, start: [0, 0, 0], count: e.shape)
+        #expect(values.allSatisfy { $0.isFinite })
+        #expect(Set(values).count > 1000)
+    }
+
+    @Test("bad input: a forcing variable the model needs is missing (exit 2, no output)")
+    func missingVariable() throws {
+        let dir = try makeTemporaryDirectory("basin-missing-var")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let mapping = dir.appendingPathComponent("map.json")
+        try Data(
+            """
+            {"forcings": {"pr": {"to": "pr"}, "tasmax": {"to": "tasmax"},
+              "tasmin": {"to": "tasmin"}, "rsds": {"to": "rsds"}, "relhum": {"to": "hurs"}}}
+            """.utf8
+        ).write(to: mapping)
+        let out = dir.appendingPathComponent("out")
+        let result = try runGeomap(
+            [
+                "predict", "--basins", samples.appendingPathComponent("basins.shp").path,
+                "--forcings", samples.appendingPathComponent("forcings.nc").path,
+                "--mapping", mapping.path, "--static-raster",
+            ] + staticRasters + ["--out", out.path])
+        #expect(result.status == 2)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("geomap: error: "))
+        #expect(result.stderr.contains("hurs") && result.stderr.contains("relhum"))
+        let written = (try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []
+        #expect(written.isEmpty)
+    }
+
+    @Test("bad input: a unit that cannot be converted (exit 2, one line naming it)")
+    func unconvertibleUnit() throws {
+        let dir = try makeTemporaryDirectory("basin-unit")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let mapping = dir.appendingPathComponent("map.json")
+        try Data(
+            """
+            {"forcings": {"hurs": {"to": "pr"}, "tasmax": {"to": "tasmax"},
+              "tasmin": {"to": "tasmin"}, "rsds": {"to": "rsds"}, "pr": {"to": "hurs"}}}
+            """.utf8
+        ).write(to: mapping)
+        let out = dir.appendingPathComponent("out")
+        let result = try runGeomap(
+            [
+                "predict", "--basins", samples.appendingPathComponent("basins.shp").path,
+                "--forcings", samples.appendingPathComponent("forcings.nc").path,
+                "--mapping", mapping.path, "--static-raster",
+            ] + staticRasters + ["--out", out.path])
+        #expect(result.status == 2)
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("cannot convert"), "\(result.stderr)")
+        let written = (try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []
+        #expect(written.isEmpty)
+    }
+
+    @Test("a basin outside the forcing grid is flagged and listed; the other is written (exit 1)")
+    func basinOutsideGrid() throws {
+        let dir = try makeTemporaryDirectory("basin-outside")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let basins = dir.appendingPathComponent("two.geojson")
+        try writeBoxes(
+            [("IN", [20.4, 44.8, 20.6, 44.95]), ("FAR", [30, 50, 30.2, 50.2])], to: basins)
+        let out = dir.appendingPathComponent("out")
+        let result = try runGeomap(
+            [
+                "predict", "--basins", basins.path,
+                "--forcings", samples.appendingPathComponent("forcings.nc").path,
+                "--static-raster",
+            ] + staticRasters + [
+                "--start", "2016-06-01", "--end", "2016-06-30", "--out", out.path,
+            ])
+        #expect(result.status == 1, "\(result.stderr)")
+        let notRun = result.stderr.split(separator: "\n").filter { $0.contains("not run") }
+        #expect(notRun.count == 1 && notRun[0].contains("basin FAR not run: "), "\(result.stderr)")
+        let file = try NetCDFFile(opening: out.appendingPathComponent("two.nc").path)
+        let vars = try variables(file)
+        let flags = try file.readDoubles(try #require(vars["prediction_flag"]))
+        #expect(flags == Array(repeating: 0, count: 30) + Array(repeating: 2, count: 30))
+        let q = try file.readFloats(try #require(vars["streamflow"]), start: [0, 0], count: [2, 30])
+        #expect(q[0..<30].allSatisfy { $0.isFinite })
+        #expect(q[30...].allSatisfy { $0 == BasinSeriesWriter.fillValue })
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("two.gpkg").path))
+    }
+
+    @Test("all forcings missing for one basin: flagged and listed, the other written (exit 1)")
+    func allMissingBasin() throws {
+        let dir = try makeTemporaryDirectory("basin-all-missing")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let basins = dir.appendingPathComponent("two.geojson")
+        try writeBoxes(
+            [("A", [20.4, 44.8, 20.6, 44.95]), ("B", [20.6, 44.8, 20.8, 44.95])], to: basins)
+        // 120 days from 2016-01-01 (90 warm-up + 30 predicted); B has every value empty.
+        var csv = "basin_id,date,pr,tasmax,tasmin,rsds,hurs\n"
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        var date = calendar.date(from: DateComponents(year: 2016, month: 1, day: 1))!
+        for i in 0..<120 {
+            let c = calendar.dateComponents([.year, .month, .day], from: date)
+            let text = String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+            let pr = i % 3 == 0 ? 4.5 : 0.2
+            csv += "A,\(text),\(pr),\(20 + i % 5),\(10 + i % 4),\(150 + i % 30),\(70 + i % 10)\n"
+            csv += "B,\(text),,,,,\n"
+            date = calendar.date(byAdding: .day, value: 1, to: date)!
+        }
+        let forcings = dir.appendingPathComponent("forcings.csv")
+        try Data(csv.utf8).write(to: forcings)
+        let mapping = dir.appendingPathComponent("map.json")
+        try Data(
+            """
+            {"forcings": {"pr": {"to": "pr", "units": "mm/day"},
+              "tasmax": {"to": "tasmax", "units": "degC"},
+              "tasmin": {"to": "tasmin", "units": "degC"},
+              "rsds": {"to": "rsds", "units": "W m-2"}, "hurs": {"to": "hurs", "units": "%"}}}
+            """.utf8
+        ).write(to: mapping)
+        let out = dir.appendingPathComponent("out")
+        let result = try runGeomap(
+            [
+                "predict", "--basins", basins.path, "--forcings", forcings.path,
+                "--mapping", mapping.path, "--static-raster",
+            ] + staticRasters + ["--out", out.path])
+        #expect(result.status == 1, "\(result.stderr)")
+        let notRun = result.stderr.split(separator: "\n").filter { $0.contains("not run") }
+        #expect(notRun.count == 1 && notRun[0].contains("basin B not run: "), "\(result.stderr)")
+        let file = try NetCDFFile(opening: out.appendingPathComponent("two.nc").path)
+        let vars = try variables(file)
+        let flag = try #require(vars["prediction_flag"])
+        let days = flag.shape[1]
+        #expect(days == 30)
+        let flags = try file.readDoubles(flag)
+        #expect(flags == Array(repeating: 0, count: days) + Array(repeating: 2, count: days))
+        let q = try file.readFloats(try #require(vars["streamflow"]), start: [0, 0], count: [2, days])
+        #expect(q[0..<days].allSatisfy { $0.isFinite })
+    }
+}
