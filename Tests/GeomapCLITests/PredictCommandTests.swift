@@ -113,7 +113,7 @@ struct PredictCommandTests {
             (["--in", region, "--model", "/nonexistent/m.safetensors"], "no such model file"),
             (["--in", region, "--model", model, "--stride", "41"], "--stride 41"),
             (["--in", region, "--model", model, "--date", "13/06/2017"], "ISO 8601"),
-            (["--basins", "b.shp"], "not available yet"),
+            (["--basins", "/nonexistent/b.shp", "--forcings", region], "/nonexistent/b.shp"),
         ]
         for (arguments, message) in cases {
             let out = try makeTemporaryDirectory()
