@@ -1,7 +1,7 @@
 internal import CTensorKernels
 
-/// Reusable buffers for ``attentionHead(queries:keys:headDim:scale:q:ldq:k:ldk:v:ldv:out:ldo:workspace:level:)``
-/// (one per task: not thread-safe). Holds the fused kernel's packed keys and score rows and
+/// Reusable buffers for `attentionHead(queries:keys:headDim:scale:…)` (one per task: not
+/// thread-safe). Holds the fused kernel's packed keys and score rows and
 /// the `[queries, keys]` score matrix of the plain path.
 public final class AttentionWorkspace {
     /// The largest sizes the workspace serves.

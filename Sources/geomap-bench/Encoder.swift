@@ -26,6 +26,9 @@ struct EncoderBenchmark: ParsableCommand {
     @Option(help: "Tasks (cores) the batch is split over.")
     var tasks = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(help: "Tiles per chunk (one task's share is processed this many tiles at a time).")
+    var tilesPerChunk = MoEMAEEncoder.defaultTilesPerChunk
+
     @Option(help: "Seconds to measure after one warm-up batch.")
     var seconds = 20.0
 
@@ -54,14 +57,16 @@ struct EncoderBenchmark: ParsableCommand {
                 Tensor(shape: [batch, 8], scalars: m))
         }
         let batches = (0..<max(1, (count + batch - 1) / batch)).map(batchAt)
-        _ = try encoder.tokens(images: batches[0].0, metadata: batches[0].1, tasks: tasks)
+        _ = try encoder.tokens(images: batches[0].0, metadata: batches[0].1,
+            tilesPerChunk: tilesPerChunk, tasks: tasks)
         let clock = ContinuousClock()
         let start = clock.now
         var done = 0
         var index = 0
         while (clock.now - start) < .seconds(seconds) {
             let (x, m) = batches[index % batches.count]
-            _ = try encoder.tokens(images: x, metadata: m, tasks: tasks)
+            _ = try encoder.tokens(images: x, metadata: m, tilesPerChunk: tilesPerChunk,
+                tasks: tasks)
             done += batch
             index += 1
         }
@@ -70,8 +75,8 @@ struct EncoderBenchmark: ParsableCommand {
             + Double(elapsed.components.attoseconds) * 1e-18
         let rate = Double(done) / secondsElapsed
         let flops = 0.49e9  // spec §2.8: fused deterministic S forward, per tile
-        print(String(format: "geomap %@ tasks %d batch %d: %.1f tiles/s (%d tiles, %.1f s; "
-            + "%.1f GFLOP/s at 0.49 GFLOP/tile)", arch, tasks, batch, rate, done,
+        print(String(format: "geomap %@ tasks %d batch %d chunk %d: %.1f tiles/s "
+            + "(%d tiles, %.1f s; %.1f GFLOP/s at 0.49 GFLOP/tile)", arch, tasks, batch, tilesPerChunk, rate, done,
             secondsElapsed, rate * flops / 1e9))
     }
 }
