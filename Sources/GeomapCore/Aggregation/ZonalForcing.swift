@@ -1,5 +1,4 @@
 public import GeoNetCDF
-import Foundation
 
 /// Zonal statistics of CF forcings: every time step of a variable, streamed in the time slabs
 /// of the file's chunking (bounded memory), each slab one sparse × dense product.
@@ -24,10 +23,6 @@ public enum ZonalForcing {
     /// slab in cache between reading and aggregating it (measured best among 0.25–4 Mi).
     public static let defaultSlabValues = 1 << 20
 
-    /// Whether the next slab is read on a second thread by default: when there is more than
-    /// one core.
-    public static var overlapByDefault: Bool { ProcessInfo.processInfo.activeProcessorCount > 1 }
-
     /// What aggregating one variable found.
     public struct Report: Sendable {
         public var steps = 0
@@ -38,18 +33,20 @@ public enum ZonalForcing {
     /// Aggregates `variable` over the steps `times` and hands each slab's result to `sink`.
     ///
     /// Each slab is read straight into a reused buffer and aggregated from it while it is
-    /// still in cache (the next slab being read on a second core meanwhile); the fill and
-    /// missing values of an unpacked float variable are tested during the gather
+    /// still in cache (with `overlap`, the next slab is read on a second core meanwhile); the
+    /// fill and missing values of an unpacked float variable are tested during the gather
     /// (``CFForcing/read(_:times:into:)``), not in a pass of their own.
     /// - Parameters:
     ///   - maxValues: values per slab (at least one time chunk of the file).
-    ///   - overlap: read the next slab on a second thread while aggregating this one.
+    ///   - overlap: read the next slab on a second thread while aggregating this one. Off by
+    ///     default: on the shared 2-core benchmark machine it cost 5–50 % more CPU for no
+    ///     measurable wall-clock gain (docs/benchmarks.md); it may pay on idle cores.
     ///   - sink: receives each chunk with the global time-step range it covers.
     ///   - progress: called after each slab with the number of steps done so far.
     public static func aggregate(
         _ forcing: CFForcing, variable: CFGridVariable, times: Range<Int>,
         aggregator: ZonalAggregator, maxValues: Int = defaultSlabValues,
-        overlap: Bool = overlapByDefault,
+        overlap: Bool = false,
         progress: ((Int) -> Void)? = nil,
         sink: (ZonalChunk, Range<Int>) throws -> Void
     ) throws -> Report {
