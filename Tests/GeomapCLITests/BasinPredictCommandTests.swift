@@ -232,4 +232,43 @@ struct BasinPredictCommandTests {
         let q = try file.readFloats(try #require(vars["streamflow"]), start: [0, 0], count: [2, days])
         #expect(q[0..<days].allSatisfy { $0.isFinite })
     }
+
+    @Test("--observed through the CLI: the GeoPackage gets the metric fields")
+    func observedMetrics() throws {
+        let dir = try makeTemporaryDirectory("basin-observed")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var csv = "basin_id,date,q_obs\n"
+        for day in 1...10 {
+            for b in 1...7 {
+                csv += "B00\(b),2016-06-\(String(format: "%02d", day)),\(0.5 + 0.1 * Double(b + day))\n"
+            }
+        }
+        let observed = dir.appendingPathComponent("obs.csv")
+        try Data(csv.utf8).write(to: observed)
+        let mapping = dir.appendingPathComponent("map.json")
+        try Data(
+            """
+            {"forcings": {"pr": {"to": "pr"}, "tasmax": {"to": "tasmax"},
+              "tasmin": {"to": "tasmin"}, "rsds": {"to": "rsds"}, "hurs": {"to": "hurs"}},
+             "observed": {"q_obs": {"to": "streamflow", "units": "mm/day"}}}
+            """.utf8
+        ).write(to: mapping)
+        let out = dir.appendingPathComponent("out")
+        let result = try runGeomap(
+            [
+                "predict", "--basins", samples.appendingPathComponent("basins.shp").path,
+                "--forcings", samples.appendingPathComponent("forcings.nc").path,
+                "--mapping", mapping.path, "--observed", observed.path, "--static-raster",
+            ] + staticRasters + [
+                "--start", "2016-06-01", "--end", "2016-06-20", "--out", out.path, "--quiet",
+            ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let summary = try BasinReader.read(path: out.appendingPathComponent("basins.gpkg").path)
+        let fields = summary.fields.map(\.name)
+        for metric in ["nse", "kge", "rmse", "r", "bias", "obs_days"] {
+            #expect(fields.contains("streamflow_\(metric)"), "\(fields)")
+        }
+        let days = summary.basins.map { summary.value("streamflow_obs_days", of: $0) }
+        #expect(days.allSatisfy { $0 == .integer(10) }, "\(days)")
+    }
 }
