@@ -176,7 +176,10 @@ public struct NetCDFFile: ~Copyable {
         try nc("nc_inq_var_filter_ids", path) {
             nc_inq_var_filter_ids(id, variable.id, &count, nil)
         }
-        var shuffle: Int32 = 0, deflate: Int32 = 0, level: Int32 = 0, checksum: Int32 = 0
+        var shuffle: Int32 = 0
+        var deflate: Int32 = 0
+        var level: Int32 = 0
+        var checksum: Int32 = 0
         try nc("nc_inq_var_deflate", path) {
             nc_inq_var_deflate(id, variable.id, &shuffle, &deflate, &level)
         }

@@ -41,9 +41,11 @@ struct ZonalBench: ParsableCommand {
         // Wall-clock times are printed beside it.
         var wall: [Double] = []
         func best(_ body: () throws -> Void) rethrows -> Double {
-            var fastest = Double.infinity, fastestWall = Double.infinity
+            var fastest = Double.infinity
+            var fastestWall = Double.infinity
             for _ in 0..<max(1, repeats) {
-                let start = cpuSeconds(), startWall = DispatchTime.now().uptimeNanoseconds
+                let start = cpuSeconds()
+                let startWall = DispatchTime.now().uptimeNanoseconds
                 try body()
                 fastest = min(fastest, cpuSeconds() - start)
                 fastestWall = min(
@@ -115,8 +117,9 @@ struct ZonalBench: ParsableCommand {
         let overlapped = overlap ? try best { try aggregate(overlap: true) } : apply
         let w = wall
         print("zonal benchmark (CPU seconds, best of \(repeats); wall in brackets):")
-        print("zonal benchmark: \(weights.basinCount) basins, \(weights.nonZeroCount) weights, "
-            + "grid \(grid.rows)×\(grid.cols), \(steps) steps of '\(variable)'")
+        print(
+            "zonal benchmark: \(weights.basinCount) basins, \(weights.nonZeroCount) weights, "
+                + "grid \(grid.rows)×\(grid.cols), \(steps) steps of '\(variable)'")
         print(String(format: "read only (all steps):        %.3f s [%.3f]", read, w[0]))
         print(String(format: "basins read + reprojected:    %.3f s [%.3f]", load, w[1]))
         print(String(format: "weights, computed (cold):     %.3f s [%.3f]", cold, w[2]))
@@ -130,14 +133,17 @@ struct ZonalBench: ParsableCommand {
         }
         print(String(format: "geomap total, cold weights:   %.3f s", load + cold + apply))
         print(String(format: "geomap total, cached weights: %.3f s", load + cached + apply))
-        print(String(format: "aggregate / read-only ratio:  %.2f (cold total %.2f)",
-            apply / read, (load + cold + apply) / read))
+        print(
+            String(
+                format: "aggregate / read-only ratio:  %.2f (cold total %.2f)",
+                apply / read, (load + cold + apply) / read))
         if let out {
             var text = "basin_id,time,variable,stat,value\n"
             for b in 0..<weights.basinCount {
                 for t in 0..<steps {
                     let date = forcing.timeAxis.date(at: t).description
-                    text += "\(weights.basinIDs[b]),\(date),\(variable),mean,"
+                    text +=
+                        "\(weights.basinIDs[b]),\(date),\(variable),mean,"
                         + "\(means[t * weights.basinCount + b])\n"
                 }
             }

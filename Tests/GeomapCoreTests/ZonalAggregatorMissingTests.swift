@@ -94,7 +94,8 @@ struct ZonalAggregatorMissingTests {
         let chunk = grid.withUnsafeBufferPointer {
             aggregator.aggregate(steps: $0, stepCount: 1, missing: test)
         }
-        var numerator = 0.0, denominator = 0.0
+        var numerator = 0.0
+        var denominator = 0.0
         for k in weights.offsets[0]..<weights.offsets[1] where weights.cells[k] != 5 {
             numerator += weights.weights[k] * Double(weights.cells[k])
             denominator += weights.weights[k]

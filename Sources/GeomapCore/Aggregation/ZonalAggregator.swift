@@ -82,10 +82,12 @@ public struct ZonalAggregator: Sendable {
                             func careful(_ base: UnsafePointer<Float>, _ range: Range<Int>)
                                 -> (Double, Double)
                             {
-                                var s = 0.0, sx = 0.0
+                                var s = 0.0
+                                var sx = 0.0
                                 for k in range {
                                     let x = base[Int(cells[k])]
-                                    let valid = simple
+                                    let valid =
+                                        simple
                                         ? x >= low && x <= high && x != fill
                                         : !test.isMissing(x)
                                     if valid {
@@ -106,15 +108,21 @@ public struct ZonalAggregator: Sendable {
                                 let count = Swift.min(blockSteps, stepCount - step)
                                 let p0 = values.baseAddress! + step * cellCount
                                 if count == blockSteps {
-                                    let p1 = p0 + cellCount, p2 = p1 + cellCount
+                                    let p1 = p0 + cellCount
+                                    let p2 = p1 + cellCount
                                     let p3 = p2 + cellCount
                                     for b in 0..<basins {
                                         let range = offsets[b]..<offsets[b + 1]
-                                        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-                                        var lo = Float.infinity, hi = -Float.infinity
+                                        var s0 = 0.0
+                                        var s1 = 0.0
+                                        var s2 = 0.0
+                                        var s3 = 0.0
+                                        var lo = Float.infinity
+                                        var hi = -Float.infinity
                                         if nanOnly {
                                             for k in range {
-                                                let c = Int(cells[k]), wk = w[k]
+                                                let c = Int(cells[k])
+                                                let wk = w[k]
                                                 s0 += wk * Double(p0[c])
                                                 s1 += wk * Double(p1[c])
                                                 s2 += wk * Double(p2[c])
@@ -122,8 +130,11 @@ public struct ZonalAggregator: Sendable {
                                             }
                                         } else {
                                             for k in range {
-                                                let c = Int(cells[k]), wk = w[k]
-                                                let x0 = p0[c], x1 = p1[c], x2 = p2[c]
+                                                let c = Int(cells[k])
+                                                let wk = w[k]
+                                                let x0 = p0[c]
+                                                let x1 = p1[c]
+                                                let x2 = p2[c]
                                                 let x3 = p3[c]
                                                 s0 += wk * Double(x0)
                                                 s1 += wk * Double(x1)
@@ -140,7 +151,8 @@ public struct ZonalAggregator: Sendable {
                                                 hi = h > hi ? h : hi
                                             }
                                         }
-                                        let clean = !(s0.isNaN || s1.isNaN || s2.isNaN || s3.isNaN)
+                                        let clean =
+                                            !(s0.isNaN || s1.isNaN || s2.isNaN || s3.isNaN)
                                             && (nanOnly || test.excludes(lowest: lo, highest: hi))
                                         let i = step * basins + b
                                         if clean {
@@ -167,7 +179,8 @@ public struct ZonalAggregator: Sendable {
                                         for b in 0..<basins {
                                             let range = offsets[b]..<offsets[b + 1]
                                             var sx = 0.0
-                                            var lo = Float.infinity, hi = -Float.infinity
+                                            var lo = Float.infinity
+                                            var hi = -Float.infinity
                                             for k in range {
                                                 let x = base[Int(cells[k])]
                                                 sx += w[k] * Double(x)
@@ -354,9 +367,12 @@ public struct FieldAccumulator: Sendable {
             return total > 0 ? sumW[b] / total : .nan
         case .majority:
             guard valid else { return .nan }
-            var best = Double.nan, bestWeight = -Double.infinity
-            for (value, w) in classWeights[b] where w > bestWeight || (w == bestWeight
-                && value < best)
+            var best = Double.nan
+            var bestWeight = -Double.infinity
+            for (value, w) in classWeights[b]
+            where w > bestWeight
+                || (w == bestWeight
+                    && value < best)
             {
                 best = value
                 bestWeight = w

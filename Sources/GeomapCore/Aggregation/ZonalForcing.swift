@@ -55,9 +55,10 @@ public enum ZonalForcing {
         let slabs = forcing.timeSlabs(for: variable, in: times, maxValues: maxValues)
         let perStep = forcing.grid.width * forcing.grid.height
         let capacity = (slabs.map(\.count).max() ?? 0) * perStep
-        func use(_ slab: Range<Int>, _ buffer: UnsafeMutableBufferPointer<Float>,
-            _ missing: CFFloatMissing) throws
-        {
+        func use(
+            _ slab: Range<Int>, _ buffer: UnsafeMutableBufferPointer<Float>,
+            _ missing: CFFloatMissing
+        ) throws {
             let chunk = aggregator.aggregate(
                 steps: UnsafeBufferPointer(rebasing: buffer[0..<(slab.count * perStep)]),
                 stepCount: slab.count, missing: missing)
