@@ -78,6 +78,47 @@ struct BasinPredictCommandTests {
         }
     }
 
+    @Test("weights cached for the next run: a miss, then a hit with identical predictions")
+    func weightsCache() throws {
+        let dir = try makeTemporaryDirectory("basin-cache")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cache = dir.appendingPathComponent("cache")
+        func run(_ out: String) throws -> CommandResult {
+            try runGeomap(
+                [
+                    "predict", "--basins", samples.appendingPathComponent("basins.shp").path,
+                    "--forcings", samples.appendingPathComponent("forcings.nc").path,
+                    "--static-raster",
+                ] + staticRasters + [
+                    "--start", "2016-06-01", "--end", "2016-06-10", "--weights-cache",
+                    cache.path, "--out", dir.appendingPathComponent(out).path,
+                ])
+        }
+        let first = try run("a")
+        #expect(first.status == 0 && first.stderr.contains("cache miss"), "\(first.stderr)")
+        let cached = try FileManager.default.contentsOfDirectory(atPath: cache.path)
+        #expect(!cached.isEmpty)
+        let second = try run("b")
+        #expect(second.status == 0 && second.stderr.contains("cache hit"), "\(second.stderr)")
+        func streamflow(_ out: String) throws -> [Float] {
+            let file = try NetCDFFile(
+                opening: dir.appendingPathComponent("\(out)/basins.nc").path)
+            let q = try #require(try variables(file)["streamflow"])
+            return try file.readFloats(q, start: [0, 0], count: q.shape)
+        }
+        #expect(try streamflow("a") == streamflow("b"))
+        let off = try runGeomap(
+            [
+                "predict", "--basins", samples.appendingPathComponent("basins.shp").path,
+                "--forcings", samples.appendingPathComponent("forcings.nc").path,
+                "--static-raster",
+            ] + staticRasters + [
+                "--start", "2016-06-01", "--end", "2016-06-10", "--no-weights-cache",
+                "--out", dir.appendingPathComponent("c").path,
+            ])
+        #expect(off.status == 0 && !off.stderr.contains("cache "), "\(off.stderr)")
+    }
+
     @Test("embed --basins: (station, embedding, time) for a period up to L days")
     func embedDimensions() throws {
         let dir = try makeTemporaryDirectory("basin-embed")

@@ -41,6 +41,8 @@ struct BasinRunOptions: ParsableArguments {
     @Flag(help: "Weight lat/lon cells by true cell area (see docs/zonal.md).")
     var areaWeighted = false
 
+    @OptionGroup var weightsCache: WeightsCacheOptions
+
     /// The assembler's request.
     func request() throws -> BasinInputRequest {
         guard let basins else { throw ValidationError("give --basins POLYGONS") }
@@ -49,7 +51,8 @@ struct BasinRunOptions: ParsableArguments {
             attributesPath: attributes,
             staticRasters: try staticRasters.map { try StaticRasterSource(parsing: $0) },
             mappingPath: mapping, start: try start.map { try Self.date($0, "--start") },
-            end: try end.map { try Self.date($0, "--end") }, areaWeighted: areaWeighted)
+            end: try end.map { try Self.date($0, "--end") }, areaWeighted: areaWeighted,
+            cacheDirectory: weightsCache.directory)
     }
 
     func validate() throws {

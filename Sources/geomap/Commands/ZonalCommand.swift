@@ -58,11 +58,7 @@ struct ZonalCommand: ParsableCommand {
     @Option(help: "Also write the weights as basin_id,row,col,coverage to this CSV.")
     var weights: String?
 
-    @Option(help: "Weights cache directory (default $XDG_CACHE_HOME/geomap/weights).")
-    var weightsCache: String?
-
-    @Flag(help: "Compute the weights without reading or writing the cache.")
-    var noWeightsCache = false
+    @OptionGroup var weightsCache: WeightsCacheOptions
 
     @Flag(help: "No progress bar and no notes on stderr (warnings still print).")
     var quiet = false
@@ -105,10 +101,7 @@ struct ZonalCommand: ParsableCommand {
         options.from = from
         options.to = to
         options.weightsCSV = weights.map { URL(fileURLWithPath: $0) }
-        if !noWeightsCache {
-            options.cacheDirectory = weightsCache.map { URL(fileURLWithPath: $0) }
-                ?? WeightsCache.defaultDirectory()
-        }
+        options.cacheDirectory = weightsCache.directory
         let bar = ProgressBar(enabled: !quiet)
         let summary = try ZonalJob.run(
             options, log: { bar.note("geomap: warning: \($0)") },
