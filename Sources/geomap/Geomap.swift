@@ -71,6 +71,7 @@ enum VersionReport {
         PROJ \(PROJLibrary.version)
         netCDF-C \(NetCDFLibrary.version)
         OpenBLAS \(BLAS.version) (\(BLAS.coreName) kernels)
+        vector kernels \(KernelLevel.detected) (CPU supports \(KernelLevel.supported))
         """
     }
 }
