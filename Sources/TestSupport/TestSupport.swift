@@ -108,3 +108,16 @@ private final class LockedData: @unchecked Sendable {
     var isSet: Bool { lock.lock(); defer { lock.unlock() }; return data != nil }
     var value: Data { lock.lock(); defer { lock.unlock() }; return data ?? Data() }
 }
+
+/// Writes a GeoJSON (EPSG:4326) polygon layer of lon/lat rectangles with a `basin_id` field.
+/// - Parameter boxes: `(id, [west, south, east, north])` in degrees.
+public func writeGeoJSONBoxes(_ boxes: [(String, [Double])], to url: URL) throws {
+    let features = boxes.map { id, b in
+        let ring = "[[\(b[0]),\(b[1])],[\(b[2]),\(b[1])],[\(b[2]),\(b[3])],[\(b[0]),\(b[3])],"
+            + "[\(b[0]),\(b[1])]]"
+        return "{\"type\":\"Feature\",\"properties\":{\"basin_id\":\"\(id)\"},"
+            + "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[\(ring)]}}"
+    }
+    let text = "{\"type\":\"FeatureCollection\",\"features\":[\(features.joined(separator: ","))]}"
+    try Data(text.utf8).write(to: url)
+}

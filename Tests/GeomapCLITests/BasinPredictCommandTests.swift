@@ -13,16 +13,14 @@ private var staticRasters: [String] {
     }
 }
 
-/// A GeoJSON (EPSG:4326) polygon layer of lon/lat boxes `[west, south, east, north]`.
-private func writeBoxes(_ boxes: [(String, [Double])], to url: URL) throws {
-    let features = boxes.map { id, b in
-        let ring = "[[\(b[0]),\(b[1])],[\(b[2]),\(b[1])],[\(b[2]),\(b[3])],[\(b[0]),\(b[3])],"
-            + "[\(b[0]),\(b[1])]]"
-        return "{\"type\":\"Feature\",\"properties\":{\"basin_id\":\"\(id)\"},"
-            + "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[\(ring)]}}"
-    }
-    let text = "{\"type\":\"FeatureCollection\",\"features\":[\(features.joined(separator: ","))]}"
-    try Data(text.utf8).write(to: url)
+/// `geomap predict --basins` on the sample basins, forcings and static rasters, plus `extra`.
+private func predictOnSamples(_ extra: [String]) throws -> CommandResult {
+    try runGeomap(
+        [
+            "predict", "--basins", samples.appendingPathComponent("basins.shp").path,
+            "--forcings", samples.appendingPathComponent("forcings.nc").path,
+            "--static-raster",
+        ] + staticRasters + extra)
 }
 
 /// Variables of a NetCDF file by name.
@@ -36,14 +34,9 @@ struct BasinPredictCommandTests {
     func samplesEndToEnd() throws {
         let dir = try makeTemporaryDirectory("basin-predict")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let result = try runGeomap(
-            [
-                "predict", "--basins", samples.appendingPathComponent("basins.shp").path,
-                "--forcings", samples.appendingPathComponent("forcings.nc").path,
-                "--static-raster",
-            ] + staticRasters + [
-                "--start", "2016-06-01", "--end", "2016-07-15", "--out", dir.path,
-            ])
+        let result = try predictOnSamples([
+            "--start", "2016-06-01", "--end", "2016-07-15", "--out", dir.path,
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("7 of 7 basins × 45 days with model stefaland-demo"))
         let nc = dir.appendingPathComponent("basins.nc").path
@@ -84,15 +77,10 @@ struct BasinPredictCommandTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let cache = dir.appendingPathComponent("cache")
         func run(_ out: String) throws -> CommandResult {
-            try runGeomap(
-                [
-                    "predict", "--basins", samples.appendingPathComponent("basins.shp").path,
-                    "--forcings", samples.appendingPathComponent("forcings.nc").path,
-                    "--static-raster",
-                ] + staticRasters + [
-                    "--start", "2016-06-01", "--end", "2016-06-10", "--weights-cache",
-                    cache.path, "--out", dir.appendingPathComponent(out).path,
-                ])
+            try predictOnSamples([
+                "--start", "2016-06-01", "--end", "2016-06-10", "--weights-cache", cache.path,
+                "--out", dir.appendingPathComponent(out).path,
+            ])
         }
         let first = try run("a")
         #expect(first.status == 0 && first.stderr.contains("cache miss"), "\(first.stderr)")
@@ -107,15 +95,10 @@ struct BasinPredictCommandTests {
             return try file.readFloats(q, start: [0, 0], count: q.shape)
         }
         #expect(try streamflow("a") == streamflow("b"))
-        let off = try runGeomap(
-            [
-                "predict", "--basins", samples.appendingPathComponent("basins.shp").path,
-                "--forcings", samples.appendingPathComponent("forcings.nc").path,
-                "--static-raster",
-            ] + staticRasters + [
-                "--start", "2016-06-01", "--end", "2016-06-10", "--no-weights-cache",
-                "--out", dir.appendingPathComponent("c").path,
-            ])
+        let off = try predictOnSamples([
+            "--start", "2016-06-01", "--end", "2016-06-10", "--no-weights-cache", "--out",
+            dir.appendingPathComponent("c").path,
+        ])
         #expect(off.status == 0 && !off.stderr.contains("cache "), "\(off.stderr)")
     }
 
@@ -154,12 +137,7 @@ struct BasinPredictCommandTests {
             """.utf8
         ).write(to: mapping)
         let out = dir.appendingPathComponent("out")
-        let result = try runGeomap(
-            [
-                "predict", "--basins", samples.appendingPathComponent("basins.shp").path,
-                "--forcings", samples.appendingPathComponent("forcings.nc").path,
-                "--mapping", mapping.path, "--static-raster",
-            ] + staticRasters + ["--out", out.path])
+        let result = try predictOnSamples(["--mapping", mapping.path, "--out", out.path])
         #expect(result.status == 2)
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count == 1, "\(result.stderr)")
@@ -181,12 +159,7 @@ struct BasinPredictCommandTests {
             """.utf8
         ).write(to: mapping)
         let out = dir.appendingPathComponent("out")
-        let result = try runGeomap(
-            [
-                "predict", "--basins", samples.appendingPathComponent("basins.shp").path,
-                "--forcings", samples.appendingPathComponent("forcings.nc").path,
-                "--mapping", mapping.path, "--static-raster",
-            ] + staticRasters + ["--out", out.path])
+        let result = try predictOnSamples(["--mapping", mapping.path, "--out", out.path])
         #expect(result.status == 2)
         #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
         #expect(result.stderr.contains("cannot convert"), "\(result.stderr)")
@@ -199,7 +172,7 @@ struct BasinPredictCommandTests {
         let dir = try makeTemporaryDirectory("basin-outside")
         defer { try? FileManager.default.removeItem(at: dir) }
         let basins = dir.appendingPathComponent("two.geojson")
-        try writeBoxes(
+        try writeGeoJSONBoxes(
             [("IN", [20.4, 44.8, 20.6, 44.95]), ("FAR", [30, 50, 30.2, 50.2])], to: basins)
         let out = dir.appendingPathComponent("out")
         let result = try runGeomap(
@@ -217,7 +190,8 @@ struct BasinPredictCommandTests {
         let vars = try variables(file)
         let flags = try file.readDoubles(try #require(vars["prediction_flag"]))
         #expect(flags == Array(repeating: 0, count: 30) + Array(repeating: 2, count: 30))
-        let q = try file.readFloats(try #require(vars["streamflow"]), start: [0, 0], count: [2, 30])
+        let q = try file.readFloats(
+            try #require(vars["streamflow"]), start: [0, 0], count: [2, 30])
         #expect(q[0..<30].allSatisfy { $0.isFinite })
         #expect(q[30...].allSatisfy { $0 == BasinSeriesWriter.fillValue })
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("two.gpkg").path))
@@ -228,7 +202,7 @@ struct BasinPredictCommandTests {
         let dir = try makeTemporaryDirectory("basin-all-missing")
         defer { try? FileManager.default.removeItem(at: dir) }
         let basins = dir.appendingPathComponent("two.geojson")
-        try writeBoxes(
+        try writeGeoJSONBoxes(
             [("A", [20.4, 44.8, 20.6, 44.95]), ("B", [20.6, 44.8, 20.8, 44.95])], to: basins)
         // 120 days from 2016-01-01 (90 warm-up + 30 predicted); B has every value empty.
         var csv = "basin_id,date,pr,tasmax,tasmin,rsds,hurs\n"
@@ -270,7 +244,8 @@ struct BasinPredictCommandTests {
         #expect(days == 30)
         let flags = try file.readDoubles(flag)
         #expect(flags == Array(repeating: 0, count: days) + Array(repeating: 2, count: days))
-        let q = try file.readFloats(try #require(vars["streamflow"]), start: [0, 0], count: [2, days])
+        let q = try file.readFloats(
+            try #require(vars["streamflow"]), start: [0, 0], count: [2, days])
         #expect(q[0..<days].allSatisfy { $0.isFinite })
     }
 
@@ -281,7 +256,8 @@ struct BasinPredictCommandTests {
         var csv = "basin_id,date,q_obs\n"
         for day in 1...10 {
             for b in 1...7 {
-                csv += "B00\(b),2016-06-\(String(format: "%02d", day)),\(0.5 + 0.1 * Double(b + day))\n"
+                csv +=
+                    "B00\(b),2016-06-\(String(format: "%02d", day)),\(0.5 + 0.1 * Double(b + day))\n"
             }
         }
         let observed = dir.appendingPathComponent("obs.csv")
@@ -295,14 +271,10 @@ struct BasinPredictCommandTests {
             """.utf8
         ).write(to: mapping)
         let out = dir.appendingPathComponent("out")
-        let result = try runGeomap(
-            [
-                "predict", "--basins", samples.appendingPathComponent("basins.shp").path,
-                "--forcings", samples.appendingPathComponent("forcings.nc").path,
-                "--mapping", mapping.path, "--observed", observed.path, "--static-raster",
-            ] + staticRasters + [
-                "--start", "2016-06-01", "--end", "2016-06-20", "--out", out.path, "--quiet",
-            ])
+        let result = try predictOnSamples([
+            "--mapping", mapping.path, "--observed", observed.path, "--start", "2016-06-01",
+            "--end", "2016-06-20", "--out", out.path, "--quiet",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         let summary = try BasinReader.read(path: out.appendingPathComponent("basins.gpkg").path)
         let fields = summary.fields.map(\.name)

@@ -16,18 +16,6 @@ private func readLong(_ url: URL) throws -> [[String]: Double] {
 private var samples: URL { TestPaths.samples }
 private var goldens: URL { TestPaths.fixtures.appendingPathComponent("zonal") }
 
-/// A GeoJSON (EPSG:4326) polygon layer of lon/lat rectangles with a `basin_id` field.
-private func writeBoxes(_ boxes: [(String, [Double])], to url: URL) throws {
-    let features = boxes.map { id, b in
-        let ring = "[[\(b[0]),\(b[1])],[\(b[2]),\(b[1])],[\(b[2]),\(b[3])],[\(b[0]),\(b[3])],"
-            + "[\(b[0]),\(b[1])]]"
-        return "{\"type\":\"Feature\",\"properties\":{\"basin_id\":\"\(id)\"},"
-            + "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[\(ring)]}}"
-    }
-    let text = "{\"type\":\"FeatureCollection\",\"features\":[\(features.joined(separator: ","))]}"
-    try Data(text.utf8).write(to: url)
-}
-
 @Suite("geomap zonal")
 struct ZonalCommandTests {
     @Test("forcings in another CRS than the basins: daily means match exactextract (1e-5)")
@@ -84,7 +72,7 @@ struct ZonalCommandTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         // forcings.nc cell (lat 44.45–44.50, lon 20.05–20.10) is missing at every step.
         let basins = dir.appendingPathComponent("boxes.geojson")
-        try writeBoxes(
+        try writeGeoJSONBoxes(
             [
                 ("half", [20.05, 44.45, 20.15, 44.50]),  // the missing cell + its neighbour
                 ("neighbour", [20.10, 44.45, 20.15, 44.50]),
@@ -130,7 +118,8 @@ struct ZonalCommandTests {
         #expect(first.stderr.contains("weights cache miss"))
         let header = try Data(contentsOf: out).prefix(4)
         // NetCDF-4 (HDF5 signature) or classic ("CDF").
-        let hdf5: [UInt8] = [0x89, 0x48, 0x44, 0x46], classic: [UInt8] = [0x43, 0x44, 0x46]
+        let hdf5: [UInt8] = [0x89, 0x48, 0x44, 0x46]
+        let classic: [UInt8] = [0x43, 0x44, 0x46]
         #expect(header.elementsEqual(hdf5) || header.starts(with: classic))
         // Weights: every basin listed; the sub-cell basin B007 has coverage < 1 everywhere.
         let lines = try String(contentsOf: weightsCSV, encoding: .utf8).split(separator: "\n")
@@ -161,7 +150,7 @@ struct ZonalCommandTests {
         let forcings = samples.appendingPathComponent("forcings.nc").path
         let clay = samples.appendingPathComponent("static/clay.tif").path
         let far = dir.appendingPathComponent("far.geojson")
-        try writeBoxes([("far", [-60, -10, -59, -9])], to: far)
+        try writeGeoJSONBoxes([("far", [-60, -10, -59, -9])], to: far)
         let cases: [([String], String)] = [
             (["--forcings", forcings, "--var", "pr", "--stat", "median"], "unknown statistic"),
             (["--forcings", forcings, "--raster", clay, "--stat", "mean"], "not both"),
@@ -169,10 +158,14 @@ struct ZonalCommandTests {
             (["--forcings", forcings, "--var", "nope", "--stat", "mean"], "nope"),
             (["--raster", clay, "--band", "3", "--stat", "mean"], "--band 3"),
             (["--raster", clay, "--stat", "mean", "--out-ext", "nc"], "CSV"),
-            (["--forcings", forcings, "--var", "pr", "--stat", "mean", "--out-ext", "txt"],
-             ".csv or .nc"),
-            (["--forcings", forcings, "--var", "pr", "--stat", "mean", "--from", "2030-01-01"],
-             "no time step"),
+            (
+                ["--forcings", forcings, "--var", "pr", "--stat", "mean", "--out-ext", "txt"],
+                ".csv or .nc"
+            ),
+            (
+                ["--forcings", forcings, "--var", "pr", "--stat", "mean", "--from", "2030-01-01"],
+                "no time step"
+            ),
         ]
         for (extra, message) in cases {
             var arguments = ["zonal", "--basins", basins, "--no-weights-cache"]
