@@ -125,6 +125,33 @@ struct BasinPredictCommandTests {
         #expect(Set(values).count > 1000)
     }
 
+    @Test("embed --basins needs no warm-up: a period from the first forcing day is embedded")
+    func embedWithoutWarmUp() throws {
+        let dir = try makeTemporaryDirectory("basin-embed-start")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("e.nc").path
+        let result = try runGeomap(
+            [
+                "embed", "--basins", samples.appendingPathComponent("basins.shp").path,
+                "--forcings", samples.appendingPathComponent("forcings.nc").path,
+                "--static-raster",
+            ] + staticRasters + ["--end", "2016-01-10", "--out", out])
+        #expect(result.status == 0, "\(result.stderr)")
+        // The default start is the first forcing day (2016-01-01), not 90 days later.
+        #expect(result.stderr.contains("period 2016-01-01 … 2016-01-10"), "\(result.stderr)")
+        #expect(!result.stderr.contains("warm-up"))
+        let file = try NetCDFFile(opening: out)
+        let e = try #require(try variables(file)["basin_embedding"])
+        #expect(e.shape == [7, 64, 10])
+        let values = try file.readFloats(e, start: [0, 0, 0], count: e.shape)
+        #expect(values.allSatisfy { $0.isFinite })
+        // Prediction still refuses that start: its head needs the warm-up.
+        let predict = try predictOnSamples([
+            "--start", "2016-01-01", "--end", "2016-01-10", "--out", dir.path,
+        ])
+        #expect(predict.status == 2 && predict.stderr.contains("earliest possible start"))
+    }
+
     @Test("bad input: a forcing variable the model needs is missing (exit 2, no output)")
     func missingVariable() throws {
         let dir = try makeTemporaryDirectory("basin-missing-var")

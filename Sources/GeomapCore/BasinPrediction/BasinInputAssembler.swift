@@ -12,17 +12,21 @@ public enum BasinInputAssembler {
     ///   - modelPath: the model file (names it in messages).
     ///   - log: notes as they happen (basins repaired, weights cache use, …).
     ///   - progress: `(label, done, total)` while gridded forcings are aggregated.
-    /// - Returns: forcings `[model dynamic variables × basins × days]` from the model's
-    ///   warm-up before the prediction start to its end, attributes `[model static variables
+    ///   - warmUp: days of forcings needed before the start (default: the model's warm-up;
+    ///     `geomap embed --basins` uses 0, since it embeds the period itself).
+    /// - Returns: forcings `[model dynamic variables × basins × days]` from `warmUp` days
+    ///   before the prediction start to its end, attributes `[model static variables
     ///   × basins]`, both in the basin file's order, with per-basin problems and notes.
     /// - Throws: one-line errors naming the file: ``BasinInputError`` (missing variables or
     ///   attributes, units, period, conflicting files, no basin on the grid), `NetCDFError`,
     ///   `VectorError`.
     public static func assemble(
         _ request: BasinInputRequest, model: StefaLandModel, modelPath: String,
-        log: (String) -> Void, progress: ((String, Int, Int) -> Void)? = nil
+        log: (String) -> Void, progress: ((String, Int, Int) -> Void)? = nil,
+        warmUp: Int? = nil
     ) throws -> BasinModelInputs {
         let configuration = model.configuration
+        let warmUp = warmUp ?? configuration.warmUp
         guard !request.forcingPaths.isEmpty else {
             throw BasinInputError(request.basinsPath, "no forcings given (--forcings FILE)")
         }
@@ -31,15 +35,15 @@ public enum BasinInputAssembler {
         for message in set.messages { log(message) }
         let (forcingMapping, attributeMapping) = try mappings(request, model: configuration)
         let forcings = try assembleForcings(
-            request, basins: set, model: model, mapping: forcingMapping, log: log,
-            progress: progress)
+            request, basins: set, model: model, mapping: forcingMapping, warmUp: warmUp,
+            log: log, progress: progress)
         let attributes = try BasinStaticInputs.assemble(
             request, basins: set, model: model, mapping: attributeMapping, log: log)
         var messages = forcings.messages
         messages += attributes.messages
         return BasinModelInputs(
             basins: set, forcings: forcings.table, attributes: attributes.attributes,
-            firstOutputDay: configuration.warmUp, problems: forcings.problems,
+            firstOutputDay: warmUp, problems: forcings.problems,
             messages: messages)
     }
 
@@ -79,7 +83,7 @@ public enum BasinInputAssembler {
 
     static func assembleForcings(
         _ request: BasinInputRequest, basins set: BasinSet, model: StefaLandModel,
-        mapping: VariableMapping, log: (String) -> Void,
+        mapping: VariableMapping, warmUp: Int, log: (String) -> Void,
         progress: ((String, Int, Int) -> Void)?
     ) throws -> Forcings {
         let configuration = model.configuration
@@ -117,11 +121,12 @@ public enum BasinInputAssembler {
             modelUnits: modelUnits)
         let used = plan.map(\.source)
         let period = try BasinInputPeriod.choose(
-            coverage: coverage, warmUp: configuration.warmUp, start: request.start,
+            coverage: coverage, warmUp: warmUp, start: request.start,
             end: request.end)
         log(
-            "period \(BasinDay.date(period.start)) … \(BasinDay.date(period.end)) after "
-                + "\(configuration.warmUp) warm-up days from \(BasinDay.date(period.firstDay))")
+            "period \(BasinDay.date(period.start)) … \(BasinDay.date(period.end))"
+                + (warmUp == 0
+                    ? "" : " after \(warmUp) warm-up days from \(BasinDay.date(period.firstDay))"))
         var options = ZonalOptions(
             basinsPath: request.basinsPath, statistics: [.mean],
             output: URL(fileURLWithPath: request.basinsPath))
@@ -139,7 +144,7 @@ public enum BasinInputAssembler {
         var table = merge.table  // already in the model's units and order
         table.variables = modelVariables
         var problems = merge.problems
-        let outputDays = configuration.warmUp..<table.dayCount
+        let outputDays = warmUp..<table.dayCount
         for b in ids.indices where problems[b] == nil {
             if let reason = missingReason(table, basin: b, days: outputDays) {
                 problems[b] = reason

@@ -138,8 +138,10 @@ public enum BasinPredictionJob {
         let clock = Date()
         let url = try resolveModel(request.model)
         let (model, manifest) = try loadModel(url)
+        // The encoder embeds the period itself (no warm-up days are fed: see BasinRunner).
         let inputs = try BasinInputAssembler.assemble(
-            request.inputs, model: model, modelPath: url.path, log: log, progress: progress)
+            request.inputs, model: model, modelPath: url.path, log: log, progress: progress,
+            warmUp: 0)
         for message in inputs.messages { log(message) }
         let dates = Array(inputs.outputDates)
         let writer = try BasinPredictionFiles.embeddingWriter(
