@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Opens geomap outputs in QGIS (headless, Debian's python3-qgis) and checks what a user would
 see on first open: the raster layers load with their .qml style (paletted classes with names,
-pseudocolour probabilities), and a per-basin CF-1.8 NetCDF loads as a polygon layer.
+pseudocolour probabilities), a per-basin CF-1.8 NetCDF loads as a polygon layer, and the basin
+prediction's GeoPackage summary loads as a polygon layer with its fields.
 
     apt-get install python3-qgis qgis-providers
     QT_QPA_PLATFORM=offscreen /usr/bin/python3 tools/qgis/check_outputs.py OUT_DIR
@@ -46,6 +47,18 @@ def main(out: pathlib.Path) -> int:
         check(layer.featureCount() > 0, f"{path.name} has {layer.featureCount()} basins")
         fields = [f.name() for f in layer.fields()]
         check(len(fields) > 0, f"{path.name} fields {fields[:4]}")
+    for path in sorted(out.glob("*.gpkg")):
+        layer = QgsVectorLayer(f"{path}|layername=basins", path.stem, "ogr")
+        check(layer.isValid(), f"{path.name} layer 'basins' opens")
+        check(QgsWkbTypes.geometryType(layer.wkbType()) == QgsWkbTypes.PolygonGeometry,
+              f"{path.name} geometry {QgsWkbTypes.displayString(layer.wkbType())}")
+        check(layer.crs().isValid(), f"{path.name} CRS {layer.crs().authid()}")
+        fields = [f.name() for f in layer.fields()]
+        check("basin_id" in fields and "status" in fields
+              and any(f.endswith("_mean") for f in fields), f"{path.name} fields {fields}")
+        values = [f["status"] for f in layer.getFeatures()]
+        check(len(values) > 0 and all(v == "ok" for v in values),
+              f"{path.name} {len(values)} basins, status {sorted(set(values))}")
     app.exitQgis()
     print(f"{len(failures)} failed")
     return 1 if failures else 0
