@@ -168,6 +168,18 @@ public struct CFDate: Sendable, Hashable, Comparable, CustomStringConvertible {
         self.second = second
     }
 
+    /// Parses a calendar day written `YYYY-MM-DD` (midnight), checked against `calendar`
+    /// (so `2017-02-30` exists in `360_day` only); nil for anything else.
+    public init?(day text: some StringProtocol, calendar: CFCalendar) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
+            (1...12).contains(m), d >= 1, d <= calendar.daysInMonth(year: y, month: m)
+        else { return nil }
+        self.init(year: y, month: m, day: d)
+    }
+
     public static func < (a: CFDate, b: CFDate) -> Bool {
         (a.year, a.month, a.day, a.hour, a.minute, a.second)
             < (b.year, b.month, b.day, b.hour, b.minute, b.second)

@@ -166,6 +166,10 @@ struct ZonalCommandTests {
                 ["--forcings", forcings, "--var", "pr", "--stat", "mean", "--from", "2030-01-01"],
                 "no time step"
             ),
+            (
+                ["--forcings", forcings, "--var", "pr", "--stat", "mean", "--to", "2016-02-30"],
+                "'2016-02-30' is not a date YYYY-MM-DD of the forcing's standard calendar"
+            ),
         ]
         for (extra, message) in cases {
             var arguments = ["zonal", "--basins", basins, "--no-weights-cache"]

@@ -258,11 +258,13 @@ public enum ZonalJob {
     static func timeRange(_ forcing: CFForcing, options: ZonalOptions) throws -> Range<Int> {
         func parse(_ text: String?, _ name: String) throws -> CFDate? {
             guard let text else { return nil }
-            let parts = text.split(separator: "-").compactMap { Int($0) }
-            guard parts.count == 3 else {
-                throw ZonalError.badInput(name, "'\(text)' is not a date YYYY-MM-DD")
+            guard let date = CFDate(day: text, calendar: forcing.timeAxis.calendar) else {
+                throw ZonalError.badInput(
+                    name,
+                    "'\(text)' is not a date YYYY-MM-DD of the forcing's "
+                        + "\(forcing.timeAxis.calendar.rawValue) calendar")
             }
-            return CFDate(year: parts[0], month: parts[1], day: parts[2])
+            return date
         }
         let axis = forcing.timeAxis
         guard axis.count > 0 else { throw ZonalError.badInput(forcing.paths[0], "no time steps") }

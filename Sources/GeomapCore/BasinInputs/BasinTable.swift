@@ -79,12 +79,8 @@ enum BasinDay {
             guard rest.allSatisfy({ "0:.Z".contains($0) }) else { return nil }
             core = text[..<cut]
         }
-        let parts = core.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
-            (1...12).contains(m), d >= 1, d <= calendar.daysInMonth(year: y, month: m)
-        else { return nil }
-        return calendar.dayNumber(year: y, month: m, day: d)
+        guard let date = CFDate(day: core, calendar: calendar) else { return nil }
+        return number(date)
     }
 }
 

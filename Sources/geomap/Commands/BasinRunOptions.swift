@@ -64,13 +64,10 @@ struct BasinRunOptions: ParsableArguments {
 
     /// Parses `YYYY-MM-DD`.
     static func date(_ text: String, _ option: String) throws -> CFDate {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
-            (1...12).contains(m),
-            d >= 1, d <= CFCalendar.prolepticGregorian.daysInMonth(year: y, month: m)
-        else { throw ValidationError("\(option) '\(text)' is not a date YYYY-MM-DD") }
-        return CFDate(year: y, month: m, day: d)
+        guard let date = CFDate(day: text, calendar: .prolepticGregorian) else {
+            throw ValidationError("\(option) '\(text)' is not a date YYYY-MM-DD")
+        }
+        return date
     }
 
     /// Runs `job` with progress on stderr, prints the notes, each basin not run (one line
