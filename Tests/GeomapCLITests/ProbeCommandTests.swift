@@ -88,6 +88,14 @@ struct ProbeCommandTests {
             (["--task", "regression"], "--task must be multilabel or multiclass"),
             (["--pool", "tokens"], "--pool must be mean or cls"),
             (["--model", "S.csv"], "S.csv: not a safetensors file"),
+            (
+                [
+                    "--model",
+                    TestPaths.repository.appendingPathComponent(
+                        "models/stefaland-demo.safetensors"
+                    ).path,
+                ], "architecture 'stefaland' has no embeddings to fit a head on"
+            ),
             (["--out", "no/such/m.safetensors"], "no/such: the output folder does not exist"),
         ])
     func fitErrors(change: [String], message: String) throws {

@@ -148,13 +148,7 @@ struct ProbeFitCommand: ParsableCommand {
         let list = try ProbeSampleList.read(
             URL(fileURLWithPath: samples), task: task, classNames: try classNames())
         let targets = try list.targets()
-        let file = try ModelFile(contentsOf: modelURL)
-        guard MoEMAEArchitecture.ids.contains(file.manifest.architecture) else {
-            throw ProbeError.file(
-                path: model,
-                problem: "architecture '\(file.manifest.architecture)' has no embeddings to fit "
-                    + "a head on (expected \(MoEMAEArchitecture.ids.joined(separator: ", ")))")
-        }
+        let file = try encoderFile(modelURL)
         let encoder = try MoEMAEModel(file: file)
         let pooling = try pool.map { name in
             guard let value = MoEMAEPooling(rawValue: name) else {
@@ -180,6 +174,19 @@ struct ProbeFitCommand: ParsableCommand {
         print(report(outcome, count: list.samples.count, classNames: list.classNames))
     }
 
+    /// The `--model` file, which must be a MoE-MAE encoder (the head is fitted on its
+    /// embeddings).
+    func encoderFile(_ modelURL: URL) throws -> ModelFile {
+        let file = try ModelFile(contentsOf: modelURL)
+        guard MoEMAEArchitecture.ids.contains(file.manifest.architecture) else {
+            throw ProbeError.file(
+                path: model,
+                problem: "architecture '\(file.manifest.architecture)' has no embeddings to fit "
+                    + "a head on (expected \(MoEMAEArchitecture.ids.joined(separator: ", ")))")
+        }
+        return file
+    }
+
     /// `--in R.tif --labels-raster L.tif`: tiles of R labelled by L.
     func runLabelsRaster(labels: String, input: String, modelURL: URL, outURL: URL) throws {
         let classFile: [String]? = try classes.map { name in
@@ -190,13 +197,7 @@ struct ProbeFitCommand: ParsableCommand {
             }
             return try classNames() ?? []
         }
-        let file = try ModelFile(contentsOf: modelURL)
-        guard MoEMAEArchitecture.ids.contains(file.manifest.architecture) else {
-            throw ProbeError.file(
-                path: model,
-                problem: "architecture '\(file.manifest.architecture)' has no embeddings to fit "
-                    + "a head on (expected \(MoEMAEArchitecture.ids.joined(separator: ", ")))")
-        }
+        let file = try encoderFile(modelURL)
         let tileModel = try MoEMAETileModel(file: file)
         let tile = tileModel.input.tileSize
         guard stride >= 1, stride <= tile else {
