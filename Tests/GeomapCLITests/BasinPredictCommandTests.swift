@@ -152,46 +152,74 @@ struct BasinPredictCommandTests {
         #expect(predict.status == 2 && predict.stderr.contains("earliest possible start"))
     }
 
-    @Test("bad input: a forcing variable the model needs is missing (exit 2, no output)")
-    func missingVariable() throws {
-        let dir = try makeTemporaryDirectory("basin-missing-var")
+    @Test("bad input: exit 2, one line naming the problem, no output file")
+    func badInput() throws {
+        let dir = try makeTemporaryDirectory("basin-bad-input")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let mapping = dir.appendingPathComponent("map.json")
-        try Data(
-            """
-            {"forcings": {"pr": {"to": "pr"}, "tasmax": {"to": "tasmax"},
-              "tasmin": {"to": "tasmin"}, "rsds": {"to": "rsds"}, "relhum": {"to": "hurs"}}}
-            """.utf8
-        ).write(to: mapping)
-        let out = dir.appendingPathComponent("out")
-        let result = try predictOnSamples(["--mapping", mapping.path, "--out", out.path])
-        #expect(result.status == 2)
-        let lines = result.stderr.split(separator: "\n")
-        #expect(lines.count == 1, "\(result.stderr)")
-        #expect(result.stderr.hasPrefix("geomap: error: "))
-        #expect(result.stderr.contains("hurs") && result.stderr.contains("relhum"))
-        let written = (try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []
-        #expect(written.isEmpty)
+        func mapping(_ name: String, _ json: String) throws -> String {
+            let url = dir.appendingPathComponent(name)
+            try Data(json.utf8).write(to: url)
+            return url.path
+        }
+        // The model needs hurs; the mapping takes it from a variable the file lacks.
+        let missing = try mapping(
+            "missing.json",
+            #"{"forcings": {"relhum": {"to": "hurs"}}}"#)
+        // pr (kg m-2 day-1) cannot become hurs (%), nor hurs (%) pr (mm/day).
+        let swapped = try mapping(
+            "swapped.json",
+            #"{"forcings": {"hurs": {"to": "pr"}, "pr": {"to": "hurs"}}}"#)
+        // An encoder-only StefaLand model (pretraining checkpoint, no head).
+        let encoder = dir.appendingPathComponent("encoder.safetensors").path
+        let fixtures = TestPaths.fixtures.appendingPathComponent("stefaland")
+        let imported = try runGeomap([
+            "models", "import", fixtures.appendingPathComponent("small_pretrain.pth").path,
+            "--arch", "stefaland", "--stats",
+            fixtures.appendingPathComponent("small_stats.json").path, "--out", encoder,
+        ])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let cases: [(String, [String], [String])] = [
+            ("missing-variable", ["--mapping", missing], ["hurs", "relhum"]),
+            ("unit", ["--mapping", swapped], ["cannot convert"]),
+            ("tile-model", ["--model", "moe-mae-demo"], ["is not a basin model"]),
+            ("encoder-only", ["--model", encoder], ["no prediction head", "geomap embed"]),
+            ("end-after-data", ["--end", "2018-01-10"], ["2017-12-31"]),
+        ]
+        for (label, extra, expected) in cases {
+            let out = dir.appendingPathComponent(label)
+            let result = try predictOnSamples(extra + ["--out", out.path])
+            #expect(result.status == 2, "\(label): \(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "\(label): \(result.stderr)")
+            #expect(result.stderr.hasPrefix("geomap: error: "), "\(label)")
+            for text in expected {
+                #expect(result.stderr.contains(text), "\(label): \(result.stderr)")
+            }
+            let written = (try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []
+            #expect(written.isEmpty, "\(label): \(written)")
+        }
     }
 
-    @Test("bad input: a unit that cannot be converted (exit 2, one line naming it)")
-    func unconvertibleUnit() throws {
-        let dir = try makeTemporaryDirectory("basin-unit")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let mapping = dir.appendingPathComponent("map.json")
-        try Data(
-            """
-            {"forcings": {"hurs": {"to": "pr"}, "tasmax": {"to": "tasmax"},
-              "tasmin": {"to": "tasmin"}, "rsds": {"to": "rsds"}, "pr": {"to": "hurs"}}}
-            """.utf8
-        ).write(to: mapping)
-        let out = dir.appendingPathComponent("out")
-        let result = try predictOnSamples(["--mapping", mapping.path, "--out", out.path])
-        #expect(result.status == 2)
-        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
-        #expect(result.stderr.contains("cannot convert"), "\(result.stderr)")
-        let written = (try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []
-        #expect(written.isEmpty)
+    @Test("argument errors of basin mode: exit 2 with the reason")
+    func argumentErrors() throws {
+        let basins = samples.appendingPathComponent("basins.shp").path
+        let cases: [([String], String)] = [
+            (["predict", "--basins", basins], "--basins needs --forcings"),
+            (
+                [
+                    "predict", "--basins", basins, "--forcings", "f.nc", "--in",
+                    samples.appendingPathComponent("region.tif").path,
+                ], "either --in or --basins"
+            ),
+            (
+                ["predict", "--basins", basins, "--forcings", "f.nc", "--start", "2016-02-30"],
+                "--start '2016-02-30' is not a date YYYY-MM-DD"
+            ),
+        ]
+        for (arguments, message) in cases {
+            let result = try runGeomap(arguments)
+            #expect(result.status == 2, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
     }
 
     @Test("a basin outside the forcing grid is flagged and listed; the other is written (exit 1)")
