@@ -161,43 +161,4 @@ struct BasinInputsMappingTests {
         }
         #expect(error?.description == "map.json: no source for model attributes: aridity, porosity")
     }
-
-    @Test("normalisation: (x − mean) / std, NaN kept and flagged, missing stats listed")
-    func normalisation() throws {
-        let stats: [String: StefaLandStatistics.Entry] = [
-            "tmax": .init(mean: 300, std: 2), "pr": .init(mean: 2, std: 0.5),
-            "hurs": .init(mean: 60, std: 10),
-        ]
-        let n = try BasinNormalisation.apply(
-            table(), statistics: stats, source: "model.safetensors")
-        #expect(Array(n.table.values[0..<3]) == [0, 0.5, 1])
-        #expect(n.table.values[3].isNaN)
-        #expect(Array(n.table.values[4..<8]) == [-2, 0, 2, 4])
-        #expect(n.missingDays == [false, false, false, true])
-        #expect(n.missingDayCount == 1)
-        let error = basinError { () throws(BasinInputError) in
-            try BasinNormalisation.apply(
-                table(), statistics: ["pr": stats["pr"]!], source: "model.safetensors")
-        }
-        #expect(
-            error?.description
-                == "model.safetensors: no normalisation statistics for tmax, hurs")
-        let zero = basinError { () throws(BasinInputError) in
-            try BasinNormalisation.apply(
-                table(), statistics: stats.merging(["pr": .init(mean: 1, std: 0)]) { $1 },
-                source: "stats.json")
-        }
-        #expect(
-            zero?.description
-                == "stats.json: unusable statistics (need a finite mean and a positive std) for pr")
-        let attrs = BasinAttributes(
-            basinIDs: ["A", "B"], attributes: ["elev"], values: [110, .nan])
-        let na = try BasinNormalisation.apply(
-            attrs, statistics: ["elev": .init(mean: 100, std: 5)], source: "s")
-        #expect(na.values[0] == 2 && na.values[1].isNaN)
-        let ea = basinError { () throws(BasinInputError) in
-            try BasinNormalisation.apply(attrs, statistics: [:], source: "s")
-        }
-        #expect(ea?.description == "s: no normalisation statistics for elev")
-    }
 }

@@ -23,4 +23,30 @@ struct StefaLandDemoModelTests {
         #expect(relativeError(try #require(out.predictions), try io.tensor("predictions")) < 1e-4)
         #expect(relativeError(try #require(out.embeddings), try io.tensor("embeddings")) < 1e-4)
     }
+
+    @Test("a model file whose statistics are unusable is refused at load, naming the variable")
+    func unusableStatistics() throws {
+        let url = TestPaths.repository.appendingPathComponent("models/stefaland-demo.safetensors")
+        let file = try ModelFile(contentsOf: url)
+        let dir = try makeTemporaryDirectory("stefaland-stats")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (label, edit) in [
+            ("zero-std", { (v: inout VariableSpec) in v.std = 0 }),
+            ("no-mean", { (v: inout VariableSpec) in v.mean = nil }),
+        ] as [(String, (inout VariableSpec) -> Void)] {
+            var manifest = file.manifest
+            let i = try #require(manifest.input.variables.firstIndex { $0.name == "tasmax" })
+            edit(&manifest.input.variables[i])
+            let out = dir.appendingPathComponent("\(label).safetensors")
+            try ModelFile.write(
+                manifest: manifest, tensors: file.safetensors.allTensors(), to: out)
+            let error = #expect(throws: ModelError.self, "\(label)") {
+                try StefaLandModel(file: try ModelFile(contentsOf: out))
+            }
+            #expect(
+                error.map { "\($0)" }?.contains(
+                    "no normalisation statistics for dynamic variable tasmax") == true,
+                "\(label): \(String(describing: error))")
+        }
+    }
 }
