@@ -9,8 +9,8 @@ import Tensor
 /// Inputs are normalised with the model's statistics (NaN → 0, as
 /// `StefaLandModel.normalize` documents); a day with any missing input is flagged
 /// ``BasinDayFlag/missingForcing`` and its outputs are NaN; basins in
-/// ``BasinModelInputs/problems``, basins with a missing static attribute and basins whose every
-/// output day is missing are not run (``BasinDayFlag/basinNotRun``) and listed in the result's
+/// ``BasinModelInputs/problems``, basins with a missing static attribute and basins without
+/// one output day that has every forcing (`BasinInputAssembler.missingReason`) are not run (``BasinDayFlag/basinNotRun``) and listed in the result's
 /// problems.
 public struct BasinRunner: Sendable {
     public let model: StefaLandModel
@@ -122,17 +122,20 @@ public struct BasinRunner: Sendable {
                 flags.replaceSubrange(row, with: repeatElement(.basinNotRun, count: days))
                 continue
             }
-            var missingDays = 0
+            // The assembler's rule (and message) for a basin with no complete day.
+            if let reason = BasinInputAssembler.missingReason(
+                table, basin: b, days: first..<table.dayCount)
+            {
+                problems[b] = reason
+                flags.replaceSubrange(row, with: repeatElement(.basinNotRun, count: days))
+                continue
+            }
             for t in 0..<days {
-                for v in table.variables.indices where table[variable: v, basin: b, day: first + t].isNaN {
+                for v in table.variables.indices
+                where table[variable: v, basin: b, day: first + t].isNaN {
                     flags[b * days + t] = .missingForcing
-                    missingDays += 1
                     break
                 }
-            }
-            if missingDays == days {
-                problems[b] = "all forcings missing over the prediction period"
-                flags.replaceSubrange(row, with: repeatElement(.basinNotRun, count: days))
             }
         }
         return Outcome(flags: flags, problems: problems)
