@@ -1,5 +1,5 @@
-public import RealModule
 internal import CTensorKernels
+public import RealModule
 
 /// Element-wise activation functions with PyTorch's definitions.
 public enum Activation: String, Sendable, Codable, CaseIterable {
@@ -60,7 +60,8 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
         let raw = UnsafeMutableRawPointer(x)
         for j in 0..<vectors {
             let v = raw.loadUnaligned(fromByteOffset: j * 32, as: SIMD8<Float>.self)
-            raw.storeBytes(of: v / (1 + vectorExp(-v)), toByteOffset: j * 32,
+            raw.storeBytes(
+                of: v / (1 + vectorExp(-v)), toByteOffset: j * 32,
                 as: SIMD8<Float>.self)
         }
         for i in (vectors * 8)..<count {

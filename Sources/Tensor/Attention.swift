@@ -16,9 +16,11 @@ public func multiHeadAttention(
     q: Tensor, k: Tensor, v: Tensor, heads: Int, kvHeads: Int, headDim: Int, scale: Float,
     kvHead: ((Int) -> Int)? = nil
 ) -> Tensor {
-    precondition(q.rank == 2 && q.columns == heads * headDim,
+    precondition(
+        q.rank == 2 && q.columns == heads * headDim,
         "attention: q \(q.shape) is not [queries, \(heads)·\(headDim)]")
-    precondition(k.rank == 2 && k.columns == kvHeads * headDim && v.shape == k.shape,
+    precondition(
+        k.rank == 2 && k.columns == kvHeads * headDim && v.shape == k.shape,
         "attention: k \(k.shape) / v \(v.shape) are not [keys, \(kvHeads)·\(headDim)]")
     precondition(kvHead != nil || kvHeads == heads, "attention: kvHead mapping needed")
     let (queries, keys) = (q.shape[0], k.shape[0])
@@ -34,7 +36,8 @@ public func multiHeadAttention(
                     for h in 0..<heads {
                         let g = kvHead?(h) ?? h
                         precondition(g >= 0 && g < kvHeads, "attention: kv head \(g)")
-                        attentionHead(queries: queries, keys: keys, headDim: headDim,
+                        attentionHead(
+                            queries: queries, keys: keys, headDim: headDim,
                             scale: scale, q: qb + h * headDim, ldq: heads * headDim,
                             k: kb + g * headDim, ldk: kvHeads * headDim,
                             v: vb + g * headDim, ldv: kvHeads * headDim,

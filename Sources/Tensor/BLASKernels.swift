@@ -1,6 +1,7 @@
 internal import COpenBLAS
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension BLAS {
@@ -39,32 +40,33 @@ extension BLAS {
     /// Returns normally when nothing is to be done or the re-exec fails.
     public static func selectFastKernels(environment: [String: String]) {
         #if os(Linux)
-        guard let coreType = preferredCoreType(environment: environment) else { return }
-        setenv("OPENBLAS_CORETYPE", coreType, 1)
-        let arguments = CommandLine.arguments
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
-        argv.append(nil)
-        execv("/proc/self/exe", &argv)
-        // execv returned: it failed; keep running with the generic kernels.
-        for pointer in argv { free(pointer) }
-        unsetenv("OPENBLAS_CORETYPE")
+            guard let coreType = preferredCoreType(environment: environment) else { return }
+            setenv("OPENBLAS_CORETYPE", coreType, 1)
+            let arguments = CommandLine.arguments
+            var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
+            argv.append(nil)
+            execv("/proc/self/exe", &argv)
+            // execv returned: it failed; keep running with the generic kernels.
+            for pointer in argv { free(pointer) }
+            unsetenv("OPENBLAS_CORETYPE")
         #endif
     }
 
     static func readCPUFlags() -> Set<String> {
         #if os(Linux)
-        guard let file = fopen("/proc/cpuinfo", "r") else { return [] }
-        defer { fclose(file) }
-        var line: UnsafeMutablePointer<CChar>?
-        var capacity = 0
-        defer { free(line) }
-        while getline(&line, &capacity, file) > 0, let line {
-            let text = String(cString: line)
-            if text.hasPrefix("flags") {
-                let value = text.split(separator: ":", maxSplits: 1).last ?? ""
-                return Set(value.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
+            guard let file = fopen("/proc/cpuinfo", "r") else { return [] }
+            defer { fclose(file) }
+            var line: UnsafeMutablePointer<CChar>?
+            var capacity = 0
+            defer { free(line) }
+            while getline(&line, &capacity, file) > 0, let line {
+                let text = String(cString: line)
+                if text.hasPrefix("flags") {
+                    let value = text.split(separator: ":", maxSplits: 1).last ?? ""
+                    return Set(
+                        value.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
+                }
             }
-        }
         #endif
         return []
     }

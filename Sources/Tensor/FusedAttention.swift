@@ -45,21 +45,25 @@ public func attentionHead(
     v: UnsafePointer<Float>, ldv: Int, out: UnsafeMutablePointer<Float>, ldo: Int,
     workspace: AttentionWorkspace, level: KernelLevel = .detected
 ) {
-    precondition(queries <= workspace.maxQueries && keys <= workspace.maxKeys
-        && headDim <= workspace.maxHeadDim,
+    precondition(
+        queries <= workspace.maxQueries && keys <= workspace.maxKeys
+            && headDim <= workspace.maxHeadDim,
         "attentionHead: \(queries)×\(keys)×\(headDim) exceeds the workspace")
     guard queries > 0, headDim > 0 else { return }
     let level = min(level, .supported)
     if level > .baseline, headDim <= 32, keys > 0,
-        tk_attention_head(Int32(level.rawValue), q, ldq, k, ldk, v, ldv, out, ldo, queries, keys,
+        tk_attention_head(
+            Int32(level.rawValue), q, ldq, k, ldk, v, ldv, out, ldo, queries, keys,
             headDim, scale, workspace.fused) == 0
     {
         return
     }
     let s = workspace.scores
-    gemm(.none, .transposed, m: queries, n: keys, k: headDim, alpha: scale,
+    gemm(
+        .none, .transposed, m: queries, n: keys, k: headDim, alpha: scale,
         a: q, lda: ldq, b: k, ldb: ldk, c: s, ldc: keys)
     softmaxRows(s, rows: queries, columns: keys, stride: keys, level: level)
-    gemm(.none, .none, m: queries, n: headDim, k: keys, a: s, lda: keys, b: v, ldb: ldv,
+    gemm(
+        .none, .none, m: queries, n: headDim, k: keys, a: s, lda: keys, b: v, ldb: ldv,
         c: out, ldc: ldo)
 }

@@ -44,7 +44,8 @@ func sgemmCall(
     precondition(m >= 0 && n >= 0 && k >= 0, "gemm: negative size \(m)×\(n)×\(k)")
     if m == 0 || n == 0 { return }
     precondition(ldc >= n, "gemm: ldc \(ldc) < n \(n)")
-    precondition(lda >= (transA == .none ? k : m) && ldb >= (transB == .none ? n : k),
+    precondition(
+        lda >= (transA == .none ? k : m) && ldb >= (transB == .none ? n : k),
         "gemm: leading dimension too small (lda \(lda), ldb \(ldb))")
     if k == 0 {
         // BLAS leaves C scaled by beta when k = 0; make that explicit for beta = 0.
@@ -73,7 +74,8 @@ public func gemmBatched(
     c: UnsafeMutablePointer<Float>, ldc: Int, strideC: Int
 ) {
     for i in 0..<batch {
-        sgemmCall(transA, transB, m, n, k, alpha, a + i * strideA, lda, b + i * strideB, ldb,
+        sgemmCall(
+            transA, transB, m, n, k, alpha, a + i * strideA, lda, b + i * strideB, ldb,
             beta, c + i * strideC, ldc)
     }
 }
@@ -88,7 +90,11 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
     precondition(weight.rank == 2, "linear: weight must be [out, in], got \(weight.shape)")
     let outFeatures = weight.shape[0]
     var outShape = x.shape
-    if outShape.isEmpty { outShape = [outFeatures] } else { outShape[outShape.count - 1] = outFeatures }
+    if outShape.isEmpty {
+        outShape = [outFeatures]
+    } else {
+        outShape[outShape.count - 1] = outFeatures
+    }
     var y = Tensor(zeros: outShape)
     linear(x, weight: weight, bias: bias, into: &y)
     return y
@@ -124,7 +130,8 @@ public func linear(
 ) {
     var beta: Float = 0
     if let bias {
-        precondition(bias.count == outFeatures, "linear: bias \(bias.shape) is not [\(outFeatures)]")
+        precondition(
+            bias.count == outFeatures, "linear: bias \(bias.shape) is not [\(outFeatures)]")
         bias.withUnsafeBufferPointer { bp in
             let b = bp.baseAddress!
             for i in 0..<m {
@@ -133,7 +140,8 @@ public func linear(
         }
         beta = 1
     }
-    sgemmCall(.none, .transposed, m, outFeatures, inFeatures, 1, x, ldx, weight, inFeatures,
+    sgemmCall(
+        .none, .transposed, m, outFeatures, inFeatures, 1, x, ldx, weight, inFeatures,
         beta, y, ldy)
 }
 
@@ -157,7 +165,8 @@ public func matmul(
                 guard let cBase = cp.baseAddress, let aBase = ap.baseAddress,
                     let bBase = bp.baseAddress
                 else { return }
-                sgemmCall(transposeA ? .transposed : .none, transposeB ? .transposed : .none,
+                sgemmCall(
+                    transposeA ? .transposed : .none, transposeB ? .transposed : .none,
                     m, n, k, alpha, aBase, a.shape[1], bBase, b.shape[1], 0, cBase, n)
             }
         }
@@ -175,7 +184,8 @@ public func batchedMatmul(
     _ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false,
     alpha: Float = 1
 ) -> Tensor {
-    precondition(a.rank == 3 && (b.rank == 3 || b.rank == 2),
+    precondition(
+        a.rank == 3 && (b.rank == 3 || b.rank == 2),
         "batchedMatmul: need [batch, m, k] and [batch, k, n], got \(a.shape), \(b.shape)")
     let batch = a.shape[0]
     let bShape = Array(b.shape.suffix(2))
@@ -190,7 +200,8 @@ public func batchedMatmul(
                 guard let cBase = cp.baseAddress, let aBase = ap.baseAddress,
                     let bBase = bp.baseAddress
                 else { return }
-                gemmBatched(transposeA ? .transposed : .none, transposeB ? .transposed : .none,
+                gemmBatched(
+                    transposeA ? .transposed : .none, transposeB ? .transposed : .none,
                     batch: batch, m: m, n: n, k: k, alpha: alpha,
                     a: aBase, lda: a.shape[2], strideA: a.shape[1] * a.shape[2],
                     b: bBase, ldb: bShape[1], strideB: b.rank == 3 ? bShape[0] * bShape[1] : 0,

@@ -1,6 +1,7 @@
 internal import CTensorKernels
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The instruction set the vector kernels (softmax, SiLU, fused attention) run with. The
@@ -31,9 +32,11 @@ public enum KernelLevel: Int, Sendable, Comparable, CaseIterable, CustomStringCo
 
     /// Parses `baseline`, `avx2` or `avx512` (case-insensitive).
     public init?(name: String) {
-        guard let level = KernelLevel.allCases.first(where: {
-            $0.description == name.lowercased()
-        }) else { return nil }
+        guard
+            let level = KernelLevel.allCases.first(where: {
+                $0.description == name.lowercased()
+            })
+        else { return nil }
         self = level
     }
 

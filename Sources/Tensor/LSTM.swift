@@ -17,10 +17,12 @@ public struct LSTMWeights: Sendable {
     /// - Parameters:
     ///   - weightIH: `[4h, in]`; weightHH: `[4h, h]`; biasIH, biasHH: `[4h]` or `nil`.
     public init(weightIH: Tensor, weightHH: Tensor, biasIH: Tensor?, biasHH: Tensor?) {
-        precondition(weightHH.rank == 2 && weightHH.shape[0] == 4 * weightHH.shape[1],
+        precondition(
+            weightHH.rank == 2 && weightHH.shape[0] == 4 * weightHH.shape[1],
             "LSTMWeights: weight_hh \(weightHH.shape) is not [4h, h]")
         let gates = weightHH.shape[0]
-        precondition(weightIH.rank == 2 && weightIH.shape[0] == gates,
+        precondition(
+            weightIH.rank == 2 && weightIH.shape[0] == gates,
             "LSTMWeights: weight_ih \(weightIH.shape) is not [\(gates), in]")
         var bias = Tensor(zeros: [gates])
         for b in [biasIH, biasHH].compactMap({ $0 }) {
@@ -64,24 +66,28 @@ public func lstmStep(_ x: Tensor, h: Tensor, c: Tensor, weights: LSTMWeights)
     -> (h: Tensor, c: Tensor)
 {
     let hidden = weights.hiddenSize
-    precondition(x.rank == 2 && x.columns == weights.inputSize,
+    precondition(
+        x.rank == 2 && x.columns == weights.inputSize,
         "lstmStep: x \(x.shape) is not [batch, \(weights.inputSize)]")
     let batch = x.shape[0]
-    precondition(h.shape == [batch, hidden] && c.shape == [batch, hidden],
+    precondition(
+        h.shape == [batch, hidden] && c.shape == [batch, hidden],
         "lstmStep: state \(h.shape)/\(c.shape) is not [\(batch), \(hidden)]")
     var gates = linear(x, weight: weights.weightIH, bias: weights.bias)
     var (newH, newC) = (h, c)
     gates.withUnsafeMutableBufferPointer { gp in
         h.withUnsafeBufferPointer { hp in
             weights.weightHH.withUnsafeBufferPointer { wp in
-                gemm(.none, .transposed, m: batch, n: 4 * hidden, k: hidden,
+                gemm(
+                    .none, .transposed, m: batch, n: 4 * hidden, k: hidden,
                     a: hp.baseAddress!, lda: hidden, b: wp.baseAddress!, ldb: hidden,
                     beta: 1, c: gp.baseAddress!, ldc: 4 * hidden)
             }
         }
         newH.withUnsafeMutableBufferPointer { hp in
             newC.withUnsafeMutableBufferPointer { cp in
-                lstmCellUpdate(gates: gp.baseAddress!, batch: batch, hidden: hidden,
+                lstmCellUpdate(
+                    gates: gp.baseAddress!, batch: batch, hidden: hidden,
                     h: hp.baseAddress!, c: cp.baseAddress!)
             }
         }
@@ -101,13 +107,15 @@ public func lstmSequence(
     _ x: Tensor, weights: LSTMWeights, h0: Tensor? = nil, c0: Tensor? = nil,
     batchFirst: Bool = true
 ) -> (output: Tensor, h: Tensor, c: Tensor) {
-    precondition(x.rank == 3 && x.columns == weights.inputSize,
+    precondition(
+        x.rank == 3 && x.columns == weights.inputSize,
         "lstmSequence: x \(x.shape) is not 3-D ending in \(weights.inputSize)")
     let hidden = weights.hiddenSize
     let (batch, steps) = batchFirst ? (x.shape[0], x.shape[1]) : (x.shape[1], x.shape[0])
     var h = h0 ?? Tensor(zeros: [batch, hidden])
     var c = c0 ?? Tensor(zeros: [batch, hidden])
-    precondition(h.shape == [batch, hidden] && c.shape == [batch, hidden],
+    precondition(
+        h.shape == [batch, hidden] && c.shape == [batch, hidden],
         "lstmSequence: initial state is not [\(batch), \(hidden)]")
     let projected = linear(x, weight: weights.weightIH, bias: weights.bias)  // [.., .., 4h]
     var output = Tensor(zeros: Array(x.shape.dropLast()) + [hidden])
@@ -129,7 +137,8 @@ public func lstmSequence(
                                     (g + b * 4 * hidden).update(
                                         from: proj + row * 4 * hidden, count: 4 * hidden)
                                 }
-                                gemm(.none, .transposed, m: batch, n: 4 * hidden, k: hidden,
+                                gemm(
+                                    .none, .transposed, m: batch, n: 4 * hidden, k: hidden,
                                     a: hb, lda: hidden, b: w, ldb: hidden,
                                     beta: 1, c: g, ldc: 4 * hidden)
                                 lstmCellUpdate(gates: g, batch: batch, hidden: hidden, h: hb, c: cb)

@@ -1,5 +1,5 @@
-internal import RealModule
 internal import CTensorKernels
+internal import RealModule
 
 // Row-wise normalisations: LayerNorm and softmax over the last dimension.
 
@@ -12,7 +12,8 @@ public func layerNormRows(
     _ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int, stride: Int,
     weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, eps: Float
 ) {
-    layerNormRows(UnsafePointer(x), stride: stride, into: x, stride: stride, rows: rows,
+    layerNormRows(
+        UnsafePointer(x), stride: stride, into: x, stride: stride, rows: rows,
         columns: columns, weight: weight, bias: bias, eps: eps)
 }
 
@@ -28,7 +29,8 @@ public func layerNormRows(
     guard columns > 0 else { return }
     let inverseCount = 1 / Float(columns)
     for r in 0..<rows {
-        let row = x + r * strideX, out = y + r * strideY
+        let row = x + r * strideX
+        let out = y + r * strideY
         var sum: Float = 0
         for j in 0..<columns { sum = Relaxed.sum(sum, row[j]) }
         let mean = sum * inverseCount
@@ -39,13 +41,13 @@ public func layerNormRows(
         }
         let inverseStd = 1 / (squares * inverseCount + eps).squareRoot()
         switch (weight, bias) {
-        case let (w?, b?):
+        case (let w?, let b?):
             for j in 0..<columns {
                 out[j] = Relaxed.multiplyAdd((row[j] - mean) * inverseStd, w[j], b[j])
             }
-        case let (w?, nil):
+        case (let w?, nil):
             for j in 0..<columns { out[j] = (row[j] - mean) * inverseStd * w[j] }
-        case let (nil, b?):
+        case (nil, let b?):
             for j in 0..<columns { out[j] = (row[j] - mean) * inverseStd + b[j] }
         case (nil, nil):
             for j in 0..<columns { out[j] = (row[j] - mean) * inverseStd }
@@ -60,13 +62,18 @@ public func layerNormRows(
 ///   - eps: added to the variance (PyTorch default 1e-5).
 public func layerNorm(_ x: inout Tensor, weight: Tensor?, bias: Tensor?, eps: Float = 1e-5) {
     let (rows, columns) = (x.rows, x.columns)
-    if let weight { precondition(weight.count == columns, "layerNorm: weight \(weight.shape) vs \(x.shape)") }
-    if let bias { precondition(bias.count == columns, "layerNorm: bias \(bias.shape) vs \(x.shape)") }
+    if let weight {
+        precondition(weight.count == columns, "layerNorm: weight \(weight.shape) vs \(x.shape)")
+    }
+    if let bias {
+        precondition(bias.count == columns, "layerNorm: bias \(bias.shape) vs \(x.shape)")
+    }
     x.withUnsafeMutableBufferPointer { xp in
         guard let base = xp.baseAddress else { return }
         withOptionalPointer(weight) { w in
             withOptionalPointer(bias) { b in
-                layerNormRows(base, rows: rows, columns: columns, stride: columns,
+                layerNormRows(
+                    base, rows: rows, columns: columns, stride: columns,
                     weight: w, bias: b, eps: eps)
             }
         }
@@ -95,11 +102,13 @@ public func softmaxRows(
         tk_softmax_rows(Int32(level.rawValue), x, rows, columns, stride)
         return
     }
-    let vectors = columns / 8, tail = vectors * 8
+    let vectors = columns / 8
+    let tail = vectors * 8
     for r in 0..<rows {
         let row = x + r * stride
         let raw = UnsafeMutableRawPointer(row)
-        var lanes = SIMD8<Float>(repeating: -.infinity), total = SIMD8<Float>(repeating: 0)
+        var lanes = SIMD8<Float>(repeating: -.infinity)
+        var total = SIMD8<Float>(repeating: 0)
         for j in 0..<vectors {
             let v = raw.loadUnaligned(fromByteOffset: j * 32, as: SIMD8<Float>.self)
             lanes = select(v, whereNegative: lanes - v, else: lanes)
@@ -127,8 +136,9 @@ public func softmaxRows(
         let shift = SIMD8<Float>(repeating: maximum)
         var sums = SIMD8<Float>(repeating: 0)
         for j in 0..<vectors {
-            let e = vectorExp(raw.loadUnaligned(fromByteOffset: j * 32, as: SIMD8<Float>.self)
-                - shift)
+            let e = vectorExp(
+                raw.loadUnaligned(fromByteOffset: j * 32, as: SIMD8<Float>.self)
+                    - shift)
             raw.storeBytes(of: e, toByteOffset: j * 32, as: SIMD8<Float>.self)
             sums += e
         }

@@ -55,7 +55,7 @@ public func chunkRanges(count: Int, chunks: Int) -> [Range<Int>] {
     var start = 0
     for i in 0..<n {
         let length = base + (i < extra ? 1 : 0)
-        ranges.append(start ..< start + length)
+        ranges.append(start..<start + length)
         start += length
     }
     return ranges

@@ -82,7 +82,8 @@ public struct Tensor: Sendable, Equatable {
         if let hole = newShape.firstIndex(of: -1) {
             let known = newShape.enumerated().filter { $0.offset != hole }.map(\.element)
                 .reduce(1, *)
-            precondition(known > 0 && count % known == 0, "Tensor: cannot reshape \(shape) to \(newShape)")
+            precondition(
+                known > 0 && count % known == 0, "Tensor: cannot reshape \(shape) to \(newShape)")
             resolved[hole] = count / known
         }
         precondition(
@@ -113,18 +114,19 @@ public struct Tensor: Sendable, Equatable {
     /// A copy of row `i` of the `[rows, columns]` view, as a tensor of shape `[columns]`.
     public func row(_ i: Int) -> Tensor {
         precondition(i >= 0 && i < rows, "Tensor: row \(i) out of \(rows)")
-        return Tensor(shape: [columns], scalars: Array(scalars[i * columns ..< (i + 1) * columns]))
+        return Tensor(shape: [columns], scalars: Array(scalars[i * columns..<(i + 1) * columns]))
     }
 
     /// A copy of the outermost slices `range` (e.g. a batch of tiles out of `[batch, …]`):
     /// shape `[range.count] + shape.dropFirst()`.
     public func slices(_ range: Range<Int>) -> Tensor {
-        precondition(rank >= 1 && range.lowerBound >= 0 && range.upperBound <= shape[0],
+        precondition(
+            rank >= 1 && range.lowerBound >= 0 && range.upperBound <= shape[0],
             "Tensor: slices \(range) out of shape \(shape)")
         let inner = shape[0] == 0 ? 0 : count / shape[0]
         return Tensor(
             shape: [range.count] + shape.dropFirst(),
-            scalars: Array(scalars[range.lowerBound * inner ..< range.upperBound * inner]))
+            scalars: Array(scalars[range.lowerBound * inner..<range.upperBound * inner]))
     }
 
     // MARK: Raw access
@@ -150,7 +152,7 @@ public struct Tensor: Sendable, Equatable {
         precondition(i >= 0 && i < rows, "Tensor: row \(i) out of \(rows)")
         let width = columns
         return try scalars.withUnsafeBufferPointer {
-            try body(UnsafeBufferPointer(rebasing: $0[i * width ..< (i + 1) * width]))
+            try body(UnsafeBufferPointer(rebasing: $0[i * width..<(i + 1) * width]))
         }
     }
 
@@ -161,7 +163,7 @@ public struct Tensor: Sendable, Equatable {
         precondition(i >= 0 && i < rows, "Tensor: row \(i) out of \(rows)")
         let width = columns
         return try scalars.withUnsafeMutableBufferPointer {
-            try body(UnsafeMutableBufferPointer(rebasing: $0[i * width ..< (i + 1) * width]))
+            try body(UnsafeMutableBufferPointer(rebasing: $0[i * width..<(i + 1) * width]))
         }
     }
 }

@@ -26,7 +26,8 @@ public func topK(_ x: Tensor, k: Int) -> TopKResult {
                     let iBase = ip.baseAddress
                 else { return }
                 for r in 0..<rows {
-                    topKRow(src + r * columns, columns: columns, k: k,
+                    topKRow(
+                        src + r * columns, columns: columns, k: k,
                         values: vBase + r * k, indices: iBase + r * k)
                 }
             }

@@ -6,7 +6,8 @@
 /// `e^x` for each lane of `x` (eight lanes, one AVX register).
 @inline(__always)
 public func vectorExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    let lo = SIMD8<Float>(repeating: -87.3), hi = SIMD8<Float>(repeating: 88.3)
+    let lo = SIMD8<Float>(repeating: -87.3)
+    let hi = SIMD8<Float>(repeating: 88.3)
     var v = select(lo, whereNegative: x - lo, else: x)
     v = select(hi, whereNegative: hi - v, else: v)
     // n = round(x / ln 2) with the 1.5·2²³ trick: the low mantissa bits of t hold n.
@@ -41,7 +42,8 @@ public func scalarExp(_ x: Float) -> Float {
 func select(_ a: SIMD8<Float>, whereNegative d: SIMD8<Float>, else b: SIMD8<Float>)
     -> SIMD8<Float>
 {
-    let mask = unsafeBitCast(unsafeBitCast(d, to: SIMD8<Int32>.self) &>> 31,
+    let mask = unsafeBitCast(
+        unsafeBitCast(d, to: SIMD8<Int32>.self) &>> 31,
         to: SIMD8<UInt32>.self)
     let ai = unsafeBitCast(a, to: SIMD8<UInt32>.self)
     let bi = unsafeBitCast(b, to: SIMD8<UInt32>.self)

@@ -19,9 +19,10 @@ public enum TestPaths {
     /// `../shared` beside the repository (or `$GEOMAP_SHARED`), or `nil` when it is absent.
     /// Tests that need it are skipped with a message saying so.
     public static var shared: URL? {
-        let candidate = ProcessInfo.processInfo.environment["GEOMAP_SHARED"].map {
-            URL(fileURLWithPath: $0)
-        } ?? repository.deletingLastPathComponent().appendingPathComponent("shared")
+        let candidate =
+            ProcessInfo.processInfo.environment["GEOMAP_SHARED"].map {
+                URL(fileURLWithPath: $0)
+            } ?? repository.deletingLastPathComponent().appendingPathComponent("shared")
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory),
             isDirectory.boolValue
@@ -104,16 +105,29 @@ public func runGeomap(
 private final class LockedData: @unchecked Sendable {
     private let lock = NSLock()
     private var data: Data?
-    func set(_ value: Data) { lock.lock(); data = value; lock.unlock() }
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return data != nil }
-    var value: Data { lock.lock(); defer { lock.unlock() }; return data ?? Data() }
+    func set(_ value: Data) {
+        lock.lock()
+        data = value
+        lock.unlock()
+    }
+    var isSet: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return data != nil
+    }
+    var value: Data {
+        lock.lock()
+        defer { lock.unlock() }
+        return data ?? Data()
+    }
 }
 
 /// Writes a GeoJSON (EPSG:4326) polygon layer of lon/lat rectangles with a `basin_id` field.
 /// - Parameter boxes: `(id, [west, south, east, north])` in degrees.
 public func writeGeoJSONBoxes(_ boxes: [(String, [Double])], to url: URL) throws {
     let features = boxes.map { id, b in
-        let ring = "[[\(b[0]),\(b[1])],[\(b[2]),\(b[1])],[\(b[2]),\(b[3])],[\(b[0]),\(b[3])],"
+        let ring =
+            "[[\(b[0]),\(b[1])],[\(b[2]),\(b[1])],[\(b[2]),\(b[3])],[\(b[0]),\(b[3])],"
             + "[\(b[0]),\(b[1])]]"
         return "{\"type\":\"Feature\",\"properties\":{\"basin_id\":\"\(id)\"},"
             + "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[\(ring)]}}"

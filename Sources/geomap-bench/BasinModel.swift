@@ -35,7 +35,8 @@ struct BasinModelBenchmark: ParsableCommand {
     /// The demo model's sizes (docs/models/stefaland-demo.md) and the released checkpoint's
     /// (spec §1.1 D, §2.7), both with the dual-residual head and residual LSTM, one output.
     static func configuration(_ name: String) throws -> StefaLandConfiguration {
-        let head = StefaLandConfiguration.Head(adapter: "dual_residual", residualLSTM: true, outputs: 1)
+        let head = StefaLandConfiguration.Head(
+            adapter: "dual_residual", residualLSTM: true, outputs: 1)
         switch name {
         case "demo":
             return StefaLandConfiguration(
@@ -57,18 +58,21 @@ struct BasinModelBenchmark: ParsableCommand {
         guard days >= 1, days < StefaLandConfiguration.maxTokens else {
             throw ValidationError("--days must be in 1…999")
         }
-        print("StefaLand forward pass: \(basins) basins × \(days) days per batch, "
-            + "\(chunks) chunks, BLAS \(BLAS.version) single-threaded, best of \(repeats)")
+        print(
+            "StefaLand forward pass: \(basins) basins × \(days) days per batch, "
+                + "\(chunks) chunks, BLAS \(BLAS.version) single-threaded, best of \(repeats)")
         for name in configurations {
             let configuration = try Self.configuration(name)
             let model = try StefaLandModel(randomWeightsFor: configuration)
-            let f = configuration.dynamicVariables.count, c = configuration.staticVariables.count
+            let f = configuration.dynamicVariables.count
+            let c = configuration.staticVariables.count
             var state: UInt64 = 7
             func value() -> Float {
-                state = state &* 6364136223846793005 &+ 1442695040888963407
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
                 return Float(Int64(bitPattern: state >> 11) % 2001 - 1000) / 600
             }
-            let x = Tensor(shape: [basins, days, f], scalars: (0..<(basins * days * f)).map { _ in value() })
+            let x = Tensor(
+                shape: [basins, days, f], scalars: (0..<(basins * days * f)).map { _ in value() })
             let s = Tensor(shape: [basins, c], scalars: (0..<(basins * c)).map { _ in value() })
             _ = model(
                 dynamic: x, static: s, embeddings: embeddings || encoderOnly,
@@ -77,21 +81,25 @@ struct BasinModelBenchmark: ParsableCommand {
             for _ in 0..<max(1, repeats) {
                 let start = ContinuousClock.now
                 let out = model(
-                dynamic: x, static: s, embeddings: embeddings || encoderOnly,
-                predictions: !encoderOnly, chunks: chunks)
+                    dynamic: x, static: s, embeddings: embeddings || encoderOnly,
+                    predictions: !encoderOnly, chunks: chunks)
                 let elapsed = ContinuousClock.now - start
-                precondition((out.predictions ?? out.embeddings)?.scalars.allSatisfy(\.isFinite) == true)
+                precondition(
+                    (out.predictions ?? out.embeddings)?.scalars.allSatisfy(\.isFinite) == true)
                 seconds.append(
-                    Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+                    Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds)
+                        * 1e-18)
             }
             seconds.sort()
-            let best = seconds[0], median = seconds[seconds.count / 2]
+            let best = seconds[0]
+            let median = seconds[seconds.count / 2]
             let rate = Double(basins * days) / best
-            print(String(
-                format: "%@: d %3d, %d layers, F %d, C %2d: best %.3f s, median %.3f s, "
-                    + "%.0f basin-days/s (%.1f basin-years/s)",
-                name as NSString, configuration.dModel, configuration.encoderLayers, f, c, best,
-                median, rate, rate / Double(days)))
+            print(
+                String(
+                    format: "%@: d %3d, %d layers, F %d, C %2d: best %.3f s, median %.3f s, "
+                        + "%.0f basin-days/s (%.1f basin-years/s)",
+                    name as NSString, configuration.dModel, configuration.encoderLayers, f, c, best,
+                    median, rate, rate / Double(days)))
         }
     }
 }

@@ -37,27 +37,33 @@ struct EncoderBenchmark: ParsableCommand {
             throw ValidationError("unknown architecture '\(arch)'")
         }
         let weightFile = try SafetensorsFile(path: weights)
-        let encoder = try MoEMAEEncoder(config: config, tensors: weightFile.allTensors(),
+        let encoder = try MoEMAEEncoder(
+            config: config, tensors: weightFile.allTensors(),
             path: weights)
         let tileFile = try SafetensorsFile(path: tiles)
-        let input = try tileFile.tensor("input"), meta = try tileFile.tensor("meta")
+        let input = try tileFile.tensor("input")
+        let meta = try tileFile.tensor("meta")
         let count = input.shape[0]
         // Batches cycle through the tiles (wrapping around), as the PyTorch script does.
         func batchAt(_ index: Int) -> (Tensor, Tensor) {
             let rows = (0..<batch).map { (index * batch + $0) % count }
-            var x: [Float] = [], m: [Float] = []
+            var x: [Float] = []
+            var m: [Float] = []
             let tile = input.count / count
             input.withUnsafeBufferPointer { p in
-                for r in rows { x += p[r * tile ..< (r + 1) * tile] }
+                for r in rows { x += p[r * tile..<(r + 1) * tile] }
             }
             meta.withUnsafeBufferPointer { p in
-                for r in rows { m += p[r * 8 ..< (r + 1) * 8] }
+                for r in rows { m += p[r * 8..<(r + 1) * 8] }
             }
-            return (Tensor(shape: [batch] + input.shape.dropFirst(), scalars: x),
-                Tensor(shape: [batch, 8], scalars: m))
+            return (
+                Tensor(shape: [batch] + input.shape.dropFirst(), scalars: x),
+                Tensor(shape: [batch, 8], scalars: m)
+            )
         }
         let batches = (0..<max(1, (count + batch - 1) / batch)).map(batchAt)
-        _ = try encoder.tokens(images: batches[0].0, metadata: batches[0].1,
+        _ = try encoder.tokens(
+            images: batches[0].0, metadata: batches[0].1,
             tilesPerChunk: tilesPerChunk, tasks: tasks)
         let clock = ContinuousClock()
         let start = clock.now
@@ -65,18 +71,23 @@ struct EncoderBenchmark: ParsableCommand {
         var index = 0
         while (clock.now - start) < .seconds(seconds) {
             let (x, m) = batches[index % batches.count]
-            _ = try encoder.tokens(images: x, metadata: m, tilesPerChunk: tilesPerChunk,
+            _ = try encoder.tokens(
+                images: x, metadata: m, tilesPerChunk: tilesPerChunk,
                 tasks: tasks)
             done += batch
             index += 1
         }
         let elapsed = clock.now - start
-        let secondsElapsed = Double(elapsed.components.seconds)
+        let secondsElapsed =
+            Double(elapsed.components.seconds)
             + Double(elapsed.components.attoseconds) * 1e-18
         let rate = Double(done) / secondsElapsed
         let flops = 0.49e9  // spec §2.8: fused deterministic S forward, per tile
-        print(String(format: "geomap %@ tasks %d batch %d chunk %d: %.1f tiles/s "
-            + "(%d tiles, %.1f s; %.1f GFLOP/s at 0.49 GFLOP/tile)", arch, tasks, batch, tilesPerChunk, rate, done,
-            secondsElapsed, rate * flops / 1e9))
+        print(
+            String(
+                format: "geomap %@ tasks %d batch %d chunk %d: %.1f tiles/s "
+                    + "(%d tiles, %.1f s; %.1f GFLOP/s at 0.49 GFLOP/tile)", arch, tasks, batch,
+                tilesPerChunk, rate, done,
+                secondsElapsed, rate * flops / 1e9))
     }
 }

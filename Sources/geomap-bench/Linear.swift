@@ -35,15 +35,19 @@ struct LinearBench: ParsableCommand {
     func run() throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         print("OpenBLAS \(BLAS.configuration)")
-        print("BLAS threads 1; \(cores) cores; \(repetitions) × \(seconds) s per shape; GFLOP/s best (median)")
-        print("shape (m×k · n×kᵀ)".padding(toLength: 52, withPad: " ", startingAt: 0)
-            + "1 thread          \(cores) concurrent calls (sum)")
+        print(
+            "BLAS threads 1; \(cores) cores; \(repetitions) × \(seconds) s per shape; GFLOP/s best (median)"
+        )
+        print(
+            "shape (m×k · n×kᵀ)".padding(toLength: 52, withPad: " ", startingAt: 0)
+                + "1 thread          \(cores) concurrent calls (sum)")
         for shape in Self.shapes {
             let single = try measure(shape, concurrent: 1)
             let parallel = try measure(shape, concurrent: cores)
             let label = "\(shape.label) \(shape.m)×\(shape.k) · \(shape.n)×\(shape.k)ᵀ"
-            print(label.padding(toLength: 52, withPad: " ", startingAt: 0)
-                + "\(format(single))   \(format(parallel))")
+            print(
+                label.padding(toLength: 52, withPad: " ", startingAt: 0)
+                    + "\(format(single))   \(format(parallel))")
         }
     }
 
@@ -54,9 +58,11 @@ struct LinearBench: ParsableCommand {
     /// GFLOP/s summed over `concurrent` simultaneous single-threaded `linear` loops.
     private func measure(_ shape: Shape, concurrent: Int) throws -> (best: Double, median: Double) {
         var g = SystemRandomNumberGenerator()
-        let x = Tensor(shape: [shape.m, shape.k],
+        let x = Tensor(
+            shape: [shape.m, shape.k],
             scalars: (0..<shape.m * shape.k).map { _ in Float.random(in: -1...1, using: &g) })
-        let w = Tensor(shape: [shape.n, shape.k],
+        let w = Tensor(
+            shape: [shape.n, shape.k],
             scalars: (0..<shape.n * shape.k).map { _ in Float.random(in: -1...1, using: &g) })
         let b = Tensor(zeros: [shape.n])
         let flop = 2.0 * Double(shape.m) * Double(shape.n) * Double(shape.k)

@@ -45,8 +45,12 @@ struct PredictMemoryBenchmark: ParsableCommand {
         var input = scene
         if rows > 0 {
             input = "\(work)/scene-top\(rows).vrt"
-            try tool("gdal_translate", ["-q", "-of", "VRT", "-srcwin", "0", "0", "\(size)",
-                "\(rows)", scene, input])
+            try tool(
+                "gdal_translate",
+                [
+                    "-q", "-of", "VRT", "-srcwin", "0", "0", "\(size)",
+                    "\(rows)", scene, input,
+                ])
         }
         let model = URL(fileURLWithPath: "\(work)/\(arch)-random.safetensors")
         try MoEMAETileModel.writeRandomModel(
@@ -69,19 +73,21 @@ struct PredictMemoryBenchmark: ParsableCommand {
         let start = clock.now
         let summary = try TilePredictor.run(request, model: loaded)
         let elapsed = clock.now - start
-        let seconds = Double(elapsed.components.seconds)
+        let seconds =
+            Double(elapsed.components.seconds)
             + Double(elapsed.components.attoseconds) * 1e-18
         let peak = peakRSS()
         let height = rows > 0 ? rows : size
-        print(String(
-            format: "predict-memory: %d×%d×7 UInt16 scene%@, %@ random, stride %d, "
-                + "%d cores: %d tiles (%d run, %d skipped) in %.1f s = %.1f tiles/s; "
-                + "peak RSS %.0f MiB (%.0f MiB before the run); output %d×%d px",
-            size, height, rows > 0 ? " (top \(rows) rows of \(size)×\(size))" : "", arch,
-            stride, ProcessInfo.processInfo.activeProcessorCount, summary.tiles,
-            summary.tilesRun, summary.tilesSkipped, seconds, Double(summary.tilesRun) / seconds,
-            Double(peak) / 1_048_576, Double(before) / 1_048_576, summary.outputWidth,
-            summary.outputHeight))
+        print(
+            String(
+                format: "predict-memory: %d×%d×7 UInt16 scene%@, %@ random, stride %d, "
+                    + "%d cores: %d tiles (%d run, %d skipped) in %.1f s = %.1f tiles/s; "
+                    + "peak RSS %.0f MiB (%.0f MiB before the run); output %d×%d px",
+                size, height, rows > 0 ? " (top \(rows) rows of \(size)×\(size))" : "", arch,
+                stride, ProcessInfo.processInfo.activeProcessorCount, summary.tiles,
+                summary.tilesRun, summary.tilesSkipped, seconds, Double(summary.tilesRun) / seconds,
+                Double(peak) / 1_048_576, Double(before) / 1_048_576, summary.outputWidth,
+                summary.outputHeight))
     }
 
     /// The scene, made if missing: a tiled ZSTD BigTIFF mosaic of a patterned 2000² tile.
@@ -99,9 +105,11 @@ struct PredictMemoryBenchmark: ParsableCommand {
             path: patch, grid: grid,
             bands: (1...7).map { BandSpec(description: "SR_B\($0)", noData: 0) },
             dataType: .uint16,
-            options: COGOptions(producer: "geomap-bench", metadata: [
-                "ACQUISITIONDATE": "2017-06-13T10:10:31Z",
-            ]))
+            options: COGOptions(
+                producer: "geomap-bench",
+                metadata: [
+                    "ACQUISITIONDATE": "2017-06-13T10:10:31Z"
+                ]))
         let block = 200
         for top in Swift.stride(from: 0, to: side, by: block) {
             var values = [Float](repeating: 0, count: 7 * block * side)
@@ -109,7 +117,8 @@ struct PredictMemoryBenchmark: ParsableCommand {
                 for row in 0..<block {
                     let y = top + row
                     for x in 0..<side {
-                        let field = Float((x / 37 + y / 53) % 11) * 900
+                        let field =
+                            Float((x / 37 + y / 53) % 11) * 900
                             + Float((x * 7 + y * 3) % 101)
                         values[(band * block + row) * side + x] = 7300 + Float(band) * 800 + field
                     }
@@ -123,7 +132,8 @@ struct PredictMemoryBenchmark: ParsableCommand {
         var sources: [String] = []
         for i in 0..<count {
             for j in 0..<count {
-                sources.append("""
+                sources.append(
+                    """
                     <SimpleSource><SourceFilename relativeToVRT="0">\(patch)</SourceFilename>\
                     <SourceBand>BAND</SourceBand><SrcRect xOff="0" yOff="0" xSize="\(side)" \
                     ySize="\(side)"/><DstRect xOff="\(j * side)" yOff="\(i * side)" \
@@ -146,12 +156,14 @@ struct PredictMemoryBenchmark: ParsableCommand {
             </VRTDataset>
             """
         try xml.write(toFile: mosaic, atomically: true, encoding: .utf8)
-        try tool("gdal_translate", [
-            "-q", "-of", "GTiff", "-co", "TILED=YES", "-co", "BLOCKXSIZE=512",
-            "-co", "BLOCKYSIZE=512",
-            "-co", "COMPRESS=ZSTD", "-co", "ZSTD_LEVEL=1", "-co", "BIGTIFF=YES",
-            "-co", "NUM_THREADS=2", "-co", "INTERLEAVE=PIXEL", mosaic, scene + ".part",
-        ])
+        try tool(
+            "gdal_translate",
+            [
+                "-q", "-of", "GTiff", "-co", "TILED=YES", "-co", "BLOCKXSIZE=512",
+                "-co", "BLOCKYSIZE=512",
+                "-co", "COMPRESS=ZSTD", "-co", "ZSTD_LEVEL=1", "-co", "BIGTIFF=YES",
+                "-co", "NUM_THREADS=2", "-co", "INTERLEAVE=PIXEL", mosaic, scene + ".part",
+            ])
         try FileManager.default.moveItem(atPath: scene + ".part", toPath: scene)
         return scene
     }
@@ -178,4 +190,3 @@ struct PredictMemoryBenchmark: ParsableCommand {
         return 0
     }
 }
-

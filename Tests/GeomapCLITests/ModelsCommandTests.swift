@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("geomap models inspect | import | list")
 struct ModelsCommandTests {
@@ -16,7 +16,8 @@ struct ModelsCommandTests {
         #expect(result.stdout.contains("epoch: 7"))
         #expect(result.stdout.contains("1.num_batches_tracked  I64   []"))
         let json = try runGeomap(["models", "inspect", path, "--json"])
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect(object["parameterCount"] as? Int == 60)
         #expect((object["tensors"] as? [Any])?.count == 9)
     }
@@ -26,7 +27,10 @@ struct ModelsCommandTests {
         let path = Self.checkpoints.appendingPathComponent("hostile_os_system.pth").path
         let result = try runGeomap(["models", "inspect", path])
         #expect(result.status == 2)
-        #expect(result.stderr == "geomap: error: \(path): checkpoint pickle: refused global 'posix.system': geomap's checkpoint reader only rebuilds tensors and plain containers and never calls other code\n")
+        #expect(
+            result.stderr
+                == "geomap: error: \(path): checkpoint pickle: refused global 'posix.system': geomap's checkpoint reader only rebuilds tensors and plain containers and never calls other code\n"
+        )
         #expect(result.stdout.isEmpty)
     }
 
@@ -36,8 +40,10 @@ struct ModelsCommandTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("probe.safetensors").path
         let source = Self.checkpoints.appendingPathComponent("weights.safetensors").path
-        let result = try runGeomap(["models", "import", source, "--arch", "linear", "--out", out,
-            "--set", "prefix=encoder.", "--set", "task=multi-label", "--license", "MIT", "--demo"])
+        let result = try runGeomap([
+            "models", "import", source, "--arch", "linear", "--out", out,
+            "--set", "prefix=encoder.", "--set", "task=multi-label", "--license", "MIT", "--demo",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == "wrote \(out): linear, 15 parameters in 2 tensors\n")
         let inspect = try runGeomap(["models", "inspect", out])
@@ -49,7 +55,8 @@ struct ModelsCommandTests {
         #expect(list.status == 0)
         #expect(list.stdout.contains("probe  [user]  linear  multi-label  demo  \(out)"))
         // By name through the locator.
-        let byName = try runGeomap(["models", "inspect", "probe", "--json"],
+        let byName = try runGeomap(
+            ["models", "inspect", "probe", "--json"],
             environment: ["GEOMAP_MODELS": dir.path])
         #expect(byName.status == 0 && byName.stdout.contains("\"valid\" : true"))
     }
@@ -62,7 +69,9 @@ struct ModelsCommandTests {
         let good = Self.checkpoints.appendingPathComponent("state_dict_f32.pth").path
         let unknown = try runGeomap(["models", "import", good, "--arch", "resnet50", "--out", out])
         #expect(unknown.status == 2)
-        #expect(unknown.stderr.hasPrefix("geomap: error: unknown architecture 'resnet50' (known: linear"))
+        #expect(
+            unknown.stderr.hasPrefix(
+                "geomap: error: unknown architecture 'resnet50' (known: linear"))
         let truncated = Self.checkpoints.appendingPathComponent("hostile_truncated.pth").path
         let bad = try runGeomap(["models", "import", truncated, "--arch", "linear", "--out", out])
         #expect(bad.status == 2)

@@ -31,11 +31,12 @@ struct PredictCommandTests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.isEmpty)
         let files = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
-        #expect(files == [
-            "region.classes.qml", "region.classes.tif", "region.classes.tif.aux.xml",
-            "region.embeddings.qml", "region.embeddings.tif", "region.probabilities.qml",
-            "region.probabilities.tif",
-        ])
+        #expect(
+            files == [
+                "region.classes.qml", "region.classes.tif", "region.classes.tif.aux.xml",
+                "region.embeddings.qml", "region.embeddings.tif", "region.probabilities.qml",
+                "region.probabilities.tif",
+            ])
         let input = try Raster(opening: region)
         for name in ["classes", "probabilities", "embeddings"] {
             let raster = try Raster(opening: out.appendingPathComponent("region.\(name).tif").path)
@@ -78,8 +79,9 @@ struct PredictCommandTests {
             "--stride", "20", "--no-metadata",
         ])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
-            == ["e.qml", "e.tif"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
+                == ["e.qml", "e.tif"])
         let raster = try Raster(opening: target)
         #expect(raster.grid.width == 20 && raster.grid.height == 15)
         #expect(raster.grid.geoTransform.pixelWidth == 600)
@@ -101,8 +103,12 @@ struct PredictCommandTests {
         let fourBands = inputs.appendingPathComponent("four.tif").path
         let noDate = inputs.appendingPathComponent("nodate.vrt").path
         let noCRS = inputs.appendingPathComponent("nocrs.vrt").path
-        try gdal("gdal_translate", ["-q", "-b", "1", "-b", "2", "-b", "3", "-b", "4", region,
-            fourBands])
+        try gdal(
+            "gdal_translate",
+            [
+                "-q", "-b", "1", "-b", "2", "-b", "3", "-b", "4", region,
+                fourBands,
+            ])
         try writeVRT(noDate, georeferenced: true)
         try writeVRT(noCRS, georeferenced: false)
         let broken = try randomModel(in: models, reshape: "layers.0.attn.q_proj.weight")
@@ -126,13 +132,17 @@ struct PredictCommandTests {
         // No date: an error saying to pass --date or --no-metadata, unless one is given.
         do {
             let out = try makeTemporaryDirectory()
-            let result = try runGeomap(["predict", "--in", noDate, "--model", model, "--out",
-                out.path])
+            let result = try runGeomap([
+                "predict", "--in", noDate, "--model", model, "--out",
+                out.path,
+            ])
             #expect(result.status == 2)
             #expect(result.stderr.contains("--date") && result.stderr.contains("--no-metadata"))
             #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).isEmpty)
-            let dated = try runGeomap(["predict", "--in", noDate, "--model", model, "--out",
-                out.path, "--date", "2017-06-13T10:10:32Z"])
+            let dated = try runGeomap([
+                "predict", "--in", noDate, "--model", model, "--out",
+                out.path, "--date", "2017-06-13T10:10:32Z",
+            ])
             #expect(dated.status == 0, "\(dated.stderr)")
         }
     }
@@ -172,10 +182,12 @@ struct PredictCommandTests {
             </VRTRasterBand>
             """
         }.joined(separator: "\n")
-        let georeferencing = georeferenced
+        let georeferencing =
+            georeferenced
             ? "<SRS>EPSG:32634</SRS><GeoTransform>455015, 30, 0, 4968015, 0, -30</GeoTransform>"
             : ""
-        let xml = "<VRTDataset rasterXSize=\"400\" rasterYSize=\"300\">\(georeferencing)\n"
+        let xml =
+            "<VRTDataset rasterXSize=\"400\" rasterYSize=\"300\">\(georeferencing)\n"
             + bands + "\n</VRTDataset>\n"
         try xml.write(toFile: path, atomically: true, encoding: .utf8)
     }

@@ -23,9 +23,10 @@ struct ProbeCommandTests {
         let lines = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 200)
         #expect(lines[0] == "image,classes")
-        #expect(lines.contains {
-            $0.hasSuffix("S2A_MSIL2A_20170613T101031_11_66.tif,Mixed forest;Marine waters")
-        })
+        #expect(
+            lines.contains {
+                $0.hasSuffix("S2A_MSIL2A_20170613T101031_11_66.tif,Mixed forest;Marine waters")
+            })
     }
 
     @Test(
@@ -60,7 +61,9 @@ struct ProbeCommandTests {
         #expect(FileManager.default.fileExists(atPath: out.path))
         let inspect = try runGeomap(["models", "inspect", out.path])
         #expect(inspect.status == 0, "\(inspect.stderr)")
-        let wanted = ["task:          multi-label", "strict load:   ok", "head.weight", "[19, 108]"]
+        let wanted = [
+            "task:          multi-label", "strict load:   ok", "head.weight", "[19, 108]",
+        ]
         for expected in wanted {
             #expect(inspect.stdout.contains(expected), "\(expected) in \(inspect.stdout)")
         }
@@ -116,7 +119,8 @@ struct ProbeCommandTests {
         let result = try runGeomap(["probe", "fit"] + options, in: folder)
         #expect(result.status == 2)
         #expect(result.stderr.contains(message), "\(result.stderr)")
-        #expect(!FileManager.default.fileExists(
-            atPath: folder.appendingPathComponent("out.safetensors").path))
+        #expect(
+            !FileManager.default.fileExists(
+                atPath: folder.appendingPathComponent("out.safetensors").path))
     }
 }

@@ -48,13 +48,14 @@ struct ProbeLabelsRasterTests {
         #expect(fit.status == 0, "\(fit.stderr)")
         #expect(fit.stdout.contains("classes: 6, task multiclass"), "\(fit.stdout)")
         #expect(fit.stdout.contains("holdout:  accuracy "))
-        #expect(try Self.classNames(of: out)
-            == ["water", "forest", "crops", "grassland", "urban", "bare"])
+        #expect(
+            try Self.classNames(of: out)
+                == ["water", "forest", "crops", "grassland", "urban", "bare"])
     }
 
     /// A VRT over the label raster with another geotransform, size or CRS.
     static func labelsVRT(
-        in folder: URL, origin: (Double, Double) = (455015, 4968015),
+        in folder: URL, origin: (Double, Double) = (455015, 4_968_015),
         size: (Int, Int) = (400, 300), epsg: Int = 32634, dataType: String = "Byte"
     ) throws -> URL {
         let source = TestPaths.samples.appendingPathComponent("region.labels.tif").path
@@ -82,7 +83,8 @@ struct ProbeLabelsRasterTests {
         case shifted, otherSize, otherCRS, floatIDs, unnamed, both, neither, noIn
     }
 
-    @Test("bad --labels-raster runs exit 2 with one line naming the files and write nothing",
+    @Test(
+        "bad --labels-raster runs exit 2 with one line naming the files and write nothing",
         arguments: Case.allCases)
     func errors(_ bad: Case) throws {
         let folder = try makeTemporaryDirectory("probe-labels")
@@ -91,7 +93,7 @@ struct ProbeLabelsRasterTests {
         let region = TestPaths.samples.appendingPathComponent("region.tif").path
         let labels: URL
         switch bad {
-        case .shifted: labels = try Self.labelsVRT(in: folder, origin: (455115, 4968015))
+        case .shifted: labels = try Self.labelsVRT(in: folder, origin: (455115, 4_968_015))
         case .otherSize: labels = try Self.labelsVRT(in: folder, size: (360, 300))
         case .otherCRS: labels = try Self.labelsVRT(in: folder, epsg: 32633)
         case .floatIDs: labels = try Self.labelsVRT(in: folder, dataType: "Float32")
@@ -118,13 +120,16 @@ struct ProbeLabelsRasterTests {
         case .shifted, .otherSize, .otherCRS:
             #expect(message.hasPrefix("geomap: error: \(labels.path): "), "\(message)")
             #expect(message.contains(region), "\(message)")
-            let reason = ["shifted": "half a pixel", "otherSize": "360×300",
-                          "otherCRS": "another CRS"][bad.rawValue]!
+            let reason = [
+                "shifted": "half a pixel", "otherSize": "360×300",
+                "otherCRS": "another CRS",
+            ][bad.rawValue]!
             #expect(message.contains(reason), "\(message)")
         case .floatIDs:
             #expect(message.contains("\(labels.path): has Float32 pixels"), "\(message)")
         case .unnamed:
-            #expect(message.contains("\(labels.path): holds class id 1 without a category name"),
+            #expect(
+                message.contains("\(labels.path): holds class id 1 without a category name"),
                 "\(message)")
         case .both, .neither:
             #expect(message.contains("exactly one of --samples"), "\(message)")

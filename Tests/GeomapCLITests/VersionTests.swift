@@ -15,9 +15,10 @@ struct VersionTests {
         }
         // The run-time choice of the softmax/SiLU/attention kernels (GEOMAP_KERNELS caps it).
         let kernels = lines.first { $0.hasPrefix("vector kernels ") }
-        #expect(["baseline", "avx2", "avx512"].contains {
-            kernels?.hasPrefix("vector kernels \($0) ") == true
-        }, "missing the vector kernel level in \(lines)")
+        #expect(
+            ["baseline", "avx2", "avx512"].contains {
+                kernels?.hasPrefix("vector kernels \($0) ") == true
+            }, "missing the vector kernel level in \(lines)")
     }
 
     @Test("an unknown option exits 2 with a usage message on stderr")

@@ -27,7 +27,8 @@ func shortWindowDemoModel(length: Int = 30, warmUp: Int = 10) throws -> StefaLan
 func syntheticBasinInputs(
     model: StefaLandModel, days: Int, firstOutputDay: Int
 ) throws -> BasinModelInputs {
-    let basins = try BasinReader.read(path: TestPaths.samples.appendingPathComponent("basins.shp").path)
+    let basins = try BasinReader.read(
+        path: TestPaths.samples.appendingPathComponent("basins.shp").path)
     let ids = basins.basins.map(\.id)
     let c = model.configuration
     var values = [Float]()
@@ -39,7 +40,9 @@ func syntheticBasinInputs(
             }
         }
     }
-    let dates = (0..<days).map { BasinDay.date(BasinDay.number(CFDate(year: 2016, month: 1, day: 1))! + $0) }
+    let dates = (0..<days).map {
+        BasinDay.date(BasinDay.number(CFDate(year: 2016, month: 1, day: 1))! + $0)
+    }
     let table = BasinTable(
         basinIDs: ids, dates: dates, variables: c.dynamicVariables,
         units: model.dynamicStatistics.map(\.units), values: values)
@@ -94,18 +97,21 @@ struct BasinRunnerTests {
                 #expect(window.kept.lowerBound == next, "\(n) \(first) \(l) \(w)")
                 #expect(window.start >= 0 && window.start + window.length <= n)
                 #expect(window.length == min(l, n))
-                #expect(window.kept.lowerBound >= window.start
-                    && window.kept.upperBound <= window.start + window.length)
+                #expect(
+                    window.kept.lowerBound >= window.start
+                        && window.kept.upperBound <= window.start + window.length)
                 next = window.kept.upperBound
             }
             #expect(next == n)
         }
-        let demo = BasinWindowPlan(available: 0..<731, output: 90..<731, sequenceLength: 365, warmUp: 90)
-        #expect(demo.windows == [
-            .init(start: 0, length: 365, kept: 90..<365),
-            .init(start: 275, length: 365, kept: 365..<640),
-            .init(start: 366, length: 365, kept: 640..<731),
-        ])
+        let demo = BasinWindowPlan(
+            available: 0..<731, output: 90..<731, sequenceLength: 365, warmUp: 90)
+        #expect(
+            demo.windows == [
+                .init(start: 0, length: 365, kept: 90..<365),
+                .init(start: 275, length: 365, kept: 365..<640),
+                .init(start: 366, length: 365, kept: 640..<731),
+            ])
     }
 
     @Test("windowed predictions equal direct single-window model calls on the kept days")
@@ -144,7 +150,8 @@ struct BasinRunnerTests {
         let inputs = try syntheticBasinInputs(model: model, days: 20, firstOutputDay: 5)
         let outputs = [BasinOutputVariable(name: "q", units: "mm/day", longName: "q")]
         let runner = BasinRunner(model: model)
-        #expect(runner.predictionPlan(inputs).windows == [.init(start: 0, length: 20, kept: 5..<20)])
+        #expect(
+            runner.predictionPlan(inputs).windows == [.init(start: 0, length: 20, kept: 5..<20)])
         let (predictions, _) = runner.predict(inputs, outputs: outputs)
         let direct = directWindow(model, inputs, basin: 2, start: 0, length: 20, embeddings: false)
         let series = predictions.series(variable: 0, basin: 2)
@@ -168,7 +175,8 @@ struct BasinRunnerTests {
             var blocks: [(Range<Int>, [Float])] = []
             let outcome = runner.embed(inputs) { blocks.append(($0, $1)) }
             #expect(outcome.problems.isEmpty)
-            #expect(blocks.map(\.0.lowerBound) == Array(stride(from: 0, to: 7, by: blocks[0].0.count)))
+            #expect(
+                blocks.map(\.0.lowerBound) == Array(stride(from: 0, to: 7, by: blocks[0].0.count)))
             let (range, values) = try #require(blocks.last)
             let b = range.upperBound - 1
             for window in plan.windows {

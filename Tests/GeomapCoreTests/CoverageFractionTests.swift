@@ -47,7 +47,8 @@ func clippedArea(_ ring: [Point2D], box: (Double, Double, Double, Double)) -> Do
         var output: [Point2D] = []
         var previous = points[points.count - 1]
         for point in points {
-            let a = inside(previous), b = inside(point)
+            let a = inside(previous)
+            let b = inside(point)
             if b >= 0 {
                 if a < 0 {
                     let t = a / (a - b)
@@ -103,7 +104,8 @@ struct CoverageFractionTests {
         let map = coverageMap(multi(rectangle(0.5, 0.5, 2.5, 2.5)), unitGrid(rows: 3, cols: 3))
         #expect(map.count == 9)
         for (key, fraction) in map {
-            let onEdgeRow = key[0] != 1, onEdgeCol = key[1] != 1
+            let onEdgeRow = key[0] != 1
+            let onEdgeCol = key[1] != 1
             let expected = onEdgeRow && onEdgeCol ? 0.25 : (onEdgeRow || onEdgeCol ? 0.5 : 1)
             #expect(abs(fraction - expected) < 1e-15, "cell \(key)")
         }
@@ -200,7 +202,8 @@ struct CoverageFractionTests {
             let map = coverageMap(multi(ring), grid)
             for row in 0..<grid.rows {
                 for col in 0..<grid.cols {
-                    let x0 = 10 + 2.5 * Double(col), y1 = 50 - 2 * Double(row)
+                    let x0 = 10 + 2.5 * Double(col)
+                    let y1 = 50 - 2 * Double(row)
                     let expected = clippedArea(ring.points, box: (x0, y1 - 2, x0 + 2.5, y1)) / 5
                     #expect(abs((map[[row, col]] ?? 0) - expected) < 1e-12, "seed \(seed)")
                 }
@@ -252,7 +255,7 @@ struct CoverageFractionTests {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import GeomapCore
 
 @Suite("Hydrological metrics (NSE, KGE, RMSE, correlation, bias)")

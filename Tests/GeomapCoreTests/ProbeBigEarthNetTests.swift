@@ -17,18 +17,22 @@ struct ProbeBigEarthNetTests {
 
     @Test("tiles from moe-mae.md §6.1 map to the documented 19-class indices")
     func documentedTiles() throws {
-        #expect(try BigEarthNet.classIndices19(clcNames: ["Mixed forest", "Sea and ocean"])
-            == [10, 18])
-        #expect(try BigEarthNet.classIndices19(clcNames: [
-            "Coniferous forest", "Transitional woodland/shrub", "Water bodies",
-        ]) == [9, 13, 17])
-        #expect(try BigEarthNet.classIndices19(clcNames: [
-            "Discontinuous urban fabric", "Olive groves",
-        ]) == [0, 3])
-        #expect(try BigEarthNet.classIndices19(clcNames: [
-            "Pastures", "Broad-leaved forest", "Coniferous forest", "Mixed forest",
-            "Transitional woodland/shrub",
-        ]) == [4, 8, 9, 10, 13])
+        #expect(
+            try BigEarthNet.classIndices19(clcNames: ["Mixed forest", "Sea and ocean"])
+                == [10, 18])
+        #expect(
+            try BigEarthNet.classIndices19(clcNames: [
+                "Coniferous forest", "Transitional woodland/shrub", "Water bodies",
+            ]) == [9, 13, 17])
+        #expect(
+            try BigEarthNet.classIndices19(clcNames: [
+                "Discontinuous urban fabric", "Olive groves",
+            ]) == [0, 3])
+        #expect(
+            try BigEarthNet.classIndices19(clcNames: [
+                "Pastures", "Broad-leaved forest", "Coniferous forest", "Mixed forest",
+                "Transitional woodland/shrub",
+            ]) == [4, 8, 9, 10, 13])
         #expect(try BigEarthNet.classIndices19(clcNames: ["Airports", "Burnt areas"]) == [])
         #expect(throws: ProbeError.self) {
             try BigEarthNet.classIndices19(clcNames: ["Forest"])
@@ -74,9 +78,10 @@ struct ProbeBigEarthNetTests {
         #expect(rows.count == 199)
         #expect(unlabelled.map(\.lastPathComponent) == ["S2A_MSIL2A_20171208T093351_82_79.tif"])
         #expect(rows.allSatisfy { !$0.classNames.isEmpty })
-        let tile = try #require(rows.first {
-            $0.image.lastPathComponent == "S2A_MSIL2A_20170613T101031_11_66.tif"
-        })
+        let tile = try #require(
+            rows.first {
+                $0.image.lastPathComponent == "S2A_MSIL2A_20170613T101031_11_66.tif"
+            })
         #expect(tile.classNames == ["Mixed forest", "Marine waters"])
         let counts = Dictionary(grouping: rows.flatMap(\.classNames), by: { $0 })
             .mapValues(\.count)

@@ -43,7 +43,8 @@ struct ProbeEdgeCaseTests {
     func oneClass() throws {
         let targets = try ProbeTargets(classes: [Int](repeating: 1, count: 40), classCount: 2)
         #expect {
-            try LogisticRegression.fit(features: features, targets: targets, classNames: ["a", "b"])
+            try LogisticRegression.fit(
+                features: features, targets: targets, classNames: ["a", "b"])
         } throws: { error in
             String(describing: error).contains("at least two classes")
         }

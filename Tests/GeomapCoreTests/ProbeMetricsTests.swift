@@ -44,7 +44,8 @@ struct ProbeMetricsTests {
             ProbeMetrics.averagePrecision(
                 scores: [0.8, 0.9, 0.1, 0.8], positives: [false, true, true, true]))
         #expect(abs(ap - (1.0 / 3 + 2.0 / 9 + 1.0 / 4)) < 1e-15)
-        #expect(ProbeMetrics.averagePrecision(scores: [0.2, 0.7], positives: [false, false]) == nil)
+        #expect(
+            ProbeMetrics.averagePrecision(scores: [0.2, 0.7], positives: [false, false]) == nil)
     }
 
     @Test("subset accuracy counts a sample right only when every class is right")

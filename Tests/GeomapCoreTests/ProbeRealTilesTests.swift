@@ -58,7 +58,8 @@ struct ProbeRealTilesTests {
         let x = features.selecting(rows: Array(0..<8))
         let expected = try outcome.head.probabilities(x)
         let actual = head.probabilities(
-            Tensor(shape: [8, 108], scalars: x.values.map(Float.init))).scalars
+            Tensor(shape: [8, 108], scalars: x.values.map(Float.init))
+        ).scalars
         let worst = zip(actual, expected).map { abs(Double($0) - $1) }.max() ?? 0
         #expect(worst < 1e-5)
     }

@@ -20,12 +20,13 @@ struct ProbeSampleListTests {
 
     @Test("multi-label list: classes from the head, all-zero rows allowed, targets built")
     func multiLabel() throws {
-        let (dir, csv) = try folder(csv: """
-            image,classes\r
-            img/a.tif,"Transitional woodland, shrub; Inland waters"\r
-            img/b.tif,\r
-            \r
-            """)
+        let (dir, csv) = try folder(
+            csv: """
+                image,classes\r
+                img/a.tif,"Transitional woodland, shrub; Inland waters"\r
+                img/b.tif,\r
+                \r
+                """)
         defer { try? FileManager.default.removeItem(at: dir) }
         let list = try ProbeSampleList.read(
             csv, task: .multiLabel, classNames: BigEarthNet.classNames19)

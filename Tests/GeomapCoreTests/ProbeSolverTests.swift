@@ -128,7 +128,8 @@ func expectMetrics(
             Issue.record("\(key) is undefined", sourceLocation: sourceLocation)
             continue
         }
-        #expect(abs(value - want) <= 1e-9, "\(key): \(value) vs \(want)",
+        #expect(
+            abs(value - want) <= 1e-9, "\(key): \(value) vs \(want)",
             sourceLocation: sourceLocation)
     }
 }

@@ -37,9 +37,11 @@ struct EchoTileModel: TileModel {
         }
         var probs: [Float] = []
         var embeddings: [Float] = []
-        let day = places.map {
-            Float(Calendar(identifier: .gregorian).ordinality(of: .day, in: .year, for: $0.date)!)
-        } ?? 0
+        let day =
+            places.map {
+                Float(
+                    Calendar(identifier: .gregorian).ordinality(of: .day, in: .year, for: $0.date)!)
+            } ?? 0
         for i in 0..<batch {
             let b = EchoTileModel.bright(means[i])
             probs += [1 - b, b]
@@ -72,9 +74,11 @@ enum TileFixtures {
         let writer = try COGWriter(
             path: path, grid: grid,
             bands: names.map { BandSpec(description: $0, noData: 0) }, dataType: .uint16,
-            options: COGOptions(producer: "geomap tests", metadata: [
-                "ACQUISITIONDATE": "2017-06-13T10:10:31Z",
-            ]))
+            options: COGOptions(
+                producer: "geomap tests",
+                metadata: [
+                    "ACQUISITIONDATE": "2017-06-13T10:10:31Z"
+                ]))
         var values = [Float](repeating: 0, count: 7 * width * height)
         for band in 0..<7 {
             for row in 0..<height {
@@ -93,10 +97,12 @@ enum TileFixtures {
         crs: String = "EPSG:32634", geoTransform: String = "455015, 30, 0, 4968015, 0, -30",
         dataType: String = "UInt16"
     ) throws {
-        let srs = keepCRS
+        let srs =
+            keepCRS
             ? "<SRS dataAxisToSRSAxisMapping=\"1,2\">\(crs)</SRS>\n"
                 + "<GeoTransform>\(geoTransform)</GeoTransform>\n" : ""
-        let metadata = keepMetadata
+        let metadata =
+            keepMetadata
             ? "<Metadata><MDI key=\"ACQUISITIONDATE\">2017-06-13T10:10:31Z</MDI></Metadata>\n"
             : ""
         let names = ["SR_B1", "SR_B2", "SR_B3", "SR_B4", "SR_B5", "SR_B6", "SR_B7"]
@@ -112,7 +118,8 @@ enum TileFixtures {
             </VRTRasterBand>
             """
         }.joined(separator: "\n")
-        let xml = "<VRTDataset rasterXSize=\"400\" rasterYSize=\"300\">\n\(srs)\(metadata)"
+        let xml =
+            "<VRTDataset rasterXSize=\"400\" rasterYSize=\"300\">\n\(srs)\(metadata)"
             + bandXML + "\n</VRTDataset>\n"
         try xml.write(toFile: path, atomically: true, encoding: .utf8)
     }

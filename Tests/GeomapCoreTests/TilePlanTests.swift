@@ -62,8 +62,10 @@ struct TilePlanTests {
 
     @Test("rasters smaller than a tile and strides outside 1…tile are refused")
     func refusals() {
-        #expect(throws: TilePredictionError.rasterSmallerThanTile(
-            path: "small.tif", width: 30, height: 100, tile: 40)) {
+        #expect(
+            throws: TilePredictionError.rasterSmallerThanTile(
+                path: "small.tif", width: 30, height: 100, tile: 40)
+        ) {
             try TilePlan(width: 30, height: 100, tile: 40, stride: 40, path: "small.tif")
         }
         #expect(throws: TilePredictionError.invalidStride(stride: 0, tile: 40)) {
@@ -73,7 +75,8 @@ struct TilePlanTests {
             try TilePlan(width: 100, height: 100, tile: 40, stride: 41)
         }
         let message = TilePredictionError.rasterSmallerThanTile(
-            path: "small.tif", width: 30, height: 100, tile: 40).description
+            path: "small.tif", width: 30, height: 100, tile: 40
+        ).description
         #expect(message.contains("small.tif") && message.contains("30×100"))
     }
 

@@ -29,11 +29,12 @@ struct TilePredictorTests {
         #expect(summary.tiles == 80 && summary.tilesRun + summary.tilesSkipped == 80)
         #expect(summary.tilesSkipped >= 1)  // the all-fill corner tile
         #expect(summary.outputWidth == 10 && summary.outputHeight == 8)
-        #expect(try TileFixtures.listing(directory) == [
-            "region.classes.qml", "region.classes.tif", "region.classes.tif.aux.xml",
-            "region.embeddings.qml", "region.embeddings.tif", "region.probabilities.qml",
-            "region.probabilities.tif",
-        ])
+        #expect(
+            try TileFixtures.listing(directory) == [
+                "region.classes.qml", "region.classes.tif", "region.classes.tif.aux.xml",
+                "region.embeddings.qml", "region.embeddings.tif", "region.probabilities.qml",
+                "region.probabilities.tif",
+            ])
         let classes = try Raster(opening: summary.outputs[0])
         let expected = GeoTransform([455_015, 1200, 0, 4_968_015, 0, -1200])
         #expect(classes.grid.geoTransform == expected)
@@ -53,9 +54,10 @@ struct TilePredictorTests {
         let probabilities = try Raster(opening: summary.outputs[1])
         #expect(probabilities.metadata(domain: "IMAGE_STRUCTURE")["LAYOUT"] == "COG")
         #expect(probabilities.bands.map(\.description) == ["p_dark", "p_bright"])
-        #expect(probabilities.bands.allSatisfy {
-            $0.dataType == .byte && $0.noData == 255 && abs($0.scale - 1.0 / 254) < 1e-12
-        })
+        #expect(
+            probabilities.bands.allSatisfy {
+                $0.dataType == .byte && $0.noData == 255 && abs($0.scale - 1.0 / 254) < 1e-12
+            })
         let p = try probabilities.read(window: probabilities.grid.fullWindow)
         for row in 0..<8 {
             for column in 0..<10 {
@@ -170,8 +172,10 @@ struct TilePredictorTests {
             keepCRS: true, keepMetadata: true)
         var request = request(reversed, directory, stem: "reversed")
         request.embeddingsPath = nil
-        #expect(throws: TilePredictionError.bandOrder(
-            path: reversed, band: 1, found: "SR_B7", expected: "SR_B1")) {
+        #expect(
+            throws: TilePredictionError.bandOrder(
+                path: reversed, band: 1, found: "SR_B7", expected: "SR_B1")
+        ) {
             try TilePredictor.run(request, model: EchoTileModel())
         }
         request.bands = Array((1...7).reversed())
@@ -182,8 +186,10 @@ struct TilePredictorTests {
             try TilePredictor.run(request, model: EchoTileModel())
         }
         request.bands = [1, 2, 3, 4, 5, 6, 9]
-        #expect(throws: TilePredictionError.bandMapping(
-            path: reversed, reason: "band 9 does not exist (the file has 7)")) {
+        #expect(
+            throws: TilePredictionError.bandMapping(
+                path: reversed, reason: "band 9 does not exist (the file has 7)")
+        ) {
             try TilePredictor.run(request, model: EchoTileModel())
         }
     }
@@ -196,8 +202,10 @@ struct TilePredictorTests {
         try TileFixtures.writeVRT(
             fourBands, source: TileFixtures.region, bands: [1, 2, 3, 4], keepCRS: true,
             keepMetadata: true)
-        #expect(throws: TilePredictionError.bandCount(
-            path: fourBands, found: 4, expected: 7, names: EchoTileModel().input.bandNames)) {
+        #expect(
+            throws: TilePredictionError.bandCount(
+                path: fourBands, found: 4, expected: 7, names: EchoTileModel().input.bandNames)
+        ) {
             try TilePredictor.run(request(fourBands, directory), model: EchoTileModel())
         }
         let noCRS = inputs.appendingPathComponent("nocrs.vrt").path
@@ -227,8 +235,10 @@ struct TilePredictorTests {
     func refusals() throws {
         let directory = try makeTemporaryDirectory()
         let inputs = try makeTemporaryDirectory()
-        func vrt(_ name: String, crs: String = "EPSG:32634",
-            geoTransform: String = "455015, 30, 0, 4968015, 0, -30", dataType: String = "UInt16")
+        func vrt(
+            _ name: String, crs: String = "EPSG:32634",
+            geoTransform: String = "455015, 30, 0, 4968015, 0, -30", dataType: String = "UInt16"
+        )
             throws -> String
         {
             let path = inputs.appendingPathComponent(name).path
@@ -238,8 +248,10 @@ struct TilePredictorTests {
             return path
         }
         let float = try vrt("float.vrt", dataType: "Float32")
-        #expect(throws: TilePredictionError.dataType(
-            path: float, band: 1, found: "Float32", expected: "UInt16")) {
+        #expect(
+            throws: TilePredictionError.dataType(
+                path: float, band: 1, found: "Float32", expected: "UInt16")
+        ) {
             try TilePredictor.run(request(float, directory), model: EchoTileModel())
         }
         let geographic = try vrt(
@@ -258,8 +270,10 @@ struct TilePredictorTests {
         }
         var nothing = TilePredictionRequest(inputPath: TileFixtures.region)
         nothing.pooling = .cls
-        #expect(throws: TilePredictionError.output(
-            path: TileFixtures.region, reason: "no output asked for")) {
+        #expect(
+            throws: TilePredictionError.output(
+                path: TileFixtures.region, reason: "no output asked for")
+        ) {
             try TilePredictor.run(nothing, model: EchoTileModel())
         }
         var unpooled = request(TileFixtures.region, directory)
@@ -269,7 +283,8 @@ struct TilePredictorTests {
         }
         #expect(try TileFixtures.listing(directory).isEmpty)
         for error in [
-            TilePredictionError.dataType(path: "f.tif", band: 1, found: "Float32",
+            TilePredictionError.dataType(
+                path: "f.tif", band: 1, found: "Float32",
                 expected: "UInt16"),
             .geographicCRS(path: "g.tif", crs: "EPSG:4326"), .rotatedRaster(path: "r.tif"),
         ] {
@@ -289,9 +304,10 @@ struct TilePredictorTests {
             var task: TileTask { base.task }
             var embeddingWidth: Int { base.embeddingWidth }
             struct Boom: Error {}
-            func run(raw: Tensor, places: TilePlaces?, probabilities: Bool,
-                pooling: TilePooling?) throws -> TileOutputs
-            {
+            func run(
+                raw: Tensor, places: TilePlaces?, probabilities: Bool,
+                pooling: TilePooling?
+            ) throws -> TileOutputs {
                 throw Boom()
             }
         }

@@ -156,7 +156,8 @@ struct ZonalAggregatorTests {
         }
         #expect(plainMean == 0.5)
         let degree = Double.pi / 180
-        let north = sin(80 * degree) - sin(40 * degree), south = sin(40 * degree)
+        let north = sin(80 * degree) - sin(40 * degree)
+        let south = sin(40 * degree)
         #expect(abs(try #require(areaMean) - north / (north + south)) < 1e-12)
     }
 

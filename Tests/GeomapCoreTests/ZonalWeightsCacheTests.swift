@@ -1,10 +1,10 @@
 import Foundation
 import GeoVector
+import Models
 import TestSupport
 import Testing
 
 @testable import GeomapCore
-import Models
 
 @Suite("Weights cache")
 struct ZonalWeightsCacheTests {

@@ -1,8 +1,8 @@
 import Foundation
-import Testing
 import Models
 import Tensor
 import TestSupport
+import Testing
 
 /// `Tests/Fixtures/checkpoints/expected.json`, written by tools/fixtures/make_checkpoint_fixtures.py.
 struct ExpectedFixtures: Decodable {
@@ -36,10 +36,12 @@ struct CheckpointTests {
         "state_dict_deflated.pth", "weights.safetensors",
     ]
 
-    @Test("every tensor reads back exactly (names, order, shapes, dtypes, values)", arguments: names)
+    @Test(
+        "every tensor reads back exactly (names, order, shapes, dtypes, values)", arguments: names)
     func readsBack(_ name: String) throws {
         let expected = try #require(try ExpectedFixtures.load().files[name])
-        let checkpoint = try Checkpoint(contentsOf: ExpectedFixtures.directory.appendingPathComponent(name))
+        let checkpoint = try Checkpoint(
+            contentsOf: ExpectedFixtures.directory.appendingPathComponent(name))
         #expect(checkpoint.wrapperKey == expected.wrapper)
         #expect(checkpoint.stateDict.names == expected.tensors.map(\.name))
         for (item, record) in zip(checkpoint.stateDict.items, expected.tensors) {
@@ -80,7 +82,8 @@ struct CheckpointTests {
         #expect(lr == 1e-3)
     }
 
-    @Test("hostile files fail with a clear error naming the file, and never crash",
+    @Test(
+        "hostile files fail with a clear error naming the file, and never crash",
         arguments: [
             "hostile_os_system.pth", "hostile_truncated.pth", "hostile_absurd_size.pth",
             "hostile_short_storage.pth", "hostile_storage_bytes.pth", "hostile_deep_nesting.pth",

@@ -23,9 +23,10 @@ struct MoEMAEImportTests {
         let file = try ModelFile(contentsOf: url)
         // Shared V/W2 stored once, decoder and the patch_embed alias dropped.
         #expect(file.safetensors.entries.count == MoEMAEConfig.xxs.tensorShapes.count)
-        #expect(!file.safetensors.names.contains {
-            $0.hasPrefix("decoder") || $0.hasPrefix("encoder.")
-        })
+        #expect(
+            !file.safetensors.names.contains {
+                $0.hasPrefix("decoder") || $0.hasPrefix("encoder.")
+            })
         #expect(file.manifest.architecture == "moe-mae-xxs")
         let model = try MoEMAEModel(file: file)
         #expect(model.encoder.config == .xxs)
@@ -42,14 +43,16 @@ struct MoEMAEImportTests {
         let variables = manifest.input.variables
         #expect(variables.map(\.name) == (1...7).map { "SR_B\($0)" })
         // Spec §1.2, "as float32" columns.
-        #expect(variables.map(\.mean) == [
-            9405.1943359375, 9649.6767578125, 10425.685546875, 10444.5888671875,
-            16067.626953125, 12699.18359375, 10596.474609375,
-        ])
-        #expect(variables.map(\.std) == [
-            6016.34423828125, 6095.47216796875, 5839.4619140625, 6068.4931640625,
-            6271.43994140625, 4256.0458984375, 3130.77587890625,
-        ])
+        #expect(
+            variables.map(\.mean) == [
+                9405.1943359375, 9649.6767578125, 10425.685546875, 10444.5888671875,
+                16067.626953125, 12699.18359375, 10596.474609375,
+            ])
+        #expect(
+            variables.map(\.std) == [
+                6016.34423828125, 6095.47216796875, 5839.4619140625, 6068.4931640625,
+                6271.43994140625, 4256.0458984375, 3130.77587890625,
+            ])
         #expect(manifest.input.normalization == "zscore")
         #expect(manifest.input.settings?["tileSize"] == .number(40))
         #expect(manifest.input.settings?["patchSize"] == .number(4))
@@ -121,7 +124,8 @@ struct MoEMAEImportTests {
             text.contains(name) && text.contains("[54, 107]") && text.contains("bad.safetensors"),
             "\(text)")
         // A missing tensor too.
-        try ModelFile.write(manifest: good.manifest,
+        try ModelFile.write(
+            manifest: good.manifest,
             tensors: tensors.filter { $0.name != name }, to: bad)
         let missing = #expect(throws: ModelError.self) { try MoEMAEModel(contentsOf: bad) }
         #expect("\(missing.map { "\($0)" } ?? "")".contains("missing tensor \(name)"))

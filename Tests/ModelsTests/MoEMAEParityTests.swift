@@ -25,7 +25,8 @@ enum MoEMAEFixtures {
 
     /// The S encoder of the goldens.
     static func smallEncoder() throws -> MoEMAEEncoder {
-        try MoEMAEEncoder(config: .s, tensors: named("s.weights.safetensors"),
+        try MoEMAEEncoder(
+            config: .s, tensors: named("s.weights.safetensors"),
             path: "s.weights.safetensors")
     }
 }
@@ -55,7 +56,8 @@ func expectTokensClose(
             }
         }
     }
-    #expect(worst <= tolerance, "\(label): row \(worstRow) relative error \(worst)",
+    #expect(
+        worst <= tolerance, "\(label): row \(worstRow) relative error \(worst)",
         sourceLocation: sourceLocation)
 }
 
@@ -78,13 +80,17 @@ struct MoEMAEParityTests {
             let multiClass = try LinearHead(
                 weight: try #require(g["head.multiclass.weight"]),
                 bias: try #require(g["head.multiclass.bias"]), kind: .multiClass)
-            expectTokensClose(multiLabel.logits(mean),
+            expectTokensClose(
+                multiLabel.logits(mean),
                 try #require(g["multilabel.logits.\(suffix)"]), "\(label) ml logits \(suffix)")
-            expectTokensClose(multiLabel.probabilities(mean),
+            expectTokensClose(
+                multiLabel.probabilities(mean),
                 try #require(g["multilabel.probs.\(suffix)"]), "\(label) ml probs \(suffix)")
-            expectTokensClose(multiClass.logits(cls),
+            expectTokensClose(
+                multiClass.logits(cls),
                 try #require(g["multiclass.logits.\(suffix)"]), "\(label) mc logits \(suffix)")
-            expectTokensClose(multiClass.probabilities(cls),
+            expectTokensClose(
+                multiClass.probabilities(cls),
                 try #require(g["multiclass.probs.\(suffix)"]), "\(label) mc probs \(suffix)")
         }
     }
@@ -93,7 +99,8 @@ struct MoEMAEParityTests {
     func smallParity() throws {
         let encoder = try MoEMAEFixtures.smallEncoder()
         #expect(encoder.config.parameterCount == 2_366_798)
-        try check(encoder: encoder, goldens: MoEMAEFixtures.tensors("s.goldens.safetensors"),
+        try check(
+            encoder: encoder, goldens: MoEMAEFixtures.tensors("s.goldens.safetensors"),
             label: "S")
     }
 
@@ -101,10 +108,12 @@ struct MoEMAEParityTests {
     func batchIndependence() throws {
         let encoder = try MoEMAEFixtures.smallEncoder()
         let g = try MoEMAEFixtures.tensors("s.goldens.safetensors")
-        let input = try #require(g["input"]), meta = try #require(g["meta"])
+        let input = try #require(g["input"])
+        let meta = try #require(g["meta"])
         let batch = try encoder.tokens(images: input, metadata: meta, tilesPerChunk: 2, tasks: 1)
         for i in 0..<input.shape[0] {
-            let one = try encoder.tokens(images: input.slices(i..<i + 1),
+            let one = try encoder.tokens(
+                images: input.slices(i..<i + 1),
                 metadata: meta.slices(i..<i + 1))
             expectTokensClose(one, batch.slices(i..<i + 1), tolerance: 1e-5, "tile \(i)")
         }

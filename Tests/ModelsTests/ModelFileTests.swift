@@ -1,19 +1,22 @@
 import Foundation
-import Testing
 import Models
 import Tensor
 import TestSupport
+import Testing
 
 func sampleManifest(architecture: String = "linear", in inFeatures: Int = 3, out: Int = 2)
     throws -> ModelManifest
 {
     ModelManifest(
         architecture: architecture, name: "t", description: "test model",
-        hyperParameters: try JSONValue(encoding: LinearArchitecture.Configuration(
-            inFeatures: inFeatures, outFeatures: out, bias: true)),
-        input: InputSpec(kind: "features", variables: [VariableSpec(name: "a", mean: 1, std: 2)],
+        hyperParameters: try JSONValue(
+            encoding: LinearArchitecture.Configuration(
+                inFeatures: inFeatures, outFeatures: out, bias: true)),
+        input: InputSpec(
+            kind: "features", variables: [VariableSpec(name: "a", mean: 1, std: 2)],
             normalization: "standardize"),
-        output: OutputSpec(task: "multi-class", classes: [ClassSpec(name: "water", color: "#0000ff")]),
+        output: OutputSpec(
+            task: "multi-class", classes: [ClassSpec(name: "water", color: "#0000ff")]),
         provenance: Provenance(source: "unit test", license: "MIT", demo: true))
 }
 
@@ -40,7 +43,8 @@ struct ModelFileTests {
     @Test("a missing, misshapen or extra tensor is an error naming it")
     func strictness() throws {
         let t = Tensor(zeros: [2, 3])
-        let store = WeightStore([("a", t), ("b", Tensor(zeros: [4])), ("c", t)], path: "x.safetensors")
+        let store = WeightStore(
+            [("a", t), ("b", Tensor(zeros: [4])), ("c", t)], path: "x.safetensors")
         #expect(throws: ModelError("x.safetensors", "missing tensor nope")) {
             try store.tensor("nope", shape: [1])
         }
@@ -61,7 +65,8 @@ struct ModelFileTests {
         let dir = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("m.safetensors")
-        try ModelFile.write(manifest: try sampleManifest(in: 4),
+        try ModelFile.write(
+            manifest: try sampleManifest(in: 4),
             tensors: [("weight", Tensor(zeros: [2, 3])), ("bias", Tensor(zeros: [2]))], to: url)
         let file = try ModelFile(contentsOf: url)
         #expect(throws: ModelError(url.path, "tensor weight has shape [2, 3], expected [2, 4]")) {
@@ -80,7 +85,8 @@ struct ModelFileTests {
             "\($0)".contains("not a geomap model file")
         }
         let bad = dir.appendingPathComponent("bad.safetensors")
-        try SafetensorsWriter.write([("w", Tensor(zeros: [1]))],
+        try SafetensorsWriter.write(
+            [("w", Tensor(zeros: [1]))],
             metadata: ["geomap": #"{"format":"geomap-model","formatVersion":1}"#], to: bad)
         #expect { try ModelFile(contentsOf: bad) } throws: {
             "\($0)".contains("invalid geomap manifest: missing architecture")
@@ -109,11 +115,16 @@ struct RegistryTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let source = dir.appendingPathComponent("ckpt.safetensors")
         let w = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
-        try SafetensorsWriter.write([("module.head.weight", w),
-            ("module.head.bias", Tensor(shape: [2], scalars: [1, 1]))], to: source)
+        try SafetensorsWriter.write(
+            [
+                ("module.head.weight", w),
+                ("module.head.bias", Tensor(shape: [2], scalars: [1, 1])),
+            ], to: source)
         let out = dir.appendingPathComponent("model.safetensors")
-        let model = try ArchitectureRegistry.importModel(checkpoint: source, architecture: "linear",
-            options: ImportOptions(name: "probe", settings: ["prefix": "head.", "task": "multi-label"]),
+        let model = try ArchitectureRegistry.importModel(
+            checkpoint: source, architecture: "linear",
+            options: ImportOptions(
+                name: "probe", settings: ["prefix": "head.", "task": "multi-label"]),
             output: out)
         #expect(model.manifest.name == "probe")
         #expect(model.manifest.output.task == "multi-label")
@@ -126,15 +137,21 @@ struct RegistryTests {
         let dir = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let source = dir.appendingPathComponent("ckpt.safetensors")
-        try SafetensorsWriter.write([("weight", Tensor(zeros: [2, 3])), ("extra", Tensor(zeros: [1]))], to: source)
+        try SafetensorsWriter.write(
+            [("weight", Tensor(zeros: [2, 3])), ("extra", Tensor(zeros: [1]))], to: source)
         let out = dir.appendingPathComponent("model.safetensors")
-        #expect { try ArchitectureRegistry.importModel(checkpoint: source, architecture: "resnet",
-            options: ImportOptions(), output: out) } throws: { "\($0)".contains("unknown architecture 'resnet' (known: linear") }
+        #expect {
+            try ArchitectureRegistry.importModel(
+                checkpoint: source, architecture: "resnet",
+                options: ImportOptions(), output: out)
+        } throws: { "\($0)".contains("unknown architecture 'resnet' (known: linear") }
         #expect(throws: ModelError(source.path, "unexpected tensor extra")) {
-            try ArchitectureRegistry.importModel(checkpoint: source, architecture: "linear",
+            try ArchitectureRegistry.importModel(
+                checkpoint: source, architecture: "linear",
                 options: ImportOptions(), output: out)
         }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["ckpt.safetensors"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["ckpt.safetensors"])
     }
 
     @Test("SHA-256 of known inputs")
@@ -144,7 +161,8 @@ struct RegistryTests {
         let url = dir.appendingPathComponent("abc.safetensors")
         try SafetensorsWriter.write([("w", Tensor(zeros: [1]))], to: url)
         let checkpoint = try Checkpoint(contentsOf: url)
-        let expected = try String(decoding: runProcess("/usr/bin/sha256sum", [url.path]), as: UTF8.self)
+        let expected = try String(
+            decoding: runProcess("/usr/bin/sha256sum", [url.path]), as: UTF8.self)
         #expect(expected.hasPrefix(checkpoint.sha256))
     }
 }

@@ -1,12 +1,13 @@
 import Foundation
-import Testing
 import Models
 import Tensor
 import TestSupport
+import Testing
 
 @Suite("Model locations")
 struct ModelLocatorTests {
-    @Test("search order: GEOMAP_MODELS_PATH, install prefix share/geomap/models, then GEOMAP_MODELS")
+    @Test(
+        "search order: GEOMAP_MODELS_PATH, install prefix share/geomap/models, then GEOMAP_MODELS")
     func order() throws {
         let root = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
@@ -29,18 +30,25 @@ struct ModelLocatorTests {
         let found = locator.modelFiles()
         #expect(found.map(\.name) == ["demo", "mine"])
         #expect(found[0].kind == "bundled", "the bundled demo shadows the user's file of that name")
-        #expect(try locator.resolve("mine").path == user.appendingPathComponent("mine.safetensors").path)
+        #expect(
+            try locator.resolve("mine").path == user.appendingPathComponent("mine.safetensors").path
+        )
         #expect(try locator.resolve("demo.safetensors").path.hasPrefix(bundled.path))
-        #expect { try locator.resolve("absent") } throws: { "\($0)".contains("no such model file or model name") }
+        #expect { try locator.resolve("absent") } throws: {
+            "\($0)".contains("no such model file or model name")
+        }
     }
 
     @Test("a binary inside a source checkout finds the repository's models/ folder")
     func sourceTree() {
         let binary = TestPaths.repository.appendingPathComponent(".build/debug/geomap")
         let locator = ModelLocator(environment: ["HOME": "/nonexistent"], executable: binary)
-        #expect(locator.locations.contains {
-            $0.kind == "bundled" && $0.directory.path == TestPaths.repository.appendingPathComponent("models").path
-        })
+        #expect(
+            locator.locations.contains {
+                $0.kind == "bundled"
+                    && $0.directory.path
+                        == TestPaths.repository.appendingPathComponent("models").path
+            })
         #expect(locator.locations.last?.directory.path == "/nonexistent/.local/share/geomap/models")
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 import Models
 import Tensor
-import Testing
 import TestSupport
+import Testing
 
 @Suite("geomap models import --arch stefaland: PyTorch checkpoints of both layouts")
 struct StefaLandCheckpointImportTests {
@@ -23,13 +23,18 @@ struct StefaLandCheckpointImportTests {
         let x = model.normalize(
             dynamic: try golden.io.tensor("x_raw"), static: try golden.io.tensor("c_raw"))
         let out = model(dynamic: x.dynamic, static: x.static, embeddings: true)
-        #expect(relativeError(try #require(out.predictions), try golden.io.tensor("predictions")) < 1e-4)
-        #expect(relativeError(try #require(out.embeddings), try golden.io.tensor("embeddings")) < 1e-4)
+        #expect(
+            relativeError(try #require(out.predictions), try golden.io.tensor("predictions")) < 1e-4
+        )
+        #expect(
+            relativeError(try #require(out.embeddings), try golden.io.tensor("embeddings")) < 1e-4)
         #expect(!file.safetensors.names.contains { $0.hasPrefix("pretrained_model.decoder") })
         #expect(!file.safetensors.names.contains { $0.hasPrefix("direct_input_projection") })
     }
 
-    @Test("a pretraining checkpoint (.pth: model_state_dict, module., LSTM decoder) imports as an encoder")
+    @Test(
+        "a pretraining checkpoint (.pth: model_state_dict, module., LSTM decoder) imports as an encoder"
+    )
     func pretraining() throws {
         let directory = try makeTemporaryDirectory("stefaland-import")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -41,7 +46,10 @@ struct StefaLandCheckpointImportTests {
         let out = model(
             dynamic: try golden.io.tensor("x"), static: try golden.io.tensor("c"), embeddings: true)
         #expect(out.predictions == nil)
-        #expect(relativeError(try #require(out.embeddings), try golden.io.tensor("embeddings")) < 1e-4)
-        #expect(file.manifest.input.variables.map(\.name) == golden.mirror.dynamic + golden.mirror.static)
+        #expect(
+            relativeError(try #require(out.embeddings), try golden.io.tensor("embeddings")) < 1e-4)
+        #expect(
+            file.manifest.input.variables.map(\.name) == golden.mirror.dynamic
+                + golden.mirror.static)
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 import Models
 import Tensor
-import Testing
 import TestSupport
+import Testing
 
 @Suite("The bundled StefaLand demo model")
 struct StefaLandDemoModelTests {

@@ -41,13 +41,16 @@ struct StefaLandGolden {
             dModel: mirror.d, heads: mirror.heads, encoderLayers: mirror.enc_layers,
             feedForward: mirror.d_ff, dynamicVariables: mirror.dynamic,
             staticVariables: mirror.static,
-            head: .init(adapter: mirror.adapter, residualLSTM: mirror.residual_lstm, outputs: mirror.n_y))
+            head: .init(
+                adapter: mirror.adapter, residualLSTM: mirror.residual_lstm, outputs: mirror.n_y))
     }
 
     /// `--set dynamic=… static=…` in the mirror's order (needed for safetensors checkpoints).
     var orderSettings: [String: String] {
-        ["dynamic": mirror.dynamic.joined(separator: ","),
-         "static": mirror.static.joined(separator: ",")]
+        [
+            "dynamic": mirror.dynamic.joined(separator: ","),
+            "static": mirror.static.joined(separator: ","),
+        ]
     }
 
     func statistics(_ mean: String, _ std: String) throws -> [StefaLandStatistics.Entry] {
@@ -73,7 +76,8 @@ struct StefaLandGolden {
 /// `max |a − b| / max |b|`: the largest error relative to the reference's scale.
 func relativeError(_ a: Tensor, _ b: Tensor) -> Float {
     precondition(a.shape == b.shape, "shapes \(a.shape) and \(b.shape) differ")
-    var worst: Float = 0, scale: Float = 0
+    var worst: Float = 0
+    var scale: Float = 0
     for (x, y) in zip(a.scalars, b.scalars) {
         worst = max(worst, abs(x - y))
         scale = max(scale, abs(y))

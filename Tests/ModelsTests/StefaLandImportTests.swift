@@ -1,8 +1,8 @@
 import Foundation
 import Models
 import Tensor
-import Testing
 import TestSupport
+import Testing
 
 /// Import through ``ArchitectureRegistry/importModel`` with `--arch stefaland`.
 func importStefaLand(
@@ -36,26 +36,34 @@ func zeroCheckpoint(
 
 @Suite("geomap models import --arch stefaland: key tables and errors")
 struct StefaLandImportTests {
-    @Test("the released sizes' key tables import: 485 pretraining tensors, and the δMG layout",
+    @Test(
+        "the released sizes' key tables import: 485 pretraining tensors, and the δMG layout",
         arguments: ["released_pretrain_keys.json", "released_finetuned_keys.json"])
     func releasedKeyTables(table: String) throws {
         let directory = try makeTemporaryDirectory("stefaland-import")
         defer { try? FileManager.default.removeItem(at: directory) }
         let golden = try StefaLandGolden("released")
         let checkpoint = try zeroCheckpoint(table, in: directory)
-        #expect(try Checkpoint(contentsOf: checkpoint).stateDict.items.count
-            == (table.contains("pretrain") ? 485 : 532))
+        #expect(
+            try Checkpoint(contentsOf: checkpoint).stateDict.items.count
+                == (table.contains("pretrain") ? 485 : 532))
         let file = try importStefaLand(
-            checkpoint, stats: StefaLandGolden.directory.appendingPathComponent("released_stats.json"),
+            checkpoint,
+            stats: StefaLandGolden.directory.appendingPathComponent("released_stats.json"),
             settings: golden.orderSettings, into: directory)
         let c = try StefaLandModel(file: file).configuration
         #expect(c.dModel == 256 && c.encoderLayers == 4 && c.feedForward == 512 && c.heads == 4)
         #expect(c.dynamicVariables == golden.mirror.dynamic)
         #expect(c.staticVariables == golden.mirror.static)
-        #expect(c.head == (table.contains("pretrain") ? nil : .init(
-            adapter: "dual_residual", residualLSTM: true, outputs: 1)))
-        #expect(file.manifest.output.variables?.map(\.name)
-            == (table.contains("pretrain") ? nil : ["streamflow"]))
+        #expect(
+            c.head
+                == (table.contains("pretrain")
+                    ? nil
+                    : .init(
+                        adapter: "dual_residual", residualLSTM: true, outputs: 1)))
+        #expect(
+            file.manifest.output.variables?.map(\.name)
+                == (table.contains("pretrain") ? nil : ["streamflow"]))
         #expect(file.safetensors.names.count == c.modelFileTensorShapes.count)
     }
 
@@ -76,14 +84,16 @@ struct StefaLandImportTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let checkpoint = try zeroCheckpoint("small_pretrain_keys.json", in: directory)
         let stats = directory.appendingPathComponent("stats.json")
-        try Data(#"{"P": {"mean": 1, "std": 2}, "Tmin": {"mean": 0, "std": 1}}"#.utf8).write(to: stats)
+        try Data(#"{"P": {"mean": 1, "std": 2}, "Tmin": {"mean": 0, "std": 1}}"#.utf8).write(
+            to: stats)
         let error = try #require(throws: ModelError.self) {
             try importStefaLand(
                 checkpoint, stats: stats, settings: try StefaLandGolden("small").orderSettings,
                 into: directory)
         }
-        #expect(error.description.contains(
-            "no normalisation statistics for Tmax, elevation, slope, clay, forest_fraction"))
+        #expect(
+            error.description.contains(
+                "no normalisation statistics for Tmax, elevation, slope, clay, forest_fraction"))
         #expect(error.path == stats.path)
         let left = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
         #expect(left == ["small_pretrain_keys.json.safetensors", "stats.json"])
@@ -115,7 +125,8 @@ struct StefaLandImportTests {
         }
         let error = try #require(throws: ModelError.self) {
             try importStefaLand(
-                checkpoint, settings: try StefaLandGolden("small").orderSettings.merging(
+                checkpoint,
+                settings: try StefaLandGolden("small").orderSettings.merging(
                     ["targets": "q:mm/day,sm:1"]) { a, _ in a }, into: directory)
         }
         #expect(error.description.contains("tensor \(bad) has shape [32, 63], expected [32, 64]"))

@@ -1,12 +1,13 @@
 import Foundation
 import Models
 import Tensor
-import Testing
 import TestSupport
+import Testing
 
 @Suite("StefaLand forward pass against the PyTorch mirror's goldens")
 struct StefaLandParityTests {
-    @Test("normalisation, embeddings and predictions match within 1e-4 relative",
+    @Test(
+        "normalisation, embeddings and predictions match within 1e-4 relative",
         arguments: ["small", "released"])
     func parity(name: String) throws {
         let golden = try StefaLandGolden(name)
@@ -31,7 +32,8 @@ struct StefaLandParityTests {
     func basinIndependence() throws {
         let golden = try StefaLandGolden("small")
         let model = try golden.model()
-        let x = try golden.io.tensor("x"), c = try golden.io.tensor("c")
+        let x = try golden.io.tensor("x")
+        let c = try golden.io.tensor("c")
         let all = try #require(model(dynamic: x, static: c).predictions)
         let last = x.shape[0] - 1
         let alone = try #require(
@@ -44,18 +46,24 @@ struct StefaLandParityTests {
     func manyBasins() throws {
         let golden = try StefaLandGolden("small")
         let model = try golden.model()
-        let x = try golden.io.tensor("x"), c = try golden.io.tensor("c")
-        let n = x.shape[0], count = 20
-        let bigX = Tensor(shape: [count] + x.shape.dropFirst(),
+        let x = try golden.io.tensor("x")
+        let c = try golden.io.tensor("c")
+        let n = x.shape[0]
+        let count = 20
+        let bigX = Tensor(
+            shape: [count] + x.shape.dropFirst(),
             scalars: (0..<count).flatMap { x.slices(($0 % n)..<($0 % n + 1)).scalars })
-        let bigC = Tensor(shape: [count, c.shape[1]],
+        let bigC = Tensor(
+            shape: [count, c.shape[1]],
             scalars: (0..<count).flatMap { c.slices(($0 % n)..<($0 % n + 1)).scalars })
         let out = model(dynamic: bigX, static: bigC, embeddings: true, chunks: 3)
         let expected = try golden.io.tensor("predictions")
         let predictions = try #require(out.predictions)
         for b in 0..<count {
-            #expect(relativeError(predictions.slices(b..<(b + 1)),
-                expected.slices((b % n)..<(b % n + 1))) < 1e-4, "basin \(b)")
+            #expect(
+                relativeError(
+                    predictions.slices(b..<(b + 1)),
+                    expected.slices((b % n)..<(b % n + 1))) < 1e-4, "basin \(b)")
         }
     }
 
@@ -75,7 +83,8 @@ struct StefaLandParityTests {
 
 @Suite("StefaLand model-file key table")
 struct StefaLandKeyTableTests {
-    @Test("the key table of a configuration equals the golden weights' names and shapes",
+    @Test(
+        "the key table of a configuration equals the golden weights' names and shapes",
         arguments: ["small", "released"])
     func keyTable(name: String) throws {
         let golden = try StefaLandGolden(name)

@@ -1,10 +1,11 @@
 import Foundation
-import Testing
 import Tensor
+import Testing
 
 @Suite("Row kernels and activations against Float64 references")
 struct KernelTests {
-    @Test("layerNorm with and without affine parameters (biased variance)",
+    @Test(
+        "layerNorm with and without affine parameters (biased variance)",
         arguments: [(1, 144), (6, 7), (105, 144), (3, 1)])
     func layerNormMatches(shape: (Int, Int)) {
         let (rows, cols) = shape
@@ -36,11 +37,13 @@ struct KernelTests {
         var e = [Double]()
         for r in 0..<5 { e += Ref.softmax((0..<11).map { Double(x[r, $0]) }) }
         #expect(Ref.relativeError(y.scalars, e) < 1e-5)
-        var extreme = Tensor(shape: [3, 3], scalars: [
-            -1e30, -1e30 + 1e24, -1e4,  // large negative logits
-            1e30, 0, -1e30,
-            -88, -89, -90,
-        ])
+        var extreme = Tensor(
+            shape: [3, 3],
+            scalars: [
+                -1e30, -1e30 + 1e24, -1e4,  // large negative logits
+                1e30, 0, -1e30,
+                -88, -89, -90,
+            ])
         softmax(&extreme)
         #expect(extreme.scalars.allSatisfy { $0.isFinite })
         #expect(extreme[0, 2] == 1 && extreme[1, 0] == 1 && extreme[1, 2] == 0)
@@ -122,7 +125,7 @@ struct TopKTests {
             #expect(result.values.shape == [20, k])
             for r in 0..<20 {
                 let order = (0..<8).sorted { x[r, $0] > x[r, $1] }
-                #expect(Array(result.indices[r * k ..< (r + 1) * k]) == Array(order.prefix(k)))
+                #expect(Array(result.indices[r * k..<(r + 1) * k]) == Array(order.prefix(k)))
                 #expect(result.values.row(r).scalars == order.prefix(k).map { x[r, $0] })
             }
         }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Tensor
+import Testing
 
 /// Float64 LSTM cell with PyTorch's gate order (i, f, g, o).
 private func referenceStep(
@@ -44,7 +44,8 @@ struct LSTMTests {
         let h = Ref.random([batch, hidden], seed: 55)
         let c = Ref.random([batch, hidden], seed: 56)
         let (h1, c1) = lstmStep(x, h: h, c: c, weights: weights)
-        var eh = [Double](), ec = [Double]()
+        var eh = [Double]()
+        var ec = [Double]()
         for b in 0..<batch {
             let (rh, rc) = referenceStep(
                 x: Ref.doubles(x.row(b)), h: Ref.doubles(h.row(b)), c: Ref.doubles(c.row(b)),
@@ -62,7 +63,9 @@ struct LSTMTests {
         let xBF = Ref.random([batch, steps, input], seed: 57)
         let result = lstmSequence(xBF, weights: weights, batchFirst: true)
         var xTF = Tensor(zeros: [steps, batch, input])
-        for b in 0..<batch { for t in 0..<steps { for p in 0..<input { xTF[t, b, p] = xBF[b, t, p] } } }
+        for b in 0..<batch {
+            for t in 0..<steps { for p in 0..<input { xTF[t, b, p] = xBF[b, t, p] } }
+        }
         let resultTF = lstmSequence(xTF, weights: weights, batchFirst: false)
         for b in 0..<batch {
             var h = [Double](repeating: 0, count: hidden)
@@ -112,7 +115,8 @@ struct ParallelTests {
 
     @Test("parallelMapChunks returns results in range order")
     func mapOrder() async throws {
-        let sums = try await parallelMapChunks(count: 100, chunks: 5) { range in range.reduce(0, +) }
+        let sums = try await parallelMapChunks(count: 100, chunks: 5) { range in range.reduce(0, +)
+        }
         #expect(sums.count == 5 && sums.reduce(0, +) == 4950)
         #expect(sums == chunkRanges(count: 100, chunks: 5).map { $0.reduce(0, +) })
     }

@@ -1,6 +1,6 @@
+import Foundation
 import Tensor
 import TestSupport
-import Foundation
 
 /// Float64 reference helpers for the kernel tests.
 enum Ref {

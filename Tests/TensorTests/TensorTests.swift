@@ -1,5 +1,5 @@
-import Testing
 import Tensor
+import Testing
 
 @Suite("Tensor value type")
 struct TensorValueTests {
@@ -32,12 +32,21 @@ struct KernelSelectionTests {
     @Test("generic kernels on an AVX-512 or AVX2 CPU are replaced; explicit settings are kept")
     func preferred() {
         let avx512: Set<String> = ["fma", "avx2", "avx512f", "avx512bw", "avx512dq", "avx512vl"]
-        #expect(BLAS.preferredCoreType(coreName: "Prescott", cpuFlags: avx512, environment: [:]) == "SkylakeX")
-        #expect(BLAS.preferredCoreType(coreName: "Prescott", cpuFlags: ["avx2", "fma"], environment: [:]) == "Haswell")
-        #expect(BLAS.preferredCoreType(coreName: "Prescott", cpuFlags: ["sse3"], environment: [:]) == nil)
-        #expect(BLAS.preferredCoreType(coreName: "SkylakeX", cpuFlags: avx512, environment: [:]) == nil)
-        #expect(BLAS.preferredCoreType(coreName: "Prescott", cpuFlags: avx512,
-            environment: ["OPENBLAS_CORETYPE": "Prescott"]) == nil)
+        #expect(
+            BLAS.preferredCoreType(coreName: "Prescott", cpuFlags: avx512, environment: [:])
+                == "SkylakeX")
+        #expect(
+            BLAS.preferredCoreType(
+                coreName: "Prescott", cpuFlags: ["avx2", "fma"], environment: [:]) == "Haswell")
+        #expect(
+            BLAS.preferredCoreType(coreName: "Prescott", cpuFlags: ["sse3"], environment: [:])
+                == nil)
+        #expect(
+            BLAS.preferredCoreType(coreName: "SkylakeX", cpuFlags: avx512, environment: [:]) == nil)
+        #expect(
+            BLAS.preferredCoreType(
+                coreName: "Prescott", cpuFlags: avx512,
+                environment: ["OPENBLAS_CORETYPE": "Prescott"]) == nil)
         #expect(!BLAS.coreName.isEmpty)
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Tensor
+import Testing
 
 @Suite("Vectorised exp against Foundation's exp")
 struct VectorExpTests {

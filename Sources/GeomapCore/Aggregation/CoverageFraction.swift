@@ -41,13 +41,17 @@ public enum CoverageFraction {
     public static func compute(_ polygon: MultiPolygon, on grid: RegularGrid) -> CellCoverage {
         let rings = gridRings(polygon, grid: grid)
         var polygonCells = 0.0
-        var minU = Double.infinity, maxU = -Double.infinity
-        var minV = Double.infinity, maxV = -Double.infinity
+        var minU = Double.infinity
+        var maxU = -Double.infinity
+        var minV = Double.infinity
+        var maxV = -Double.infinity
         for ring in rings {
             polygonCells += ring.sign * abs(ring.signedArea)
             for p in ring.points {
-                minU = min(minU, p.u); maxU = max(maxU, p.u)
-                minV = min(minV, p.v); maxV = max(maxV, p.v)
+                minU = min(minU, p.u)
+                maxU = max(maxU, p.u)
+                minV = min(minV, p.v)
+                maxV = max(maxV, p.v)
             }
         }
         var result = CellCoverage(
@@ -118,8 +122,10 @@ public enum CoverageFraction {
         func convert(_ ring: LinearRing, sign: Double) {
             guard ring.points.count >= 3 else { return }
             let points = ring.points.map {
-                (u: ($0.x - grid.originX) / grid.cellWidth,
-                 v: ($0.y - grid.originY) / grid.cellHeight)
+                (
+                    u: ($0.x - grid.originX) / grid.cellWidth,
+                    v: ($0.y - grid.originY) / grid.cellHeight
+                )
             }
             var twice = 0.0
             var previous = points[points.count - 1]
@@ -159,43 +165,70 @@ public enum CoverageFraction {
         /// Adds the edge from `(ua, va)` to `(ub, vb)`, clipped to the band's rows.
         func addEdge(_ ua: Double, _ va: Double, _ ub: Double, _ vb: Double, factor: Double) {
             if va == vb { return }  // horizontal: no Δv, no area
-            let lo = Double(r0), hi = Double(r1)
+            let lo = Double(r0)
+            let hi = Double(r1)
             if max(va, vb) <= lo || min(va, vb) >= hi { return }
             // Clip to lo ≤ v ≤ hi (exact v at the cut).
-            var su = ua, sv = va, eu = ub, ev = vb
-            let du = ub - ua, dv = vb - va
-            if sv < lo { su = ua + (lo - va) / dv * du; sv = lo }
-            if sv > hi { su = ua + (hi - va) / dv * du; sv = hi }
-            if ev < lo { eu = ua + (lo - va) / dv * du; ev = lo }
-            if ev > hi { eu = ua + (hi - va) / dv * du; ev = hi }
+            var su = ua
+            var sv = va
+            var eu = ub
+            var ev = vb
+            let du = ub - ua
+            let dv = vb - va
+            if sv < lo {
+                su = ua + (lo - va) / dv * du
+                sv = lo
+            }
+            if sv > hi {
+                su = ua + (hi - va) / dv * du
+                sv = hi
+            }
+            if ev < lo {
+                eu = ua + (lo - va) / dv * du
+                ev = lo
+            }
+            if ev > hi {
+                eu = ua + (hi - va) / dv * du
+                ev = hi
+            }
             walk(su, sv, eu, ev, factor: factor)
         }
 
         /// Cuts the segment at integer u (inside the window) and integer v, and adds each piece.
         func walk(_ ua: Double, _ va: Double, _ ub: Double, _ vb: Double, factor: Double) {
-            let du = ub - ua, dv = vb - va
+            let du = ub - ua
+            let dv = vb - va
             let width = c1 - c0
             // Next integer crossings in the direction of travel.
             let stepU = du > 0 ? 1.0 : -1.0
             let stepV = dv > 0 ? 1.0 : -1.0
-            let uLow = Double(c0), uHigh = Double(c1)
+            let uLow = Double(c0)
+            let uHigh = Double(c1)
             var nextU: Double = .infinity  // parameter t of the next u crossing
             var gridU = 0.0
             if du > 0 {
                 // ua < c0: nothing to split before c0 (everything left of it clamps).
                 let k = max(ua.rounded(.down) + 1, uLow)
-                if k <= uHigh { gridU = k; nextU = (k - ua) / du }
+                if k <= uHigh {
+                    gridU = k
+                    nextU = (k - ua) / du
+                }
             } else if du < 0 {
                 let k = min(ua.rounded(.up) - 1, uHigh)
-                if k >= uLow { gridU = k; nextU = (k - ua) / du }
+                if k >= uLow {
+                    gridU = k
+                    nextU = (k - ua) / du
+                }
             }
             var gridV = dv > 0 ? va.rounded(.down) + 1 : va.rounded(.up) - 1
             var nextV = (gridV - va) / dv
             var t = 0.0
-            var pu = ua, pv = va
+            var pu = ua
+            var pv = va
             while t < 1 {
                 var tn: Double
-                var qu: Double, qv: Double
+                var qu: Double
+                var qv: Double
                 if nextU <= nextV {
                     tn = nextU
                     qu = gridU
@@ -205,11 +238,17 @@ public enum CoverageFraction {
                     qu = ua + tn * du
                     qv = gridV
                 }
-                if tn >= 1 { tn = 1; qu = ub; qv = vb }
+                if tn >= 1 {
+                    tn = 1
+                    qu = ub
+                    qv = vb
+                }
                 if tn > t { piece(pu, pv, qu, qv, factor: factor, width: width) }
                 if nextU <= nextV, tn < 1 {
                     gridU += stepU
-                    if gridU < uLow || gridU > uHigh { nextU = .infinity } else {
+                    if gridU < uLow || gridU > uHigh {
+                        nextU = .infinity
+                    } else {
                         nextU = (gridU - ua) / du
                     }
                 } else if tn < 1 {

@@ -30,14 +30,16 @@ public struct WeightsCache: Sendable {
         if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty {
             return URL(fileURLWithPath: xdg).appendingPathComponent("geomap/weights")
         }
-        let home = environment["HOME"].map { URL(fileURLWithPath: $0) }
+        let home =
+            environment["HOME"].map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.homeDirectoryForCurrentUser
         return home.appendingPathComponent(".cache/geomap/weights")
     }
 
     /// How the weights were obtained.
     public enum Outcome: String, Sendable {
-        case hit, miss, recomputedCorrupt = "recomputed (corrupt cache)"
+        case hit, miss
+        case recomputedCorrupt = "recomputed (corrupt cache)"
     }
 
     /// The cache key (64 hex digits) of `basins` on `grid` in the CRS described by `crs`.
@@ -185,7 +187,8 @@ public struct WeightsCache: Sendable {
             throw corrupt("has impossible sizes")
         }
         let values = try (0..<4).map { _ in Double(bitPattern: try reader.integer(8)) }
-        let rows = Int(try reader.integer(8)), cols = Int(try reader.integer(8))
+        let rows = Int(try reader.integer(8))
+        let cols = Int(try reader.integer(8))
         let flags = try reader.bytes(2)
         guard rows >= 0, cols >= 0, rows < 1 << 31, cols < 1 << 31, values[2] != 0,
             values[3] != 0
@@ -202,8 +205,9 @@ public struct WeightsCache: Sendable {
             ids.append(id)
         }
         let offsets = try (0...basinCount).map { _ in Int(try reader.integer(8)) }
-        guard offsets.first == 0, offsets.last == nnz, zip(offsets, offsets.dropFirst())
-            .allSatisfy({ $0 <= $1 })
+        guard offsets.first == 0, offsets.last == nnz,
+            zip(offsets, offsets.dropFirst())
+                .allSatisfy({ $0 <= $1 })
         else { throw corrupt("has invalid offsets") }
         let cells = try reader.array(of: Int32.self, count: nnz)
         let coverage = try reader.array(of: Double.self, count: nnz)

@@ -270,7 +270,11 @@ public enum ZonalJob {
         guard axis.count > 0 else { throw ZonalError.badInput(forcing.paths[0], "no time steps") }
         let from = try parse(options.from, "--from") ?? axis.date(at: 0)
         var to = try parse(options.to, "--to") ?? axis.date(at: axis.count - 1)
-        if options.to != nil { to.hour = 23; to.minute = 59; to.second = 59.999 }
+        if options.to != nil {
+            to.hour = 23
+            to.minute = 59
+            to.second = 59.999
+        }
         let range = axis.indices(from: from, through: to)
         guard !range.isEmpty else {
             throw ZonalError.badInput(
@@ -293,7 +297,8 @@ public enum ZonalJob {
             basins, grid: grid, crs: crs, options: options, gridSource: path,
             summary: &summary, log: log)
         let start = Date()
-        let name = options.variableName
+        let name =
+            options.variableName
             ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         let chunk = try aggregateRaster(
             raster, band: options.band, name: name, weights: weights,

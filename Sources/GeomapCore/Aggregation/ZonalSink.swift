@@ -101,7 +101,9 @@ struct ZonalSink {
             return Point2D(x: .nan, y: .nan)
         }
         let points = part.exterior.points
-        var a = 0.0, cx = 0.0, cy = 0.0
+        var a = 0.0
+        var cx = 0.0
+        var cy = 0.0
         var previous = points[points.count - 1]
         for p in points {
             let cross = previous.x * p.y - p.x * previous.y

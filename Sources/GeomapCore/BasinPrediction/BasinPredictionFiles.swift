@@ -135,13 +135,15 @@ public enum BasinPredictionFiles {
             throw NetCDFError.convention(metadata.command, "no days to write")
         }
         let units = CFTimeUnits(
-            String(format: "days since %04d-%02d-%02d 00:00:00", first.year, first.month,
+            String(
+                format: "days since %04d-%02d-%02d 00:00:00", first.year, first.month,
                 first.day),
             calendar: .prolepticGregorian)!
         let day0 = BasinDay.number(first)!
         let times = dates.map { Double(BasinDay.number($0)! - day0) }
         let last = dates.last!
-        let period = String(format: "%04d-%02d-%02d", first.year, first.month, first.day)
+        let period =
+            String(format: "%04d-%02d-%02d", first.year, first.month, first.day)
             + "/" + String(format: "%04d-%02d-%02d", last.year, last.month, last.day)
         var extra: [NetCDFAttribute] = [
             .text("model", metadata.modelName), .text("model_file", metadata.modelPath),

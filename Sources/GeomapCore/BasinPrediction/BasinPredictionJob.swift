@@ -65,7 +65,9 @@ public enum BasinPredictionJob {
 
     /// Loads a StefaLand model file strictly.
     /// - Throws: ``Models/ModelError`` for an unreadable file or another architecture.
-    public static func loadModel(_ url: URL) throws -> (model: StefaLandModel, manifest: ModelManifest) {
+    public static func loadModel(_ url: URL) throws -> (
+        model: StefaLandModel, manifest: ModelManifest
+    ) {
         let file = try ModelFile(contentsOf: url)
         guard file.manifest.architecture == StefaLandArchitecture.id else {
             throw ModelError(
@@ -106,7 +108,8 @@ public enum BasinPredictionJob {
             .lastPathComponent
         let netCDF = directory.appendingPathComponent("\(stem).nc").path
         let geoPackage = directory.appendingPathComponent("\(stem).gpkg").path
-        let observed = try request.observedPaths.isEmpty
+        let observed =
+            try request.observedPaths.isEmpty
             ? nil
             : BasinObserved.read(
                 request.observedPaths, variables: outputs, basinIDs: predictions.basinIDs,

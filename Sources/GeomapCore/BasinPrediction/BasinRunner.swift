@@ -49,8 +49,10 @@ public struct BasinRunner: Sendable {
     ) -> (predictions: BasinPredictions, problems: [Int: String]) {
         let width = model.configuration.head?.outputs ?? 0
         precondition(width > 0, "BasinRunner: the model has no prediction head")
-        precondition(outputs.count == width, "BasinRunner: \(outputs.count) output variables "
-            + "for a head with \(width) outputs")
+        precondition(
+            outputs.count == width,
+            "BasinRunner: \(outputs.count) output variables "
+                + "for a head with \(width) outputs")
         let days = inputs.forcings.dayCount - inputs.firstOutputDay
         var values = [Float](repeating: .nan, count: inputs.basins.basins.count * days * width)
         let plan = predictionPlan(inputs)
@@ -95,7 +97,8 @@ public struct BasinRunner: Sendable {
         _ inputs: BasinModelInputs, progress: ((Int, Int) -> Void)? = nil,
         sink: (Range<Int>, [Float]) throws -> Void
     ) rethrows -> Outcome {
-        try run(inputs, plan: embeddingPlan(inputs), embeddings: true, progress: progress,
+        try run(
+            inputs, plan: embeddingPlan(inputs), embeddings: true, progress: progress,
             sink: sink)
     }
 
@@ -114,7 +117,8 @@ public struct BasinRunner: Sendable {
                     statics.values[$0 * basins + b].isNaN
                 }
                 if !missing.isEmpty {
-                    problems[b] = "static attribute missing: "
+                    problems[b] =
+                        "static attribute missing: "
                         + missing.map { statics.attributes[$0] }.joined(separator: ", ")
                 }
             }
@@ -148,10 +152,12 @@ public struct BasinRunner: Sendable {
         progress: ((Int, Int) -> Void)?, sink: (Range<Int>, [Float]) throws -> Void
     ) rethrows -> Outcome {
         let c = model.configuration
-        precondition(inputs.forcings.variables == c.dynamicVariables,
+        precondition(
+            inputs.forcings.variables == c.dynamicVariables,
             "BasinRunner: forcings \(inputs.forcings.variables) are not the model's "
                 + "\(c.dynamicVariables)")
-        precondition(inputs.attributes.attributes == c.staticVariables,
+        precondition(
+            inputs.attributes.attributes == c.staticVariables,
             "BasinRunner: attributes are not the model's static variables")
         let outcome = flags(inputs)
         let basins = inputs.basins.basins.count

@@ -33,8 +33,9 @@ public struct BasinWindowPlan: Sendable, Equatable {
     ///   - output: the days to predict, inside `available`, not empty.
     ///   - sequenceLength: `L ≥ 1`; warmUp: `0 ≤ W < L`.
     public init(available: Range<Int>, output: Range<Int>, sequenceLength: Int, warmUp: Int) {
-        precondition(!output.isEmpty && available.contains(output.lowerBound)
-            && output.upperBound <= available.upperBound, "output days outside the input")
+        precondition(
+            !output.isEmpty && available.contains(output.lowerBound)
+                && output.upperBound <= available.upperBound, "output days outside the input")
         precondition(sequenceLength >= 1 && warmUp >= 0 && warmUp < sequenceLength)
         let (length, warm, end) = (sequenceLength, warmUp, output.upperBound)
         var windows: [Window] = []

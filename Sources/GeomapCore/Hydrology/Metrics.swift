@@ -42,18 +42,27 @@ public struct HydrologicalMetrics: Sendable, Equatable, Codable {
     private init(validPredicted p: [Double], observed o: [Double]) {
         count = p.count
         guard count >= 2 else {
-            nse = .nan; kge = .nan; rmse = .nan; correlation = .nan; bias = .nan
+            nse = .nan
+            kge = .nan
+            rmse = .nan
+            correlation = .nan
+            bias = .nan
             return
         }
         let n = Double(count)
         let meanP = p.reduce(0, +) / n
         let meanO = o.reduce(0, +) / n
-        var squaredError = 0.0, error = 0.0, varP = 0.0, varO = 0.0, cov = 0.0
+        var squaredError = 0.0
+        var error = 0.0
+        var varP = 0.0
+        var varO = 0.0
+        var cov = 0.0
         for i in 0..<count {
             let e = p[i] - o[i]
             squaredError += e * e
             error += e
-            let dp = p[i] - meanP, dobs = o[i] - meanO
+            let dp = p[i] - meanP
+            let dobs = o[i] - meanO
             varP += dp * dp
             varO += dobs * dobs
             cov += dp * dobs
@@ -62,9 +71,12 @@ public struct HydrologicalMetrics: Sendable, Equatable, Codable {
         rmse = (squaredError / n).squareRoot()
         bias = error / n
         correlation = varP > 0 && varO > 0 ? cov / (varP * varO).squareRoot() : .nan
-        let sdP = (varP / n).squareRoot(), sdO = (varO / n).squareRoot()
+        let sdP = (varP / n).squareRoot()
+        let sdO = (varO / n).squareRoot()
         if sdO > 0, meanO != 0, correlation.isFinite {
-            let r = correlation - 1, s = sdP / sdO - 1, m = meanP / meanO - 1
+            let r = correlation - 1
+            let s = sdP / sdO - 1
+            let m = meanP / meanO - 1
             kge = 1 - (r * r + s * s + m * m).squareRoot()
         } else {
             kge = .nan

@@ -184,7 +184,8 @@ enum LBFGS {
             while evaluationsLeft > 0 {
                 let width = high.0 - low.0
                 if abs(width) <= Double.ulpOfOne * max(abs(low.0), 1) { break }
-                var alpha = cubicMinimizer(low.0, low.1, low.2, high.0, high.1, high.2)
+                var alpha =
+                    cubicMinimizer(low.0, low.1, low.2, high.0, high.1, high.2)
                     ?? (low.0 + 0.5 * width)
                 // Keep the trial well inside the interval (bisect when interpolation
                 // lands near an end).
@@ -234,9 +235,10 @@ enum LBFGS {
                     high: (previousAlpha, previousValue, previousSlope))
             }
             let next = min(
-                max(cubicMinimizer(
-                    previousAlpha, previousValue, previousSlope, alpha, value, phiSlope)
-                    ?? 4 * alpha, 1.1 * alpha),
+                max(
+                    cubicMinimizer(
+                        previousAlpha, previousValue, previousSlope, alpha, value, phiSlope)
+                        ?? 4 * alpha, 1.1 * alpha),
                 4 * alpha)
             previousAlpha = alpha
             previousValue = value

@@ -1,6 +1,6 @@
 import Foundation
-import GeoRaster
 import GeoProjection
+import GeoRaster
 public import Models
 import Tensor
 
@@ -105,8 +105,9 @@ public struct LabelRasterTiles: Sendable {
             tiles.append(LabelledTile(x: x, y: y, classes: classes))
         }
         guard !tiles.isEmpty else {
-            throw ProbeError.data("\(labelsPath): no tile of \(tile)×\(tile) px at stride "
-                + "\(stride) has mostly valid pixels in both rasters")
+            throw ProbeError.data(
+                "\(labelsPath): no tile of \(tile)×\(tile) px at stride "
+                    + "\(stride) has mostly valid pixels in both rasters")
         }
         self.classNames = names.map(\.name)
         self.classIDs = ids
@@ -129,8 +130,10 @@ public struct LabelRasterTiles: Sendable {
     static func checkAligned(input: borrowing Raster, labels: borrowing Raster) throws {
         let (a, b) = (input.grid, labels.grid)
         func fail(_ problem: String) -> ProbeError {
-            .file(path: labels.path, problem: "\(problem) than \(input.path); the label raster "
-                + "must be on the input's grid (resample it with gdalwarp first)")
+            .file(
+                path: labels.path,
+                problem: "\(problem) than \(input.path); the label raster "
+                    + "must be on the input's grid (resample it with gdalwarp first)")
         }
         guard labels.bands.count == 1 else {
             throw ProbeError.file(
@@ -156,8 +159,9 @@ public struct LabelRasterTiles: Sendable {
             let p = ta.world(column: column, row: row)
             let q = tb.world(column: column, row: row)
             guard abs(p.x - q.x) <= halfX, abs(p.y - q.y) <= halfY else {
-                throw fail("has a geotransform more than half a pixel off (other origin or "
-                    + "pixel size)")
+                throw fail(
+                    "has a geotransform more than half a pixel off (other origin or "
+                        + "pixel size)")
             }
         }
         switch (a.crs, b.crs) {

@@ -63,8 +63,12 @@ public struct ProbeMetrics: Sendable, Equatable, Codable {
                 if guess { predictedAny[c] = true }
                 switch (truth, guess) {
                 case (true, true): truePositives[c] += 1
-                case (false, true): falsePositives[c] += 1; same = false
-                case (true, false): falseNegatives[c] += 1; same = false
+                case (false, true):
+                    falsePositives[c] += 1
+                    same = false
+                case (true, false):
+                    falseNegatives[c] += 1
+                    same = false
                 case (false, false): break
                 }
             }

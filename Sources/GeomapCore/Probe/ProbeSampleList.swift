@@ -101,7 +101,8 @@ public struct ProbeSampleList: Sendable, Equatable {
             }
             let imagePath = record.fields[0].trimmingCharacters(in: .whitespaces)
             guard !imagePath.isEmpty else { throw fail(record.line, "the image path is empty") }
-            let image = imagePath.hasPrefix("/")
+            let image =
+                imagePath.hasPrefix("/")
                 ? URL(fileURLWithPath: imagePath)
                 : folder.appendingPathComponent(imagePath)
             let names = record.fields[1].split(separator: ";")
@@ -156,7 +157,8 @@ public struct ProbeSampleList: Sendable, Equatable {
         var text = "image,classes\n"
         for row in rows {
             let path = relativePath(of: row.image.standardizedFileURL, from: folder)
-            text += CSVRecords.escape(path) + ","
+            text +=
+                CSVRecords.escape(path) + ","
                 + CSVRecords.escape(row.classNames.joined(separator: ";")) + "\n"
         }
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).partial")

@@ -92,8 +92,9 @@ public struct SampleEmbedder {
         guard useMetadata else { return (block.values, nil) }
 
         guard let crs = raster.grid.crs, raster.hasGeoTransform else {
-            throw fail("has no CRS or geotransform, needed for the latitude/longitude tokens "
-                + "(or pass --no-metadata)")
+            throw fail(
+                "has no CRS or geotransform, needed for the latitude/longitude tokens "
+                    + "(or pass --no-metadata)")
         }
         let centre = raster.grid.world(column: Double(width) / 2, row: Double(height) / 2)
         let lonLat = try CoordinateTransform(from: crs, to: CRS.wgs84)
@@ -102,19 +103,26 @@ public struct SampleEmbedder {
         if let day = Self.bigEarthNetDay(name),
             let hour = MoEMAEPreprocessing.hourCode(bigEarthNetName: name)
         {
-            return (block.values, MoEMAEPreprocessing.metadata(
-                isoWeek: MoEMAEPreprocessing.isoWeek(of: day), hourCode: hour,
-                latitude: lonLat.y, longitude: lonLat.x))
+            return (
+                block.values,
+                MoEMAEPreprocessing.metadata(
+                    isoWeek: MoEMAEPreprocessing.isoWeek(of: day), hourCode: hour,
+                    latitude: lonLat.y, longitude: lonLat.x)
+            )
         }
         guard let recorded = raster.recordedDate else {
-            throw fail("records no acquisition date and is not named like a BigEarthNet patch; "
-                + "pass --no-metadata to embed without metadata tokens")
+            throw fail(
+                "records no acquisition date and is not named like a BigEarthNet patch; "
+                    + "pass --no-metadata to embed without metadata tokens")
         }
         guard let date = try? AcquisitionDate.parse(recorded, source: sample.image.path) else {
             throw fail("has an unreadable acquisition date '\(recorded)'")
         }
-        return (block.values, MoEMAEPreprocessing.metadata(
-            date: date, latitude: lonLat.y, longitude: lonLat.x))
+        return (
+            block.values,
+            MoEMAEPreprocessing.metadata(
+                date: date, latitude: lonLat.y, longitude: lonLat.x)
+        )
     }
 
     /// The UTC day of a BigEarthNet patch name's third field (`…_20170613T101031_…`).

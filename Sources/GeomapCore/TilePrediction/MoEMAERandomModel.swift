@@ -37,7 +37,8 @@ extension MoEMAETileModel {
             var shape = shape
             if name == reshape { shape[0] += 1 }
             let count = shape.reduce(1, *)
-            let isGain = name.hasSuffix("norm1.weight") || name.hasSuffix("norm2.weight")
+            let isGain =
+                name.hasSuffix("norm1.weight") || name.hasSuffix("norm2.weight")
                 || name == "norm.weight"
             let scalars = (0..<count).map { _ in isGain ? 1 + scale * next() : scale * next() }
             return (name, Tensor(shape: shape, scalars: scalars))
@@ -45,7 +46,8 @@ extension MoEMAETileModel {
         let bands = zip(MoEMAEPreprocessing.bigEarthNetMean, MoEMAEPreprocessing.bigEarthNetStd)
             .map { (mean: $0, std: $1) }
         let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
-        let output = classes.isEmpty
+        let output =
+            classes.isEmpty
             ? OutputSpec(task: "embedding", settings: .object(["pooling": .string("mean")]))
             : OutputSpec(
                 task: task,

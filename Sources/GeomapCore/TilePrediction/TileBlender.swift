@@ -42,10 +42,11 @@ public struct TileBlender: Sendable {
     private mutating func ensureOpen(through row: Int) {
         let width = plan.outputWidth
         while nextOutputRow + open.count <= row {
-            open.append(OpenRow(
-                sums: [Float](repeating: 0, count: channels * width),
-                weights: [Float](repeating: 0, count: width),
-                invalid: [Int](repeating: 0, count: width)))
+            open.append(
+                OpenRow(
+                    sums: [Float](repeating: 0, count: channels * width),
+                    weights: [Float](repeating: 0, count: width),
+                    invalid: [Int](repeating: 0, count: width)))
         }
     }
 

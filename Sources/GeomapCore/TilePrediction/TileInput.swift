@@ -35,9 +35,11 @@ public struct TileInput: ~Copyable {
         let transform = source.grid.geoTransform
         let (width, height) = (abs(transform.pixelWidth), abs(transform.pixelHeight))
         let tolerance = spec.pixelSize * 1e-6
-        let needsWarp = abs(width - spec.pixelSize) > tolerance
+        let needsWarp =
+            abs(width - spec.pixelSize) > tolerance
             || abs(height - spec.pixelSize) > tolerance
-        let vrt = needsWarp
+        let vrt =
+            needsWarp
             ? "\(temporaryDirectory)/.geomap-warp-\(UUID().uuidString.prefix(8)).vrt" : nil
         let opened = try TileInput.atModelResolution(
             source, vrt: vrt, pixelSize: spec.pixelSize,

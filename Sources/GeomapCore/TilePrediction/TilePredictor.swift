@@ -77,8 +77,10 @@ public enum TilePredictor {
         -> TilePredictionSummary
     {
         try validate(request, model: model)
-        let outputDirectory = URL(fileURLWithPath: request.classesPath
-            ?? request.probabilitiesPath ?? request.embeddingsPath!).deletingLastPathComponent()
+        let outputDirectory = URL(
+            fileURLWithPath: request.classesPath
+                ?? request.probabilitiesPath ?? request.embeddingsPath!
+        ).deletingLastPathComponent()
         let input = try TileInput(
             path: request.inputPath, spec: model.input, bands: request.bands,
             temporaryDirectory: outputDirectory.path)
@@ -205,8 +207,10 @@ public enum TilePredictor {
                 to: y..<y + tile, raster: raster, bandNumbers: bandNumbers, scales: scales
             ) { blender.countValidity(inputRow: $0) }
             var columns: [Int] = []
-            var batch = [Float](repeating: 0, count: min(batchSize, plan.columns.offsets.count)
-                * tileValues)
+            var batch = [Float](
+                repeating: 0,
+                count: min(batchSize, plan.columns.offsets.count)
+                    * tileValues)
             func flush() throws {
                 guard !columns.isEmpty else { return }
                 let raw = Tensor(

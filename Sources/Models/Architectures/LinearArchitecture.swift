@@ -24,16 +24,21 @@ public enum LinearArchitecture: ModelArchitecture {
         }
     }
 
-    public static func importCheckpoint(_ checkpoint: Checkpoint, id: String, options: ImportOptions)
+    public static func importCheckpoint(
+        _ checkpoint: Checkpoint, id: String, options: ImportOptions
+    )
         throws -> ImportedModel
     {
         var state = checkpoint.stateDict
         if let prefix = options.settings["prefix"] { state = state.selectingPrefix(prefix) }
         guard let weight = state["weight"] else {
-            throw ModelError(checkpoint.path, "missing tensor weight (found: \(state.names.prefix(5).joined(separator: ", ")))")
+            throw ModelError(
+                checkpoint.path,
+                "missing tensor weight (found: \(state.names.prefix(5).joined(separator: ", ")))")
         }
         guard weight.rank == 2 else {
-            throw ModelError(checkpoint.path, "tensor weight has shape \(weight.shape), expected [out, in]")
+            throw ModelError(
+                checkpoint.path, "tensor weight has shape \(weight.shape), expected [out, in]")
         }
         let configuration = Configuration(
             inFeatures: weight.shape[1], outFeatures: weight.shape[0], bias: state["bias"] != nil)
@@ -42,11 +47,13 @@ public enum LinearArchitecture: ModelArchitecture {
         try store.verifyAllConsumed()
         let task = options.settings["task"] ?? "regression"
         guard ["multi-label", "multi-class", "regression"].contains(task) else {
-            throw ModelError(checkpoint.path, "task=\(task) is not multi-label, multi-class or regression")
+            throw ModelError(
+                checkpoint.path, "task=\(task) is not multi-label, multi-class or regression")
         }
         let manifest = ModelManifest(
             architecture: id, name: options.name ?? "linear",
-            description: options.description ?? "A linear layer imported from \(URL(fileURLWithPath: checkpoint.path).lastPathComponent).",
+            description: options.description
+                ?? "A linear layer imported from \(URL(fileURLWithPath: checkpoint.path).lastPathComponent).",
             hyperParameters: try JSONValue(encoding: configuration),
             input: InputSpec(
                 kind: "features",
@@ -77,9 +84,11 @@ public struct LinearModel: Sendable {
     public init(file: ModelFile) throws {
         let configuration: LinearArchitecture.Configuration
         do {
-            configuration = try file.manifest.hyperParameters.decode(LinearArchitecture.Configuration.self)
+            configuration = try file.manifest.hyperParameters.decode(
+                LinearArchitecture.Configuration.self)
         } catch {
-            throw ModelError(file.path, "invalid hyperParameters for linear: \(ModelFile.describe(error))")
+            throw ModelError(
+                file.path, "invalid hyperParameters for linear: \(ModelFile.describe(error))")
         }
         let store = file.weights()
         self = try LinearModel(store: store, configuration: configuration)
@@ -88,8 +97,10 @@ public struct LinearModel: Sendable {
 
     init(store: WeightStore, configuration: LinearArchitecture.Configuration) throws {
         self.configuration = configuration
-        weight = try store.tensor("weight", shape: [configuration.outFeatures, configuration.inFeatures])
-        bias = configuration.bias ? try store.tensor("bias", shape: [configuration.outFeatures]) : nil
+        weight = try store.tensor(
+            "weight", shape: [configuration.outFeatures, configuration.inFeatures])
+        bias =
+            configuration.bias ? try store.tensor("bias", shape: [configuration.outFeatures]) : nil
     }
 
     /// - Parameter x: `[batch, in]`. - Returns: `[batch, out]`.

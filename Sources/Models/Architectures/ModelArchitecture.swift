@@ -96,7 +96,8 @@ public enum ArchitectureRegistry {
     /// - Throws: ``ModelError`` "unknown architecture 'x' (known: …)".
     public static func architecture(for id: String) throws -> any ModelArchitecture.Type {
         guard let found = all.first(where: { $0.ids.contains(id) }) else {
-            throw ModelError("", "unknown architecture '\(id)' (known: \(ids.joined(separator: ", ")))")
+            throw ModelError(
+                "", "unknown architecture '\(id)' (known: \(ids.joined(separator: ", ")))")
         }
         return found
     }
@@ -125,7 +126,8 @@ public enum ArchitectureRegistry {
         } catch {
             try? FileManager.default.removeItem(at: staging)
             if let error = error as? ModelError { throw error }
-            throw ModelError(output.path, "cannot write the model file: \(error.localizedDescription)")
+            throw ModelError(
+                output.path, "cannot write the model file: \(error.localizedDescription)")
         }
         return try ModelFile(contentsOf: output)
     }

@@ -27,7 +27,9 @@ public struct Checkpoint {
     public let sha256: String
 
     /// Wrapper keys searched, in order, for the model's state dict.
-    public static let wrapperKeys = ["model_state", "model_state_dict", "state_dict", "model", "net"]
+    public static let wrapperKeys = [
+        "model_state", "model_state_dict", "state_dict", "model", "net",
+    ]
 
     /// Reads `url`, recognising the format from its first bytes.
     /// - Throws: ``ModelError`` naming the file: unknown format, corrupt archive, a refused
@@ -61,11 +63,17 @@ public struct Checkpoint {
             root = nil
             metadata = safetensors.metadata
             wrapperKey = nil
-            stateDict = Self.strippingDataParallel(StateDict(safetensors.entries.map {
-                StateDict.Item(name: $0.name, tensor: safetensors.tensor($0), storedDType: $0.dtype)
-            }))
+            stateDict = Self.strippingDataParallel(
+                StateDict(
+                    safetensors.entries.map {
+                        StateDict.Item(
+                            name: $0.name, tensor: safetensors.tensor($0), storedDType: $0.dtype)
+                    }))
         } else {
-            throw ModelError(path, "not a PyTorch zip checkpoint or safetensors file (legacy non-zip torch.save files are not supported; re-save with torch >= 1.6)")
+            throw ModelError(
+                path,
+                "not a PyTorch zip checkpoint or safetensors file (legacy non-zip torch.save files are not supported; re-save with torch >= 1.6)"
+            )
         }
     }
 
@@ -96,14 +104,19 @@ public struct Checkpoint {
         if let state = tensors(root) { return (strippingDataParallel(state), nil) }
         let keys: String
         if case .dict(let pairs) = root {
-            keys = "keys: " + pairs.prefix(8).map { pair in
-                if case .string(let k) = pair.key { return "\(k) (\(pair.value.kind))" }
-                return pair.key.kind
-            }.joined(separator: ", ")
+            keys =
+                "keys: "
+                + pairs.prefix(8).map { pair in
+                    if case .string(let k) = pair.key { return "\(k) (\(pair.value.kind))" }
+                    return pair.key.kind
+                }.joined(separator: ", ")
         } else {
             keys = "the top level is a \(root.kind)"
         }
-        throw ModelError(path, "no state dict found (looked for a dict of tensors at the top level or under \(wrapperKeys.joined(separator: ", ")); \(keys)")
+        throw ModelError(
+            path,
+            "no state dict found (looked for a dict of tensors at the top level or under \(wrapperKeys.joined(separator: ", ")); \(keys)"
+        )
     }
 
     /// Removes DataParallel's `module.` prefix when every name carries it.

@@ -1,13 +1,16 @@
 /// Raw DEFLATE (RFC 1951) decoder for deflated zip entries. Output is bounded by the size the
 /// zip directory declares, so a "zip bomb" fails instead of exhausting memory.
 enum Inflate {
-    static func inflate(_ input: UnsafeRawBufferPointer, expectedSize: Int, path: String, entry: String)
+    static func inflate(
+        _ input: UnsafeRawBufferPointer, expectedSize: Int, path: String, entry: String
+    )
         throws -> [UInt8]
     {
         var state = State(input: input, limit: expectedSize, path: path, entry: entry)
         try state.run()
         guard state.output.count == expectedSize else {
-            throw state.error("inflated to \(state.output.count) bytes, the directory says \(expectedSize)")
+            throw state.error(
+                "inflated to \(state.output.count) bytes, the directory says \(expectedSize)")
         }
         return state.output
     }
@@ -37,14 +40,22 @@ enum Inflate {
 
     private enum InflateFailure: Error { case badTable }
 
-    private static let lengthBase = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35,
-        43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258]
-    private static let lengthExtra = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3,
-        4, 4, 4, 4, 5, 5, 5, 5, 0]
-    private static let distanceBase = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193,
-        257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577]
-    private static let distanceExtra = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8,
-        8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13]
+    private static let lengthBase = [
+        3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35,
+        43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258,
+    ]
+    private static let lengthExtra = [
+        0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3,
+        4, 4, 4, 4, 5, 5, 5, 5, 0,
+    ]
+    private static let distanceBase = [
+        1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193,
+        257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577,
+    ]
+    private static let distanceExtra = [
+        0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8,
+        8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13,
+    ]
 
     private struct State {
         let input: UnsafeRawBufferPointer
@@ -82,7 +93,9 @@ enum Inflate {
         }
 
         mutating func decode(_ h: Huffman) throws -> Int {
-            var code = 0, first = 0, index = 0
+            var code = 0
+            var first = 0
+            var index = 0
             for length in 1..<16 {
                 code |= try bits(1)
                 let count = h.counts[length]
@@ -96,7 +109,9 @@ enum Inflate {
         }
 
         mutating func emit(_ byte: UInt8) throws {
-            guard output.count < limit else { throw error("more data than the declared \(limit) bytes") }
+            guard output.count < limit else {
+                throw error("more data than the declared \(limit) bytes")
+            }
             output.append(byte)
         }
 
@@ -122,8 +137,10 @@ enum Inflate {
             position += 4
             guard length == (~complement & 0xFFFF) else { throw error("stored block length check") }
             guard position + length <= input.count else { throw error("truncated stored block") }
-            guard output.count + length <= limit else { throw error("more data than the declared \(limit) bytes") }
-            output.append(contentsOf: input[position ..< position + length])
+            guard output.count + length <= limit else {
+                throw error("more data than the declared \(limit) bytes")
+            }
+            output.append(contentsOf: input[position..<position + length])
             position += length
         }
 
@@ -145,20 +162,26 @@ enum Inflate {
             var codeLengths = [Int](repeating: 0, count: 19)
             for i in 0..<codeCount { codeLengths[order[i]] = try bits(3) }
             let lengthCode: Huffman
-            do { lengthCode = try Huffman(lengths: codeLengths) } catch { throw self.error("bad code lengths") }
+            do { lengthCode = try Huffman(lengths: codeLengths) } catch {
+                throw self.error("bad code lengths")
+            }
             var lengths: [Int] = []
             while lengths.count < literalCount + distanceCount {
                 let symbol = try decode(lengthCode)
                 switch symbol {
                 case 0..<16: lengths.append(symbol)
                 case 16:
-                    guard let previous = lengths.last else { throw error("repeat with no previous length") }
+                    guard let previous = lengths.last else {
+                        throw error("repeat with no previous length")
+                    }
                     lengths += [Int](repeating: previous, count: 3 + (try bits(2)))
                 case 17: lengths += [Int](repeating: 0, count: 3 + (try bits(3)))
                 default: lengths += [Int](repeating: 0, count: 11 + (try bits(7)))
                 }
             }
-            guard lengths.count == literalCount + distanceCount else { throw error("too many lengths") }
+            guard lengths.count == literalCount + distanceCount else {
+                throw error("too many lengths")
+            }
             do {
                 let literal = try Huffman(lengths: Array(lengths[..<literalCount]))
                 let distance = try Huffman(lengths: Array(lengths[literalCount...]))
@@ -181,7 +204,8 @@ enum Inflate {
                     let length = Inflate.lengthBase[index] + (try bits(Inflate.lengthExtra[index]))
                     let dSymbol = try decode(distance)
                     guard dSymbol < 30 else { throw error("bad distance symbol") }
-                    let back = Inflate.distanceBase[dSymbol] + (try bits(Inflate.distanceExtra[dSymbol]))
+                    let back =
+                        Inflate.distanceBase[dSymbol] + (try bits(Inflate.distanceExtra[dSymbol]))
                     guard back <= output.count else { throw error("distance beyond the start") }
                     guard output.count + length <= limit else {
                         throw error("more data than the declared \(limit) bytes")

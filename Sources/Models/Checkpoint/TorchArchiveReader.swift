@@ -25,19 +25,22 @@ struct TorchArchiveReader {
             throw ModelError(path, "not a torch.save archive: no <name>/data.pkl entry")
         }
         guard pickles.count == 1 else {
-            throw ModelError(path, "ambiguous torch.save archive: \(pickles.count) data.pkl entries")
+            throw ModelError(
+                path, "ambiguous torch.save archive: \(pickles.count) data.pkl entries")
         }
         let prefix = String(pickle.name.dropLast("data.pkl".count))
         if let order = archive.entry(prefix + "byteorder") {
             let text = try archive.withData(order) { String(decoding: $0, as: UTF8.self) }
             guard text == "little" else {
-                throw ModelError(path, "checkpoint byte order '\(text)' is not supported (only little-endian)")
+                throw ModelError(
+                    path, "checkpoint byte order '\(text)' is not supported (only little-endian)")
             }
         }
         let budget = Budget(4 * bytes.count + (16 << 20))
         let path = self.path
         let builder: Unpickler.TensorBuilder = { storage, offset, size, stride in
-            try Self.rebuild(archive: archive, prefix: prefix, storage: storage, offset: offset,
+            try Self.rebuild(
+                archive: archive, prefix: prefix, storage: storage, offset: offset,
                 size: size, stride: stride, budget: budget, path: path)
         }
         return try archive.withData(pickle) { data in
@@ -54,21 +57,32 @@ struct TorchArchiveReader {
         guard let entry = archive.entry(name) else {
             throw ModelError(path, "storage \(storage.key) is missing from the archive (\(name))")
         }
-        let (declaredBytes, overflow) = storage.count.multipliedReportingOverflow(by: storage.dtype.size)
+        let (declaredBytes, overflow) = storage.count.multipliedReportingOverflow(
+            by: storage.dtype.size)
         guard !overflow, entry.uncompressedSize >= declaredBytes else {
-            throw ModelError(path, "storage \(storage.key) holds \(entry.uncompressedSize) bytes, shorter than its \(storage.count) declared \(storage.dtype.rawValue) elements")
+            throw ModelError(
+                path,
+                "storage \(storage.key) holds \(entry.uncompressedSize) bytes, shorter than its \(storage.count) declared \(storage.dtype.rawValue) elements"
+            )
         }
         guard size.count == stride.count, size.count <= 16 else {
-            throw ModelError(path, "tensor on storage \(storage.key): size \(size) and stride \(stride) differ in rank")
+            throw ModelError(
+                path,
+                "tensor on storage \(storage.key): size \(size) and stride \(stride) differ in rank"
+            )
         }
         guard offset >= 0, size.allSatisfy({ $0 >= 0 }), stride.allSatisfy({ $0 >= 0 }) else {
-            throw ModelError(path, "tensor on storage \(storage.key): negative offset, size or stride")
+            throw ModelError(
+                path, "tensor on storage \(storage.key): negative offset, size or stride")
         }
         var count = 1
         for dim in size {
             let (product, overflow) = count.multipliedReportingOverflow(by: dim)
             guard !overflow, product <= budget.remaining else {
-                throw ModelError(path, "tensor on storage \(storage.key) with size \(size) is larger than the checkpoint can hold")
+                throw ModelError(
+                    path,
+                    "tensor on storage \(storage.key) with size \(size) is larger than the checkpoint can hold"
+                )
             }
             count = product
         }
@@ -77,11 +91,16 @@ struct TorchArchiveReader {
         for (dim, step) in zip(size, stride) {
             let (span, o1) = (dim - 1).multipliedReportingOverflow(by: step)
             let (sum, o2) = last.addingReportingOverflow(span)
-            guard !o1, !o2 else { throw ModelError(path, "tensor on storage \(storage.key): absurd strides \(stride)") }
+            guard !o1, !o2 else {
+                throw ModelError(path, "tensor on storage \(storage.key): absurd strides \(stride)")
+            }
             last = sum
         }
         guard last < storage.count else {
-            throw ModelError(path, "tensor of size \(size) at offset \(offset) needs element \(last) of storage \(storage.key), which has only \(storage.count) elements")
+            throw ModelError(
+                path,
+                "tensor of size \(size) at offset \(offset) needs element \(last) of storage \(storage.key), which has only \(storage.count) elements"
+            )
         }
         budget.remaining -= count
         let dtype = storage.dtype
@@ -94,7 +113,10 @@ struct TorchArchiveReader {
                 var expected = 1
                 var contiguous = true
                 for (dim, step) in zip(size, stride).reversed() where dim != 1 {
-                    if step != expected { contiguous = false; break }
+                    if step != expected {
+                        contiguous = false
+                        break
+                    }
                     expected *= dim
                 }
                 if contiguous {

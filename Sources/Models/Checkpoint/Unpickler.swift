@@ -36,8 +36,10 @@ struct Unpickler {
     ]
 
     /// `torch.<dtype>` objects that may appear as values (e.g. in configs).
-    static let torchDTypes = ["float32", "float64", "float16", "bfloat16", "int64", "int32",
-        "int16", "int8", "uint8", "bool", "float", "double", "half", "long", "int"]
+    static let torchDTypes = [
+        "float32", "float64", "float16", "bfloat16", "int64", "int32",
+        "int16", "int8", "uint8", "bool", "float", "double", "half", "long", "int",
+    ]
 
     // MARK: Intermediate values (reference semantics, as in Python)
 
@@ -77,7 +79,8 @@ struct Unpickler {
     }
 
     /// Resolves persistent storage ids into bytes: `(dtype, key, declared count) → tensor`.
-    typealias TensorBuilder = (_ storage: Storage, _ offset: Int, _ size: [Int], _ stride: [Int]) throws -> Tensor
+    typealias TensorBuilder = (_ storage: Storage, _ offset: Int, _ size: [Int], _ stride: [Int])
+        throws -> Tensor
 
     let data: UnsafeRawBufferPointer
     let path: String
@@ -106,7 +109,7 @@ struct Unpickler {
             throw fail("truncated: needs \(count) bytes at offset \(position) of \(data.count)")
         }
         defer { position += count }
-        return UnsafeRawBufferPointer(rebasing: data[position ..< position + count])
+        return UnsafeRawBufferPointer(rebasing: data[position..<position + count])
     }
 
     private mutating func byte() throws -> UInt8 { try take(1)[0] }
@@ -121,7 +124,8 @@ struct Unpickler {
     private mutating func length(_ width: Int) throws -> Int {
         let value = try uint(width)
         guard value <= UInt64(data.count - position) else {
-            throw fail("declared length \(value) exceeds the remaining \(data.count - position) bytes")
+            throw fail(
+                "declared length \(value) exceeds the remaining \(data.count - position) bytes")
         }
         return Int(value)
     }
@@ -148,7 +152,9 @@ struct Unpickler {
     // MARK: Stack
 
     private mutating func pop() throws -> Node {
-        guard let top = stack.popLast() else { throw fail("stack underflow at offset \(position - 1)") }
+        guard let top = stack.popLast() else {
+            throw fail("stack underflow at offset \(position - 1)")
+        }
         if case .mark = top { throw fail("unexpected MARK at offset \(position - 1)") }
         return top
     }
@@ -185,115 +191,138 @@ struct Unpickler {
             let opcodeOffset = position
             let opcode = try byte()
             switch opcode {
-            case 0x80: // PROTO
+            case 0x80:  // PROTO
                 let version = try byte()
-                guard version <= 5 else { throw fail("pickle protocol \(version) is not supported") }
-            case 0x95: // FRAME
+                guard version <= 5 else {
+                    throw fail("pickle protocol \(version) is not supported")
+                }
+            case 0x95:  // FRAME
                 _ = try uint(8)
-            case 0x2E: // STOP
+            case 0x2E:  // STOP
                 let result = try pop()
                 var budget = data.count * 4 + 1_000_000
                 return try freeze(result, depth: 0, budget: &budget)
-            case 0x28: try push(.mark) // MARK
-            case 0x7D: try push(.dict(newDict())) // EMPTY_DICT
-            case 0x5D: try push(.list(newList())) // EMPTY_LIST
-            case 0x29: try push(tuple([])) // EMPTY_TUPLE
-            case 0x8F: try push(.set(newList())) // EMPTY_SET
-            case 0x64: // DICT
+            case 0x28: try push(.mark)  // MARK
+            case 0x7D: try push(.dict(newDict()))  // EMPTY_DICT
+            case 0x5D: try push(.list(newList()))  // EMPTY_LIST
+            case 0x29: try push(tuple([]))  // EMPTY_TUPLE
+            case 0x8F: try push(.set(newList()))  // EMPTY_SET
+            case 0x64:  // DICT
                 let items = try popMark()
                 guard items.count % 2 == 0 else { throw fail("DICT with an odd number of items") }
                 let box = newDict()
-                for i in stride(from: 0, to: items.count, by: 2) { box.pairs.append((items[i], items[i + 1])) }
+                for i in stride(from: 0, to: items.count, by: 2) {
+                    box.pairs.append((items[i], items[i + 1]))
+                }
                 try push(.dict(box))
-            case 0x6C: // LIST
+            case 0x6C:  // LIST
                 let box = newList()
                 box.items = try popMark()
                 try push(.list(box))
-            case 0x74: try push(tuple(try popMark())) // TUPLE
-            case 0x85: try push(tuple([try pop()])) // TUPLE1
-            case 0x86: // TUPLE2
-                let b = try pop(), a = try pop()
+            case 0x74: try push(tuple(try popMark()))  // TUPLE
+            case 0x85: try push(tuple([try pop()]))  // TUPLE1
+            case 0x86:  // TUPLE2
+                let b = try pop()
+                let a = try pop()
                 try push(tuple([a, b]))
-            case 0x87: // TUPLE3
-                let c = try pop(), b = try pop(), a = try pop()
+            case 0x87:  // TUPLE3
+                let c = try pop()
+                let b = try pop()
+                let a = try pop()
                 try push(tuple([a, b, c]))
-            case 0x4A: try push(.value(.int(Int64(Int32(truncatingIfNeeded: try uint(4)))))) // BININT
-            case 0x4B: try push(.value(.int(Int64(try byte())))) // BININT1
-            case 0x4D: try push(.value(.int(Int64(try uint(2))))) // BININT2
-            case 0x8A, 0x8B: // LONG1, LONG4
+            case 0x4A: try push(.value(.int(Int64(Int32(truncatingIfNeeded: try uint(4))))))  // BININT
+            case 0x4B: try push(.value(.int(Int64(try byte()))))  // BININT1
+            case 0x4D: try push(.value(.int(Int64(try uint(2)))))  // BININT2
+            case 0x8A, 0x8B:  // LONG1, LONG4
                 let count = opcode == 0x8A ? Int(try byte()) : try length(4)
                 guard count <= 8 else { throw fail("integer of \(count) bytes is too large") }
                 let raw = try uint(count)
-                let value = count == 0 ? 0
-                    : count == 8 ? Int64(bitPattern: raw)
-                    : Int64(bitPattern: raw << UInt64(64 - 8 * count)) >> Int64(64 - 8 * count)
+                let value =
+                    count == 0
+                    ? 0
+                    : count == 8
+                        ? Int64(bitPattern: raw)
+                        : Int64(bitPattern: raw << UInt64(64 - 8 * count)) >> Int64(64 - 8 * count)
                 try push(.value(.int(value)))
-            case 0x47: // BINFLOAT (big-endian)
+            case 0x47:  // BINFLOAT (big-endian)
                 let bytes = try take(8)
                 var bits: UInt64 = 0
                 for b in bytes { bits = bits << 8 | UInt64(b) }
                 try push(.value(.float(Double(bitPattern: bits))))
-            case 0x8C: try push(.value(.string(try utf8(Int(try byte()))))) // SHORT_BINUNICODE
-            case 0x58: try push(.value(.string(try utf8(try length(4))))) // BINUNICODE
-            case 0x8D: try push(.value(.string(try utf8(try length(8))))) // BINUNICODE8
-            case 0x55: try push(.value(.string(String(decoding: try take(Int(try byte())), as: UTF8.self)))) // SHORT_BINSTRING
-            case 0x54: try push(.value(.string(String(decoding: try take(try length(4)), as: UTF8.self)))) // BINSTRING
-            case 0x43: try push(.value(.bytes(Array(try take(Int(try byte())))))) // SHORT_BINBYTES
-            case 0x42: try push(.value(.bytes(Array(try take(try length(4)))))) // BINBYTES
-            case 0x8E: try push(.value(.bytes(Array(try take(try length(8)))))) // BINBYTES8
-            case 0x4E: try push(.value(.none)) // NONE
-            case 0x88: try push(.value(.bool(true))) // NEWTRUE
-            case 0x89: try push(.value(.bool(false))) // NEWFALSE
-            case 0x71: memo[Int(try byte())] = try top() // BINPUT
-            case 0x72: memo[Int(try uint(4))] = try top() // LONG_BINPUT
-            case 0x94: memo[memo.count] = try top() // MEMOIZE
-            case 0x68, 0x6A: // BINGET, LONG_BINGET
+            case 0x8C: try push(.value(.string(try utf8(Int(try byte())))))  // SHORT_BINUNICODE
+            case 0x58: try push(.value(.string(try utf8(try length(4)))))  // BINUNICODE
+            case 0x8D: try push(.value(.string(try utf8(try length(8)))))  // BINUNICODE8
+            case 0x55:
+                try push(
+                    .value(.string(String(decoding: try take(Int(try byte())), as: UTF8.self))))  // SHORT_BINSTRING
+            case 0x54:
+                try push(.value(.string(String(decoding: try take(try length(4)), as: UTF8.self))))  // BINSTRING
+            case 0x43: try push(.value(.bytes(Array(try take(Int(try byte()))))))  // SHORT_BINBYTES
+            case 0x42: try push(.value(.bytes(Array(try take(try length(4))))))  // BINBYTES
+            case 0x8E: try push(.value(.bytes(Array(try take(try length(8))))))  // BINBYTES8
+            case 0x4E: try push(.value(.none))  // NONE
+            case 0x88: try push(.value(.bool(true)))  // NEWTRUE
+            case 0x89: try push(.value(.bool(false)))  // NEWFALSE
+            case 0x71: memo[Int(try byte())] = try top()  // BINPUT
+            case 0x72: memo[Int(try uint(4))] = try top()  // LONG_BINPUT
+            case 0x94: memo[memo.count] = try top()  // MEMOIZE
+            case 0x68, 0x6A:  // BINGET, LONG_BINGET
                 let index = opcode == 0x68 ? Int(try byte()) : Int(try uint(4))
                 guard let node = memo[index] else { throw fail("memo entry \(index) is missing") }
                 try push(node)
-            case 0x30: _ = try pop() // POP
-            case 0x31: _ = try popMark() // POP_MARK
-            case 0x32: try push(try top()) // DUP
-            case 0x73: // SETITEM
-                let value = try pop(), key = try pop()
+            case 0x30: _ = try pop()  // POP
+            case 0x31: _ = try popMark()  // POP_MARK
+            case 0x32: try push(try top())  // DUP
+            case 0x73:  // SETITEM
+                let value = try pop()
+                let key = try pop()
                 guard case .dict(let box) = try top() else { throw fail("SETITEM on a non-dict") }
                 box.pairs.append((key, value))
-            case 0x75: // SETITEMS
+            case 0x75:  // SETITEMS
                 let items = try popMark()
-                guard items.count % 2 == 0 else { throw fail("SETITEMS with an odd number of items") }
+                guard items.count % 2 == 0 else {
+                    throw fail("SETITEMS with an odd number of items")
+                }
                 guard case .dict(let box) = try top() else { throw fail("SETITEMS on a non-dict") }
-                for i in stride(from: 0, to: items.count, by: 2) { box.pairs.append((items[i], items[i + 1])) }
-            case 0x61: // APPEND
+                for i in stride(from: 0, to: items.count, by: 2) {
+                    box.pairs.append((items[i], items[i + 1]))
+                }
+            case 0x61:  // APPEND
                 let value = try pop()
                 guard case .list(let box) = try top() else { throw fail("APPEND on a non-list") }
                 box.items.append(value)
-            case 0x65: // APPENDS
+            case 0x65:  // APPENDS
                 let items = try popMark()
                 guard case .list(let box) = try top() else { throw fail("APPENDS on a non-list") }
                 box.items += items
-            case 0x90: // ADDITEMS
+            case 0x90:  // ADDITEMS
                 let items = try popMark()
                 guard case .set(let box) = try top() else { throw fail("ADDITEMS on a non-set") }
                 box.items += items
-            case 0x91: // FROZENSET
+            case 0x91:  // FROZENSET
                 let box = newList()
                 box.items = try popMark()
                 try push(.set(box))
-            case 0x63: // GLOBAL
+            case 0x63:  // GLOBAL
                 let module = try line()
                 let name = try line()
                 try push(try global(module, name))
-            case 0x93: // STACK_GLOBAL
-                let name = try pop(), module = try pop()
-                guard case .value(.string(let n)) = name, case .value(.string(let m)) = module else {
+            case 0x93:  // STACK_GLOBAL
+                let name = try pop()
+                let module = try pop()
+                guard case .value(.string(let n)) = name, case .value(.string(let m)) = module
+                else {
                     throw fail("STACK_GLOBAL needs two strings")
                 }
                 try push(try global(m, n))
-            case 0x52, 0x81: // REDUCE, NEWOBJ
-                let arguments = try pop(), callable = try pop()
-                guard case .tuple(let argsBox) = arguments else { throw fail("call arguments are not a tuple") }
+            case 0x52, 0x81:  // REDUCE, NEWOBJ
+                let arguments = try pop()
+                let callable = try pop()
+                guard case .tuple(let argsBox) = arguments else {
+                    throw fail("call arguments are not a tuple")
+                }
                 try push(try call(callable, argsBox.items))
-            case 0x62: // BUILD
+            case 0x62:  // BUILD
                 let state = try pop()
                 let target = try top()
                 switch target {
@@ -302,10 +331,12 @@ struct Unpickler {
                 default:
                     throw fail("BUILD on \(describe(target)) is not allowed")
                 }
-            case 0x51: // BINPERSID
+            case 0x51:  // BINPERSID
                 try push(try persistentLoad(try pop()))
             default:
-                throw fail("opcode 0x\(String(opcode, radix: 16)) at offset \(opcodeOffset) is not allowed")
+                throw fail(
+                    "opcode 0x\(String(opcode, radix: 16)) at offset \(opcodeOffset) is not allowed"
+                )
             }
         }
     }
@@ -313,7 +344,9 @@ struct Unpickler {
     private func global(_ module: String, _ name: String) throws -> Node {
         let full = "\(module).\(name)"
         guard Self.allowedGlobals.contains(full) else {
-            throw fail("refused global '\(full)': geomap's checkpoint reader only rebuilds tensors and plain containers and never calls other code")
+            throw fail(
+                "refused global '\(full)': geomap's checkpoint reader only rebuilds tensors and plain containers and never calls other code"
+            )
         }
         return .global(full)
     }
@@ -404,7 +437,9 @@ struct Unpickler {
             }
             return .value(.bytes(bytes))
         case "numpy.dtype":
-            guard case .value(.string(let code)) = args.first else { throw fail("numpy.dtype needs a type code") }
+            guard case .value(.string(let code)) = args.first else {
+                throw fail("numpy.dtype needs a type code")
+            }
             return .numpyDType(code)
         case "numpy.core.multiarray.scalar", "numpy._core.multiarray.scalar":
             guard args.count == 2, case .numpyDType(let code) = args[0],
@@ -418,7 +453,9 @@ struct Unpickler {
 
     private func numpyScalar(_ code: String, _ bytes: [UInt8]) throws -> PickleValue {
         func raw(_ n: Int) throws -> UInt64 {
-            guard bytes.count == n else { throw fail("numpy \(code) scalar of \(bytes.count) bytes") }
+            guard bytes.count == n else {
+                throw fail("numpy \(code) scalar of \(bytes.count) bytes")
+            }
             return bytes.reversed().reduce(0) { $0 << 8 | UInt64($1) }
         }
         switch code {
@@ -478,17 +515,25 @@ struct Unpickler {
             throw fail("nesting deeper than \(Self.maximumDepth) levels (or a reference cycle)")
         }
         budget -= 1
-        guard budget >= 0 else { throw fail("too many values (shared references expand beyond the pickle's size)") }
+        guard budget >= 0 else {
+            throw fail("too many values (shared references expand beyond the pickle's size)")
+        }
         switch node {
         case .value(let value): return value
-        case .list(let box): return .list(try box.items.map { try freeze($0, depth: depth + 1, budget: &budget) })
-        case .set(let box): return .set(try box.items.map { try freeze($0, depth: depth + 1, budget: &budget) })
-        case .tuple(let box): return .tuple(try box.items.map { try freeze($0, depth: depth + 1, budget: &budget) })
+        case .list(let box):
+            return .list(try box.items.map { try freeze($0, depth: depth + 1, budget: &budget) })
+        case .set(let box):
+            return .set(try box.items.map { try freeze($0, depth: depth + 1, budget: &budget) })
+        case .tuple(let box):
+            return .tuple(try box.items.map { try freeze($0, depth: depth + 1, budget: &budget) })
         case .dict(let box):
-            return .dict(try box.pairs.map {
-                (key: try freeze($0.0, depth: depth + 1, budget: &budget),
-                    value: try freeze($0.1, depth: depth + 1, budget: &budget))
-            })
+            return .dict(
+                try box.pairs.map {
+                    (
+                        key: try freeze($0.0, depth: depth + 1, budget: &budget),
+                        value: try freeze($0.1, depth: depth + 1, budget: &budget)
+                    )
+                })
         case .global(let name):
             if name.hasPrefix("torch."), Self.torchDTypes.contains(String(name.dropFirst(6))) {
                 return .object("torch.dtype", [.string(String(name.dropFirst(6)))])

@@ -24,16 +24,22 @@ struct ZipArchive {
         self.path = path
         let reader = ByteReader(bytes, path: path, what: "zip archive")
         // End of central directory: 22 bytes + comment (≤ 65535), searched from the end.
-        guard bytes.count >= 22 else { throw ModelError(path, "truncated zip archive (\(bytes.count) bytes)") }
+        guard bytes.count >= 22 else {
+            throw ModelError(path, "truncated zip archive (\(bytes.count) bytes)")
+        }
         var eocd = -1
         var position = bytes.count - 22
         let lowest = max(0, bytes.count - 22 - 65535)
         while position >= lowest {
-            if try reader.u32(at: position) == 0x0605_4B50 { eocd = position; break }
+            if try reader.u32(at: position) == 0x0605_4B50 {
+                eocd = position
+                break
+            }
             position -= 1
         }
         guard eocd >= 0 else {
-            throw ModelError(path, "truncated or corrupt zip archive: no end-of-central-directory record")
+            throw ModelError(
+                path, "truncated or corrupt zip archive: no end-of-central-directory record")
         }
         var entryCount = Int(try reader.u16(at: eocd + 10))
         var directorySize = Int(try reader.u32(at: eocd + 12))
@@ -46,7 +52,8 @@ struct ZipArchive {
             }
             let record = try reader.int64(at: locator + 8)
             guard try reader.u32(at: record) == 0x0606_4B50 else {
-                throw ModelError(path, "corrupt zip archive: zip64 end-of-central-directory record missing")
+                throw ModelError(
+                    path, "corrupt zip archive: zip64 end-of-central-directory record missing")
             }
             entryCount = try reader.int64(at: record + 32)
             directorySize = try reader.int64(at: record + 40)
@@ -55,14 +62,18 @@ struct ZipArchive {
         guard entryCount <= Self.maximumEntries, directoryOffset <= bytes.count,
             directorySize <= bytes.count - directoryOffset, entryCount <= directorySize / 46 + 1
         else {
-            throw ModelError(path, "corrupt zip archive: central directory (\(entryCount) entries at \(directoryOffset), \(directorySize) bytes) does not fit the file (\(bytes.count) bytes)")
+            throw ModelError(
+                path,
+                "corrupt zip archive: central directory (\(entryCount) entries at \(directoryOffset), \(directorySize) bytes) does not fit the file (\(bytes.count) bytes)"
+            )
         }
         var entries: [Entry] = []
         entries.reserveCapacity(entryCount)
         var cursor = directoryOffset
         for _ in 0..<entryCount {
             guard try reader.u32(at: cursor) == 0x0201_4B50 else {
-                throw ModelError(path, "corrupt zip archive: bad central directory entry at byte \(cursor)")
+                throw ModelError(
+                    path, "corrupt zip archive: bad central directory entry at byte \(cursor)")
             }
             let flags = try reader.u16(at: cursor + 8)
             let method = try reader.u16(at: cursor + 10)
@@ -88,10 +99,12 @@ struct ZipArchive {
                     var field = extra + 4
                     let fieldEnd = field + size
                     if uncompressed == 0xFFFF_FFFF, field + 8 <= fieldEnd {
-                        uncompressed = try reader.int64(at: field); field += 8
+                        uncompressed = try reader.int64(at: field)
+                        field += 8
                     }
                     if compressed == 0xFFFF_FFFF, field + 8 <= fieldEnd {
-                        compressed = try reader.int64(at: field); field += 8
+                        compressed = try reader.int64(at: field)
+                        field += 8
                     }
                     if localOffset == 0xFFFF_FFFF, field + 8 <= fieldEnd {
                         localOffset = try reader.int64(at: field)
@@ -99,8 +112,10 @@ struct ZipArchive {
                 }
                 extra += 4 + size
             }
-            entries.append(Entry(name: name, method: method, compressedSize: compressed,
-                uncompressedSize: uncompressed, localHeaderOffset: localOffset))
+            entries.append(
+                Entry(
+                    name: name, method: method, compressedSize: compressed,
+                    uncompressedSize: uncompressed, localHeaderOffset: localOffset))
             cursor += 46 + nameLength + extraLength + commentLength
             guard cursor <= directoryOffset + directorySize else {
                 throw ModelError(path, "corrupt zip archive: central directory entries overrun it")
@@ -119,7 +134,8 @@ struct ZipArchive {
         guard try reader.u32(at: local) == 0x0403_4B50 else {
             throw ModelError(path, "corrupt zip archive: no local header for \(entry.name)")
         }
-        let start = local + 30 + Int(try reader.u16(at: local + 26)) + Int(try reader.u16(at: local + 28))
+        let start =
+            local + 30 + Int(try reader.u16(at: local + 26)) + Int(try reader.u16(at: local + 28))
         return try reader.slice(at: start, count: entry.compressedSize)
     }
 
@@ -130,14 +146,21 @@ struct ZipArchive {
         switch entry.method {
         case 0:
             guard entry.compressedSize == entry.uncompressedSize else {
-                throw ModelError(path, "corrupt zip archive: stored entry \(entry.name) has sizes \(entry.compressedSize) and \(entry.uncompressedSize)")
+                throw ModelError(
+                    path,
+                    "corrupt zip archive: stored entry \(entry.name) has sizes \(entry.compressedSize) and \(entry.uncompressedSize)"
+                )
             }
             return try body(raw)
         case 8:
-            let inflated = try Inflate.inflate(raw, expectedSize: entry.uncompressedSize, path: path, entry: entry.name)
+            let inflated = try Inflate.inflate(
+                raw, expectedSize: entry.uncompressedSize, path: path, entry: entry.name)
             return try inflated.withUnsafeBytes { try body($0) }
         default:
-            throw ModelError(path, "zip entry \(entry.name) uses compression method \(entry.method) (only stored and deflate are supported)")
+            throw ModelError(
+                path,
+                "zip entry \(entry.name) uses compression method \(entry.method) (only stored and deflate are supported)"
+            )
         }
     }
 }
@@ -156,7 +179,10 @@ struct ByteReader {
 
     func check(_ offset: Int, _ count: Int) throws {
         guard offset >= 0, count >= 0, offset <= bytes.count, count <= bytes.count - offset else {
-            throw ModelError(path, "truncated or corrupt \(what): \(count) bytes at offset \(offset) lie outside its \(bytes.count) bytes")
+            throw ModelError(
+                path,
+                "truncated or corrupt \(what): \(count) bytes at offset \(offset) lie outside its \(bytes.count) bytes"
+            )
         }
     }
 
@@ -173,7 +199,8 @@ struct ByteReader {
     /// A non-negative 64-bit value that fits in `Int`.
     func int64(at offset: Int) throws -> Int {
         try check(offset, 8)
-        let value = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        let value = UInt64(
+            littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
         guard value <= UInt64(Int.max / 2) else {
             throw ModelError(path, "corrupt \(what): absurd size or offset \(value)")
         }
@@ -182,6 +209,6 @@ struct ByteReader {
 
     func slice(at offset: Int, count: Int) throws -> UnsafeRawBufferPointer {
         try check(offset, count)
-        return UnsafeRawBufferPointer(rebasing: bytes[offset ..< offset + count])
+        return UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count])
     }
 }

@@ -19,7 +19,7 @@ public enum MoEMAEArchitecture: ModelArchitecture {
     public static let ids = ["moe-mae-s", "moe-mae-xs", "moe-mae-xxs"]
     public static let summary =
         "Geo MoE-MAE encoder (Landsat SR_B1..SR_B7, 40×40 tiles, patch 4) from upstream "
-            + "checkpoints"
+        + "checkpoints"
 
     /// Names in the MAE state dict that belong to the decoder (ignored by import).
     static func isDecoderKey(_ name: String) -> Bool {
@@ -47,7 +47,8 @@ public enum MoEMAEArchitecture: ModelArchitecture {
                 } else if item.name.hasPrefix("patch_embed.") {
                     aliases.append((item.name, item.tensor))
                 } else if !isDecoderKey(item.name) {
-                    throw ModelError(path,
+                    throw ModelError(
+                        path,
                         "unexpected tensor \(item.name) in the MoE-MAE checkpoint")
                 }
             } else {
@@ -61,12 +62,15 @@ public enum MoEMAEArchitecture: ModelArchitecture {
         for (name, tensor) in aliases {
             let target = "patch_proj." + name.dropFirst("patch_embed.".count)
             guard let reference = byName[target] else {
-                throw ModelError(path,
+                throw ModelError(
+                    path,
                     "unexpected tensor \(name) (no encoder.\(target) it aliases)")
             }
             guard reference == tensor else {
-                throw ModelError(path, "tensor \(name) differs from encoder.\(target), of which it "
-                    + "should be an alias")
+                throw ModelError(
+                    path,
+                    "tensor \(name) differs from encoder.\(target), of which it "
+                        + "should be an alias")
             }
         }
         // Shared V/W2 under experts 1…E−1: must equal expert 0's copy; stored once.
@@ -74,13 +78,17 @@ public enum MoEMAEArchitecture: ModelArchitecture {
         for (name, tensor) in encoder {
             if let reference = sharedReference(of: name) {
                 guard let shared = byName[reference] else {
-                    throw ModelError(path, "missing tensor \(original[reference] ?? reference) "
-                        + "(the shared copy of \(original[name] ?? name))")
+                    throw ModelError(
+                        path,
+                        "missing tensor \(original[reference] ?? reference) "
+                            + "(the shared copy of \(original[name] ?? name))")
                 }
                 guard shared == tensor else {
-                    throw ModelError(path, "tensor \(original[name] ?? name) differs from "
-                        + "\(original[reference] ?? reference): V and W2 are shared by all experts "
-                        + "of a layer, so every copy must be equal")
+                    throw ModelError(
+                        path,
+                        "tensor \(original[name] ?? name) differs from "
+                            + "\(original[reference] ?? reference): V and W2 are shared by all experts "
+                            + "of a layer, so every copy must be equal")
                 }
                 continue
             }
@@ -106,11 +114,13 @@ public enum MoEMAEArchitecture: ModelArchitecture {
                 + "from \(URL(fileURLWithPath: path).lastPathComponent).",
             hyperParameters: try JSONValue(encoding: config),
             input: MoEMAEModel.inputSpec(config: config, bands: bands),
-            output: OutputSpec(task: "embedding", settings: .object([
-                "pooling": .string(pooling),
-                "embedDim": .number(Double(config.embedDim)),
-                "tokens": .number(Double(config.tokens)),
-            ])),
+            output: OutputSpec(
+                task: "embedding",
+                settings: .object([
+                    "pooling": .string(pooling),
+                    "embedDim": .number(Double(config.embedDim)),
+                    "tokens": .number(Double(config.tokens)),
+                ])),
             provenance: options.provenance(for: checkpoint))
         return ImportedModel(manifest: manifest, tensors: tensors)
     }
@@ -143,7 +153,8 @@ public enum MoEMAEArchitecture: ModelArchitecture {
             object = try JSONSerialization.jsonObject(
                 with: Data(contentsOf: URL(fileURLWithPath: statsPath)))
         } catch {
-            throw ModelError(statsPath,
+            throw ModelError(
+                statsPath,
                 "cannot read normalisation statistics: \(error.localizedDescription)")
         }
         guard let stats = object as? [String: Any] else {
@@ -154,7 +165,8 @@ public enum MoEMAEArchitecture: ModelArchitecture {
                 let mean = (entry["mean"] as? NSNumber)?.floatValue,
                 let std = (entry["std"] as? NSNumber)?.floatValue, std > 0
             else {
-                throw ModelError(statsPath,
+                throw ModelError(
+                    statsPath,
                     "missing or invalid {\"mean\", \"std\"} for band \(band)")
             }
             return (mean, std)
@@ -191,15 +203,19 @@ public struct MoEMAEModel: Sendable {
             throw ModelError(file.path, "invalid MoE-MAE hyperParameters: \(error)")
         }
         guard config.architecture == manifest.architecture else {
-            throw ModelError(file.path, "hyperParameters describe \(config.architecture), but the "
-                + "architecture is \(manifest.architecture)")
+            throw ModelError(
+                file.path,
+                "hyperParameters describe \(config.architecture), but the "
+                    + "architecture is \(manifest.architecture)")
         }
         let variables = manifest.input.variables
         guard variables.count == config.channels else {
-            throw ModelError(file.path,
+            throw ModelError(
+                file.path,
                 "input has \(variables.count) bands, expected \(config.channels)")
         }
-        var mean: [Float] = [], std: [Float] = []
+        var mean: [Float] = []
+        var std: [Float] = []
         for v in variables {
             guard let m = v.mean, let s = v.std, s > 0 else {
                 throw ModelError(file.path, "missing normalisation (mean/std) for band \(v.name)")
@@ -209,9 +225,10 @@ public struct MoEMAEModel: Sendable {
         }
         let store = file.weights()
         encoder = try MoEMAEEncoder(config: config, store: store)
-        let poolingName = manifest.output.settings?["pooling"].flatMap {
-            if case .string(let s) = $0 { return s } else { return nil }
-        } ?? "mean"
+        let poolingName =
+            manifest.output.settings?["pooling"].flatMap {
+                if case .string(let s) = $0 { return s } else { return nil }
+            } ?? "mean"
         guard let pooling = MoEMAEPooling(rawValue: poolingName) else {
             throw ModelError(file.path, "unknown pooling '\(poolingName)'")
         }
@@ -220,11 +237,15 @@ public struct MoEMAEModel: Sendable {
             head = nil
             classes = []
         } else {
-            guard let kind: LinearHead.Kind = task == "multi-label" ? .multiLabel
-                : task == "multi-class" ? .multiClass : nil
+            guard
+                let kind: LinearHead.Kind = task == "multi-label"
+                    ? .multiLabel
+                    : task == "multi-class" ? .multiClass : nil
             else {
-                throw ModelError(file.path, "output task '\(task)' is not embedding, multi-label "
-                    + "or multi-class")
+                throw ModelError(
+                    file.path,
+                    "output task '\(task)' is not embedding, multi-label "
+                        + "or multi-class")
             }
             let names = (manifest.output.classes ?? []).map(\.name)
             let features = pooling == .tokens ? config.tokens * config.embedDim : config.embedDim
@@ -253,7 +274,8 @@ public struct MoEMAEModel: Sendable {
         InputSpec(
             kind: "image",
             variables: zip(MoEMAEPreprocessing.bandNames, bands).map { name, b in
-                VariableSpec(name: name, role: "band", units: "DN (Landsat C2 L2 SR)",
+                VariableSpec(
+                    name: name, role: "band", units: "DN (Landsat C2 L2 SR)",
                     mean: Double(b.mean), std: Double(b.std))
             },
             dtype: "uint16", normalization: "zscore",

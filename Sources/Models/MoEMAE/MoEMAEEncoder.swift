@@ -38,7 +38,8 @@ public struct MoEMAEEncoder: Sendable {
         var fused: [(String, Tensor)] = []
         var replaced = Set<String>()
         for i in 0..<config.depth {
-            let a = "layers.\(i).attn.", e = "layers.\(i).moe."
+            let a = "layers.\(i).attn."
+            let e = "layers.\(i).moe."
             var groups = [
                 (a + "qkv", [a + "q_proj", a + "k_proj", a + "v_proj"]),
                 (a + "out_proj", [a + "out_proj"]),
@@ -118,14 +119,16 @@ public struct MoEMAEEncoder: Sendable {
             withOptionalBuffer(metadata) { metaPointer in
                 out.withUnsafeMutableBufferPointer { outPointer in
                     let dst = UnsafeSendablePointer(outPointer.baseAddress!)
-                    let img = UnsafeSendablePointer(UnsafeMutablePointer(
-                        mutating: imagePointer.baseAddress!))
+                    let img = UnsafeSendablePointer(
+                        UnsafeMutablePointer(
+                            mutating: imagePointer.baseAddress!))
                     let meta = metaPointer.map {
                         UnsafeSendablePointer(UnsafeMutablePointer(mutating: $0))
                     }
                     let encoder = self
                     try? parallelChunks(count: ranges.count, chunks: tasks) { which in
-                        let workspace = MoEMAEWorkspace(config: encoder.config,
+                        let workspace = MoEMAEWorkspace(
+                            config: encoder.config,
                             tiles: ranges.map(\.count).max() ?? 1)
                         for index in which {
                             let r = ranges[index]
@@ -151,7 +154,8 @@ public struct MoEMAEEncoder: Sendable {
         let (w, b) = (arena.pointer("norm.weight"), arena.pointer("norm.bias"))
         y.withUnsafeMutableBufferPointer { p in
             guard let base = p.baseAddress else { return }
-            layerNormRows(base, rows: p.count / m, columns: m, stride: m, weight: w, bias: b,
+            layerNormRows(
+                base, rows: p.count / m, columns: m, stride: m, weight: w, bias: b,
                 eps: config.layerNormEpsilon)
         }
         return y

@@ -16,8 +16,10 @@ final class MoEMAEWorkspace {
     init(config c: MoEMAEConfig, tiles: Int) {
         let t = tiles * c.tokens
         rows = t
-        let m = c.embedDim, kv = c.kvGroups * c.headDim
-        let dh = c.hiddenSizes.max() ?? 1, e = c.expertCounts.max() ?? 1
+        let m = c.embedDim
+        let kv = c.kvGroups * c.headDim
+        let dh = c.hiddenSizes.max() ?? 1
+        let e = c.expertCounts.max() ?? 1
         func make(_ n: Int) -> UnsafeMutablePointer<Float> {
             let p = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))
             p.initialize(repeating: 0, count: max(n, 1))
@@ -25,16 +27,27 @@ final class MoEMAEWorkspace {
         }
         let gateShared = zip(c.expertCounts, c.hiddenSizes).map { $0 + $1 }.max() ?? e + dh
         // Inputs of the linear layers end with a column of ones (the bias column of `[W | b]`).
-        normed = make(t * (m + 1)); qkv = make(t * (m + 2 * kv)); attended = make(t * (m + 1))
-        for r in 0..<t { (normed + r * (m + 1))[m] = 1; (attended + r * (m + 1))[m] = 1 }
+        normed = make(t * (m + 1))
+        qkv = make(t * (m + 2 * kv))
+        attended = make(t * (m + 1))
+        for r in 0..<t {
+            (normed + r * (m + 1))[m] = 1
+            (attended + r * (m + 1))[m] = 1
+        }
         heads = AttentionWorkspace(queries: c.tokens, keys: c.tokens, headDim: c.headDim)
-        patches = make(c.patches * c.patchValues); self.gateShared = make(t * gateShared)
-        gathered = make(t * (m + 1)); hidden = make(t * dh); mixed = make(t * (dh + 1))
-        top = make(t * 2); routedWeight = make(t * 2)
+        patches = make(c.patches * c.patchValues)
+        self.gateShared = make(t * gateShared)
+        gathered = make(t * (m + 1))
+        hidden = make(t * dh)
+        mixed = make(t * (dh + 1))
+        top = make(t * 2)
+        routedWeight = make(t * 2)
         topIndex = .allocate(capacity: t * 2)
         routed = .allocate(capacity: t * 2)
-        all = [normed, qkv, attended, patches, self.gateShared, gathered, hidden, mixed, top,
-            routedWeight]
+        all = [
+            normed, qkv, attended, patches, self.gateShared, gathered, hidden, mixed, top,
+            routedWeight,
+        ]
     }
 
     deinit {
@@ -58,7 +71,8 @@ func affine(
     } else {
         for r in 0..<rows { (y + r * ldy).update(from: bias, count: outFeatures) }
     }
-    gemm(.none, .transposed, m: rows, n: outFeatures, k: inFeatures, a: x, lda: ldx,
+    gemm(
+        .none, .transposed, m: rows, n: outFeatures, k: inFeatures, a: x, lda: ldx,
         b: weight, ldb: inFeatures, beta: 1, c: y, ldc: ldy)
 }
 
@@ -71,7 +85,8 @@ func linearWithBiasColumn(
     accumulate: Bool = false
 ) {
     guard rows > 0 else { return }
-    gemm(.none, .transposed, m: rows, n: outFeatures, k: inFeatures + 1, a: x, lda: ldx,
+    gemm(
+        .none, .transposed, m: rows, n: outFeatures, k: inFeatures + 1, a: x, lda: ldx,
         b: weightBias, ldb: inFeatures + 1, beta: accumulate ? 1 : 0, c: y, ldc: ldy)
 }
 
@@ -94,9 +109,15 @@ extension MoEMAEEncoder {
         into x: UnsafeMutablePointer<Float>, workspace w: MoEMAEWorkspace
     ) {
         let c = config
-        let m = c.embedDim, n = c.tokens, p = c.patchSize, side = c.imageSize, g = c.grid
-        let pos = arena.pointer("pos_embed"), cls = arena.pointer("cls_token")
-        let patchW = arena.pointer("patch_proj.weight"), patchB = arena.pointer("patch_proj.bias")
+        let m = c.embedDim
+        let n = c.tokens
+        let p = c.patchSize
+        let side = c.imageSize
+        let g = c.grid
+        let pos = arena.pointer("pos_embed")
+        let cls = arena.pointer("cls_token")
+        let patchW = arena.pointer("patch_proj.weight")
+        let patchB = arena.pointer("patch_proj.bias")
         let metaW = MoEMAEConfig.metaProjections.map { arena.pointer("\($0).weight") }
         let metaB = MoEMAEConfig.metaProjections.map { arena.pointer("\($0).bias") }
         let imageCount = c.channels * side * side
@@ -106,7 +127,8 @@ extension MoEMAEEncoder {
             for j in 0..<MoEMAEConfig.metaTokens {
                 let row = tileX + j * m
                 let (wj, bj) = (metaW[j], metaB[j])
-                let s = metadata?[t * 8 + 2 * j] ?? 0, co = metadata?[t * 8 + 2 * j + 1] ?? 0
+                let s = metadata?[t * 8 + 2 * j] ?? 0
+                let co = metadata?[t * 8 + 2 * j + 1] ?? 0
                 for o in 0..<m { row[o] += (wj[2 * o] * s + wj[2 * o + 1] * co) + bj[o] }
             }
             let clsRow = tileX + MoEMAEConfig.clsIndex * m
@@ -126,7 +148,8 @@ extension MoEMAEEncoder {
                     }
                 }
             }
-            affine(rows: c.patches, inFeatures: pv, outFeatures: m, x: w.patches, ldx: pv,
+            affine(
+                rows: c.patches, inFeatures: pv, outFeatures: m, x: w.patches, ldx: pv,
                 weight: patchW, bias: patchB, y: tileX + (MoEMAEConfig.clsIndex + 1) * m, ldy: m,
                 accumulate: true)
         }
@@ -137,28 +160,37 @@ extension MoEMAEEncoder {
         layer i: Int, tiles: Int, x: UnsafeMutablePointer<Float>, workspace w: MoEMAEWorkspace
     ) {
         let c = config
-        let m = c.embedDim, n = c.tokens, hd = c.headDim, groups = c.kvGroups
-        let kv = groups * hd, rows = tiles * n, width = m + 2 * kv
+        let m = c.embedDim
+        let n = c.tokens
+        let hd = c.headDim
+        let groups = c.kvGroups
+        let kv = groups * hd
+        let rows = tiles * n
+        let width = m + 2 * kv
         let p = "layers.\(i)."
-        layerNormRows(x, stride: m, into: w.normed, stride: m + 1, rows: rows, columns: m,
+        layerNormRows(
+            x, stride: m, into: w.normed, stride: m + 1, rows: rows, columns: m,
             weight: arena.pointer(p + "norm1.weight"), bias: arena.pointer(p + "norm1.bias"),
             eps: c.layerNormEpsilon)
         // [q | k | v] side by side in one [rows, m + 2·kv] product.
-        linearWithBiasColumn(rows: rows, inFeatures: m, outFeatures: width, x: w.normed,
+        linearWithBiasColumn(
+            rows: rows, inFeatures: m, outFeatures: width, x: w.normed,
             ldx: m + 1, weightBias: arena.pointer(p + "attn.qkv.wb"), y: w.qkv, ldy: width)
         let scale = 1 / Float(hd).squareRoot()
         for t in 0..<tiles {
             let tile = w.qkv + t * n * width
             for h in 0..<c.heads {
                 let g = h % groups  // spec §2.3: head h uses key/value group h mod G
-                attentionHead(queries: n, keys: n, headDim: hd, scale: scale,
+                attentionHead(
+                    queries: n, keys: n, headDim: hd, scale: scale,
                     q: tile + h * hd, ldq: width, k: tile + m + g * hd, ldk: width,
                     v: tile + m + kv + g * hd, ldv: width,
                     out: w.attended + t * n * (m + 1) + h * hd, ldo: m + 1,
                     workspace: w.heads)
             }
         }
-        linearWithBiasColumn(rows: rows, inFeatures: m, outFeatures: m, x: w.attended,
+        linearWithBiasColumn(
+            rows: rows, inFeatures: m, outFeatures: m, x: w.attended,
             ldx: m + 1, weightBias: arena.pointer(p + "attn.out_proj.wb"), y: x, ldy: m,
             accumulate: true)
     }
@@ -168,18 +200,24 @@ extension MoEMAEEncoder {
         layer i: Int, rows: Int, x: UnsafeMutablePointer<Float>, workspace w: MoEMAEWorkspace
     ) {
         let c = config
-        let m = c.embedDim, dh = c.hiddenSizes[i], experts = c.expertCounts[i]
-        let p = "layers.\(i).moe.", width = experts + dh
-        layerNormRows(x, stride: m, into: w.normed, stride: m + 1, rows: rows, columns: m,
+        let m = c.embedDim
+        let dh = c.hiddenSizes[i]
+        let experts = c.expertCounts[i]
+        let p = "layers.\(i).moe."
+        let width = experts + dh
+        layerNormRows(
+            x, stride: m, into: w.normed, stride: m + 1, rows: rows, columns: m,
             weight: arena.pointer("layers.\(i).norm2.weight"),
             bias: arena.pointer("layers.\(i).norm2.bias"), eps: c.layerNormEpsilon)
         // [clean gate logits | shared V z + b_V] in one [rows, E + dh] product.
-        linearWithBiasColumn(rows: rows, inFeatures: m, outFeatures: width, x: w.normed,
+        linearWithBiasColumn(
+            rows: rows, inFeatures: m, outFeatures: width, x: w.normed,
             ldx: m + 1, weightBias: arena.pointer(p + "gate_v.wb"), y: w.gateShared,
             ldy: width)
         // The top-2 softmax over the two selected logits.
         for r in 0..<rows {
-            topKRow(w.gateShared + r * width, columns: experts, k: 2, values: w.top + 2 * r,
+            topKRow(
+                w.gateShared + r * width, columns: experts, k: 2, values: w.top + 2 * r,
                 indices: w.topIndex + 2 * r)
             let e = exp(w.top[2 * r + 1] - w.top[2 * r])
             let sum = 1 + e
@@ -198,28 +236,33 @@ extension MoEMAEEncoder {
                 for s in 0..<2 where w.topIndex[2 * r + s] == e {
                     w.routed[count] = r
                     w.routedWeight[count] = w.top[2 * r + s]
-                    (w.gathered + count * (m + 1)).update(from: w.normed + r * (m + 1),
+                    (w.gathered + count * (m + 1)).update(
+                        from: w.normed + r * (m + 1),
                         count: m + 1)
                     count += 1
                 }
             }
             guard count > 0 else { continue }
-            linearWithBiasColumn(rows: count, inFeatures: m, outFeatures: dh, x: w.gathered,
+            linearWithBiasColumn(
+                rows: count, inFeatures: m, outFeatures: dh, x: w.gathered,
                 ldx: m + 1, weightBias: arena.pointer(p + "experts.\(e).W.wb"), y: w.hidden,
                 ldy: dh)
             Activation.silu.apply(w.hidden, count: count * dh)
             for j in 0..<count {
-                let dst = w.mixed + w.routed[j] * ldm, src = w.hidden + j * dh
+                let dst = w.mixed + w.routed[j] * ldm
+                let src = w.hidden + j * dh
                 let g = w.routedWeight[j]
                 for k in 0..<dh { dst[k] += g * src[k] }
             }
         }
         // mixed ⊙= V z + b_V, then x += W2 · mixed + b_W2.
         for r in 0..<rows {
-            let mixedRow = w.mixed + r * ldm, shared = w.gateShared + r * width + experts
+            let mixedRow = w.mixed + r * ldm
+            let shared = w.gateShared + r * width + experts
             for k in 0..<dh { mixedRow[k] *= shared[k] }
         }
-        linearWithBiasColumn(rows: rows, inFeatures: dh, outFeatures: m, x: w.mixed, ldx: ldm,
+        linearWithBiasColumn(
+            rows: rows, inFeatures: dh, outFeatures: m, x: w.mixed, ldx: ldm,
             weightBias: arena.pointer(p + "experts.0.W2.wb"), y: x, ldy: m, accumulate: true)
     }
 }

@@ -126,7 +126,8 @@ public enum MoEMAEPreprocessing {
     /// The metadata 8-vector of an acquisition instant and a place, in compat mode (hour code =
     /// tens digit of the UTC hour).
     public static func metadata(date: Date, latitude: Double, longitude: Double) -> [Float] {
-        metadata(isoWeek: isoWeek(of: date), hourCode: compatibleHour(utcHour: utcHour(of: date)),
+        metadata(
+            isoWeek: isoWeek(of: date), hourCode: compatibleHour(utcHour: utcHour(of: date)),
             latitude: latitude, longitude: longitude)
     }
 }

@@ -17,7 +17,10 @@ public struct ModelFile {
     public init(contentsOf url: URL) throws {
         let file = try SafetensorsFile(contentsOf: url)
         guard let json = file.metadata[ModelManifest.metadataKey] else {
-            throw ModelError(url.path, "not a geomap model file (no '\(ModelManifest.metadataKey)' manifest in __metadata__; import checkpoints with `geomap models import`)")
+            throw ModelError(
+                url.path,
+                "not a geomap model file (no '\(ModelManifest.metadataKey)' manifest in __metadata__; import checkpoints with `geomap models import`)"
+            )
         }
         let manifest: ModelManifest
         do {
@@ -26,13 +29,19 @@ public struct ModelFile {
             throw ModelError(url.path, "invalid geomap manifest: \(Self.describe(error))")
         }
         guard manifest.format == "geomap-model" else {
-            throw ModelError(url.path, "manifest format is '\(manifest.format)', expected 'geomap-model'")
+            throw ModelError(
+                url.path, "manifest format is '\(manifest.format)', expected 'geomap-model'")
         }
         guard manifest.formatVersion <= ModelManifest.currentFormatVersion else {
-            throw ModelError(url.path, "model format version \(manifest.formatVersion) is newer than this geomap reads (\(ModelManifest.currentFormatVersion))")
+            throw ModelError(
+                url.path,
+                "model format version \(manifest.formatVersion) is newer than this geomap reads (\(ModelManifest.currentFormatVersion))"
+            )
         }
         for entry in file.entries where entry.dtype != .float32 {
-            throw ModelError(url.path, "tensor \(entry.name) is \(entry.dtype.rawValue); model files hold F32 weights")
+            throw ModelError(
+                url.path,
+                "tensor \(entry.name) is \(entry.dtype.rawValue); model files hold F32 weights")
         }
         self.path = url.path
         self.manifest = manifest
@@ -71,7 +80,8 @@ public struct ModelFile {
         case DecodingError.keyNotFound(let key, let context):
             let where_ = (context.codingPath + [key]).map(\.stringValue).joined(separator: ".")
             return "missing \(where_)"
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+        case DecodingError.typeMismatch(_, let context),
+            DecodingError.valueNotFound(_, let context):
             return "wrong type at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
         case DecodingError.dataCorrupted(let context):
             return "corrupted JSON (\(context.debugDescription))"

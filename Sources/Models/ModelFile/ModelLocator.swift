@@ -28,18 +28,25 @@ public struct ModelLocator: Sendable {
         var locations: [Location] = []
         if let extra = environment["GEOMAP_MODELS_PATH"] {
             for part in extra.split(separator: ":") where !part.isEmpty {
-                locations.append(Location(directory: URL(fileURLWithPath: String(part)), kind: "path"))
+                locations.append(
+                    Location(directory: URL(fileURLWithPath: String(part)), kind: "path"))
             }
         }
         if let executable {
             let bin = executable.deletingLastPathComponent()
-            locations.append(Location(
-                directory: bin.deletingLastPathComponent().appendingPathComponent("share/geomap/models"),
-                kind: "bundled"))
+            locations.append(
+                Location(
+                    directory: bin.deletingLastPathComponent().appendingPathComponent(
+                        "share/geomap/models"),
+                    kind: "bundled"))
             var directory = bin
             for _ in 0..<8 {
-                if FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) {
-                    locations.append(Location(directory: directory.appendingPathComponent("models"), kind: "bundled"))
+                if FileManager.default.fileExists(
+                    atPath: directory.appendingPathComponent("Package.swift").path)
+                {
+                    locations.append(
+                        Location(
+                            directory: directory.appendingPathComponent("models"), kind: "bundled"))
                     break
                 }
                 let parent = directory.deletingLastPathComponent()
@@ -47,9 +54,10 @@ public struct ModelLocator: Sendable {
                 directory = parent
             }
         }
-        let user = environment["GEOMAP_MODELS"].map { URL(fileURLWithPath: $0) }
+        let user =
+            environment["GEOMAP_MODELS"].map { URL(fileURLWithPath: $0) }
             ?? URL(fileURLWithPath: environment["HOME"] ?? NSHomeDirectory())
-                .appendingPathComponent(".local/share/geomap/models")
+            .appendingPathComponent(".local/share/geomap/models")
         locations.append(Location(directory: user, kind: "user"))
         self.locations = locations
     }
@@ -57,8 +65,8 @@ public struct ModelLocator: Sendable {
     /// The running binary (resolving symbolic links), or `nil` when unknown.
     public static func currentExecutable() -> URL? {
         #if os(Linux)
-        let link = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        if link.path != "/proc/self/exe" { return link }
+            let link = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            if link.path != "/proc/self/exe" { return link }
         #endif
         return Bundle.main.executableURL?.resolvingSymlinksInPath()
     }
@@ -76,13 +84,18 @@ public struct ModelLocator: Sendable {
         var seen = Set<String>()
         var found: [Found] = []
         for location in locations {
-            guard let names = try? FileManager.default.contentsOfDirectory(atPath: location.directory.path)
+            guard
+                let names = try? FileManager.default.contentsOfDirectory(
+                    atPath: location.directory.path)
             else { continue }
-            for file in names.sorted() where file.hasSuffix(".safetensors") && !file.hasPrefix(".") {
+            for file in names.sorted() where file.hasSuffix(".safetensors") && !file.hasPrefix(".")
+            {
                 let name = String(file.dropLast(".safetensors".count))
                 guard seen.insert(name).inserted else { continue }
-                found.append(Found(name: name, url: location.directory.appendingPathComponent(file),
-                    kind: location.kind))
+                found.append(
+                    Found(
+                        name: name, url: location.directory.appendingPathComponent(file),
+                        kind: location.kind))
             }
         }
         return found
@@ -91,11 +104,17 @@ public struct ModelLocator: Sendable {
     /// `nameOrPath` as a file: an existing path as given, else a model name from the locations.
     /// - Throws: ``ModelError`` listing where it looked.
     public func resolve(_ nameOrPath: String) throws -> URL {
-        if FileManager.default.fileExists(atPath: nameOrPath) { return URL(fileURLWithPath: nameOrPath) }
-        let name = nameOrPath.hasSuffix(".safetensors") ? String(nameOrPath.dropLast(12)) : nameOrPath
+        if FileManager.default.fileExists(atPath: nameOrPath) {
+            return URL(fileURLWithPath: nameOrPath)
+        }
+        let name =
+            nameOrPath.hasSuffix(".safetensors") ? String(nameOrPath.dropLast(12)) : nameOrPath
         if !name.contains("/"), let found = modelFiles().first(where: { $0.name == name }) {
             return found.url
         }
-        throw ModelError(nameOrPath, "no such model file or model name (looked in \(locations.map(\.directory.path).joined(separator: ", ")))")
+        throw ModelError(
+            nameOrPath,
+            "no such model file or model name (looked in \(locations.map(\.directory.path).joined(separator: ", ")))"
+        )
     }
 }

@@ -41,17 +41,22 @@ public struct StateDict: Sendable {
 
     /// Only the entries whose name starts with `prefix`, with the prefix removed.
     public func selectingPrefix(_ prefix: String) -> StateDict {
-        StateDict(items.filter { $0.name.hasPrefix(prefix) }.map {
-            Item(name: String($0.name.dropFirst(prefix.count)), tensor: $0.tensor,
-                storedDType: $0.storedDType)
-        })
+        StateDict(
+            items.filter { $0.name.hasPrefix(prefix) }.map {
+                Item(
+                    name: String($0.name.dropFirst(prefix.count)), tensor: $0.tensor,
+                    storedDType: $0.storedDType)
+            })
     }
 
     /// Every name mapped through `rename` (entries mapped to `nil` are dropped).
     public func renaming(_ rename: (String) -> String?) -> StateDict {
-        StateDict(items.compactMap { item in
-            rename(item.name).map { Item(name: $0, tensor: item.tensor, storedDType: item.storedDType) }
-        })
+        StateDict(
+            items.compactMap { item in
+                rename(item.name).map {
+                    Item(name: $0, tensor: item.tensor, storedDType: item.storedDType)
+                }
+            })
     }
 
     /// A strict store over these tensors, for validating them like a model file's.

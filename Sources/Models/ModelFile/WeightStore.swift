@@ -22,7 +22,8 @@ public final class WeightStore {
     public init(_ tensors: [(name: String, tensor: Tensor)], path: String) {
         self.path = path
         self.order = tensors.map(\.name)
-        self.tensors = Dictionary(tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+        self.tensors = Dictionary(
+            tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// The names, in file order.
@@ -67,7 +68,8 @@ public final class WeightStore {
         guard extra.isEmpty else {
             let shown = extra.prefix(5).joined(separator: ", ")
             let more = extra.count > 5 ? " and \(extra.count - 5) more" : ""
-            throw ModelError(path, "unexpected tensor\(extra.count == 1 ? "" : "s") \(shown)\(more)")
+            throw ModelError(
+                path, "unexpected tensor\(extra.count == 1 ? "" : "s") \(shown)\(more)")
         }
     }
 }

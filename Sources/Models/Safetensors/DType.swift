@@ -30,41 +30,58 @@ public enum DType: String, Sendable, CaseIterable, Codable {
         case .float32:
             UnsafeMutableRawPointer(destination).copyMemory(from: source, byteCount: count * 4)
             #if _endian(big)
-            for i in 0..<count { destination[i] = Float(bitPattern: destination[i].bitPattern.byteSwapped) }
+                for i in 0..<count {
+                    destination[i] = Float(bitPattern: destination[i].bitPattern.byteSwapped)
+                }
             #endif
         case .float64:
             for i in 0..<count {
-                let bits = UInt64(littleEndian: source.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))
+                let bits = UInt64(
+                    littleEndian: source.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))
                 destination[i] = Float(Double(bitPattern: bits))
             }
         case .float16:
             for i in 0..<count {
-                let bits = UInt16(littleEndian: source.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))
+                let bits = UInt16(
+                    littleEndian: source.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))
                 destination[i] = DType.halfToFloat(bits)
             }
         case .bfloat16:
             for i in 0..<count {
-                let bits = UInt16(littleEndian: source.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))
+                let bits = UInt16(
+                    littleEndian: source.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))
                 destination[i] = Float(bitPattern: UInt32(bits) << 16)
             }
         case .int64:
             for i in 0..<count {
-                destination[i] = Float(Int64(littleEndian: source.loadUnaligned(fromByteOffset: i * 8, as: Int64.self)))
+                destination[i] = Float(
+                    Int64(littleEndian: source.loadUnaligned(fromByteOffset: i * 8, as: Int64.self))
+                )
             }
         case .int32:
             for i in 0..<count {
-                destination[i] = Float(Int32(littleEndian: source.loadUnaligned(fromByteOffset: i * 4, as: Int32.self)))
+                destination[i] = Float(
+                    Int32(littleEndian: source.loadUnaligned(fromByteOffset: i * 4, as: Int32.self))
+                )
             }
         case .int16:
             for i in 0..<count {
-                destination[i] = Float(Int16(littleEndian: source.loadUnaligned(fromByteOffset: i * 2, as: Int16.self)))
+                destination[i] = Float(
+                    Int16(littleEndian: source.loadUnaligned(fromByteOffset: i * 2, as: Int16.self))
+                )
             }
         case .int8:
-            for i in 0..<count { destination[i] = Float(source.load(fromByteOffset: i, as: Int8.self)) }
+            for i in 0..<count {
+                destination[i] = Float(source.load(fromByteOffset: i, as: Int8.self))
+            }
         case .uint8:
-            for i in 0..<count { destination[i] = Float(source.load(fromByteOffset: i, as: UInt8.self)) }
+            for i in 0..<count {
+                destination[i] = Float(source.load(fromByteOffset: i, as: UInt8.self))
+            }
         case .bool:
-            for i in 0..<count { destination[i] = source.load(fromByteOffset: i, as: UInt8.self) != 0 ? 1 : 0 }
+            for i in 0..<count {
+                destination[i] = source.load(fromByteOffset: i, as: UInt8.self) != 0 ? 1 : 0
+            }
         }
     }
 

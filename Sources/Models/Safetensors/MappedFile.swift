@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A read-only memory mapping of a whole file (the owner of the mapping: `munmap` on deinit).
@@ -15,7 +15,8 @@ final class MappedFile {
     init(copying data: [UInt8], path: String) {
         self.path = path
         mapped = false
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(data.count, 1), alignment: 16)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(
+            byteCount: max(data.count, 1), alignment: 16)
         data.withUnsafeBytes { buffer.copyMemory(from: $0) }
         bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<data.count])
     }

@@ -61,16 +61,22 @@ public final class SafetensorsFile {
         self.file = file
         let bytes = file.bytes
         guard bytes.count >= 8 else {
-            throw ModelError(path, "not a safetensors file: \(bytes.count) bytes, shorter than the 8-byte header length")
+            throw ModelError(
+                path,
+                "not a safetensors file: \(bytes.count) bytes, shorter than the 8-byte header length"
+            )
         }
         let headerLength = UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self))
         guard headerLength <= UInt64(Self.maximumHeaderLength),
             Int(headerLength) <= bytes.count - 8
         else {
-            throw ModelError(path, "not a safetensors file: header length \(headerLength) exceeds the file size \(bytes.count)")
+            throw ModelError(
+                path,
+                "not a safetensors file: header length \(headerLength) exceeds the file size \(bytes.count)"
+            )
         }
         dataStart = 8 + Int(headerLength)
-        let headerData = Data(bytes[8 ..< dataStart])
+        let headerData = Data(bytes[8..<dataStart])
         let json: Any
         do {
             json = try JSONSerialization.jsonObject(with: headerData)
@@ -134,19 +140,28 @@ public final class SafetensorsFile {
             throw ModelError(path, "tensor \(name): data_offsets is not [begin, end]")
         }
         guard offsets[1] <= dataSize else {
-            throw ModelError(path, "tensor \(name): data ends at byte \(offsets[1]) past the data section (\(dataSize) bytes)")
+            throw ModelError(
+                path,
+                "tensor \(name): data ends at byte \(offsets[1]) past the data section (\(dataSize) bytes)"
+            )
         }
         var count = 1
         for dim in shape {
             let (product, overflow) = count.multipliedReportingOverflow(by: dim)
-            guard !overflow else { throw ModelError(path, "tensor \(name): shape \(shape) is too large") }
+            guard !overflow else {
+                throw ModelError(path, "tensor \(name): shape \(shape) is too large")
+            }
             count = product
         }
         let (bytes, overflow) = count.multipliedReportingOverflow(by: dtype.size)
         guard !overflow, bytes == offsets[1] - offsets[0] else {
-            throw ModelError(path, "tensor \(name): shape \(shape) of \(dtype.rawValue) needs \(overflow ? "too many" : String(bytes)) bytes but data_offsets span \(offsets[1] - offsets[0])")
+            throw ModelError(
+                path,
+                "tensor \(name): shape \(shape) of \(dtype.rawValue) needs \(overflow ? "too many" : String(bytes)) bytes but data_offsets span \(offsets[1] - offsets[0])"
+            )
         }
-        return TensorEntry(name: name, dtype: dtype, shape: shape, byteRange: offsets[0] ..< offsets[1])
+        return TensorEntry(
+            name: name, dtype: dtype, shape: shape, byteRange: offsets[0]..<offsets[1])
     }
 
     private static func integers(_ values: [Any]) -> [Int]? {
@@ -178,7 +193,9 @@ public final class SafetensorsFile {
     /// The tensor of `entry` (an entry of this file), converted to Float32.
     public func tensor(_ entry: TensorEntry) -> Tensor {
         Tensor(shape: entry.shape) { buffer in
-            guard let destination = buffer.baseAddress, let base = file.bytes.baseAddress else { return }
+            guard let destination = buffer.baseAddress, let base = file.bytes.baseAddress else {
+                return
+            }
             entry.dtype.convert(
                 base + dataStart + entry.byteRange.lowerBound, count: entry.count,
                 into: destination)

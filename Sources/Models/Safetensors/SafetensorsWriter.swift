@@ -1,10 +1,11 @@
 public import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 public import Tensor
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Writes safetensors files (Float32 tensors plus a `__metadata__` string map), atomically:
 /// the bytes go to a temporary file in the destination's directory, which is then renamed over
@@ -23,9 +24,10 @@ public enum SafetensorsWriter {
                 throw ModelError(url.path, "invalid or duplicate tensor name '\(name)'")
             }
             let size = tensor.count * 4
-            header[name] = [
-                "dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + size],
-            ] as [String: Any]
+            header[name] =
+                [
+                    "dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + size],
+                ] as [String: Any]
             offset += size
         }
         if !metadata.isEmpty { header["__metadata__"] = metadata }
@@ -40,10 +42,10 @@ public enum SafetensorsWriter {
             for (_, tensor) in tensors {
                 tensor.withUnsafeBufferPointer { buffer in
                     #if _endian(big)
-                    let swapped = buffer.map { $0.bitPattern.byteSwapped }
-                    swapped.withUnsafeBytes { handle.write(Data($0)) }
+                        let swapped = buffer.map { $0.bitPattern.byteSwapped }
+                        swapped.withUnsafeBytes { handle.write(Data($0)) }
                     #else
-                    handle.write(Data(buffer: buffer))
+                        handle.write(Data(buffer: buffer))
                     #endif
                 }
             }
@@ -55,7 +57,8 @@ public enum SafetensorsWriter {
 /// file is removed if `body` throws.
 func writeAtomically(to url: URL, _ body: (FileHandle) throws -> Void) throws {
     let directory = url.deletingLastPathComponent()
-    let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString)")
+    let temporary = directory.appendingPathComponent(
+        ".\(url.lastPathComponent).tmp-\(UUID().uuidString)")
     guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
         throw ModelError(url.path, "cannot create a file in \(directory.path)")
     }
@@ -83,6 +86,7 @@ func writeAtomically(to url: URL, _ body: (FileHandle) throws -> Void) throws {
 /// replacing an existing destination).
 func atomicRename(_ source: URL, to destination: URL) throws {
     guard rename(source.path, destination.path) == 0 else {
-        throw ModelError(destination.path, "cannot rename into place: \(String(cString: strerror(errno)))")
+        throw ModelError(
+            destination.path, "cannot rename into place: \(String(cString: strerror(errno)))")
     }
 }

@@ -61,7 +61,8 @@ public enum StefaLandArchitecture: ModelArchitecture {
             staticOrder: list(options.settings["static"]),
             orderRecorded: checkpoint.format == .pytorch)
         let heads = try integerSetting(options, "heads", default: 4, path: path)
-        let sequenceLength = try integerSetting(options, "sequence_length", default: 365, path: path)
+        let sequenceLength = try integerSetting(
+            options, "sequence_length", default: 365, path: path)
         let warmUp = try integerSetting(options, "warm_up", default: 0, path: path)
 
         // Strict check of every checkpoint tensor.
@@ -81,20 +82,28 @@ public enum StefaLandArchitecture: ModelArchitecture {
         try configuration.validate(path: path)
 
         guard let statsPath = options.statsPath else {
-            throw ModelError(path, "StefaLand needs --stats STATS.json with the mean and std of every input variable")
+            throw ModelError(
+                path,
+                "StefaLand needs --stats STATS.json with the mean and std of every input variable")
         }
         let statistics = try StefaLandStatistics(contentsOf: URL(fileURLWithPath: statsPath))
         let missing = (layout.dynamic + layout.statics).filter { statistics.entries[$0] == nil }
         guard missing.isEmpty else {
-            throw ModelError(statsPath, "no normalisation statistics for \(missing.joined(separator: ", "))")
+            throw ModelError(
+                statsPath, "no normalisation statistics for \(missing.joined(separator: ", "))")
         }
-        let targets = try parseTargets(options.settings["targets"], outputs: head?.outputs, path: path)
+        let targets = try parseTargets(
+            options.settings["targets"], outputs: head?.outputs, path: path)
 
         // The model file's tensors: what inference consumes, in checkpoint order.
         var tensors: [(name: String, tensor: Tensor)] = []
         for item in state.items {
             var name = item.name
-            if fineTuned { name.removeFirst("nn_model.".count) } else { name = "pretrained_model." + name }
+            if fineTuned {
+                name.removeFirst("nn_model.".count)
+            } else {
+                name = "pretrained_model." + name
+            }
             if Self.isInferenceTensor(name) { tensors.append((name, item.tensor)) }
         }
         let check = WeightStore(tensors, path: path)
@@ -115,7 +124,9 @@ public enum StefaLandArchitecture: ModelArchitecture {
         if let targets {
             output = OutputSpec(
                 task: "regression",
-                variables: targets.map { VariableSpec(name: $0.name, role: "target", units: $0.units) },
+                variables: targets.map {
+                    VariableSpec(name: $0.name, role: "target", units: $0.units)
+                },
                 settings: .object(["embeddingWidth": .number(Double(layout.d))]))
         } else {
             output = OutputSpec(
@@ -155,14 +166,17 @@ public enum StefaLandArchitecture: ModelArchitecture {
         -> VariableSpec
     {
         let entry = statistics.entries[name]!
-        return VariableSpec(name: name, role: role, units: entry.units, mean: entry.mean, std: entry.std)
+        return VariableSpec(
+            name: name, role: role, units: entry.units, mean: entry.mean, std: entry.std)
     }
 
     static func list(_ text: String?) -> [String]? {
         text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
     }
 
-    static func integerSetting(_ options: ImportOptions, _ key: String, default value: Int, path: String)
+    static func integerSetting(
+        _ options: ImportOptions, _ key: String, default value: Int, path: String
+    )
         throws -> Int
     {
         guard let text = options.settings[key] else { return value }
@@ -177,12 +191,17 @@ public enum StefaLandArchitecture: ModelArchitecture {
         -> [(name: String, units: String)]?
     {
         guard let outputs else {
-            if text != nil { throw ModelError(path, "targets given, but the checkpoint has no prediction head") }
+            if text != nil {
+                throw ModelError(path, "targets given, but the checkpoint has no prediction head")
+            }
             return nil
         }
         guard let text else {
             guard outputs == 1 else {
-                throw ModelError(path, "the head predicts \(outputs) quantities; name them with --set targets=NAME:UNITS,…")
+                throw ModelError(
+                    path,
+                    "the head predicts \(outputs) quantities; name them with --set targets=NAME:UNITS,…"
+                )
             }
             return [("streamflow", "mm/day")]
         }
@@ -194,7 +213,8 @@ public enum StefaLandArchitecture: ModelArchitecture {
             return (pieces[0], pieces[1])
         }
         guard targets.count == outputs else {
-            throw ModelError(path, "\(targets.count) targets named, but the head predicts \(outputs)")
+            throw ModelError(
+                path, "\(targets.count) targets named, but the head predicts \(outputs)")
         }
         return targets
     }
@@ -226,7 +246,8 @@ struct CheckpointLayout {
         self.state = state
         func names(_ module: String) -> [String] {
             var seen: [String] = []
-            for name in state.names where name.hasPrefix(prefix + module) && name.hasSuffix(".weight") {
+            for name in state.names
+            where name.hasPrefix(prefix + module) && name.hasSuffix(".weight") {
                 let v = String(name.dropFirst((prefix + module).count).dropLast(".weight".count))
                 if !v.contains("."), !seen.contains(v) { seen.append(v) }
             }
@@ -256,23 +277,35 @@ struct CheckpointLayout {
         dynamic = try ordered(foundDynamic, dynamicOrder, "dynamic")
         statics = try ordered(foundStatic, staticOrder, "static")
         guard !dynamic.isEmpty else {
-            throw ModelError(path, "no \(prefix)time_series_embedding.embeddings1.<variable> tensors: not a StefaLand checkpoint")
+            throw ModelError(
+                path,
+                "no \(prefix)time_series_embedding.embeddings1.<variable> tensors: not a StefaLand checkpoint"
+            )
         }
-        if let categorical = state.names.first(where: { $0.hasPrefix(prefix + "static_embedding.categorical_") }) {
-            throw ModelError(path, "categorical static variables are not supported (\(categorical))")
+        if let categorical = state.names.first(where: {
+            $0.hasPrefix(prefix + "static_embedding.categorical_")
+        }) {
+            throw ModelError(
+                path, "categorical static variables are not supported (\(categorical))")
         }
         func shape(_ name: String) throws -> [Int] {
-            guard let t = state[prefix + name] else { throw ModelError(path, "missing tensor \(prefix + name)") }
+            guard let t = state[prefix + name] else {
+                throw ModelError(path, "missing tensor \(prefix + name)")
+            }
             return t.shape
         }
         let norm = try shape("encoder_norm.weight")
         guard norm.count == 1 else {
-            throw ModelError(path, "tensor \(prefix)encoder_norm.weight has shape \(norm), expected [d]")
+            throw ModelError(
+                path, "tensor \(prefix)encoder_norm.weight has shape \(norm), expected [d]")
         }
         d = norm[0]
         let first = try shape("time_series_embedding.embeddings1.\(dynamic[0]).weight")
         guard first.count == 2, first[1] == 1 else {
-            throw ModelError(path, "tensor \(prefix)time_series_embedding.embeddings1.\(dynamic[0]).weight has shape \(first), expected [hidden, 1]")
+            throw ModelError(
+                path,
+                "tensor \(prefix)time_series_embedding.embeddings1.\(dynamic[0]).weight has shape \(first), expected [hidden, 1]"
+            )
         }
         hidden = first[0]
         func layerCount(_ module: String) -> Int {
@@ -289,7 +322,8 @@ struct CheckpointLayout {
         } else {
             feedForward = 0
         }
-        decoderLayers = state[prefix + "decoder.weight_ih_l0"] != nil
+        decoderLayers =
+            state[prefix + "decoder.weight_ih_l0"] != nil
             ? nil : layerCount("decoder.transformer_encoder.layers.")
         let recon = state[prefix + "time_series_projection.embeddings2.\(dynamic[0]).weight"]?.shape
         reconstructionOutputs = recon?.first ?? 1
@@ -298,10 +332,14 @@ struct CheckpointLayout {
     /// Consumes the whole pretrained model's key table (spec §3) from `store`.
     func consumeEncoder(_ store: WeightStore) throws {
         let p = prefix
-        func take(_ name: String, _ shape: [Int]) throws { _ = try store.tensor(p + name, shape: shape) }
+        func take(_ name: String, _ shape: [Int]) throws {
+            _ = try store.tensor(p + name, shape: shape)
+        }
         let maxTokens = StefaLandConfiguration.maxTokens
-        try take("encoder_norm.weight", [d]); try take("encoder_norm.bias", [d])
-        try take("decoder_norm.weight", [d]); try take("decoder_norm.bias", [d])
+        try take("encoder_norm.weight", [d])
+        try take("encoder_norm.bias", [d])
+        try take("decoder_norm.weight", [d])
+        try take("decoder_norm.bias", [d])
         try take("time_series_embedding.masked_values", [dynamic.count, d])
         for v in dynamic {
             try take("time_series_embedding.embeddings1.\(v).weight", [hidden, 1])
@@ -335,54 +373,70 @@ struct CheckpointLayout {
             }
         }
         try transformer("encoder", encoderLayers)
-        try take("enc_2_dec_embedding.weight", [d, d]); try take("enc_2_dec_embedding.bias", [d])
+        try take("enc_2_dec_embedding.weight", [d, d])
+        try take("enc_2_dec_embedding.bias", [d])
         if let decoderLayers {
             try transformer("decoder", decoderLayers)
         } else {
-            try take("decoder.weight_ih_l0", [4 * d, d]); try take("decoder.weight_hh_l0", [4 * d, d])
-            try take("decoder.bias_ih_l0", [4 * d]); try take("decoder.bias_hh_l0", [4 * d])
+            try take("decoder.weight_ih_l0", [4 * d, d])
+            try take("decoder.weight_hh_l0", [4 * d, d])
+            try take("decoder.bias_ih_l0", [4 * d])
+            try take("decoder.bias_hh_l0", [4 * d])
         }
         for v in dynamic {
             try take("time_series_projection.embeddings1.\(v).weight", [hidden, d])
             try take("time_series_projection.embeddings1.\(v).bias", [hidden])
-            try take("time_series_projection.embeddings2.\(v).weight", [reconstructionOutputs, hidden])
+            try take(
+                "time_series_projection.embeddings2.\(v).weight", [reconstructionOutputs, hidden])
             try take("time_series_projection.embeddings2.\(v).bias", [reconstructionOutputs])
         }
         for s in statics {
             try take("static_projection.numerical_embeddings1.\(s).weight", [hidden, d])
             try take("static_projection.numerical_embeddings1.\(s).bias", [hidden])
-            try take("static_projection.numerical_embeddings2.\(s).weight", [reconstructionOutputs, hidden])
+            try take(
+                "static_projection.numerical_embeddings2.\(s).weight",
+                [reconstructionOutputs, hidden])
             try take("static_projection.numerical_embeddings2.\(s).bias", [reconstructionOutputs])
         }
     }
 
     /// Consumes the δMG head's key table (spec §3.1) under `prefix` and describes the head.
     func consumeHead(_ store: WeightStore, prefix p: String) throws -> StefaLandConfiguration.Head {
-        func take(_ name: String, _ shape: [Int]) throws { _ = try store.tensor(p + name, shape: shape) }
+        func take(_ name: String, _ shape: [Int]) throws {
+            _ = try store.tensor(p + name, shape: shape)
+        }
         let (f, c) = (dynamic.count, statics.count)
         let dualResidual = store.contains(p + "adapter.time_transform.0.weight")
         if !dualResidual, let other = store.names.first(where: { $0.hasPrefix(p + "adapter.") }) {
-            throw ModelError(path, "unsupported adapter (\(other)); only dual_residual and none are implemented")
+            throw ModelError(
+                path, "unsupported adapter (\(other)); only dual_residual and none are implemented")
         }
         try take("embedding_scale", [1])
-        try take("embedding_norm.weight", [d]); try take("embedding_norm.bias", [d])
+        try take("embedding_norm.weight", [d])
+        try take("embedding_norm.bias", [d])
         if dualResidual {
-            try take("adapter.time_transform.0.weight", [d, f]); try take("adapter.time_transform.0.bias", [d])
-            try take("adapter.static_transform.0.weight", [d, c]); try take("adapter.static_transform.0.bias", [d])
+            try take("adapter.time_transform.0.weight", [d, f])
+            try take("adapter.time_transform.0.bias", [d])
+            try take("adapter.static_transform.0.weight", [d, c])
+            try take("adapter.static_transform.0.bias", [d])
             try take("adapter.combined_transform.0.weight", [2 * d, 3 * d])
             try take("adapter.combined_transform.0.bias", [2 * d])
             try take("adapter.combined_transform.3.weight", [d, 2 * d])
             try take("adapter.combined_transform.3.bias", [d])
             for n in ["adapter.layer_norm1", "adapter.layer_norm2"] {
-                try take(n + ".weight", [d]); try take(n + ".bias", [d])
+                try take(n + ".weight", [d])
+                try take(n + ".bias", [d])
             }
         }
-        try take("decoder.w_ih", [4 * d, d]); try take("decoder.w_hh", [4 * d, d])
-        try take("decoder.b_ih", [4 * d]); try take("decoder.b_hh", [4 * d])
+        try take("decoder.w_ih", [4 * d, d])
+        try take("decoder.w_hh", [4 * d, d])
+        try take("decoder.b_ih", [4 * d])
+        try take("decoder.b_hh", [4 * d])
         let residual = store.contains(p + "pre_lstm.weight")
         if residual {
             for n in ["pre_lstm", "post_lstm"] {
-                try take(n + ".weight", [d, d + f + c]); try take(n + ".bias", [d])
+                try take(n + ".weight", [d, d + f + c])
+                try take(n + ".bias", [d])
             }
         }
         try take("direct_input_projection.weight", [d, f + c])
@@ -392,7 +446,8 @@ struct CheckpointLayout {
         else {
             throw ModelError(path, "missing tensor \(p)projection.weight [outputs, \(d)]")
         }
-        try take("projection.weight", [projection[0], d]); try take("projection.bias", [projection[0]])
+        try take("projection.weight", [projection[0], d])
+        try take("projection.bias", [projection[0]])
         return StefaLandConfiguration.Head(
             adapter: dualResidual ? "dual_residual" : "none", residualLSTM: residual,
             outputs: projection[0])

@@ -73,7 +73,8 @@ public struct StefaLandConfiguration: Codable, Sendable, Equatable {
             throw ModelError(path, "sequence length \(sequenceLength) is outside 1…999")
         }
         guard warmUp >= 0, warmUp < sequenceLength else {
-            throw ModelError(path, "warm-up \(warmUp) is not below the sequence length \(sequenceLength)")
+            throw ModelError(
+                path, "warm-up \(warmUp) is not below the sequence length \(sequenceLength)")
         }
         if let head, !["dual_residual", "none"].contains(head.adapter) {
             throw ModelError(path, "adapter '\(head.adapter)' is not dual_residual or none")

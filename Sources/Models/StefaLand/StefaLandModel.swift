@@ -88,7 +88,8 @@ public struct StefaLandModel: Sendable {
                         $0.name == name && $0.role == role
                     }), let mean = v.mean, let std = v.std, std > 0
                 else {
-                    throw ModelError(file.path, "no normalisation statistics for \(role) variable \(name)")
+                    throw ModelError(
+                        file.path, "no normalisation statistics for \(role) variable \(name)")
                 }
                 return StefaLandStatistics.Entry(mean: mean, std: std, units: v.units)
             }
@@ -109,12 +110,16 @@ public struct StefaLandModel: Sendable {
     ///   - dynamic: `[basins, days, F]` in the units of the statistics.
     ///   - static: `[basins, C]`.
     /// - Returns: both normalised, same shapes.
-    public func normalize(dynamic: Tensor, static statics: Tensor) -> (dynamic: Tensor, static: Tensor) {
+    public func normalize(dynamic: Tensor, static statics: Tensor) -> (
+        dynamic: Tensor, static: Tensor
+    ) {
         func apply(_ x: Tensor, _ stats: [StefaLandStatistics.Entry]) -> Tensor {
             let n = stats.count
-            precondition(x.columns == n || (n == 0 && x.count == 0),
+            precondition(
+                x.columns == n || (n == 0 && x.count == 0),
                 "StefaLand: input \(x.shape) does not end in \(n) variables")
-            let means = stats.map { Float($0.mean) }, stds = stats.map { Float($0.std) }
+            let means = stats.map { Float($0.mean) }
+            let stds = stats.map { Float($0.std) }
             var y = x
             y.withUnsafeMutableBufferPointer { p in
                 guard n > 0 else { return }
@@ -149,14 +154,19 @@ public struct StefaLandModel: Sendable {
         predictions wantPredictions: Bool = true,
         chunks: Int = ProcessInfo.processInfo.activeProcessorCount
     ) -> Output {
-        let (f, c, d) = (configuration.dynamicVariables.count, configuration.staticVariables.count,
-            configuration.dModel)
-        precondition(dynamic.rank == 3 && dynamic.shape[2] == f,
+        let (f, c, d) = (
+            configuration.dynamicVariables.count, configuration.staticVariables.count,
+            configuration.dModel
+        )
+        precondition(
+            dynamic.rank == 3 && dynamic.shape[2] == f,
             "StefaLand: dynamic input \(dynamic.shape) is not [basins, days, \(f)]")
         let (basins, days) = (dynamic.shape[0], dynamic.shape[1])
-        precondition(statics.shape == [basins, c],
+        precondition(
+            statics.shape == [basins, c],
             "StefaLand: static input \(statics.shape) is not [\(basins), \(c)]")
-        precondition(days >= 1 && days < StefaLandConfiguration.maxTokens,
+        precondition(
+            days >= 1 && days < StefaLandConfiguration.maxTokens,
             "StefaLand: \(days) days is outside 1…999")
         let runHead = wantPredictions && head != nil
         let outputs = head.map { $0.projection.weight.shape[0] } ?? 0
@@ -215,14 +225,20 @@ public struct StefaLandModel: Sendable {
         let d = configuration.dModel
         let days = x.shape[0]
         let tokens = days + 1
-        let timeTokens = x.withUnsafeBufferPointer { dynamicEmbedding.embed($0.baseAddress!, rows: days) }
+        let timeTokens = x.withUnsafeBufferPointer {
+            dynamicEmbedding.embed($0.baseAddress!, rows: days)
+        }
         var z = Tensor(zeros: [tokens, d])
         z.withUnsafeMutableBufferPointer { zp in
             let zb = zp.baseAddress!
             timeTokens.withUnsafeBufferPointer { zb.update(from: $0.baseAddress!, count: days * d) }
             if s.count > 0 {
-                let staticToken = s.withUnsafeBufferPointer { staticEmbedding.embed($0.baseAddress!, rows: 1) }
-                staticToken.withUnsafeBufferPointer { (zb + days * d).update(from: $0.baseAddress!, count: d) }
+                let staticToken = s.withUnsafeBufferPointer {
+                    staticEmbedding.embed($0.baseAddress!, rows: 1)
+                }
+                staticToken.withUnsafeBufferPointer {
+                    (zb + days * d).update(from: $0.baseAddress!, count: d)
+                }
             }
             // An empty static list still contributes the token: its embedding sum is zero.
             let scale = Float(d).squareRoot()
@@ -234,7 +250,9 @@ public struct StefaLandModel: Sendable {
         let heads = configuration.heads
         let headDim = d / heads
         for layer in layers {
-            let q = layer.query(z), k = layer.key(z), v = layer.value(z)
+            let q = layer.query(z)
+            let k = layer.key(z)
+            let v = layer.value(z)
             let attention = multiHeadAttention(
                 q: q, k: k, v: v, heads: heads, kvHeads: heads, headDim: headDim,
                 scale: 1 / Float(headDim).squareRoot())
@@ -315,7 +333,9 @@ func concatenateColumns(_ parts: [Tensor]) -> Tensor {
     var out = [Float](repeating: 0, count: rows * width)
     var offset = 0
     for part in parts {
-        precondition(part.rows == rows, "concatenateColumns: \(part.shape) has \(part.rows) rows, not \(rows)")
+        precondition(
+            part.rows == rows,
+            "concatenateColumns: \(part.shape) has \(part.rows) rows, not \(rows)")
         let n = part.columns
         part.withUnsafeBufferPointer { src in
             for r in 0..<rows {

@@ -18,7 +18,8 @@ struct VariableEmbeddings: Sendable {
     /// [d, hidden]`, `.bias [d]` for every variable `v` (e.g. prefix
     /// `pretrained_model.time_series_embedding.embeddings`).
     init(store: WeightStore, prefix: String, names: [String], d: Int, hidden: Int) throws {
-        var w1: [Float] = [], b1: [Float] = []
+        var w1: [Float] = []
+        var b1: [Float] = []
         var w2 = [Float](repeating: 0, count: d * names.count * hidden)
         var b2 = [Float](repeating: 0, count: d)
         let width = names.count * hidden
@@ -52,7 +53,8 @@ struct VariableEmbeddings: Sendable {
                 for v in 0..<variables {
                     let x = values[r * variables + v]
                     for j in 0..<hidden {
-                        row[v * hidden + j] = x * firstWeight[v * hidden + j] + firstBias[v * hidden + j]
+                        row[v * hidden + j] =
+                            x * firstWeight[v * hidden + j] + firstBias[v * hidden + j]
                     }
                 }
             }
@@ -101,7 +103,9 @@ struct EncoderLayerWeights: Sendable {
         let inBias = try store.tensor("\(p).self_attn.in_proj_bias", shape: [3 * d])
         func part(_ i: Int) -> LinearWeights {
             LinearWeights(
-                weight: Tensor(shape: [d, d], scalars: Array(inWeight.scalars[(i * d * d)..<((i + 1) * d * d)])),
+                weight: Tensor(
+                    shape: [d, d], scalars: Array(inWeight.scalars[(i * d * d)..<((i + 1) * d * d)])
+                ),
                 bias: Tensor(shape: [d], scalars: Array(inBias.scalars[(i * d)..<((i + 1) * d)])))
         }
         query = part(0)
@@ -127,8 +131,11 @@ struct HeadWeights: Sendable {
     let embeddingNorm: NormWeights
     let embeddingScale: Float
     /// Dual-residual adapter (nil for adapter `none`).
-    let adapter: (time: LinearWeights, static: LinearWeights, combined1: LinearWeights,
-        combined2: LinearWeights, norm1: NormWeights, norm2: NormWeights)?
+    let adapter:
+        (
+            time: LinearWeights, static: LinearWeights, combined1: LinearWeights,
+            combined2: LinearWeights, norm1: NormWeights, norm2: NormWeights
+        )?
     let lstm: LSTMWeights
     let preLSTM: LinearWeights?
     let postLSTM: LinearWeights?
@@ -141,14 +148,17 @@ struct HeadWeights: Sendable {
         embeddingScale = try store.tensor("embedding_scale", shape: [1]).scalars[0]
         if head.adapter == "dual_residual" {
             adapter = (
-                time: try LinearWeights(store: store, "adapter.time_transform.0", out: d, in: dynamic),
-                static: try LinearWeights(store: store, "adapter.static_transform.0", out: d, in: statics),
+                time: try LinearWeights(
+                    store: store, "adapter.time_transform.0", out: d, in: dynamic),
+                static: try LinearWeights(
+                    store: store, "adapter.static_transform.0", out: d, in: statics),
                 combined1: try LinearWeights(
                     store: store, "adapter.combined_transform.0", out: 2 * d, in: 3 * d),
                 combined2: try LinearWeights(
                     store: store, "adapter.combined_transform.3", out: d, in: 2 * d),
                 norm1: try NormWeights(store: store, "adapter.layer_norm1", d: d),
-                norm2: try NormWeights(store: store, "adapter.layer_norm2", d: d))
+                norm2: try NormWeights(store: store, "adapter.layer_norm2", d: d)
+            )
         } else {
             adapter = nil
         }

@@ -98,7 +98,8 @@ struct BasinRunOptions: ParsableArguments {
             let run = summary.basins - summary.problems.count
             let rate = summary.seconds > 0 ? Double(run * summary.days) / summary.seconds : 0
             let demo = summary.modelIsDemo ? ", a DEMO model trained on synthetic data" : ""
-            let missing = summary.missingDays > 0
+            let missing =
+                summary.missingDays > 0
                 ? "; \(summary.missingDays) basin-days with missing forcings flagged" : ""
             bar.note(
                 "geomap: \(verb): \(run) of "

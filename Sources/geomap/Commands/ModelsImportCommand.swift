@@ -72,6 +72,8 @@ struct ModelsImportCommand: ParsableCommand {
             checkpoint: URL(fileURLWithPath: checkpoint), architecture: architecture,
             options: options, output: outURL)
         let parameters = model.safetensors.entries.reduce(0) { $0 + $1.count }
-        print("wrote \(out): \(model.manifest.architecture), \(parameters) parameters in \(model.safetensors.entries.count) tensors")
+        print(
+            "wrote \(out): \(model.manifest.architecture), \(parameters) parameters in \(model.safetensors.entries.count) tensors"
+        )
     }
 }

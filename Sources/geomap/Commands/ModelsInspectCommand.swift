@@ -64,10 +64,13 @@ struct ModelReport: Encodable {
             kind = "model file"
             architecture = file.manifest.architecture
             manifest = file.manifest
-            tensors = file.safetensors.entries.map { TensorRow(name: $0.name, shape: $0.shape, dtype: $0.dtype.rawValue) }
+            tensors = file.safetensors.entries.map {
+                TensorRow(name: $0.name, shape: $0.shape, dtype: $0.dtype.rawValue)
+            }
             parameterCount = file.safetensors.entries.reduce(0) { $0 + $1.count }
             do {
-                try ArchitectureRegistry.architecture(for: file.manifest.architecture).validate(file)
+                try ArchitectureRegistry.architecture(for: file.manifest.architecture).validate(
+                    file)
                 valid = true
             } catch {
                 valid = false
@@ -86,7 +89,9 @@ struct ModelReport: Encodable {
         var others: [String: String] = [:]
         if case .dict(let pairs)? = checkpoint.root, checkpoint.wrapperKey != nil {
             for pair in pairs {
-                guard case .string(let key) = pair.key, key != checkpoint.wrapperKey else { continue }
+                guard case .string(let key) = pair.key, key != checkpoint.wrapperKey else {
+                    continue
+                }
                 others[key] = Self.summary(pair.value)
             }
         }
@@ -115,8 +120,12 @@ struct ModelReport: Encodable {
             lines.append("  name:          \(manifest.name)")
             lines.append("  description:   \(manifest.description)")
             lines.append("  task:          \(manifest.output.task)")
-            lines.append("  inputs:        \(manifest.input.kind), \(manifest.input.variables.count) variables (\(manifest.input.normalization))")
-            lines.append("  provenance:    \(manifest.provenance.source)\(manifest.provenance.demo ? " (demo)" : "")")
+            lines.append(
+                "  inputs:        \(manifest.input.kind), \(manifest.input.variables.count) variables (\(manifest.input.normalization))"
+            )
+            lines.append(
+                "  provenance:    \(manifest.provenance.source)\(manifest.provenance.demo ? " (demo)" : "")"
+            )
         }
         if let wrapperKey { lines.append("  state dict:    under '\(wrapperKey)'") }
         if let valid {
@@ -129,8 +138,11 @@ struct ModelReport: Encodable {
         let width = min(max(tensors.map(\.name.count).max() ?? 0, 4), 70)
         lines.append("  tensors:")
         for row in tensors {
-            let padded = row.name.padding(toLength: max(width, row.name.count), withPad: " ", startingAt: 0)
-            lines.append("    \(padded)  \(row.dtype.padding(toLength: 4, withPad: " ", startingAt: 0))  \(row.shape)")
+            let padded = row.name.padding(
+                toLength: max(width, row.name.count), withPad: " ", startingAt: 0)
+            lines.append(
+                "    \(padded)  \(row.dtype.padding(toLength: 4, withPad: " ", startingAt: 0))  \(row.shape)"
+            )
         }
         return lines.joined(separator: "\n")
     }

@@ -32,11 +32,13 @@ struct ModelsListCommand: ParsableCommand {
         let rows: [Row] = locator.modelFiles().map { found in
             do {
                 let file = try ModelFile(contentsOf: found.url)
-                return Row(name: found.name, location: found.kind, path: found.url.path,
+                return Row(
+                    name: found.name, location: found.kind, path: found.url.path,
                     architecture: file.manifest.architecture, task: file.manifest.output.task,
                     demo: file.manifest.provenance.demo, error: nil)
             } catch {
-                return Row(name: found.name, location: found.kind, path: found.url.path,
+                return Row(
+                    name: found.name, location: found.kind, path: found.url.path,
                     architecture: nil, task: nil, demo: nil, error: "\(error)")
             }
         }
@@ -46,13 +48,18 @@ struct ModelsListCommand: ParsableCommand {
             print(String(decoding: try encoder.encode(rows), as: UTF8.self))
             return
         }
-        print("searched: " + locator.locations.map { "\($0.directory.path) (\($0.kind))" }.joined(separator: ", "))
+        print(
+            "searched: "
+                + locator.locations.map { "\($0.directory.path) (\($0.kind))" }.joined(
+                    separator: ", "))
         if rows.isEmpty { print("no models found") }
         for row in rows {
             if let error = row.error {
                 print("\(row.name)  [\(row.location)]  not a loadable model: \(error)")
             } else {
-                print("\(row.name)  [\(row.location)]  \(row.architecture!)  \(row.task!)\(row.demo! ? "  demo" : "")  \(row.path)")
+                print(
+                    "\(row.name)  [\(row.location)]  \(row.architecture!)  \(row.task!)\(row.demo! ? "  demo" : "")  \(row.path)"
+                )
             }
         }
     }

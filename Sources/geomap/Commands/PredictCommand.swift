@@ -7,7 +7,8 @@ import GeomapCore
 struct PredictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "predict",
-        abstract: "Predict a land-cover map from a raster (--in), or daily series per basin (--basins).",
+        abstract:
+            "Predict a land-cover map from a raster (--in), or daily series per basin (--basins).",
         discussion: """
             Tile mode (--in R): the raster is cut into 40×40 tiles every --stride pixels (the \
             last row and column anchored to its edge), tiles run through the model in batches \

@@ -38,40 +38,47 @@ struct ProbeFitCommand: ParsableCommand {
     @Option(help: "The sample list (CSV: image path, class names).")
     var samples: String?
 
-    @Option(name: .customLong("in"), help: """
-        With --labels-raster: the image raster whose 40×40 windows are embedded.
-        """)
+    @Option(
+        name: .customLong("in"),
+        help: """
+            With --labels-raster: the image raster whose 40×40 windows are embedded.
+            """)
     var input: String?
 
-    @Option(help: """
-        A class raster on the --in raster's grid (one band of class ids, 0/nodata ignored); \
-        replaces --samples.
-        """)
+    @Option(
+        help: """
+            A class raster on the --in raster's grid (one band of class ids, 0/nodata ignored); \
+            replaces --samples.
+            """)
     var labelsRaster: String?
 
     @Option(help: "With --labels-raster: tile step in pixels (1…40).")
     var stride = 40
 
-    @Option(help: """
-        With --labels-raster and multilabel: least share of a tile's labelled pixels a class \
-        must cover.
-        """)
+    @Option(
+        help: """
+            With --labels-raster and multilabel: least share of a tile's labelled pixels a class \
+            must cover.
+            """)
     var minShare = 0.1
 
     @Option(help: "The model file to write (the encoder plus the fitted head).")
     var out: String
 
-    @Option(name: .customLong("task"), help: """
-        multilabel (one sigmoid per class) or multiclass (softmax).
-        """)
+    @Option(
+        name: .customLong("task"),
+        help: """
+            multilabel (one sigmoid per class) or multiclass (softmax).
+            """)
     var taskName = ProbeTask.multiLabel.rawValue
 
     var task: ProbeTask { ProbeTask(rawValue: taskName) ?? .multiLabel }
 
-    @Option(help: """
-        Classes of the head: bigearthnet-19, or a text file with one name per line \
-        (default: the names in the sample list, sorted).
-        """)
+    @Option(
+        help: """
+            Classes of the head: bigearthnet-19, or a text file with one name per line \
+            (default: the names in the sample list, sorted).
+            """)
     var classes: String?
 
     @Option(help: "Share of the samples held out for the metrics, in [0, 1).")
@@ -120,8 +127,9 @@ struct ProbeFitCommand: ParsableCommand {
     func run() throws {
         switch (samples, labelsRaster) {
         case (nil, nil), (_?, _?):
-            throw ProbeError.argument("give exactly one of --samples S.csv and --labels-raster "
-                + "L.tif (with --in R.tif)")
+            throw ProbeError.argument(
+                "give exactly one of --samples S.csv and --labels-raster "
+                    + "L.tif (with --in R.tif)")
         case (nil, _?) where input == nil:
             throw ProbeError.argument("--labels-raster needs --in R.tif, the image raster")
         case (_?, nil) where input != nil:
@@ -150,15 +158,17 @@ struct ProbeFitCommand: ParsableCommand {
         let targets = try list.targets()
         let file = try encoderFile(modelURL)
         let encoder = try MoEMAEModel(file: file)
-        let pooling = try pool.map { name in
-            guard let value = MoEMAEPooling(rawValue: name) else {
-                throw ValidationError("--pool must be mean or cls")
-            }
-            return value
-        } ?? encoder.pooling
+        let pooling =
+            try pool.map { name in
+                guard let value = MoEMAEPooling(rawValue: name) else {
+                    throw ValidationError("--pool must be mean or cls")
+                }
+                return value
+            } ?? encoder.pooling
         let embedder = SampleEmbedder(model: encoder, pooling: pooling, useMetadata: !noMetadata)
-        note("embedding \(list.samples.count) images (\(pooling.rawValue) pooling, "
-            + "\(embedder.width) features)…")
+        note(
+            "embedding \(list.samples.count) images (\(pooling.rawValue) pooling, "
+                + "\(embedder.width) features)…")
         let features = try embedder.embed(list.samples)
         let settings = ProbeFitSettings(
             holdoutFraction: holdout, seed: seed,
@@ -207,14 +217,16 @@ struct ProbeFitCommand: ParsableCommand {
             inputPath: input, labelsPath: labels, tile: tile, stride: stride, task: task,
             minShare: minShare, classFile: classFile)
         let targets = try labelled.targets()
-        let pooling = try pool.map { name in
-            guard let value = MoEMAEPooling(rawValue: name) else {
-                throw ValidationError("--pool must be mean or cls")
-            }
-            return value
-        } ?? tileModel.model.pooling
-        note("embedding \(labelled.tiles.count) tiles (\(labelled.skipped) mostly nodata "
-            + "skipped, \(pooling.rawValue) pooling)…")
+        let pooling =
+            try pool.map { name in
+                guard let value = MoEMAEPooling(rawValue: name) else {
+                    throw ValidationError("--pool must be mean or cls")
+                }
+                return value
+            } ?? tileModel.model.pooling
+        note(
+            "embedding \(labelled.tiles.count) tiles (\(labelled.skipped) mostly nodata "
+                + "skipped, \(pooling.rawValue) pooling)…")
         let features = try labelled.embed(
             model: tileModel, inputPath: input, pooling: pooling, useMetadata: !noMetadata)
         let outcome = try ProbeFitRun.run(
@@ -258,12 +270,15 @@ struct ProbeFitCommand: ParsableCommand {
                 + "holdout \(outcome.split.holdout.count), seed \(seed))",
             "classes: \(classNames.count), task \(task.rawValue)",
             "solver: L-BFGS, C \(c), \(r.iterations.max() ?? 0) iterations at most, "
-                + (r.converged.allSatisfy { $0 } ? "converged" : "NOT converged (raise "
-                    + "--max-iterations)"),
+                + (r.converged.allSatisfy { $0 }
+                    ? "converged"
+                    : "NOT converged (raise "
+                        + "--max-iterations)"),
         ]
         if !r.constantClasses.isEmpty {
-            lines.append("constant (no positive training sample): "
-                + r.constantClasses.map { classNames[$0] }.joined(separator: "; "))
+            lines.append(
+                "constant (no positive training sample): "
+                    + r.constantClasses.map { classNames[$0] }.joined(separator: "; "))
         }
         lines.append("training: \(outcome.trainingMetrics.summary)")
         if let holdout = outcome.holdoutMetrics { lines.append("holdout:  \(holdout.summary)") }
@@ -300,8 +315,9 @@ struct ProbeSamplesCommand: ParsableCommand {
         try ProbeSampleList.write(rows, to: URL(fileURLWithPath: out))
         print("wrote \(rows.count) samples to \(out)")
         if !unlabelled.isEmpty {
-            print("left out \(unlabelled.count) images without a label file: "
-                + unlabelled.map(\.lastPathComponent).joined(separator: ", "))
+            print(
+                "left out \(unlabelled.count) images without a label file: "
+                    + unlabelled.map(\.lastPathComponent).joined(separator: ", "))
         }
     }
 }

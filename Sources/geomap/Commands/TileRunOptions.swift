@@ -75,7 +75,8 @@ struct TileRunOptions: ParsableArguments {
         progress.clear()
         guard !quiet else { return }
         let warped = summary.warped ? ", warped to the model's pixel size" : ""
-        let note = "geomap: \(verb): \(summary.tilesRun) tiles run, \(summary.tilesSkipped) "
+        let note =
+            "geomap: \(verb): \(summary.tilesRun) tiles run, \(summary.tilesSkipped) "
             + "skipped as nodata\(warped); \(summary.outputWidth)×\(summary.outputHeight) px → "
             + summary.outputs.joined(separator: ", ") + "\n"
         FileHandle.standardError.write(Data(note.utf8))
@@ -110,9 +111,11 @@ final class TileProgress: @unchecked Sendable {
         let eta = rate > 0 ? Int(Double(total - done) / rate) : 0
         let width = 30
         let filled = min(width, done * width / total)
-        let bar = String(repeating: "#", count: filled)
+        let bar =
+            String(repeating: "#", count: filled)
             + String(repeating: ".", count: width - filled)
-        let line = "\r\(label) [\(bar)] \(done)/\(total) \(unit), \(Int(rate)) \(unit)/s, "
+        let line =
+            "\r\(label) [\(bar)] \(done)/\(total) \(unit), \(Int(rate)) \(unit)/s, "
             + "ETA \(eta / 60):\(String(format: "%02d", eta % 60))\u{1B}[K"
         FileHandle.standardError.write(Data(line.utf8))
         shown = true

@@ -130,7 +130,8 @@ final class ProgressBar {
         guard enabled, total > 0 else { return }
         let width = 30
         let filled = min(width, done * width / total)
-        let bar = String(repeating: "#", count: filled)
+        let bar =
+            String(repeating: "#", count: filled)
             + String(repeating: ".", count: width - filled)
         let percent = done * 100 / total
         FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(percent) %\u{1B}[K".utf8))
