@@ -8,6 +8,12 @@ public enum ExitStatus: Int32, Sendable {
     case badInput = 2
     /// An output was written but failed validation.
     case invalidOutput = 3
+    /// The environment failed while reading or writing (disk full, I/O error, read-only file
+    /// system): the input was fine; fix the machine, then run again (sysexits.h EX_IOERR).
+    case ioError = 74
+    /// Try again later: another run holds the output's lock, upstream data is not there yet, a
+    /// deadline was reached or the run was asked to stop (sysexits.h EX_TEMPFAIL).
+    case tryAgainLater = 75
 }
 
 /// An error that knows which exit code it deserves. Errors that do not conform are bad input
