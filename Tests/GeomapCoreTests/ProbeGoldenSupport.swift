@@ -1,26 +1,33 @@
 import Foundation
 import TestSupport
 
+/// The goldens' keys are Python's snake_case names.
+private var snakeCaseDecoder: JSONDecoder {
+    let decoder = JSONDecoder()
+    decoder.keyDecodingStrategy = .convertFromSnakeCase
+    return decoder
+}
+
 /// `Tests/Fixtures/probe/logistic_goldens.json` (tools/probe/make_goldens.py).
 struct LogisticGoldens: Decodable {
     struct Case: Decodable {
         let task: String
         let classes: [Int]?
-        let multi_hot: [[Int]]?
-        let class_count: Int
+        let multiHot: [[Int]]?
+        let classCount: Int
         let coef: [[Double]]
         let intercept: [Double]
         let proba: [[Double]]
         let metrics: [String: Double]
     }
     let sklearn: String
-    let train_rows: Int
+    let trainRows: Int
     let features: [[Double]]
     let cases: [String: Case]
 
     static func load() throws -> LogisticGoldens {
         let url = TestPaths.fixtures.appendingPathComponent("probe/logistic_goldens.json")
-        return try JSONDecoder().decode(LogisticGoldens.self, from: Data(contentsOf: url))
+        return try snakeCaseDecoder.decode(LogisticGoldens.self, from: Data(contentsOf: url))
     }
 }
 
@@ -28,17 +35,17 @@ struct LogisticGoldens: Decodable {
 struct MetricGoldens: Decodable {
     struct Case: Decodable {
         let classes: [Int]?
-        let multi_hot: [[Int]]?
-        let class_count: Int?
+        let multiHot: [[Int]]?
+        let classCount: Int?
         let scores: [[Double]]
         let metrics: [String: Double]
-        let class_average_precision: [Double?]
+        let classAveragePrecision: [Double?]
     }
     let cases: [String: Case]
 
     static func load() throws -> MetricGoldens {
         let url = TestPaths.fixtures.appendingPathComponent("probe/metric_goldens.json")
-        return try JSONDecoder().decode(MetricGoldens.self, from: Data(contentsOf: url))
+        return try snakeCaseDecoder.decode(MetricGoldens.self, from: Data(contentsOf: url))
     }
 }
 

@@ -8,7 +8,7 @@ struct ProbeMetricsTests {
     @Test("multi-label metrics with tied scores equal sklearn's within 1e-9")
     func multiLabel() throws {
         let golden = try #require(try MetricGoldens.load().cases["multilabel"])
-        let rows = try #require(golden.multi_hot)
+        let rows = try #require(golden.multiHot)
         let targets = try ProbeTargets(
             labelSets: rows.map { row in row.indices.filter { row[$0] == 1 } },
             classCount: rows[0].count)
@@ -16,7 +16,7 @@ struct ProbeMetricsTests {
             targets: targets, probabilities: golden.scores.flatMap { $0 })
         expectMetrics(metrics, golden.metrics)
         #expect(metrics.macroAveragePrecisionClasses == 5)
-        for (mine, theirs) in zip(metrics.classAveragePrecision, golden.class_average_precision) {
+        for (mine, theirs) in zip(metrics.classAveragePrecision, golden.classAveragePrecision) {
             let mine = try #require(mine)
             let theirs = try #require(theirs)
             #expect(abs(mine - theirs) <= 1e-9)
@@ -27,7 +27,7 @@ struct ProbeMetricsTests {
     func multiClass() throws {
         let golden = try #require(try MetricGoldens.load().cases["multiclass"])
         let targets = try ProbeTargets(
-            classes: try #require(golden.classes), classCount: try #require(golden.class_count))
+            classes: try #require(golden.classes), classCount: try #require(golden.classCount))
         let metrics = try ProbeMetrics.evaluate(
             targets: targets, probabilities: golden.scores.flatMap { $0 })
         expectMetrics(metrics, golden.metrics)
@@ -51,7 +51,11 @@ struct ProbeMetricsTests {
     @Test("subset accuracy counts a sample right only when every class is right")
     func subsetAccuracy() throws {
         let targets = try ProbeTargets(labelSets: [[0, 1], [1], []], classCount: 3)
-        let probabilities: [Double] = [0.9, 0.8, 0.1, /**/ 0.6, 0.7, 0.2, /**/ 0.1, 0.2, 0.3]
+        let probabilities: [Double] = [
+            0.9, 0.8, 0.1,
+            0.6, 0.7, 0.2,
+            0.1, 0.2, 0.3,
+        ]
         let metrics = try ProbeMetrics.evaluate(targets: targets, probabilities: probabilities)
         #expect(metrics.accuracy == 2.0 / 3)
         #expect(metrics.microPrecision == 3.0 / 4)

@@ -12,18 +12,18 @@ struct ProbeSolverTests {
     init() throws {
         goldens = try LogisticGoldens.load()
         let all = try FeatureMatrix(goldens.features)
-        train = all.selecting(rows: Array(0..<goldens.train_rows))
-        test = all.selecting(rows: Array(goldens.train_rows..<all.rows))
+        train = all.selecting(rows: Array(0..<goldens.trainRows))
+        test = all.selecting(rows: Array(goldens.trainRows..<all.rows))
     }
 
     func targets(_ golden: LogisticGoldens.Case, rows: Range<Int>) throws -> ProbeTargets {
         if let classes = golden.classes {
-            return try ProbeTargets(classes: Array(classes[rows]), classCount: golden.class_count)
+            return try ProbeTargets(classes: Array(classes[rows]), classCount: golden.classCount)
         }
-        let multiHot = try #require(golden.multi_hot)
+        let multiHot = try #require(golden.multiHot)
         return try ProbeTargets(
             labelSets: multiHot[rows].map { row in row.indices.filter { row[$0] == 1 } },
-            classCount: golden.class_count)
+            classCount: golden.classCount)
     }
 
     /// Fits the case, checks coefficients (1e-4 relative), held-out probabilities (1e-5) and
@@ -32,9 +32,9 @@ struct ProbeSolverTests {
     func check(_ name: String, standardize: Bool = false) throws -> ProbeFitReport {
         let golden = try #require(goldens.cases[name])
         let n = goldens.features.count
-        let trainTargets = try targets(golden, rows: 0..<goldens.train_rows)
-        let testTargets = try targets(golden, rows: goldens.train_rows..<n)
-        let names = (0..<golden.class_count).map { "class \($0)" }
+        let trainTargets = try targets(golden, rows: 0..<goldens.trainRows)
+        let testTargets = try targets(golden, rows: goldens.trainRows..<n)
+        let names = (0..<golden.classCount).map { "class \($0)" }
         let options = LogisticRegressionOptions(
             tolerance: 1e-10, maxIterations: 10_000, relativeDecreaseTolerance: 0,
             standardize: standardize)
@@ -44,7 +44,7 @@ struct ProbeSolverTests {
         // scikit-learn's binary model has one row w; geomap's head holds [−w/2, w/2].
         var weights = head.weights
         var bias = head.bias
-        if golden.coef.count == 1, golden.class_count == 2 {
+        if golden.coef.count == 1, golden.classCount == 2 {
             let d = head.featureCount
             weights = (0..<d).map { head.weights[d + $0] - head.weights[$0] }
             bias = [head.bias[1] - head.bias[0]]
@@ -84,7 +84,7 @@ struct ProbeSolverTests {
     func defaultOptions() throws {
         for name in ["multinomial", "one_vs_rest"] {
             let golden = try #require(goldens.cases[name])
-            let y = try targets(golden, rows: 0..<goldens.train_rows)
+            let y = try targets(golden, rows: 0..<goldens.trainRows)
             let (head, report) = try LogisticRegression.fit(
                 features: train, targets: y, classNames: ["a", "b", "c", "d"])
             let probabilities = try head.probabilities(test)
@@ -97,7 +97,7 @@ struct ProbeSolverTests {
     @Test("serial and parallel one-vs-rest fits are identical")
     func parallelIsDeterministic() throws {
         let golden = try #require(goldens.cases["one_vs_rest"])
-        let y = try targets(golden, rows: 0..<goldens.train_rows)
+        let y = try targets(golden, rows: 0..<goldens.trainRows)
         let names = ["a", "b", "c", "d"]
         let serial = try LogisticRegression.fit(
             features: train, targets: y, classNames: names,

@@ -75,16 +75,15 @@ struct TileBlenderTests {
     func nodata() throws {
         let plan = try TilePlan(width: 120, height: 80, tile: 40, stride: 40)
         // Tile (0,0) skipped; pixels x < 20, y ≥ 40 invalid (half of cell (1,0)).
+        let leftHalfOfSecondRow: (Int, Int) -> Bool = { x, y in x < 20 && y >= 40 }
         let out = blend(
-            plan: plan, skip: { x, y in x == 0 && y == 0 },
-            invalid: { x, y in x < 20 && y >= 40 }
-        ) { _, _ in 1 }
+            plan: plan, skip: { x, y in x == 0 && y == 0 }, invalid: leftHalfOfSecondRow,
+            value: { _, _ in 1 })
         #expect(out[0][0].isNaN)
         #expect(out[0][1] == 1)
         #expect(out[1][0] == 1)  // exactly 50 % invalid: kept at the default threshold
         let strict = blend(
-            plan: plan, maxInvalid: 0.4, invalid: { x, y in x < 20 && y >= 40 }
-        ) { _, _ in 1 }
+            plan: plan, maxInvalid: 0.4, invalid: leftHalfOfSecondRow, value: { _, _ in 1 })
         #expect(strict[1][0].isNaN)
         #expect(strict[1][1] == 1)
     }

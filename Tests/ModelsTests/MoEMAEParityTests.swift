@@ -63,8 +63,6 @@ func expectTokensClose(
 
 @Suite("MoE-MAE encoder parity with the PyTorch mirror")
 struct MoEMAEParityTests {
-    init() {}
-
     func check(encoder: MoEMAEEncoder, goldens g: [String: Tensor], label: String) throws {
         let input = try #require(g["input"])
         for (suffix, meta) in [("meta", g["meta"]), ("nometa", nil)] {

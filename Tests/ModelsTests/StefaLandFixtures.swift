@@ -9,13 +9,13 @@ struct StefaLandGolden {
     struct MirrorConfig: Decodable {
         var dynamic: [String]
         var `static`: [String]
-        var n_y: Int
+        var nY: Int
         var d: Int
         var heads: Int
-        var enc_layers: Int
-        var d_ff: Int
+        var encLayers: Int
+        var dFf: Int
         var adapter: String
-        var residual_lstm: Bool
+        var residualLstm: Bool
     }
 
     static var directory: URL { TestPaths.fixtures.appendingPathComponent("stefaland") }
@@ -32,17 +32,19 @@ struct StefaLandGolden {
             contentsOf: Self.directory.appendingPathComponent("\(name)_weights.safetensors"))
         io = try SafetensorsFile(
             contentsOf: Self.directory.appendingPathComponent("\(name)_io.safetensors"))
-        mirror = try JSONDecoder().decode(
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase  // the mirror's snake_case names
+        mirror = try decoder.decode(
             MirrorConfig.self, from: Data(weights.metadata["config", default: ""].utf8))
     }
 
     var configuration: StefaLandConfiguration {
         StefaLandConfiguration(
-            dModel: mirror.d, heads: mirror.heads, encoderLayers: mirror.enc_layers,
-            feedForward: mirror.d_ff, dynamicVariables: mirror.dynamic,
+            dModel: mirror.d, heads: mirror.heads, encoderLayers: mirror.encLayers,
+            feedForward: mirror.dFf, dynamicVariables: mirror.dynamic,
             staticVariables: mirror.static,
             head: .init(
-                adapter: mirror.adapter, residualLSTM: mirror.residual_lstm, outputs: mirror.n_y))
+                adapter: mirror.adapter, residualLSTM: mirror.residualLstm, outputs: mirror.nY))
     }
 
     /// `--set dynamic=… static=…` in the mirror's order (needed for safetensors checkpoints).

@@ -217,9 +217,10 @@ public enum ZonalJob {
             options: options, netCDF: netCDF, basins: set, weights: weights, forcing: forcing,
             variables: variables, times: times, skipping: skip)
         for variable in variables {
+            let stepProgress: (Int) -> Void = { progress?(variable.name, $0, times.count) }
             let report = try ZonalForcing.aggregate(
                 forcing, variable: variable, times: times, aggregator: aggregator,
-                progress: { progress?(variable.name, $0, times.count) }
+                progress: stepProgress
             ) { chunk, slab in
                 let offset = times.lowerBound
                 let local = (slab.lowerBound - offset)..<(slab.upperBound - offset)

@@ -104,9 +104,12 @@ struct BasinForcingMerge {
             for variableName in file.variables {
                 guard let v = variables.firstIndex(of: variableName) else { continue }
                 let variable = try forcing.variable(variableName)
+                let stepProgress: (Int) -> Void = {
+                    progress?("\(name) \(variableName)", $0, times.count)
+                }
                 _ = try ZonalForcing.aggregate(
                     forcing, variable: variable, times: times, aggregator: aggregator,
-                    progress: { progress?("\(name) \(variableName)", $0, times.count) }
+                    progress: stepProgress
                 ) { chunk, slab in
                     let means = chunk.columns[0].values
                     for (s, step) in slab.enumerated() {

@@ -151,8 +151,8 @@ public enum BasinPredictionJob {
             basins: inputs.basins, dates: dates, width: model.configuration.dModel,
             metadata: metadata(request, url: url, manifest: manifest), to: path)
         let runner = BasinRunner(model: model)
-        let outcome = try runner.embed(inputs, progress: { progress?("embed", $0, $1) }) {
-            basins, block in
+        let groupProgress: (Int, Int) -> Void = { progress?("embed", $0, $1) }
+        let outcome = try runner.embed(inputs, progress: groupProgress) { basins, block in
             try BasinPredictionFiles.writeEmbeddings(
                 block, to: writer, basins: basins, days: dates.count,
                 width: model.configuration.dModel)

@@ -230,7 +230,8 @@ struct Unpickler {
                 let b = try pop()
                 let a = try pop()
                 try push(tuple([a, b, c]))
-            case 0x4A: try push(.value(.int(Int64(Int32(truncatingIfNeeded: try uint(4))))))  // BININT
+            case 0x4A:  // BININT
+                try push(.value(.int(Int64(Int32(truncatingIfNeeded: try uint(4))))))
             case 0x4B: try push(.value(.int(Int64(try byte()))))  // BININT1
             case 0x4D: try push(.value(.int(Int64(try uint(2)))))  // BININT2
             case 0x8A, 0x8B:  // LONG1, LONG4
@@ -252,11 +253,11 @@ struct Unpickler {
             case 0x8C: try push(.value(.string(try utf8(Int(try byte())))))  // SHORT_BINUNICODE
             case 0x58: try push(.value(.string(try utf8(try length(4)))))  // BINUNICODE
             case 0x8D: try push(.value(.string(try utf8(try length(8)))))  // BINUNICODE8
-            case 0x55:
+            case 0x55:  // SHORT_BINSTRING
                 try push(
-                    .value(.string(String(decoding: try take(Int(try byte())), as: UTF8.self))))  // SHORT_BINSTRING
-            case 0x54:
-                try push(.value(.string(String(decoding: try take(try length(4)), as: UTF8.self))))  // BINSTRING
+                    .value(.string(String(decoding: try take(Int(try byte())), as: UTF8.self))))
+            case 0x54:  // BINSTRING
+                try push(.value(.string(String(decoding: try take(try length(4)), as: UTF8.self))))
             case 0x43: try push(.value(.bytes(Array(try take(Int(try byte()))))))  // SHORT_BINBYTES
             case 0x42: try push(.value(.bytes(Array(try take(try length(4))))))  // BINBYTES
             case 0x8E: try push(.value(.bytes(Array(try take(try length(8))))))  // BINBYTES8

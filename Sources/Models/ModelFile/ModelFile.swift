@@ -78,8 +78,8 @@ public struct ModelFile {
     static func describe(_ error: Error) -> String {
         switch error {
         case DecodingError.keyNotFound(let key, let context):
-            let where_ = (context.codingPath + [key]).map(\.stringValue).joined(separator: ".")
-            return "missing \(where_)"
+            let keyPath = (context.codingPath + [key]).map(\.stringValue).joined(separator: ".")
+            return "missing \(keyPath)"
         case DecodingError.typeMismatch(_, let context),
             DecodingError.valueNotFound(_, let context):
             return "wrong type at \(context.codingPath.map(\.stringValue).joined(separator: "."))"

@@ -1,9 +1,12 @@
 /// Encodes `nil` as JSON `null`: synthesised `Encodable` leaves absent optionals out, and the
 /// `geomap info --json` reports promise stable keys (a key with `null` when a fact is absent).
+// swift-format-ignore: UseSynthesizedInitializer
 @propertyWrapper
 struct NullEncoded<Value: Encodable>: Encodable {
     var wrappedValue: Value?
 
+    // Written out (not synthesised) so memberwise initialisers of the wrapping types take a
+    // plain optional.
     init(wrappedValue: Value?) {
         self.wrappedValue = wrappedValue
     }
