@@ -124,6 +124,9 @@ public struct CFGrid: Sendable {
     public var x: [Double]
     public var y: [Double]
     public var crs: CFGridCRS?
+    /// Machine epsilon of the coarser of the two axis variables' types: `Float.ulpOfOne` when
+    /// either is float32 (its values carry float32 rounding), `Double.ulpOfOne` otherwise.
+    public var axisEpsilon: Double = Double.ulpOfOne
 
     public var width: Int { x.count }
     public var height: Int { y.count }

@@ -198,7 +198,11 @@ public struct CFDataset: Sendable {
             }
         }
         let crs: CFGridCRS? = nil
-        return CFGrid(kind: kind, xName: xVar.name, yName: yVar.name, x: x, y: y, crs: crs)
+        var grid = CFGrid(kind: kind, xName: xVar.name, yName: yVar.name, x: x, y: y, crs: crs)
+        if xVar.type == .float || yVar.type == .float {
+            grid.axisEpsilon = Double(Float.ulpOfOne)
+        }
+        return grid
     }
 
     private static func gridVariable(

@@ -55,6 +55,57 @@ extension MultiPolygon {
     }
 }
 
+extension MultiPolygon {
+    /// Most points inserted into one edge by target-unit densifying.
+    public static let maxPiecesPerEdge = 4096
+
+    /// The polygons in the target CRS of `transform`, every edge cut into pieces so that none
+    /// of their images is longer than `maxTargetSegmentLength` **target** units (e.g. a quarter
+    /// of the target grid's cell, in the grid's own units: metres, degrees or rotated degrees).
+    ///
+    /// Edges are measured after transforming their end points, then cut evenly in the source
+    /// CRS into `⌈image length / maxTargetSegmentLength⌉` pieces (at most
+    /// ``maxPiecesPerEdge``), so the step follows the target grid whatever the two CRS' units.
+    /// - Returns: `nil` when PROJ cannot transform some node (outside the projection's domain).
+    public func transformed(by transform: CoordinateTransform, maxTargetSegmentLength: Double)
+        -> MultiPolygon?
+    {
+        precondition(maxTargetSegmentLength > 0, "maxTargetSegmentLength must be positive")
+        guard let corners = transformed(by: transform) else { return nil }
+        func densify(_ ring: LinearRing, image: LinearRing) -> LinearRing {
+            let source = ring.points
+            let target = image.points
+            guard source.count >= 2 else { return ring }
+            var points: [Point2D] = []
+            points.reserveCapacity(source.count)
+            for i in source.indices {
+                let j = (i + 1) % source.count
+                let (a, b) = (source[i], source[j])
+                let dx = target[j].x - target[i].x
+                let dy = target[j].y - target[i].y
+                let length = (dx * dx + dy * dy).squareRoot()
+                let wanted = (length / maxTargetSegmentLength).rounded(.up)
+                let pieces = wanted.isFinite ? Int(min(wanted, Double(Self.maxPiecesPerEdge))) : 1
+                points.append(a)
+                if pieces > 1 {
+                    for k in 1..<pieces {
+                        let t = Double(k) / Double(pieces)
+                        points.append(Point2D(x: a.x + (b.x - a.x) * t, y: a.y + (b.y - a.y) * t))
+                    }
+                }
+            }
+            return LinearRing(points: points)
+        }
+        let dense = MultiPolygon(
+            polygons: zip(polygons, corners.polygons).map { polygon, image in
+                Polygon(
+                    exterior: densify(polygon.exterior, image: image.exterior),
+                    holes: zip(polygon.holes, image.holes).map(densify))
+            })
+        return dense.transformed(by: transform)
+    }
+}
+
 extension BasinSet {
     /// The set reprojected to `target` with PROJ (axis order normalised: x = easting/longitude).
     ///
@@ -65,7 +116,12 @@ extension BasinSet {
     ///     leaves edges as they are.
     /// - Throws: ``VectorError`` when the CRS is unusable or a basin has nodes PROJ cannot
     ///   transform (the error names the basin).
-    public func reprojected(to target: CRS, maxSegmentLength: Double? = nil)
+    ///   - maxTargetSegmentLength: instead, cut edges so that none of their images is longer
+    ///     than this in the **target** CRS's units (see
+    ///     ``MultiPolygon/transformed(by:maxTargetSegmentLength:)``).
+    public func reprojected(
+        to target: CRS, maxSegmentLength: Double? = nil, maxTargetSegmentLength: Double? = nil
+    )
         throws(VectorError) -> BasinSet
     {
         let source = try crs.projection(path: path)
@@ -77,9 +133,11 @@ extension BasinSet {
         }
         var result = self
         for index in result.basins.indices {
+            let geometry = basins[index].geometry
             guard
-                let moved = basins[index].geometry.transformed(
-                    by: transform, maxSegmentLength: maxSegmentLength)
+                let moved = maxTargetSegmentLength.map({
+                    geometry.transformed(by: transform, maxTargetSegmentLength: $0)
+                }) ?? geometry.transformed(by: transform, maxSegmentLength: maxSegmentLength)
             else {
                 throw VectorError(
                     path: path,

@@ -44,14 +44,21 @@ public struct RegularGrid: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// A grid from cell-centre coordinates along x (columns) and y (rows), as in a CF file.
-    /// Returns `nil` unless both axes have at least one value and are evenly spaced within
-    /// `relativeTolerance` of the mean step (a single value needs `defaultStep`).
+    /// Returns `nil` unless both axes have at least two values and are evenly spaced.
+    ///
+    /// Each step may differ from the mean step by `relativeTolerance` of it, or by the rounding
+    /// the axis type allows, whichever is larger: values stored with machine epsilon
+    /// `axisEpsilon` are each off by up to `|value|·ε/2`, so a step (a difference of two) by up
+    /// to `max|value|·ε` (float32 axes: 0.22° steps near 30° differ by ~1e-5 relative).
     public init?(
         xCentres: [Double], yCentres: [Double], isGeographic: Bool,
-        relativeTolerance: Double = 1e-6
+        relativeTolerance: Double = 1e-6, axisEpsilon: Double = Double.ulpOfOne
     ) {
-        guard let dx = Self.step(of: xCentres, tolerance: relativeTolerance),
-            let dy = Self.step(of: yCentres, tolerance: relativeTolerance)
+        guard
+            let dx = Self.step(
+                of: xCentres, tolerance: relativeTolerance, axisEpsilon: axisEpsilon),
+            let dy = Self.step(
+                of: yCentres, tolerance: relativeTolerance, axisEpsilon: axisEpsilon)
         else { return nil }
         self.init(
             originX: xCentres[0] - dx / 2, originY: yCentres[0] - dy / 2,
@@ -59,18 +66,29 @@ public struct RegularGrid: Sendable, Hashable, CustomStringConvertible {
             isGeographic: isGeographic)
     }
 
-    private static func step(of centres: [Double], tolerance: Double) -> Double? {
+    private static func step(of centres: [Double], tolerance: Double, axisEpsilon: Double)
+        -> Double?
+    {
         guard centres.count >= 2 else { return nil }
         let step = (centres[centres.count - 1] - centres[0]) / Double(centres.count - 1)
         guard step != 0, step.isFinite else { return nil }
+        let largest = centres.reduce(0) { max($0, abs($1)) }
+        let allowed = max(tolerance * abs(step), 2 * largest * axisEpsilon)
         for i in 1..<centres.count {
             let d = centres[i] - centres[i - 1]
-            if abs(d - step) > tolerance * abs(step) { return nil }
+            if !(abs(d - step) <= allowed) { return nil }
         }
         return step
     }
 
     public var cellCount: Int { rows * cols }
+
+    /// Whether this is a longitude/latitude grid whose columns go once round the Earth
+    /// (`cols·|cellWidth|` = 360° within 1e-6 of a cell): column `cols` is column 0 again,
+    /// and a basin crossing the grid's longitude seam lies on both of its ends.
+    public var wrapsLongitude: Bool {
+        isGeographic && abs(Double(cols) * abs(cellWidth) - 360) <= 1e-6 * abs(cellWidth)
+    }
 
     /// The grid's extent `(minX, minY, maxX, maxY)` in CRS units.
     public var bounds: (minX: Double, minY: Double, maxX: Double, maxY: Double) {

@@ -54,6 +54,7 @@ public struct WeightsCache: Sendable {
         hasher.update(UInt64(grid.rows))
         hasher.update(UInt64(grid.cols))
         hasher.update(grid.isGeographic ? "geographic" : "projected")
+        if grid.wrapsLongitude { hasher.update("wraps-longitude") }
         hasher.update(crs)
         hasher.update(areaWeighted ? "area-weighted" : "coverage")
         hasher.update(UInt64(basins.count))

@@ -3,13 +3,15 @@ public import GeoNetCDF
 /// Zonal statistics of CF forcings: every time step of a variable, streamed in the time slabs
 /// of the file's chunking (bounded memory), each slab one sparse × dense product.
 public enum ZonalForcing {
-    /// The regular grid of a CF forcing (cell centres must be evenly spaced).
+    /// The regular grid of a CF forcing (cell centres must be evenly spaced, within the
+    /// rounding of the axes' type: float32 axes are accepted within float32 precision).
     /// - Throws: ``ZonalError/badInput(_:_:)`` for irregular axes.
     public static func grid(of forcing: CFForcing) throws -> RegularGrid {
         let cf = forcing.grid
         guard
             let grid = RegularGrid(
-                xCentres: cf.x, yCentres: cf.y, isGeographic: cf.kind == .geographic)
+                xCentres: cf.x, yCentres: cf.y, isGeographic: cf.kind == .geographic,
+                axisEpsilon: cf.axisEpsilon)
         else {
             throw ZonalError.badInput(
                 forcing.paths[0],

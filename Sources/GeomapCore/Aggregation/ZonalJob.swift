@@ -83,7 +83,8 @@ public enum ZonalJob {
         return (set, try basins(set, target: target, grid: grid))
     }
 
-    /// Basins already read, reprojected to `target` (edges densified to a quarter cell).
+    /// Basins already read, reprojected to `target`, edges densified so that their images are
+    /// at most a quarter cell long in the grid's units.
     public static func basins(_ set: BasinSet, target: CRS, grid: RegularGrid) throws
         -> [ZonalBasin]
     {
@@ -92,14 +93,10 @@ public enum ZonalJob {
             let zonal = set.basins.map { ZonalBasin(id: $0.id, geometry: $0.geometry) }
             return wrapLongitudes(zonal, to: grid)
         }
-        // A quarter of the smaller cell side, in the basins' own units.
-        var length = min(abs(grid.cellWidth), abs(grid.cellHeight)) / 4
-        let metresPerDegree = 111_320.0
-        if grid.isGeographic, !source.isGeographic { length *= metresPerDegree }
-        if !grid.isGeographic, source.isGeographic {
-            length = length * target.unitToSI / metresPerDegree
-        }
-        let moved = try set.reprojected(to: target, maxSegmentLength: length)
+        // Edges cut so that their images are at most a quarter of the smaller cell side, in
+        // the grid's own units (metres, degrees or rotated degrees alike).
+        let length = min(abs(grid.cellWidth), abs(grid.cellHeight)) / 4
+        let moved = try set.reprojected(to: target, maxTargetSegmentLength: length)
         let zonal = moved.basins.map { ZonalBasin(id: $0.id, geometry: $0.geometry) }
         return wrapLongitudes(zonal, to: grid)
     }
@@ -122,13 +119,7 @@ public enum ZonalJob {
                 return basin
             }
             var moved = basin
-            moved.geometry = MultiPolygon(
-                polygons: basin.geometry.polygons.map { polygon in
-                    func move(_ ring: LinearRing) -> LinearRing {
-                        LinearRing(points: ring.points.map { Point2D(x: $0.x + shift, y: $0.y) })
-                    }
-                    return Polygon(exterior: move(polygon.exterior), holes: polygon.holes.map(move))
-                })
+            moved.geometry = basin.geometry.shifted(x: shift)
             return moved
         }
     }

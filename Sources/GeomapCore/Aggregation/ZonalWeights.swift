@@ -69,7 +69,7 @@ public struct ZonalWeights: Sendable, Equatable {
         var shares: [Double] = []
         offsets.reserveCapacity(basins.count + 1)
         for basin in basins {
-            let result = CoverageFraction.compute(basin.geometry, on: grid)
+            let result = CoverageFraction.computeWrapping(basin.geometry, on: grid)
             cells += result.cells
             coverage += result.fractions
             offsets.append(cells.count)
