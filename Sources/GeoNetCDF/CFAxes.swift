@@ -79,6 +79,14 @@ public struct CFTimeAxis: Sendable {
     /// All dates (one per step).
     public var dates: [CFDate] { values.map(units.date) }
 
+    /// ISO 8601 texts of the steps `range`, all in one form (as tools downstream need): dates
+    /// `YYYY-MM-DD` when every step is at midnight, else date-times `YYYY-MM-DDTHH:MM:SS`.
+    public func isoTexts(_ range: Range<Int>) -> [String] {
+        let dates = range.map(date(at:))
+        return dates.allSatisfy(\.isMidnight)
+            ? dates.map(\.dateDescription) : dates.map(\.dateTimeDescription)
+    }
+
     /// The constant step in seconds, or `nil` for fewer than two steps or irregular steps.
     public var stepSeconds: Double? {
         guard values.count >= 2 else { return nil }

@@ -185,10 +185,23 @@ public struct CFDate: Sendable, Hashable, Comparable, CustomStringConvertible {
             < (b.year, b.month, b.day, b.hour, b.minute, b.second)
     }
 
+    /// Whether the time of day is midnight (the date alone says it all).
+    public var isMidnight: Bool { hour == 0 && minute == 0 && second == 0 }
+
     /// ISO 8601 text: `YYYY-MM-DD` at midnight, else `YYYY-MM-DDTHH:MM:SS` (fraction if any).
     public var description: String {
-        let date = "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
-        if hour == 0, minute == 0, second == 0 { return date }
+        isMidnight ? dateDescription : dateTimeDescription
+    }
+
+    /// ISO 8601 date `YYYY-MM-DD` (the time of day left out).
+    public var dateDescription: String {
+        "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+    }
+
+    /// ISO 8601 date and time `YYYY-MM-DDTHH:MM:SS` (`.mmm` when there is a fraction), also
+    /// at midnight.
+    public var dateTimeDescription: String {
+        let date = dateDescription
         let whole = Int(second)
         var text = "\(date)T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(whole, 2))"
         let fraction = second - Double(whole)

@@ -22,6 +22,34 @@ struct ModelsCommandTests {
         #expect((object["tensors"] as? [Any])?.count == 9)
     }
 
+    @Test("inspect in text mode lists every input and output variable with its units")
+    func inspectListsVariables() throws {
+        let path = TestPaths.repository.appendingPathComponent("models/stefaland-demo.safetensors")
+            .path
+        let text = try runGeomap(["models", "inspect", path])
+        #expect(text.status == 0, "\(text.stderr)")
+        let json = try runGeomap(["models", "inspect", path, "--json"])
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let manifest = try #require(object["manifest"] as? [String: Any])
+        let input = try #require(manifest["input"] as? [String: Any])
+        let output = try #require(manifest["output"] as? [String: Any])
+        let inputs = try #require(input["variables"] as? [[String: Any]])
+        let outputs = try #require(output["variables"] as? [[String: Any]])
+        #expect(!inputs.isEmpty && !outputs.isEmpty)
+        let lines = text.stdout.split(separator: "\n").map(String.init)
+        for variable in inputs + outputs {
+            let name = try #require(variable["name"] as? String)
+            let units = try #require(variable["units"] as? String)
+            #expect(
+                lines.contains {
+                    $0.hasPrefix("    \(name) ") && $0.hasSuffix(units)
+                        || $0.hasPrefix("    \(name) ") && $0.contains("  \(units)  ")
+                },
+                "no line for \(name) [\(units)] in:\n\(text.stdout)")
+        }
+    }
+
     @Test("a hostile checkpoint fails with one line naming the refused global, exit 2")
     func inspectHostile() throws {
         let path = Self.checkpoints.appendingPathComponent("hostile_os_system.pth").path

@@ -186,6 +186,11 @@ public enum ZonalJob {
         guard !options.variables.isEmpty else {
             throw ZonalError.badInput(options.forcingPaths[0], "give at least one --var NAME")
         }
+        if let fields = try staticVariables(options) {
+            return try runStaticNetCDF(
+                options.forcingPaths[0], variables: fields, options: options, log: log,
+                progress: progress)
+        }
         if netCDF, options.statistics.contains(.frac) {
             throw ZonalError.badInput(
                 options.output.path, "frac (per-class columns) is only written to CSV")
@@ -203,7 +208,7 @@ public enum ZonalJob {
             weights: weights, statistics: options.statistics, missingValue: nil)
         let skip = Set(weights.basinsOutsideGrid)
         let start = Date()
-        let dates = (times).map { forcing.timeAxis.date(at: $0).description }
+        let dates = forcing.timeAxis.isoTexts(times)
         var sink = try ZonalSink(
             options: options, netCDF: netCDF, basins: set, weights: weights, forcing: forcing,
             variables: variables, times: times, skipping: skip)
@@ -318,7 +323,10 @@ public enum ZonalJob {
                 raster.path,
                 "has \(raster.bands.count) band(s); \(bandOption) \(band) does not exist")
         }
-        let crs = try raster.requireCRS(for: "zonal statistics")
+        // GDAL leaves CF latitude/longitude NetCDF files without a CRS; CF says WGS 84.
+        let crs =
+            try raster.grid.crs ?? netCDFCRS(of: raster.path)
+            ?? raster.requireCRS(for: "zonal statistics")
         return (crs, try ZonalRaster.grid(of: raster))
     }
 

@@ -22,17 +22,7 @@ struct ZonalSink {
             csv = try ZonalCSVWriter(url: options.output)
             return
         }
-        let lonLat = try basins.reprojected(to: CRS.wgs84, maxSegmentLength: nil)
-        let stations = lonLat.basins.map { basin in
-            let centre = Self.centroid(basin.geometry)
-            return DSGStation(
-                id: basin.id, name: basin.id, latitude: centre.y, longitude: centre.x,
-                polygons: basin.geometry.polygons.map { polygon in
-                    DSGPolygon(
-                        exterior: polygon.exterior.points.map { SIMD2($0.x, $0.y) },
-                        holes: polygon.holes.map { $0.points.map { SIMD2($0.x, $0.y) } })
-                })
-        }
+        let stations = try BasinPredictionFiles.stations(basins)
         var specs: [DSGVariable] = []
         for variable in variables {
             for statistic in options.statistics {

@@ -168,10 +168,13 @@ public enum BasinPredictionFiles {
             geomapVersion: metadata.geomapVersion, extraAttributes: extra)
     }
 
-    /// The basins as WGS 84 stations (id, name field when there is one, centroid, polygons).
+    /// The basins as WGS 84 stations (id, name from ``BasinSummary/nameField(of:)`` when the
+    /// basin has one, else the id; centroid; polygons).
     static func stations(_ basins: BasinSet) throws -> [DSGStation] {
         let lonLat = try basins.reprojected(to: CRS.wgs84, maxSegmentLength: nil)
-        let nameField = basins.fields.firstIndex { $0.name.lowercased() == "name" }
+        let nameField = BasinSummary.nameField(of: basins).flatMap { name in
+            basins.fields.firstIndex { $0.name == name }
+        }
         return lonLat.basins.map { basin in
             let centre = ZonalSink.centroid(basin.geometry)
             var name = basin.id

@@ -114,6 +114,25 @@ struct ModelReport: Encodable {
         }
     }
 
+    /// One line per variable: name, role, units and the normalisation mean ± std when given
+    /// (`    clay  static  fraction  mean 0.21 std 0.09`).
+    static func variableLines(_ variables: [VariableSpec]) -> [String] {
+        let width = min(max(variables.map(\.name.count).max() ?? 0, 4), 40)
+        let roleWidth = variables.map { ($0.role ?? "").count }.max() ?? 0
+        return variables.map { v in
+            var line =
+                "    "
+                + v.name.padding(toLength: max(width, v.name.count), withPad: " ", startingAt: 0)
+            if roleWidth > 0 {
+                line +=
+                    "  " + (v.role ?? "").padding(toLength: roleWidth, withPad: " ", startingAt: 0)
+            }
+            line += "  " + (v.units ?? "(no units)")
+            if let mean = v.mean, let std = v.std { line += "  mean \(mean) std \(std)" }
+            return line
+        }
+    }
+
     var text: String {
         var lines = ["\(path)", "  kind:          \(kind)", "  architecture:  \(architecture)"]
         if let manifest {
@@ -123,6 +142,11 @@ struct ModelReport: Encodable {
             lines.append(
                 "  inputs:        \(manifest.input.kind), \(manifest.input.variables.count) variables (\(manifest.input.normalization))"
             )
+            lines += Self.variableLines(manifest.input.variables)
+            if let outputs = manifest.output.variables, !outputs.isEmpty {
+                lines.append("  outputs:       \(outputs.count) variables")
+                lines += Self.variableLines(outputs)
+            }
             lines.append(
                 "  provenance:    \(manifest.provenance.source)\(manifest.provenance.demo ? " (demo)" : "")"
             )
