@@ -123,7 +123,7 @@ struct ZonalStaticNetCDFTests {
             try ZonalJob.run(options(dir, file: path, variables: ["slope"]), log: { _ in })
         } throws: { error in
             "\(error)".contains(
-                "no time axis and no gridded variable 'slope' (available: elevation)")
+                "'slope' is not a static grid field of it (static fields: elevation)")
         }
     }
 }

@@ -23,8 +23,9 @@ extension ZonalJob {
             let available = dataset.gridVariables.map(\.name).joined(separator: ", ")
             throw ZonalError.badInput(
                 path,
-                "has no time axis and no gridded variable '\(missing[0])' (available: "
-                    + "\(available.isEmpty ? "none" : available))")
+                "no time axis (no variable with axis = \"T\", standard_name = \"time\" or "
+                    + "units '<unit> since <date>'), and '\(missing[0])' is not a static grid "
+                    + "field of it (static fields: \(available.isEmpty ? "none" : available))")
         }
         guard !fields.isEmpty else { return nil }
         let suggestion = "--raster 'NETCDF:\"\(path)\":\(fields[0])'"
