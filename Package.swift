@@ -5,12 +5,13 @@
 // Layers (dependencies point down only; see docs/architecture.md):
 //
 //   geomap (CLI)
-//     └─ GeomapCore (pipelines)
-//          ├─ Models ─ Tensor ─ COpenBLAS, CTensorKernels
-//          ├─ GeoRaster ─┐
-//          ├─ GeoVector ─┴─ GeoGDAL ─ CGDAL
-//          ├─ GeoProjection ─ CPROJ
-//          └─ GeoNetCDF ─ CNetCDF
+//     └─ GeomapRun (nightly runs: configuration, work items, fingerprints, ledger; Yams)
+//          └─ GeomapCore (pipelines)
+//               ├─ Models ─ Tensor ─ COpenBLAS, CTensorKernels
+//               ├─ GeoRaster ─┐
+//               ├─ GeoVector ─┴─ GeoGDAL ─ CGDAL
+//               ├─ GeoProjection ─ CPROJ
+//               └─ GeoNetCDF ─ CNetCDF
 //
 // Only the Geo* and Tensor modules import the C modules, always with `internal import` (or
 // `package import` inside GeoGDAL, whose handle types are shared by GeoRaster and GeoVector).
@@ -30,6 +31,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // System libraries: one module map each, found through pkg-config.
@@ -77,6 +79,12 @@ let package = Package(
             dependencies: [
                 "GeoRaster", "GeoVector", "GeoProjection", "GeoNetCDF", "Models", "Tensor",
             ],
+            swiftSettings: swiftSettings),
+
+        // Nightly runs: run configurations, work items, fingerprints, the ledger.
+        .target(
+            name: "GeomapRun",
+            dependencies: ["GeomapCore", "Models", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings),
 
         // The command-line program.
@@ -127,6 +135,9 @@ let package = Package(
                 "GeomapCore", "GeoRaster", "GeoVector", "GeoProjection", "GeoNetCDF", "Models",
                 "TestSupport",
             ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "GeomapRunTests", dependencies: ["GeomapRun", "GeomapCore", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "GeomapCLITests", dependencies: ["geomap", "TestSupport"],
