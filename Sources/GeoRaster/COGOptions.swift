@@ -16,7 +16,8 @@ public struct COGOptions: Sendable {
     public var producer: String
     /// The model that produced the values, when there is one (`GEOMAP_MODEL`).
     public var model: String?
-    /// Creation time (`GEOMAP_CREATED` in ISO 8601 UTC, `TIFFTAG_DATETIME` in TIFF's form).
+    /// Creation time (`GEOMAP_CREATED`, ISO 8601 UTC). Never written as `TIFFTAG_DATETIME`:
+    /// readers take that tag for the acquisition date, which a written file does not change.
     public var createdAt: Date
     /// Further dataset metadata items.
     public var metadata: [String: String]
@@ -37,13 +38,18 @@ public struct COGOptions: Sendable {
         self.writeStyle = writeStyle
     }
 
-    /// Dataset metadata items the writer sets.
+    /// Dataset metadata items the writer sets on a file it writes row by row.
     var metadataItems: [String: String] {
-        var items = metadata
+        var items = stampItems
         items["TIFFTAG_SOFTWARE"] = producer
+        return items
+    }
+
+    /// The `GEOMAP_*` items (and ``metadata``), also added to a copied raster's own metadata.
+    var stampItems: [String: String] {
+        var items = metadata
         items["GEOMAP_PRODUCER"] = producer
         items["GEOMAP_CREATED"] = COGOptions.format(createdAt, "yyyy-MM-dd'T'HH:mm:ss'Z'")
-        items["TIFFTAG_DATETIME"] = COGOptions.format(createdAt, "yyyy:MM:dd HH:mm:ss")
         if let model { items["GEOMAP_MODEL"] = model }
         return items
     }

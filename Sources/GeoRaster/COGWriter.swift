@@ -28,6 +28,9 @@ public final class COGWriter {
     var scratch: GDALDataset?
     let scratchPath: String
     let cogTemporaryPath: String
+    /// The dataset ``finish()`` translates when the writer copies an existing raster
+    /// (``init(path:translating:bands:options:)``); `nil` when rows are written.
+    let translationSource: String?
     /// Rows written so far (rows arrive in order, so this is also the next row expected).
     public private(set) var rowsWritten = 0
     private var finished = false
@@ -41,9 +44,45 @@ public final class COGWriter {
     ///   - dataType: the stored pixel type; class bands need `Byte` or `UInt16`.
     /// - Throws: ``RasterError`` for an invalid specification, ``GDALError`` when GDAL cannot
     ///   create the scratch file.
-    public init(
+    public convenience init(
         path: String, grid: RasterGrid, bands: [BandSpec], dataType: RasterDataType,
         options: COGOptions
+    ) throws {
+        try self.init(
+            path: path, grid: grid, bands: bands, dataType: dataType, options: options,
+            translationSource: nil)
+        scratch = try createScratch()
+    }
+
+    /// A writer that copies `source` into a COG as `gdal_translate -of COG` does: stored
+    /// values, data type, colour interpretation, nodata, scale/offset, masks (internal or
+    /// `.msk`), alpha bands and the metadata domains GDAL's COG driver keeps (its
+    /// `TIFFTAG_*` tags included). ``finish()`` does the copy, streaming block by block;
+    /// ``write(rows:values:)`` is not used. `options` adds the `GEOMAP_*` items only.
+    ///
+    /// - Parameters:
+    ///   - path: the final `.tif` path; its directory must exist.
+    ///   - source: the raster to copy; it is reopened by its path, so it must stay in place.
+    ///   - bands: one spec per source band (class bands get names, attribute table and style).
+    /// - Throws: ``RasterError`` when the source has no CRS or the specs do not fit it.
+    public convenience init(
+        path: String, translating source: borrowing Raster, bands: [BandSpec],
+        options: COGOptions
+    ) throws {
+        guard bands.count == source.bands.count else {
+            throw RasterError.invalid(
+                path: path,
+                reason: "\(bands.count) band specs for \(source.bands.count) source bands")
+        }
+        try self.init(
+            path: path, grid: source.grid, bands: bands, dataType: source.bands[0].dataType,
+            options: options, translationSource: source.path)
+        rowsWritten = grid.height
+    }
+
+    private init(
+        path: String, grid: RasterGrid, bands: [BandSpec], dataType: RasterDataType,
+        options: COGOptions, translationSource: String?
     ) throws {
         self.path = path
         self.grid = grid
@@ -55,8 +94,8 @@ public final class COGWriter {
         let directory = url.deletingLastPathComponent().path
         scratchPath = "\(directory)/\(stem).scratch.tif"
         cogTemporaryPath = "\(directory)/\(stem).tif"
+        self.translationSource = translationSource
         try validate()
-        scratch = try createScratch()
     }
 
     deinit {
@@ -71,8 +110,8 @@ public final class COGWriter {
     /// - Throws: ``RasterError/rowOrder(path:expected:got:)``,
     ///   ``RasterError/bufferSize(path:expected:actual:)``, or the ``GDALError`` of the write.
     public func write(rows: Range<Int>, values: [Float]) throws {
-        guard rows.lowerBound == rowsWritten, rows.upperBound <= grid.height, !rows.isEmpty,
-            let handle = scratch?.handle
+        guard translationSource == nil, rows.lowerBound == rowsWritten,
+            rows.upperBound <= grid.height, !rows.isEmpty, let handle = scratch?.handle
         else { throw RasterError.rowOrder(path: path, expected: rowsWritten, got: rows) }
         let plane = rows.count * grid.width
         guard values.count == plane * bands.count else {

@@ -108,9 +108,17 @@ extension COGWriter {
         ]
     }
 
+    /// Translates the scratch file (or the copied source) into the COG under its temporary
+    /// name. A copied source keeps its own `TIFFTAG_*` items; only the `GEOMAP_*` stamps are
+    /// added to what GDAL carries over.
     func translateToCOG() throws {
-        let source = try GDALDataset(opening: scratchPath, kind: .raster)
-        let arguments = ["-of", "COG"] + cogCreationOptions.flatMap { ["-co", $0] }
+        let source = try GDALDataset(opening: translationSource ?? scratchPath, kind: .raster)
+        var arguments = ["-of", "COG"] + cogCreationOptions.flatMap { ["-co", $0] }
+        if translationSource != nil {
+            arguments += options.stampItems.sorted { $0.key < $1.key }.flatMap {
+                ["-mo", "\($0.key)=\($0.value)"]
+            }
+        }
         let destination = cogTemporaryPath
         let handle = try withCStringList(arguments) { argv in
             try withGDALErrors("GDALTranslate(COG)", path: path) { () -> GDALDatasetH? in

@@ -13,7 +13,10 @@ public enum InputKind: String, Sendable {
     ///
     /// - Throws: ``InputError`` for a missing or empty file, or GDAL's reason when GDAL cannot
     ///   open it.
+    /// A GDAL virtual path (`/vsizip/…`, `/vsicurl/…`, `/vsis3/…`) or a driver connection
+    /// string (`NETCDF:"f.nc":var`, `HDF5:…`, `GPKG:…`) is handed to GDAL as it is.
     public static func detect(path: String) throws -> InputKind {
+        if isGDALVirtual(path) { return try detectWithGDAL(path: path) }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw InputError(path: path, reason: "no such file")
@@ -23,10 +26,30 @@ public enum InputKind: String, Sendable {
             guard !head.isEmpty else { throw InputError(path: path, reason: "the file is empty") }
             if isNetCDF(head) { return .netCDF }
         }
+        return try detectWithGDAL(path: path)
+    }
+
+    private static func detectWithGDAL(path: String) throws -> InputKind {
         let dataset = try GDALDataset(opening: path, kind: .any)
         if GDALGetRasterCount(dataset.handle) > 0 { return .raster }
         if GDALDatasetGetLayerCount(dataset.handle) > 0 { return .vector }
         throw InputError(path: path, reason: "GDAL found neither raster bands nor vector layers")
+    }
+
+    /// Whether `path` names something only GDAL can open: a `/vsi…/` virtual file system path
+    /// or a `DRIVER:…` connection string (never a plain file that exists under that name).
+    public static func isGDALVirtual(_ path: String) -> Bool {
+        if path.hasPrefix("/vsi") { return true }
+        guard let colon = path.firstIndex(of: ":"), colon != path.startIndex,
+            !FileManager.default.fileExists(atPath: path)
+        else { return false }
+        return path[..<colon].allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+    }
+
+    /// `path` as geomap opens it: GDAL virtual paths unchanged, file paths made absolute and
+    /// standardised.
+    public static func resolvedPath(_ path: String) -> String {
+        isGDALVirtual(path) ? path : URL(fileURLWithPath: path).standardizedFileURL.path
     }
 
     static func signature(_ path: String) throws -> [UInt8] {

@@ -87,12 +87,19 @@ public struct Raster: ~Copyable {
         keyValues(GDALGetMetadata(dataset.handle, domain))
     }
 
-    /// The acquisition or creation date the file records (`ACQUISITIONDATE`,
-    /// `TIFFTAG_DATETIME`, …), as written, when there is one.
-    public var recordedDate: String? {
-        let metadata = datasetMetadata
-        let keys = ["ACQUISITIONDATE", "ACQUISITION_DATE", "DATE_ACQUIRED", "TIFFTAG_DATETIME"]
-        return keys.lazy.compactMap { metadata[$0] }.first
+    /// The acquisition date the file records (`ACQUISITIONDATE`, `TIFFTAG_DATETIME`, …; see
+    /// ``RecordedDate``), as written, when there is one.
+    public var recordedDate: String? { RecordedDate.find(in: datasetMetadata)?.value }
+
+    /// The number of ground control points (GCPs) the file carries.
+    public var groundControlPointCount: Int { Int(GDALGetGCPCount(dataset.handle)) }
+
+    /// Whether the raster is placed only by GCPs that have a CRS: no geotransform, at least
+    /// three GCPs (GDAL's warper fits a polynomial to them). Such a raster must be warped;
+    /// its ``grid`` is pixel space.
+    public var isGCPGeoreferenced: Bool {
+        !hasGeoTransform && groundControlPointCount >= 3
+            && GDALGetGCPSpatialRef(dataset.handle) != nil
     }
 
     /// The GDAL driver's short name, e.g. `GTiff`.

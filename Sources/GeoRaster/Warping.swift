@@ -27,7 +27,9 @@ extension Raster {
 
     /// Writes a warped VRT at `vrtPath` (warping happens lazily, block by block, when it is
     /// read) and opens it. GDAL chooses the extent; `crs` and `resolution` default to the
-    /// source's. The source is referenced by the path it was opened from.
+    /// source's. The source is referenced by the path it was opened from. A raster placed by
+    /// GCPs (``isGCPGeoreferenced``) is rectified with a polynomial fitted to them, into the
+    /// GCPs' CRS unless `crs` is given.
     ///
     /// - Parameters:
     ///   - crs: target CRS, `nil` to keep the source's.
@@ -39,7 +41,7 @@ extension Raster {
     ) throws -> Raster {
         var arguments = ["-of", "VRT", "-r", resampling.gdalName]
         if let crs {
-            _ = try requireCRS(for: "reprojection to \(crs.identifier)")
+            if !isGCPGeoreferenced { _ = try requireCRS(for: "reprojection to \(crs.identifier)") }
             arguments += ["-t_srs", crs.wkt]
         }
         if let resolution {

@@ -76,8 +76,33 @@ public func geomapExecutable() -> URL {
 public func runGeomap(
     _ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil
 ) throws -> CommandResult {
+    try runProgram(geomapExecutable(), arguments, environment: environment, in: directory)
+}
+
+/// Runs a GDAL command-line tool (gdal-bin, installed by scripts/install-deps) found on PATH.
+/// - Throws: when the tool cannot be started or exits non-zero (its stderr in the message).
+@discardableResult
+public func runGDALTool(_ tool: String, _ arguments: [String]) throws -> CommandResult {
+    let result = try runProgram(URL(fileURLWithPath: "/usr/bin/env"), [tool] + arguments)
+    guard result.status == 0 else {
+        throw ToolError(message: "\(tool) \(arguments) exited \(result.status): \(result.stderr)")
+    }
+    return result
+}
+
+/// A helper program that failed.
+public struct ToolError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+/// Runs `executable` with `arguments` and collects its exit status and output.
+public func runProgram(
+    _ executable: URL, _ arguments: [String], environment: [String: String] = [:],
+    in directory: URL? = nil
+) throws -> CommandResult {
     let process = Process()
-    process.executableURL = geomapExecutable()
+    process.executableURL = executable
     process.arguments = arguments
     var env = ProcessInfo.processInfo.environment
     env["NO_COLOR"] = "1"

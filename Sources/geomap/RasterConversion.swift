@@ -1,34 +1,25 @@
 import Foundation
 import GeoRaster
 
-/// Streams a raster into a COG, row block by row block (memory bounded by one block).
+/// Copies a raster into a COG through GDAL's COG driver (streamed block by block).
 enum RasterConversion {
-    /// Values held per block, over all bands (32 MiB of Float32).
-    static let blockValues = 8 << 20
-
-    /// Copies every band of `source` unchanged (stored values, nodata, scale/offset,
-    /// descriptions, colour table and class names) into a COG at `path`.
-    static func copy(_ source: borrowing Raster, to path: String, compression: COGCompression)
-        throws
-    {
+    /// Copies every band of `source` as `gdal_translate -of COG` does (stored values, data
+    /// type, nodata, scale/offset, colour interpretation, masks, alpha, metadata) into a COG
+    /// at `path`, adding the `GEOMAP_*` items; class bands also get names, an attribute table
+    /// and a QGIS style.
+    ///
+    /// - Parameter sourceName: the input as the user named it (`GEOMAP_SOURCE`).
+    @discardableResult
+    static func copy(
+        _ source: borrowing Raster, to path: String, compression: COGCompression,
+        sourceName: String
+    ) throws -> COGOutput {
         var options = COGOptions(producer: "geomap \(VersionReport.geomapVersion)")
         options.compression = compression
-        options.metadata["GEOMAP_SOURCE"] = URL(fileURLWithPath: source.path).lastPathComponent
+        options.metadata["GEOMAP_SOURCE"] = URL(fileURLWithPath: sourceName).lastPathComponent
         let specs = try source.bands.map { try spec(for: $0, source: source) }
-        let writer = try COGWriter(
-            path: path, grid: source.grid, bands: specs, dataType: source.bands[0].dataType,
-            options: options)
-        let grid = source.grid
-        let blockHeight = max(1, source.bands[0].blockHeight)
-        let fit = max(1, blockValues / max(1, grid.width * specs.count))
-        let rowsPerBlock = fit >= blockHeight ? fit / blockHeight * blockHeight : fit
-        for start in stride(from: 0, to: grid.height, by: rowsPerBlock) {
-            let rows = start..<min(grid.height, start + rowsPerBlock)
-            let window = PixelWindow(x: 0, y: start, width: grid.width, height: rows.count)
-            let block = try source.read(window: window, applyScale: false)
-            try writer.write(rows: rows, values: block.values)
-        }
-        try writer.finish()
+        let writer = try COGWriter(path: path, translating: source, bands: specs, options: options)
+        return try writer.finish()
     }
 
     /// The output band for a source band: palette bands become class bands.

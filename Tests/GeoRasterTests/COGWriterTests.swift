@@ -52,7 +52,9 @@ struct COGWriterTests {
         #expect(structure["PREDICTOR"] == "3")
         #expect(raster.metadata()["TIFFTAG_SOFTWARE"] == "geomap test")
         #expect(raster.metadata()["GEOMAP_MODEL"] == "unit-test-model")
-        #expect(raster.recordedDate != nil)
+        #expect(raster.metadata()["GEOMAP_CREATED"] != nil)
+        #expect(raster.metadata()["TIFFTAG_DATETIME"] == nil, "the write time is no date tag")
+        #expect(raster.recordedDate == nil, "a written file records no acquisition date")
         let layout = try TIFFLayout(path: path)
         #expect(layout.ifdOffsets.count == 1 + (try raster.overviewCount(band: 1)))
         // GDAL's COG layout: all IFDs first, in order, then tile data, overviews' tiles

@@ -72,7 +72,7 @@ struct ConvertTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
     }
 
-    @Test("reprojecting a raster without a CRS fails naming the file; nothing is written")
+    @Test("a raster without georeferencing is refused naming the file; nothing is written")
     func noCRS() throws {
         let directory = try makeTemporaryDirectory()
         let input = directory.appendingPathComponent("nocrs.tif").path
@@ -84,9 +84,9 @@ struct ConvertTests {
         let output = directory.appendingPathComponent("out.tif").path
         let result = try runGeomap(["convert", input, output, "--to-crs", "EPSG:32634"])
         #expect(result.status == 2)
-        #expect(result.stderr.contains(input) && result.stderr.contains("no CRS"))
+        #expect(result.stderr.contains(input) && result.stderr.contains("no geotransform"))
         let plain = try runGeomap(["convert", input, output])
-        #expect(plain.status == 2 && plain.stderr.contains("no CRS"))
+        #expect(plain.status == 2 && plain.stderr.contains("no geotransform"))
         #expect(
             try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["nocrs.tif"])
     }

@@ -133,6 +133,19 @@ struct AcquisitionDateTests {
         #expect(try AcquisitionDate.resolve(option: nil, metadata: [:], path: "r.tif") == nil)
     }
 
+    @Test("TIFFTAG_DATETIME that geomap stamped as its write time is never an acquisition date")
+    func geomapWriteTimeIsNoDate() throws {
+        let stamped = [
+            "TIFFTAG_DATETIME": "2026:12:04 17:04:47", "TIFFTAG_SOFTWARE": "geomap 0.1.0",
+            "GEOMAP_PRODUCER": "geomap 0.1.0",
+        ]
+        #expect(try AcquisitionDate.resolve(option: nil, metadata: stamped, path: "r.tif") == nil)
+        var kept = stamped
+        kept["TIFFTAG_SOFTWARE"] = "LPGS_16.3.0"
+        let date = try AcquisitionDate.resolve(option: nil, metadata: kept, path: "r.tif")
+        #expect(date?.timeIntervalSince1970 == 1_796_403_887)
+    }
+
     @Test("an unreadable date is a clear error naming its source")
     func badDate() {
         #expect(throws: TilePredictionError.badDate(text: "13/06/2017", source: "--date")) {

@@ -1,4 +1,5 @@
 public import Foundation
+import GeoRaster
 
 /// Reads acquisition instants from `--date` and from raster metadata.
 ///
@@ -36,22 +37,15 @@ public enum AcquisitionDate {
         return fractional.date(from: text)
     }
 
-    /// Metadata keys searched in a raster's default domain, in order of preference.
-    public static let metadataKeys = [
-        "ACQUISITIONDATE", "ACQUISITION_DATE", "DATE_ACQUIRED", "TIFFTAG_DATETIME",
-    ]
-
-    /// The acquisition instant: `--date` when given, else the first of ``metadataKeys`` found
-    /// in `metadata`.
+    /// The acquisition instant: `--date` when given, else the date `metadata` records
+    /// (``GeoRaster/RecordedDate``).
     /// - Returns: `nil` when neither is present.
     /// - Throws: ``TilePredictionError/badDate(text:source:)`` for an unreadable value.
     public static func resolve(
         option: String?, metadata: [String: String], path: String
     ) throws(TilePredictionError) -> Date? {
         if let option { return try parse(option, source: "--date") }
-        for key in metadataKeys {
-            if let value = metadata[key] { return try parse(value, source: "\(path) (\(key))") }
-        }
-        return nil
+        guard let (key, value) = RecordedDate.find(in: metadata) else { return nil }
+        return try parse(value, source: "\(path) (\(key))")
     }
 }

@@ -29,13 +29,19 @@ struct ConvertCommand: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Resampling when warping.", valueName: "nearest|bilinear|average|mode"))
-    var resampling: String = "nearest"
+            "Resampling when warping (default nearest); only with --to-crs, --resolution or a "
+                + "GCP-georeferenced input.", valueName: "nearest|bilinear|average|mode"))
+    var resampling: String?
 
     @Option(help: ArgumentHelp("Tile compression.", valueName: "deflate|zstd"))
     var compress: String = "deflate"
 
-    var resamplingMethod: Resampling? { Resampling(rawValue: resampling.lowercased()) }
+    @Flag(help: "No summary line on stderr.")
+    var quiet = false
+
+    var resamplingMethod: Resampling? {
+        resampling.map { Resampling(rawValue: $0.lowercased()) } ?? .nearest
+    }
     var compression: COGCompression? { COGCompression(rawValue: compress.uppercased()) }
 
     @OptionGroup var gdalCache: GDALCacheOptions
@@ -43,13 +49,19 @@ struct ConvertCommand: ParsableCommand {
     func validate() throws {
         guard resamplingMethod != nil else {
             throw ValidationError(
-                "--resampling must be nearest, bilinear, average or mode, got \(resampling)")
+                "--resampling must be nearest, bilinear, average or mode, got \(resampling ?? "")")
         }
         guard compression != nil else {
             throw ValidationError("--compress must be deflate or zstd, got \(compress)")
         }
         if let resolution, !(resolution > 0 && resolution.isFinite) {
             throw ValidationError("--resolution must be a positive number, got \(resolution)")
+        }
+        let suffix = URL(fileURLWithPath: output).pathExtension.lowercased()
+        guard suffix == "tif" || suffix == "tiff" else {
+            throw ValidationError(
+                "\(output): convert writes a Cloud-Optimized GeoTIFF; name the output .tif or .tiff"
+            )
         }
     }
 
@@ -60,23 +72,83 @@ struct ConvertCommand: ParsableCommand {
                 throw ConvertError(message: "--to-crs \(text): \(error.message)")
             }
         }
-        let inputPath = URL(fileURLWithPath: input).standardizedFileURL.path
+        let inputPath = InputKind.resolvedPath(input)
         _ = try InputKind.detect(path: inputPath)
         let source = try Raster(opening: inputPath)
         let outputURL = URL(fileURLWithPath: output).standardizedFileURL
         try checkOutputDirectory(outputURL)
-        guard target != nil || resolution != nil else {
-            return try RasterConversion.copy(
-                source, to: outputURL.path, compression: compression ?? .deflate)
+        let warps = try checkGeoreferencing(source, reprojecting: target != nil)
+        let method = resamplingMethod ?? .nearest
+        try checkResampling(source, warps: warps, method: method)
+        let written: COGOutput
+        if warps {
+            let vrt = outputURL.deletingLastPathComponent().appendingPathComponent(
+                ".\(outputURL.lastPathComponent).geomap-\(UUID().uuidString.prefix(8)).vrt"
+            ).path
+            defer { unlink(vrt) }
+            let warped = try source.warpedVRT(
+                at: vrt, crs: target, resolution: resolution, resampling: method)
+            written = try RasterConversion.copy(
+                warped, to: outputURL.path, compression: compression ?? .deflate,
+                sourceName: input)
+            if !quiet { report(warped, written, warped: true) }
+        } else {
+            written = try RasterConversion.copy(
+                source, to: outputURL.path, compression: compression ?? .deflate,
+                sourceName: input)
+            if !quiet { report(source, written, warped: false) }
         }
-        let vrt = outputURL.deletingLastPathComponent().appendingPathComponent(
-            ".\(outputURL.lastPathComponent).geomap-\(UUID().uuidString.prefix(8)).vrt"
-        ).path
-        defer { unlink(vrt) }
-        let warped = try source.warpedVRT(
-            at: vrt, crs: target, resolution: resolution, resampling: resamplingMethod ?? .nearest)
-        try RasterConversion.copy(
-            warped, to: outputURL.path, compression: compression ?? .deflate)
+    }
+
+    /// Whether the input goes through the warper: asked for (`--to-crs`, `--resolution`) or
+    /// needed (a raster placed by GCPs). A raster with no georeferencing at all is refused.
+    private func checkGeoreferencing(_ source: borrowing Raster, reprojecting: Bool) throws
+        -> Bool
+    {
+        if source.isGCPGeoreferenced { return true }
+        if !source.hasGeoTransform {
+            let gcps = source.groundControlPointCount
+            let reason =
+                gcps > 0
+                ? "it has \(gcps) GCPs but \(gcps < 3 ? "fewer than 3" : "no CRS for them"), "
+                    + "so it cannot be rectified"
+                : "it has no geotransform and no GCPs (its pixels have no place on Earth)"
+            throw ConvertError(message: "\(input): \(reason)")
+        }
+        return reprojecting || resolution != nil
+    }
+
+    /// `--resampling` only applies when warping; averaging resamplers would mix the class
+    /// values of a paletted band into values no class has.
+    private func checkResampling(_ source: borrowing Raster, warps: Bool, method: Resampling)
+        throws
+    {
+        if let resampling, !warps {
+            throw ConvertError(
+                message: "--resampling \(resampling) applies only when warping "
+                    + "(--to-crs or --resolution); without them convert copies pixels unchanged")
+        }
+        if method == .bilinear || method == .average,
+            let band = source.bands.first(where: { $0.colorInterpretation == "Palette" })
+        {
+            throw ConvertError(
+                message: "\(input): band \(band.index) is paletted (class values); "
+                    + "--resampling \(method.rawValue) would invent classes; use nearest or mode")
+        }
+    }
+
+    /// One line on stderr, like the other commands' summaries.
+    private func report(_ raster: borrowing Raster, _ written: COGOutput, warped: Bool) {
+        let grid = raster.grid
+        let type = raster.bands.first.map { " \($0.dataType.rawValue)" } ?? ""
+        let crs = grid.crs.map { ", \($0.identifier)" } ?? ""
+        let extras = [written.auxPath, written.stylePath].compactMap { $0 }
+        let also = extras.isEmpty ? "" : " (+ " + extras.joined(separator: ", ") + ")"
+        let line =
+            "geomap: convert: \(grid.width)×\(grid.height) px, \(raster.bands.count) "
+            + "band\(raster.bands.count == 1 ? "" : "s")\(type)\(crs)\(warped ? ", warped" : "")"
+            + " → \(written.path)\(also)\n"
+        FileHandle.standardError.write(Data(line.utf8))
     }
 
     private func checkOutputDirectory(_ url: URL) throws {
