@@ -96,6 +96,10 @@ public struct CFDataset: Sendable {
     public var grid: CFGrid?
     /// Data variables on the grid (time, y, x in any order; other dimensions of length 1).
     public var gridVariables: [CFGridVariable]
+    /// What could not be interpreted when reading with `describingProblems` (a time axis
+    /// without CF units or with an unknown calendar, a broken grid_mapping), one line each;
+    /// always empty otherwise (those problems throw).
+    public var problems: [String] = []
 
     /// The global `featureType` (`timeSeries` for geomap's per-basin files).
     public var featureType: String? {
@@ -106,13 +110,19 @@ public struct CFDataset: Sendable {
     ///
     /// - Throws: ``NetCDFError`` for unreadable files, a time variable without CF units
     ///   (`<unit> since <date>`), an unknown calendar, or a broken grid_mapping.
-    public init(path: String) throws(NetCDFError) {
+    ///
+    /// - Parameter describingProblems: record CF problems in ``problems`` and leave the part
+    ///   concerned out (no time axis, no grid CRS) instead of throwing — for describing a file
+    ///   (`geomap info`), never for computing with it.
+    public init(path: String, describingProblems: Bool = false) throws(NetCDFError) {
         let file = try NetCDFFile(opening: path)
-        try self.init(file: file)
+        try self.init(file: file, describingProblems: describingProblems)
     }
 
-    /// Interprets an open file.
-    public init(file: borrowing NetCDFFile) throws(NetCDFError) {
+    /// Interprets an open file (`describingProblems` as in ``init(path:describingProblems:)``).
+    public init(file: borrowing NetCDFFile, describingProblems: Bool = false)
+        throws(NetCDFError)
+    {
         path = file.path
         format = try file.formatName()
         dimensions = try file.dimensions()
@@ -122,7 +132,17 @@ public struct CFDataset: Sendable {
         let coordinates = variables.filter { v in
             v.dimensions.count == 1 && v.dimensions[0] == v.name
         }
-        timeAxis = try CFDataset.findTime(coordinates, all: variables, file: file)
+        var problems: [String] = []
+        func tolerated<T>(_ body: () throws(NetCDFError) -> T?) throws(NetCDFError) -> T? {
+            do { return try body() } catch {
+                guard describingProblems, error.status == 0 else { throw error }
+                problems.append(error.message)
+                return nil
+            }
+        }
+        timeAxis = try tolerated { () throws(NetCDFError) in
+            try CFDataset.findTime(coordinates, all: variables, file: file)
+        }
         grid = try CFDataset.findGrid(coordinates, file: file)
         if let grid {
             for v in variables {
@@ -134,10 +154,15 @@ public struct CFDataset: Sendable {
                 gridVariables.append(entry)
             }
             if self.grid?.crs == nil {
-                self.grid?.crs = try CFDataset.gridCRS(
-                    gridVariables, grid: grid, variables: variables, path: path)
+                let fields = gridVariables
+                let all = variables
+                let path = path
+                self.grid?.crs = try tolerated { () throws(NetCDFError) in
+                    try CFDataset.gridCRS(fields, grid: grid, variables: all, path: path)
+                }
             }
         }
+        self.problems = problems
     }
 
     private static func findTime(

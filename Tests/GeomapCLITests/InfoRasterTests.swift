@@ -22,7 +22,7 @@ struct InfoRasterTests {
         #expect(lines.contains("Size: 400 × 300 pixels, 7 bands"))
         #expect(lines.contains("CRS: EPSG:32634 (WGS 84 / UTM zone 34N), unit metre"))
         #expect(lines.contains("Geotransform: [455015, 30, 0, 4968015, 0, -30]"))
-        #expect(lines.contains("Bounds: x 455015 … 467015, y 4959015 … 4968015"))
+        #expect(lines.contains("Bounds (cell edges): x 455015 … 467015, y 4959015 … 4968015"))
         #expect(lines.contains { $0.hasPrefix("Bounds (lon/lat): x 20.43") })
         #expect(lines.contains { $0.hasPrefix("Date: 2017-06-13") })
         #expect(

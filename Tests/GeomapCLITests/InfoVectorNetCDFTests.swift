@@ -79,15 +79,17 @@ struct InfoVectorNetCDFTests {
         #expect(result.stdout.contains("  CRS: none (missing .prj?)"))
     }
 
-    @Test("bad NetCDF: time without CF units, unknown calendar → exit 2, one line naming the file")
+    @Test("bad NetCDF: time without CF units, unknown calendar → described, problem flagged")
     func badNetCDF() throws {
         let units = dir.appendingPathComponent("units.nc")
         try makeNetCDF(units, cdl: forcingCDL(timeAttributes: "time:axis = \"T\" ;"))
         let r1 = try runGeomap(["info", units.path])
-        #expect(r1.status == 2)
+        #expect(r1.status == 0, "stderr: \(r1.stderr)")
         #expect(
-            r1.stderr == "geomap: error: \(units.path): time variable 'time' has no CF time units "
-                + "(units = none; expected '<days|hours|minutes|seconds> since <date>')\n")
+            r1.stdout.contains(
+                "Problem: time variable 'time' has no CF time units "
+                    + "(units = none; expected '<days|hours|minutes|seconds> since <date>')"))
+        #expect(r1.stdout.contains("Time: none"))
         let calendar = dir.appendingPathComponent("calendar.nc")
         try makeNetCDF(
             calendar,
@@ -95,11 +97,12 @@ struct InfoVectorNetCDFTests {
                 timeAttributes:
                     "time:units = \"days since 2000-01-01\" ; time:calendar = \"lunar\" ;"))
         let r2 = try runGeomap(["info", calendar.path, "--json"])
-        #expect(r2.status == 2)
-        #expect(r2.stdout.isEmpty)
+        #expect(r2.status == 0 && r2.stderr.isEmpty)
+        let info = try JSONSerialization.jsonObject(with: Data(r2.stdout.utf8)) as? [String: Any]
+        let problems = info?["problems"] as? [String] ?? []
+        #expect(problems.count == 1)
         #expect(
-            r2.stderr.hasPrefix(
-                "geomap: error: \(calendar.path): time variable 'time' has an "
-                    + "unknown calendar 'lunar'"))
+            problems.first?.hasPrefix("time variable 'time' has an unknown calendar 'lunar'")
+                == true)
     }
 }

@@ -56,7 +56,10 @@ struct VectorNetCDFInfoReportTests {
             lines.contains(
                 "Time: time, 731 steps, 2016-01-01 … 2017-12-31, step 1 day, calendar standard, "
                     + "units \"days since 2016-01-01\""))
-        #expect(lines.contains { $0.hasPrefix("Grid: geographic, 23 × 17 (lon 20.075 … 21.175") })
+        #expect(
+            lines.contains {
+                $0.hasPrefix("Grid: geographic, 23 × 17 (cell centres lon 20.075 … 21.175")
+            })
         #expect(lines.contains { $0.hasPrefix("Grid CRS: EPSG:4326 WGS 84, from grid_mapping") })
 
         let json = try #require(

@@ -67,6 +67,10 @@ struct NetCDFInfoReport: Encodable {
         @NullEncoded var crs: GridCRSReport?
         var variables: [String]
 
+        /// What ``xRange``/``yRange`` hold: the first and last coordinate values, which CF
+        /// places at cell centres (a raster's bounds are cell edges).
+        var rangeKind = "cell_centres"
+
         enum CodingKeys: String, CodingKey {
             case kind
             case xAxis = "x_axis"
@@ -74,6 +78,7 @@ struct NetCDFInfoReport: Encodable {
             case width, height
             case xRange = "x_range"
             case yRange = "y_range"
+            case rangeKind = "range_kind"
             case xStep = "x_step"
             case yStep = "y_step"
             case crs, variables
@@ -90,20 +95,29 @@ struct NetCDFInfoReport: Encodable {
     var variables: [VariableReport]
     @NullEncoded var time: TimeReport?
     @NullEncoded var grid: GridReport?
+    /// Why there is no grid, when there is none.
+    @NullEncoded var noGridReason: String?
+    /// What could not be interpreted (bad time units, unknown calendar, broken grid_mapping):
+    /// the rest of the file is still described.
+    var problems: [String]
 
     enum CodingKeys: String, CodingKey {
         case kind, path, format, conventions
         case featureType = "feature_type"
         case title, dimensions
         case variables, time, grid
+        case noGridReason = "no_grid_reason"
+        case problems
     }
 
     /// Reads and interprets `path`.
     ///
-    /// - Throws: ``NetCDFError`` for an unreadable file, a time variable without CF units, an
-    ///   unknown calendar or a broken grid_mapping.
+    /// A time variable without CF units, an unknown calendar or a broken grid_mapping is
+    /// listed in ``problems`` and the rest described.
+    ///
+    /// - Throws: ``NetCDFError`` for a file netCDF-C cannot read.
     static func make(path: String) throws -> NetCDFInfoReport {
-        let dataset = try CFDataset(path: path)
+        let dataset = try CFDataset(path: path, describingProblems: true)
         func global(_ name: String) -> String? {
             dataset.globalAttributes.first { $0.name == name }?.value.text
         }
@@ -138,7 +152,43 @@ struct NetCDFInfoReport: Encodable {
                     units: $0.text("units"), longName: $0.text("long_name"),
                     standardName: $0.text("standard_name"))
             },
-            time: time, grid: grid)
+            time: time, grid: grid, noGridReason: grid == nil ? whyNoGrid(dataset) : nil,
+            problems: dataset.problems)
+    }
+
+    /// Why `dataset` has no grid geomap reads, in terms of its first multi-dimensional
+    /// variable: no coordinate variables for its last two dimensions (2-D latitude/longitude
+    /// of a curvilinear grid), or coordinate variables CF does not identify as axes.
+    static func whyNoGrid(_ dataset: CFDataset) -> String {
+        let coordinates = Set(
+            dataset.variables.filter { $0.dimensions.count == 1 && $0.dimensions[0] == $0.name }
+                .map(\.name))
+        let auxiliary = Set(
+            dataset.variables.flatMap { ($0.text("coordinates") ?? "").split(separator: " ") }
+                .map(String.init))
+        guard
+            let field = dataset.variables.first(where: {
+                $0.dimensions.count >= 2 && !coordinates.contains($0.name)
+                    && !auxiliary.contains($0.name)
+            })
+        else { return "no data variable has two or more dimensions" }
+        let spatial = Array(field.dimensions.suffix(2))
+        let mapping = field.text("grid_mapping").map { "; grid_mapping \($0) is present" } ?? ""
+        let missing = spatial.filter { !coordinates.contains($0) }
+        if !missing.isEmpty {
+            let auxiliary =
+                field.text("coordinates").map {
+                    " (its coordinates attribute names \($0): a curvilinear grid with 2-D "
+                        + "latitude/longitude, which geomap does not read)"
+                } ?? ""
+            return
+                "dimension\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", ")) of "
+                + "\(field.name) \(missing.count == 1 ? "has" : "have") no coordinate "
+                + "variable\(auxiliary)\(mapping)"
+        }
+        return "the coordinate variables \(spatial.joined(separator: ", ")) of \(field.name) are "
+            + "not marked as CF axes (standard_name projection_x_coordinate/"
+            + "projection_y_coordinate or longitude/latitude, or axis X/Y)\(mapping)"
     }
 
     /// The grid CRS with the EPSG code and name PROJ finds for it (when PROJ reads it).
@@ -189,8 +239,8 @@ struct NetCDFInfoReport: Encodable {
             let x = grid.xRange.map(vectorNumber).joined(separator: " … ")
             let y = grid.yRange.map(vectorNumber).joined(separator: " … ")
             lines.append(
-                "Grid: \(grid.kind), \(grid.width) × \(grid.height) (\(grid.xAxis) \(x), "
-                    + "\(grid.yAxis) \(y))")
+                "Grid: \(grid.kind), \(grid.width) × \(grid.height) (cell centres \(grid.xAxis) "
+                    + "\(x), \(grid.yAxis) \(y))")
             if let crs = grid.crs {
                 let code = crs.epsg.map { "EPSG:\($0)" } ?? "no EPSG code"
                 let name = crs.name.map { " \($0)" } ?? ""
@@ -200,8 +250,9 @@ struct NetCDFInfoReport: Encodable {
             }
             lines.append("Grid variables: \(grid.variables.joined(separator: ", "))")
         } else {
-            lines.append("Grid: none")
+            lines.append("Grid: none (\(noGridReason ?? "no x/y axes"))")
         }
+        lines += problems.map { "Problem: \($0)" }
         return lines.joined(separator: "\n")
     }
 }

@@ -20,8 +20,17 @@ extension RasterInfoReport {
         } else {
             lines.append("Geotransform: none")
         }
-        lines.append("Bounds: \(describe(bounds))")
-        if let lonLatBounds { lines.append("Bounds (lon/lat): \(describe(lonLatBounds))") }
+        if boundsKind == "cell_edges" {
+            lines.append("Bounds (cell edges): \(describe(bounds))")
+        } else {
+            let gcps = gcpCount > 0 ? "; \(gcpCount) GCPs place it" : ""
+            lines.append("Bounds (pixel space, no geotransform\(gcps)): \(describe(bounds))")
+        }
+        if let lonLatBounds {
+            lines.append("Bounds (lon/lat): \(describe(lonLatBounds))")
+        } else if let lonLatProblem, crs != nil, boundsKind == "cell_edges" {
+            lines.append("Bounds (lon/lat): unknown, \(lonLatProblem)")
+        }
         if let date { lines.append("Date: \(date)") }
         lines.append("Bands:")
         lines += bands.map(describe)
