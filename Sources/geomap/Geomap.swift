@@ -14,7 +14,8 @@ struct Geomap: AsyncParsableCommand {
         abstract: "Batch prediction with pretrained geoscience models, for GIS.",
         discussion: """
             Exit codes: 0 all done; 1 some items failed; 2 bad input, configuration or \
-            arguments; 3 an output failed validation.
+            arguments (an option that does not apply, an option given twice, a value outside \
+            an option's choices); 3 an output failed validation.
             """,
         version: VersionReport.text,
         subcommands: [
@@ -23,12 +24,16 @@ struct Geomap: AsyncParsableCommand {
         ])
 
     /// Runs the command and turns every error into one line on stderr plus a documented exit
-    /// code (see ``ExitStatus``). Argument errors keep ArgumentParser's usage text but exit 2.
+    /// code (see ``ExitStatus``). Argument errors (ArgumentParser's and `validate()`'s) are one
+    /// line too, pointing at `--help`, and exit 2.
     static func main() async {
         BLAS.selectFastKernels(environment: ProcessInfo.processInfo.environment)
         BLAS.setThreads(1)
         GDALRuntime.registerDrivers()
         do {
+            // Before parsing: ArgumentParser would keep the last of a repeated value silently.
+            let words = Array(CommandLine.arguments.dropFirst())
+            try StrictArguments(words).checkRepeats(commandPath(words).last ?? Geomap.self)
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
@@ -44,13 +49,38 @@ struct Geomap: AsyncParsableCommand {
         if let code = error as? ExitCode { Foundation.exit(code.rawValue) }
         let parserCode = exitCode(for: error)
         if parserCode == .success { exit(withError: error) }  // --help, --version
-        if parserCode == .validationFailure, !(error is ExitStatusProviding) {
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+        if parserCode == .validationFailure || error is ValidationError,
+            !(error is ExitStatusProviding)
+        {
+            let line = message(for: error).split(whereSeparator: \.isNewline)
+                .joined(separator: " ").replacingOccurrences(of: "Error: ", with: "")
+            FileHandle.standardError.write(
+                Data("geomap: error: \(line) (see \(helpHint()))\n".utf8))
             Foundation.exit(ExitStatus.badInput.rawValue)
         }
         let status = (error as? ExitStatusProviding)?.exitStatus ?? .badInput
         FileHandle.standardError.write(Data("geomap: error: \(oneLine(error))\n".utf8))
         Foundation.exit(status.rawValue)
+    }
+
+    /// The commands the leading `words` name, from the root (`predict` → [Geomap, Predict]).
+    static func commandPath(_ words: [String]) -> [ParsableCommand.Type] {
+        var path: [ParsableCommand.Type] = [Geomap.self]
+        for word in words {
+            guard
+                let next = path[path.count - 1].configuration.subcommands.first(where: {
+                    $0._commandName == word
+                })
+            else { break }
+            path.append(next)
+        }
+        return path
+    }
+
+    /// `'geomap <subcommand…> --help'` for the command the command line names.
+    private static func helpHint() -> String {
+        let names = commandPath(Array(CommandLine.arguments.dropFirst())).map { $0._commandName }
+        return "'" + names.joined(separator: " ") + " --help'"
     }
 
     /// The error's description folded onto one line.

@@ -178,7 +178,11 @@ struct BasinPredictCommandTests {
             fixtures.appendingPathComponent("small_stats.json").path, "--out", encoder,
         ])
         #expect(imported.status == 0, "\(imported.stderr)")
+        // Observed series that are not text: refused before the model runs (fail early).
+        let observed = dir.appendingPathComponent("observed.csv")
+        try Data([0xFF, 0xFE, 0x00, 0x80]).write(to: observed)
         let cases: [(String, [String], [String])] = [
+            ("observed-not-text", ["--observed", observed.path, "--quiet"], ["observed.csv"]),
             ("missing-variable", ["--mapping", missing], ["hurs", "relhum"]),
             ("unit", ["--mapping", swapped], ["cannot convert"]),
             ("tile-model", ["--model", "moe-mae-demo"], ["is not a basin model"]),

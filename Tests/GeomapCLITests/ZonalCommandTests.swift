@@ -152,7 +152,7 @@ struct ZonalCommandTests {
         let far = dir.appendingPathComponent("far.geojson")
         try writeGeoJSONBoxes([("far", [-60, -10, -59, -9])], to: far)
         let cases: [([String], String)] = [
-            (["--forcings", forcings, "--var", "pr", "--stat", "median"], "unknown statistic"),
+            (["--forcings", forcings, "--var", "pr", "--stat", "median"], "--stat"),
             (["--forcings", forcings, "--raster", clay, "--stat", "mean"], "not both"),
             (["--forcings", forcings, "--stat", "mean"], "--var"),
             (["--forcings", forcings, "--var", "nope", "--stat", "mean"], "nope"),

@@ -100,6 +100,16 @@ public enum BasinPredictionJob {
             request.inputs, model: model, modelPath: url.path, log: log, progress: progress)
         for message in inputs.messages { log(message) }
         let outputs = BasinOutputVariable.variables(of: manifest, count: head.outputs)
+        // Observed series are read and checked before the model runs (fail early).
+        let observed =
+            try request.observedPaths.isEmpty
+            ? nil
+            : BasinObserved.read(
+                request.observedPaths, variables: outputs, basinIDs: inputs.forcings.basinIDs,
+                dates: Array(inputs.outputDates),
+                mapping: try request.inputs.mappingPath.map {
+                    try VariableMapping(contentsOf: URL(fileURLWithPath: $0))
+                })
         let runner = BasinRunner(model: model)
         let (predictions, problems) = runner.predict(inputs, outputs: outputs) {
             progress?("predict", $0, $1)
@@ -108,15 +118,6 @@ public enum BasinPredictionJob {
             .lastPathComponent
         let netCDF = directory.appendingPathComponent("\(stem).nc").path
         let geoPackage = directory.appendingPathComponent("\(stem).gpkg").path
-        let observed =
-            try request.observedPaths.isEmpty
-            ? nil
-            : BasinObserved.read(
-                request.observedPaths, variables: outputs, basinIDs: predictions.basinIDs,
-                dates: predictions.dates,
-                mapping: try request.inputs.mappingPath.map {
-                    try VariableMapping(contentsOf: URL(fileURLWithPath: $0))
-                })
         try BasinPredictionFiles.writePredictions(
             predictions, basins: inputs.basins,
             metadata: metadata(request, url: url, manifest: manifest), to: netCDF)

@@ -4,7 +4,7 @@ import GeoNetCDF
 import GeomapCore
 
 /// Options of basin mode shared by `geomap predict --basins` and `geomap embed --basins`
-/// (`--model`, `--quiet` come from ``TileRunOptions``).
+/// (`--model`, `--out`, `--quiet` and `--gdal-cache-mib` are in ``RunOptions``).
 struct BasinRunOptions: ParsableArguments {
     @Option(help: "Basin polygons (any OGR vector file): basin-by-basin mode.")
     var basins: String?
@@ -32,7 +32,11 @@ struct BasinRunOptions: ParsableArguments {
     @Option(help: "Variable mapping JSON: your names and units → the model's.")
     var mapping: String?
 
-    @Option(help: "First day to predict (YYYY-MM-DD; default: the first with a full warm-up).")
+    @Option(
+        help: """
+            First day to predict or embed (YYYY-MM-DD; default: predict, the first day with a \
+            full warm-up before it; embed, the first forcing day).
+            """)
     var start: String?
 
     @Option(help: "Last day to predict (YYYY-MM-DD; default: the last forcing day).")
@@ -56,10 +60,26 @@ struct BasinRunOptions: ParsableArguments {
     }
 
     func validate() throws {
-        guard basins != nil else { return }
-        if forcings.isEmpty { throw ValidationError("--basins needs --forcings FILE") }
         if let start { _ = try Self.date(start, "--start") }
         if let end { _ = try Self.date(end, "--end") }
+    }
+
+    /// `--forcings` is given, and every input file named is there and readable (called after
+    /// the mode is checked).
+    func checkInputFiles() throws {
+        guard let basins else { return }
+        if forcings.isEmpty { throw ValidationError("--basins needs --forcings FILE") }
+        try InputFiles.check(basins, option: "--basins", directoryAllowed: true)
+        for path in forcings { try InputFiles.check(path, option: "--forcings") }
+        if let attributes { try InputFiles.check(attributes, option: "--attributes") }
+        for spec in staticRasters {
+            let source: StaticRasterSource
+            do { source = try StaticRasterSource(parsing: spec) } catch {
+                throw ValidationError(Geomap.oneLine(error))
+            }
+            try InputFiles.check(source.path, option: "--static-raster")
+        }
+        if let mapping { try InputFiles.check(mapping, option: "--mapping") }
     }
 
     /// Parses `YYYY-MM-DD`.
@@ -71,45 +91,51 @@ struct BasinRunOptions: ParsableArguments {
     }
 
     /// Runs `job` with progress on stderr, prints the notes, each basin not run (one line
-    /// each) and a summary; exits 1 (partial failure) when some basins were not run.
+    /// each, even with `--quiet`) and a summary; exits 1 (partial failure) when some basins
+    /// were not run.
     static func run(
-        verb: String, quiet: Bool,
+        verb: String, progress: ProgressReporter,
         _ job: (_ log: (String) -> Void, _ progress: @escaping (String, Int, Int) -> Void) throws
             -> BasinJobSummary
     ) throws {
-        let bar = ProgressBar(enabled: !quiet)
-        let basinBar = TileProgress(enabled: !quiet, label: verb, unit: "basins")
         let summary = try job(
-            { message in if !quiet { bar.note("geomap: \(verb): \(message)") } },
+            { message in progress.note("geomap: \(verb): \(message)") },
             { stage, done, total in
                 if stage == verb {
-                    bar.clear()
-                    basinBar.update(done: done, total: total)
+                    progress.update(verb, done: done, total: total, unit: "basins")
                 } else {
-                    bar.update("\(verb): \(stage)", done: done, total: total)
+                    progress.update("\(verb): \(stage)", done: done, total: total)
                 }
             })
-        basinBar.clear()
-        bar.clear()
+        progress.clear()
         for problem in summary.problems {
-            bar.note("geomap: \(verb): basin \(problem.id) not run: \(problem.reason)")
+            progress.warn("geomap: \(verb): basin \(problem.id) not run: \(problem.reason)")
         }
-        if !quiet {
-            let run = summary.basins - summary.problems.count
-            let rate = summary.seconds > 0 ? Double(run * summary.days) / summary.seconds : 0
-            let demo = summary.modelIsDemo ? ", a DEMO model trained on synthetic data" : ""
-            let missing =
-                summary.missingDays > 0
-                ? "; \(summary.missingDays) basin-days with missing forcings flagged" : ""
-            bar.note(
-                "geomap: \(verb): \(run) of "
-                    + "\(summary.basins) basins × \(summary.days) days with model "
-                    + "\(summary.modelName)\(demo)\(missing) → "
-                    + summary.outputs.joined(separator: ", ")
-                    + String(format: " in %.1f s (%.0f basin-days/s)", summary.seconds, rate))
-        }
+        let run = summary.basins - summary.problems.count
+        let rate = summary.seconds > 0 ? Double(run * summary.days) / summary.seconds : 0
+        let demo = summary.modelIsDemo ? ", a DEMO model trained on synthetic data" : ""
+        let missing =
+            summary.missingDays > 0
+            ? "; \(summary.missingDays) basin-days with missing forcings flagged" : ""
+        progress.note(
+            "geomap: \(verb): \(run) of "
+                + "\(summary.basins) basins × \(summary.days) days with model "
+                + "\(summary.modelName)\(demo)\(missing) → "
+                + summary.outputs.joined(separator: ", ")
+                + String(format: " in %.1f s (%.0f basin-days/s)", summary.seconds, rate))
         if !summary.problems.isEmpty {
             throw ExitCode(ExitStatus.partialFailure.rawValue)
         }
+    }
+}
+
+/// `--observed`: basin mode of `geomap predict` only.
+struct ObservedOptions: ParsableArguments {
+    @Option(help: "Observed series (per-basin CSV or NetCDF) for the summary's metrics.")
+    var observed: [String] = []
+
+    /// Every file named is there and readable.
+    func checkInputFiles() throws {
+        for path in observed { try InputFiles.check(path, option: "--observed") }
     }
 }

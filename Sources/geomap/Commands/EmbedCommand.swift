@@ -19,60 +19,65 @@ struct EmbedCommand: ParsableCommand {
             day of the period, as a CF-1.8 timeSeries NetCDF with an `embedding` dimension \
             (variable basin_embedding, and prediction_flag). A period of at most the model's \
             sequence length is embedded as one sequence; a longer one in windows (see \
-            docs/basin-prediction.md). Inputs and exit codes as `geomap predict --basins`.
+            docs/basin-prediction.md). Inputs and exit codes as `geomap predict --basins`; \
+            each option belongs to one mode, as there.
             """)
 
-    @OptionGroup var tiles: TileRunOptions
+    @OptionGroup var options: RunOptions
 
-    @Option(help: "Pooling (tile mode): cls or mean.")
-    var pool: String?
+    @OptionGroup(title: "Tile mode") var tiles: TileRunOptions
 
-    @Option(help: "Output: embedding raster (.tif) in tile mode, NetCDF (.nc) in basin mode.")
-    var out: String
+    @OptionGroup(title: "Tile mode") var tileOutputs: EmbedTileOutputs
 
     @OptionGroup(title: "Basin mode") var basinOptions: BasinRunOptions
 
+    static let modes = [
+        StrictArguments.Mode(
+            name: "tile", selector: "--in", value: "RASTER",
+            groups: [TileRunOptions.self, EmbedTileOutputs.self]),
+        StrictArguments.Mode(
+            name: "basin", selector: "--basins", value: "POLYGONS",
+            groups: [BasinRunOptions.self]),
+    ]
+
     func validate() throws {
-        if basinOptions.basins != nil {
-            guard tiles.input == nil else {
-                throw ValidationError("give either --in or --basins, not both")
-            }
-            return
+        try StrictArguments().checkModes(Self.modes)
+        if options.out == nil {
+            throw ValidationError("give --out FILE (.tif in tile mode, .nc in basin mode)")
         }
-        guard tiles.input != nil else {
-            throw ValidationError("give --in RASTER (tiles) or --basins POLYGONS (basins)")
+        if tiles.input != nil, tileOutputs.pool == nil {
+            throw ValidationError("tile mode needs --pool (cls or mean)")
         }
-        guard let pool, TilePooling(rawValue: pool) != nil else {
-            throw ValidationError("--pool must be cls or mean")
-        }
+        try tiles.checkInputFiles()
+        try basinOptions.checkInputFiles()
     }
 
     func run() throws {
-        if basinOptions.basins != nil {
-            try runBasins()
-            return
-        }
-        guard let input = tiles.input, let pool else { return }
-        let directory = URL(fileURLWithPath: out).deletingLastPathComponent()
-        try FileManager.default.createDirectory(
-            at: directory, withIntermediateDirectories: true)
-        var request = try tiles.request(input: input)
-        request.embeddingsPath = out
-        request.pooling = TilePooling(rawValue: pool)
-        try tiles.run(request, verb: "embed")
-    }
-
-    /// Basin mode: the embeddings file `--out`.
-    func runBasins() throws {
-        tiles.gdalCache.apply()
-        let request = BasinJobRequest(
-            inputs: try basinOptions.request(), model: tiles.model,
-            command: CommandLine.arguments.joined(separator: " "),
-            geomapVersion: VersionReport.geomapVersion)
+        guard let out = options.out else { return }
         let directory = URL(fileURLWithPath: out).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try BasinRunOptions.run(verb: "embed", quiet: tiles.quiet) { log, progress in
-            try BasinPredictionJob.embed(request, to: out, log: log, progress: progress)
+        if basinOptions.basins != nil {
+            options.gdalCache.apply()
+            let request = BasinJobRequest(
+                inputs: try basinOptions.request(), model: options.model,
+                command: CommandLine.arguments.joined(separator: " "),
+                geomapVersion: VersionReport.geomapVersion)
+            try BasinRunOptions.run(verb: "embed", progress: options.progress) {
+                log, progress in
+                try BasinPredictionJob.embed(request, to: out, log: log, progress: progress)
+            }
+            return
         }
+        guard let input = tiles.input, let pool = tileOutputs.pool else { return }
+        var request = try tiles.request(input: input)
+        request.embeddingsPath = out
+        request.pooling = pool
+        try tiles.run(request, verb: "embed", options: options)
     }
+}
+
+/// `--pool`: tile mode of `geomap embed`.
+struct EmbedTileOutputs: ParsableArguments {
+    @Option(help: "Pooling of the tile tokens.")
+    var pool: TilePooling?
 }

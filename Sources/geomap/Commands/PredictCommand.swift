@@ -2,8 +2,9 @@ import ArgumentParser
 import Foundation
 import GeomapCore
 
-/// `geomap predict`: tile-by-tile prediction over a raster (`--in`), or basin-by-basin
-/// prediction (`--basins`, not available yet).
+/// `geomap predict`: tile-by-tile prediction over a raster (`--in`, tile mode), or
+/// basin-by-basin prediction of daily series (`--basins`, basin mode). Each option belongs to
+/// one mode (or to both, ``RunOptions``); an option of the other mode is an error.
 struct PredictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "predict",
@@ -27,71 +28,81 @@ struct PredictCommand: ParsableCommand {
             prediction_flag) and <stem>.gpkg (basins with summary fields; with --observed the \
             metrics). Exit code 1 when some basins could not be run (each listed on stderr; \
             the outputs are still written). See docs/basin-prediction.md.
+
+            Each option belongs to one mode (or to both); an option of the other mode, an \
+            option given twice or a value outside an option's choices is exit code 2.
             """)
 
-    @OptionGroup var tiles: TileRunOptions
+    @OptionGroup var options: RunOptions
 
-    @Option(help: "Output directory (created if missing).")
-    var out = "."
+    @OptionGroup(title: "Tile mode") var tiles: TileRunOptions
 
-    @Flag(name: .customLong("float"), help: "Write probabilities as Float32 instead of bytes.")
-    var floatProbabilities = false
-
-    @Option(help: "Also write pooled embeddings: cls or mean.")
-    var embeddings: String?
+    @OptionGroup(title: "Tile mode") var tileOutputs: PredictTileOutputs
 
     @OptionGroup(title: "Basin mode") var basinOptions: BasinRunOptions
 
-    @Option(help: "Observed series (per-basin CSV or NetCDF) for the summary's metrics.")
-    var observed: [String] = []
+    @OptionGroup(title: "Basin mode") var observed: ObservedOptions
+
+    static let modes = [
+        StrictArguments.Mode(
+            name: "tile", selector: "--in", value: "RASTER",
+            groups: [TileRunOptions.self, PredictTileOutputs.self]),
+        StrictArguments.Mode(
+            name: "basin", selector: "--basins", value: "POLYGONS",
+            groups: [BasinRunOptions.self, ObservedOptions.self]),
+    ]
 
     func validate() throws {
-        let basins = basinOptions.basins
-        if basins == nil, tiles.input == nil {
-            throw ValidationError("give --in RASTER (tiles) or --basins POLYGONS (basins)")
-        }
-        if basins != nil, tiles.input != nil {
-            throw ValidationError("give either --in or --basins, not both")
-        }
-        if let embeddings, TilePooling(rawValue: embeddings) == nil {
-            throw ValidationError("--embeddings must be cls or mean")
-        }
+        try StrictArguments().checkModes(Self.modes)
+        try tiles.checkInputFiles()
+        try basinOptions.checkInputFiles()
+        try observed.checkInputFiles()
     }
 
     func run() throws {
+        let out = options.out ?? "."
         if basinOptions.basins != nil {
-            try runBasins()
+            try runBasins(out: out)
             return
         }
         guard let input = tiles.input else { return }
-        try FileManager.default.createDirectory(
-            atPath: out, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let stem = URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
         let directory = URL(fileURLWithPath: out)
         var request = try tiles.request(input: input)
         request.classesPath = directory.appendingPathComponent("\(stem).classes.tif").path
         request.probabilitiesPath =
             directory.appendingPathComponent("\(stem).probabilities.tif").path
-        request.floatProbabilities = floatProbabilities
-        if let embeddings {
-            request.pooling = TilePooling(rawValue: embeddings)
+        request.floatProbabilities = tileOutputs.floatProbabilities
+        if let pooling = tileOutputs.embeddings {
+            request.pooling = pooling
             request.embeddingsPath =
                 directory.appendingPathComponent("\(stem).embeddings.tif").path
         }
-        try tiles.run(request, verb: "predict")
+        try tiles.run(request, verb: "predict", options: options)
     }
 
     /// Basin mode: `<out>/<stem>.nc` and `<out>/<stem>.gpkg`.
-    func runBasins() throws {
-        tiles.gdalCache.apply()
+    func runBasins(out: String) throws {
+        options.gdalCache.apply()
         let request = BasinJobRequest(
-            inputs: try basinOptions.request(), model: tiles.model, observedPaths: observed,
+            inputs: try basinOptions.request(), model: options.model,
+            observedPaths: observed.observed,
             command: CommandLine.arguments.joined(separator: " "),
             geomapVersion: VersionReport.geomapVersion)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        try BasinRunOptions.run(verb: "predict", quiet: tiles.quiet) { log, progress in
+        try BasinRunOptions.run(verb: "predict", progress: options.progress) { log, progress in
             try BasinPredictionJob.predict(
                 request, directory: URL(fileURLWithPath: out), log: log, progress: progress)
         }
     }
+}
+
+/// The outputs of `geomap predict --in` beside the class and probability rasters.
+struct PredictTileOutputs: ParsableArguments {
+    @Flag(name: .customLong("float"), help: "Write probabilities as Float32 instead of bytes.")
+    var floatProbabilities = false
+
+    @Option(help: "Also write pooled embeddings (<stem>.embeddings.tif) with this pooling.")
+    var embeddings: TilePooling?
 }

@@ -2,15 +2,13 @@ import ArgumentParser
 import Foundation
 import GeomapCore
 
-/// Options shared by `geomap predict --in` and `geomap embed`.
+/// Tile-mode options shared by `geomap predict --in` and `geomap embed --in` (`--model`,
+/// `--out`, `--quiet` and `--gdal-cache-mib` are in ``RunOptions``).
 struct TileRunOptions: ParsableArguments {
     @Option(
         name: .customLong("in"),
-        help: "Input raster (GeoTIFF or any GDAL raster) with the model's bands.")
+        help: "Input raster (GeoTIFF or any GDAL raster) with the model's bands: tile mode.")
     var input: String?
-
-    @Option(help: "Model: a model file path or an installed model's name (default: the demo).")
-    var model: String?
 
     @Option(help: "Pixels between tile origins, 1…40; under 40 the tiles overlap and blend.")
     var stride = 40
@@ -33,11 +31,6 @@ struct TileRunOptions: ParsableArguments {
     @Option(help: "Tiles per model call.")
     var batchSize = 256
 
-    @OptionGroup var gdalCache: GDALCacheOptions
-
-    @Flag(help: "No progress bar and no summary on stderr.")
-    var quiet = false
-
     /// `--bands` parsed.
     func bandNumbers() throws -> [Int]? {
         guard let bands else { return nil }
@@ -48,6 +41,15 @@ struct TileRunOptions: ParsableArguments {
             throw ValidationError("--bands must list band numbers, e.g. 1,2,3,4,5,6,7")
         }
         return numbers.compactMap { $0 }
+    }
+
+    func validate() throws {
+        _ = try bandNumbers()
+    }
+
+    /// The input raster is there and readable (called after the mode is checked).
+    func checkInputFiles() throws {
+        if let input { try InputFiles.check(input, option: "--in") }
     }
 
     /// A request with the shared options filled in.
@@ -64,67 +66,20 @@ struct TileRunOptions: ParsableArguments {
     }
 
     /// Loads the model, runs `request` with a progress bar, prints a summary.
-    func run(_ request: TilePredictionRequest, verb: String) throws {
-        gdalCache.apply()
-        let url = try TileModelLoader.resolve(model)
+    func run(_ request: TilePredictionRequest, verb: String, options: RunOptions) throws {
+        options.gdalCache.apply()
+        let url = try TileModelLoader.resolve(options.model)
         let model = try TileModelLoader.load(url)
-        let progress = TileProgress(enabled: !quiet, label: verb)
+        let progress = options.progress
         var request = request
-        request.progress = { done, total in progress.update(done: done, total: total) }
+        request.progress = { done, total in
+            progress.update(verb, done: done, total: total, unit: "tiles")
+        }
         let summary = try TilePredictor.run(request, model: model)
-        progress.clear()
-        guard !quiet else { return }
         let warped = summary.warped ? ", warped to the model's pixel size" : ""
-        let note =
+        progress.note(
             "geomap: \(verb): \(summary.tilesRun) tiles run, \(summary.tilesSkipped) "
-            + "skipped as nodata\(warped); \(summary.outputWidth)×\(summary.outputHeight) px → "
-            + summary.outputs.joined(separator: ", ") + "\n"
-        FileHandle.standardError.write(Data(note.utf8))
-    }
-}
-
-/// A progress bar with rate and ETA on stderr, drawn only when stderr is a terminal.
-final class TileProgress: @unchecked Sendable {
-    private let enabled: Bool
-    private let label: String
-    private let unit: String
-    private let start = Date()
-    private let lock = NSLock()
-    private var shown = false
-    private var lastDraw = Date.distantPast
-
-    init(enabled: Bool, label: String, unit: String = "tiles") {
-        self.enabled = enabled && isatty(2) != 0
-        self.label = label
-        self.unit = unit
-    }
-
-    func update(done: Int, total: Int) {
-        guard enabled, total > 0 else { return }
-        lock.lock()
-        defer { lock.unlock() }
-        let now = Date()
-        guard done == total || now.timeIntervalSince(lastDraw) > 0.2 else { return }
-        lastDraw = now
-        let elapsed = now.timeIntervalSince(start)
-        let rate = elapsed > 0 ? Double(done) / elapsed : 0
-        let eta = rate > 0 ? Int(Double(total - done) / rate) : 0
-        let width = 30
-        let filled = min(width, done * width / total)
-        let bar =
-            String(repeating: "#", count: filled)
-            + String(repeating: ".", count: width - filled)
-        let line =
-            "\r\(label) [\(bar)] \(done)/\(total) \(unit), \(Int(rate)) \(unit)/s, "
-            + "ETA \(eta / 60):\(String(format: "%02d", eta % 60))\u{1B}[K"
-        FileHandle.standardError.write(Data(line.utf8))
-        shown = true
-    }
-
-    func clear() {
-        lock.lock()
-        defer { lock.unlock() }
-        if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        shown = false
+                + "skipped as nodata\(warped); \(summary.outputWidth)×\(summary.outputHeight) px → "
+                + summary.outputs.joined(separator: ", "))
     }
 }

@@ -25,32 +25,15 @@ struct ZonalCommand: ParsableCommand {
     @Option(help: "Field holding basin ids (default: the first unique id-like field).")
     var idField: String?
 
-    @Option(help: "CF NetCDF forcing file (repeat for files split in time).")
-    var forcings: [String] = []
+    @OptionGroup(title: "Forcings mode") var forcing: ZonalForcingOptions
 
-    @Option(name: .customLong("var"), help: "Forcing variable to aggregate (repeatable).")
-    var variables: [String] = []
+    @OptionGroup(title: "Raster mode") var rasterOptions: ZonalRasterOptions
 
-    @Option(help: "A static raster instead of forcings (any GDAL raster).")
-    var raster: String?
-
-    @Option(help: "Band of --raster (1-based).")
-    var band = 1
-
-    @Option(help: "The variable column for --raster (default: the file name).")
-    var variableName: String?
-
-    @Option(name: .customLong("stat"), help: "Statistic (repeatable): \(statNames).")
-    var statistics: [String] = []
+    @Option(name: .customLong("stat"), help: "Statistic (repeatable).")
+    var statistics: [ZonalStatistic] = []
 
     @Flag(help: "Weight cells by coverage × true cell area (lat/lon grids; see docs/zonal.md).")
     var areaWeighted = false
-
-    @Option(help: "First date of the forcings to aggregate (YYYY-MM-DD).")
-    var from: String?
-
-    @Option(help: "Last date of the forcings to aggregate (YYYY-MM-DD).")
-    var to: String?
 
     @Option(help: "Output file: .csv (long rows) or .nc (CF per-basin time series).")
     var out: String
@@ -65,21 +48,21 @@ struct ZonalCommand: ParsableCommand {
 
     static let statNames = ZonalStatistic.allCases.map(\.rawValue).joined(separator: ", ")
 
+    static let modes = [
+        StrictArguments.Mode(
+            name: "forcings", selector: "--forcings", value: "FILE.nc",
+            groups: [ZonalForcingOptions.self]),
+        StrictArguments.Mode(
+            name: "raster", selector: "--raster", value: "FILE", groups: [ZonalRasterOptions.self]),
+    ]
+
     func validate() throws {
-        if raster == nil, forcings.isEmpty {
-            throw ValidationError("give --forcings FILE.nc (with --var) or --raster FILE")
-        }
-        if raster != nil, !forcings.isEmpty {
-            throw ValidationError("give either --forcings or --raster, not both")
-        }
-        if !forcings.isEmpty, variables.isEmpty {
+        try StrictArguments().checkModes(Self.modes)
+        if !forcing.forcings.isEmpty, forcing.variables.isEmpty {
             throw ValidationError("--forcings needs at least one --var NAME")
         }
         if statistics.isEmpty {
             throw ValidationError("give at least one --stat (\(Self.statNames))")
-        }
-        for name in statistics where ZonalStatistic(rawValue: name) == nil {
-            throw ValidationError("unknown statistic '\(name)'; known: \(Self.statNames)")
         }
     }
 
@@ -88,63 +71,55 @@ struct ZonalCommand: ParsableCommand {
     func run() throws {
         gdalCache.apply()
         var options = ZonalOptions(
-            basinsPath: basins, statistics: statistics.compactMap(ZonalStatistic.init),
+            basinsPath: basins, statistics: statistics,
             output: URL(fileURLWithPath: out))
         options.layer = layer
         options.idField = idField
-        options.forcingPaths = forcings
-        options.variables = variables
-        options.rasterPath = raster
-        options.band = band
-        options.variableName = variableName
+        options.forcingPaths = forcing.forcings
+        options.variables = forcing.variables
+        options.rasterPath = rasterOptions.raster
+        options.band = rasterOptions.band
+        options.variableName = rasterOptions.variableName
         options.areaWeighted = areaWeighted
-        options.from = from
-        options.to = to
+        options.from = forcing.from
+        options.to = forcing.to
         options.weightsCSV = weights.map { URL(fileURLWithPath: $0) }
         options.cacheDirectory = weightsCache.directory
-        let bar = ProgressBar(enabled: !quiet)
+        let progress = ProgressReporter(quiet: quiet)
         let summary = try ZonalJob.run(
-            options, log: { bar.note("geomap: warning: \($0)") },
-            progress: { bar.update($0, done: $1, total: $2) })
-        bar.clear()
-        if !quiet {
-            let cache = summary.cache.map { ", weights cache \($0.rawValue)" } ?? ""
-            bar.note(
-                "geomap: zonal: \(summary.basinsOnGrid) of \(summary.basins) basins on the grid, "
-                    + "\(summary.nonZeroWeights) weights\(cache); \(summary.rows) values → "
-                    + out)
-        }
+            options, log: { progress.warn("geomap: warning: \($0)") },
+            progress: { progress.update($0, done: $1, total: $2) })
+        progress.clear()
+        let cache = summary.cache.map { ", weights cache \($0.rawValue)" } ?? ""
+        progress.note(
+            "geomap: zonal: \(summary.basinsOnGrid) of \(summary.basins) basins on the grid, "
+                + "\(summary.nonZeroWeights) weights\(cache); \(summary.rows) values → " + out)
     }
 }
 
-/// A one-line progress bar on stderr, shown only when stderr is a terminal.
-final class ProgressBar {
-    let enabled: Bool
-    private var shown = false
+/// Forcings mode of `geomap zonal`.
+struct ZonalForcingOptions: ParsableArguments {
+    @Option(help: "CF NetCDF forcing file (repeat for files split in time).")
+    var forcings: [String] = []
 
-    init(enabled: Bool) {
-        self.enabled = enabled && isatty(2) != 0
-    }
+    @Option(name: .customLong("var"), help: "Forcing variable to aggregate (repeatable).")
+    var variables: [String] = []
 
-    func update(_ label: String, done: Int, total: Int) {
-        guard enabled, total > 0 else { return }
-        let width = 30
-        let filled = min(width, done * width / total)
-        let bar =
-            String(repeating: "#", count: filled)
-            + String(repeating: ".", count: width - filled)
-        let percent = done * 100 / total
-        FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(percent) %\u{1B}[K".utf8))
-        shown = true
-    }
+    @Option(help: "First date of the forcings to aggregate (YYYY-MM-DD).")
+    var from: String?
 
-    func clear() {
-        if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        shown = false
-    }
+    @Option(help: "Last date of the forcings to aggregate (YYYY-MM-DD).")
+    var to: String?
+}
 
-    func note(_ line: String) {
-        clear()
-        FileHandle.standardError.write(Data((line + "\n").utf8))
-    }
+/// Raster mode of `geomap zonal`.
+struct ZonalRasterOptions: ParsableArguments {
+    @Option(help: "A static raster instead of forcings (any GDAL raster).")
+    var raster: String?
+
+    @Option(help: "Band of --raster (1-based).")
+    var band = 1
+
+    @Option(help: "The variable column for --raster (default: the file name).")
+    var variableName: String?
 }
