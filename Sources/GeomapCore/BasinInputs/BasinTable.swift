@@ -49,6 +49,22 @@ public struct BasinTable: Sendable, Equatable {
         return Array(values[start..<(start + dates.count)])
     }
 
+    /// The table restricted to the days `range` (indices into ``dates``).
+    public func days(_ range: ClosedRange<Int>) -> BasinTable {
+        precondition(range.lowerBound >= 0 && range.upperBound < dates.count)
+        var kept: [Float] = []
+        kept.reserveCapacity(variables.count * basinIDs.count * range.count)
+        for v in variables.indices {
+            for b in basinIDs.indices {
+                let start = index(variable: v, basin: b, day: 0)
+                kept += values[(start + range.lowerBound)...(start + range.upperBound)]
+            }
+        }
+        return BasinTable(
+            basinIDs: basinIDs, dates: Array(dates[range]), variables: variables, units: units,
+            values: kept)
+    }
+
     /// Number of NaN values per variable, in ``variables`` order.
     public var missingCounts: [Int] {
         let block = basinIDs.count * dates.count

@@ -144,13 +144,23 @@ public enum BasinInputAssembler {
         var table = merge.table  // already in the model's units and order
         table.variables = modelVariables
         var problems = merge.problems
-        let outputDays = warmUp..<table.dayCount
-        for b in ids.indices where problems[b] == nil {
-            if let reason = missingReason(table, basin: b, days: outputDays) {
-                problems[b] = reason
+        var messages = merge.messages
+        func flagUnrunnable() {
+            for b in ids.indices where problems[b] == nil {
+                if let reason = missingReason(table, basin: b, days: warmUp..<table.dayCount) {
+                    problems[b] = reason
+                }
             }
         }
-        var messages = merge.messages
+        flagUnrunnable()
+        // Without --end: stop where the shortest record of a runnable basin stops.
+        if request.end == nil,
+            let note = cutToCommonEnd(
+                &table, outputDays: warmUp..<table.dayCount, excluded: Set(problems.keys))
+        {
+            messages.append(note)
+            flagUnrunnable()
+        }
         let running = ids.indices.filter { problems[$0] == nil }
         for (v, name) in table.variables.enumerated() where !running.isEmpty {
             let gaps = (0..<table.dayCount).filter { d in
