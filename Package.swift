@@ -12,6 +12,8 @@
 //               ├─ GeoVector ─┴─ GeoGDAL ─ CGDAL
 //               ├─ GeoProjection ─ CPROJ
 //               └─ GeoNetCDF ─ CNetCDF
+//   OutputFiles (exit codes, output-set commit, locks, temporaries; Foundation only), used by
+//   the Geo* writers, GeomapCore, GeomapRun and the CLI
 //
 // Only the Geo* and Tensor modules import the C modules, always with `internal import` (or
 // `package import` inside GeoGDAL, whose handle types are shared by GeoRaster and GeoVector).
@@ -48,17 +50,24 @@ let package = Package(
             name: "COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
 
+        // Output sets replaced whole or not at all, locks, temporaries, exit codes.
+        .target(name: "OutputFiles", swiftSettings: swiftSettings),
+
         // Wrappers around the C libraries.
         .target(name: "GeoGDAL", dependencies: ["CGDAL"], swiftSettings: swiftSettings),
         .target(
             name: "GeoProjection", dependencies: ["CPROJ"], swiftSettings: swiftSettings),
         .target(
-            name: "GeoRaster", dependencies: ["GeoGDAL", "GeoProjection", "CGDAL"],
+            name: "GeoRaster",
+            dependencies: ["GeoGDAL", "GeoProjection", "CGDAL", "OutputFiles"],
             swiftSettings: swiftSettings),
         .target(
-            name: "GeoVector", dependencies: ["GeoGDAL", "GeoProjection", "CGDAL"],
+            name: "GeoVector",
+            dependencies: ["GeoGDAL", "GeoProjection", "CGDAL", "OutputFiles"],
             swiftSettings: swiftSettings),
-        .target(name: "GeoNetCDF", dependencies: ["CNetCDF"], swiftSettings: swiftSettings),
+        .target(
+            name: "GeoNetCDF", dependencies: ["CNetCDF", "OutputFiles"],
+            swiftSettings: swiftSettings),
         // Vector kernels (softmax, SiLU, fused attention) compiled per function for AVX2 or
         // AVX-512 and chosen at run time; the package itself stays baseline x86-64.
         .target(name: "CTensorKernels"),
@@ -78,6 +87,7 @@ let package = Package(
             name: "GeomapCore",
             dependencies: [
                 "GeoRaster", "GeoVector", "GeoProjection", "GeoNetCDF", "Models", "Tensor",
+                "OutputFiles",
             ],
             swiftSettings: swiftSettings),
 
@@ -92,7 +102,7 @@ let package = Package(
             name: "geomap",
             dependencies: [
                 "GeomapCore", "GeoGDAL", "GeoRaster", "GeoVector", "GeoProjection", "GeoNetCDF",
-                "Models", "Tensor",
+                "Models", "Tensor", "OutputFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -108,7 +118,11 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         // Shared test helpers: paths to samples, fixtures and ../shared, running the binary.
-        .target(name: "TestSupport", swiftSettings: swiftSettings),
+        .target(name: "TestSupport", dependencies: ["OutputFiles"], swiftSettings: swiftSettings),
+
+        .testTarget(
+            name: "OutputFilesTests", dependencies: ["OutputFiles", "TestSupport"],
+            swiftSettings: swiftSettings),
 
         .testTarget(
             name: "GeoRasterTests", dependencies: ["GeoRaster", "GeoGDAL", "TestSupport"],

@@ -1,4 +1,5 @@
 internal import Foundation
+internal import OutputFiles
 
 /// Writes a CF-1.8 per-basin time-series file (``BasinSeriesLayout``) in the encoding verified
 /// to pass cfchecks and to open in GDAL/QGIS as polygons (ecosystem notes §3.1): NetCDF-4
@@ -6,8 +7,10 @@ internal import Foundation
 ///
 /// The metadata, ids and geometry are written at creation; data values are streamed with
 /// ``write(_:stations:times:values:)`` (a time chunk of all basins, or one basin's series).
-/// The file is written under `<path>.partial` and renamed by ``finish()``; a writer dropped
-/// without `finish` removes its partial file. Not Sendable: use from one task.
+/// The file is written under a short temporary name beside `path`
+/// (`.geomap-<pid>-<x>.partial.nc`, see ``OutputFiles/TemporaryName``) and renamed by
+/// ``finish()``; a writer dropped without `finish`, or failing, closes its netCDF handle and
+/// removes its partial file. Not Sendable: use from one task.
 public final class BasinSeriesWriter {
     /// The final path.
     public let path: String
@@ -26,26 +29,35 @@ public final class BasinSeriesWriter {
     ///   polygons, time bounds of the wrong length, duplicate names) or a failed `nc_*` call.
     public init(path: String, layout: BasinSeriesLayout) throws(NetCDFError) {
         self.path = path
-        self.partialPath = path + ".partial"
+        self.partialPath = TemporaryName.beside(path, suffix: "partial")
         self.layout = layout
         try BasinSeriesWriter.validate(layout, path: path)
-        let file = try NetCDFFile(creatingClassicModel: partialPath)
+        TemporaryRegistry.shared.register(partialPath)
+        let file: NetCDFFile
+        do {
+            file = try NetCDFFile(creatingClassicModel: partialPath)
+        } catch {
+            TemporaryRegistry.shared.unregister(partialPath)
+            throw error.naming(path, for: partialPath)
+        }
         do {
             try define(file)
             try file.endDefinitions()
             try writeStatic(file)
         } catch {
-            _ = consume file
+            file.abandon()
             try? FileManager.default.removeItem(atPath: partialPath)
-            throw error
+            TemporaryRegistry.shared.unregister(partialPath)
+            throw error.naming(path, for: partialPath)
         }
         self.file = consume file
     }
 
     deinit {
-        if file != nil {
-            file = nil
+        if let open = file.take() {
+            open.abandon()
             try? FileManager.default.removeItem(atPath: partialPath)
+            TemporaryRegistry.shared.unregister(partialPath)
         }
     }
 
@@ -347,7 +359,11 @@ public final class BasinSeriesWriter {
         }
         let cleaned = values.map { $0.isNaN ? Self.fillValue : $0 }
         let start = [stations.lowerBound] + extra.map { _ in 0 } + [times.lowerBound]
-        try file!.write(cleaned, to: varid, start: start, count: count)
+        do {
+            try file!.write(cleaned, to: varid, start: start, count: count)
+        } catch {
+            throw error.naming(path, for: partialPath)
+        }
     }
 
     /// Writes one basin's whole series: `values` is `[extra…][time]`.
@@ -359,21 +375,63 @@ public final class BasinSeriesWriter {
 
     /// Closes the file and renames it to its final path.
     ///
-    /// - Throws: ``NetCDFError`` when closing (flushing) or renaming fails.
+    /// - Throws: ``NetCDFError`` when closing (flushing) or renaming fails; the netCDF handle
+    ///   is released and the partial file removed either way.
     public func finish() throws(NetCDFError) {
         guard let open = file.take() else {
             throw .convention(path, "the file is already finished")
         }
+        defer {
+            try? FileManager.default.removeItem(atPath: partialPath)
+            TemporaryRegistry.shared.unregister(partialPath)
+        }
         do {
             try open.close()
         } catch {
-            try? FileManager.default.removeItem(atPath: partialPath)
-            throw error
+            throw error.naming(path, for: partialPath)
         }
-        if rename(partialPath, path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(atPath: partialPath)
-            throw NetCDFError(status: 0, function: "rename", path: path, message: reason)
+        do {
+            try POSIXFileSystem().rename(partialPath, to: path)
+        } catch let error as EnvironmentError {
+            throw NetCDFError(
+                status: error.code, function: "rename", path: path,
+                message: String(cString: strerror(error.code)))
+        } catch {
+            throw NetCDFError(status: 0, function: "rename", path: path, message: "\(error)")
         }
+    }
+
+    /// Checks a written file before it is committed: it opens, has `stations` stations and
+    /// `times` time steps, and holds every variable in `variables`.
+    /// - Throws: ``NetCDFError`` naming what is missing or wrong.
+    public static func verify(path: String, stations: Int, times: Int, variables: [String])
+        throws(NetCDFError)
+    {
+        let file = try NetCDFFile(opening: path)
+        let dimensions = try file.dimensions()
+        for (name, length) in [("station", stations), ("time", times)] {
+            guard let found = dimensions.first(where: { $0.name == name }) else {
+                throw .convention(path, "dimension '\(name)' is missing")
+            }
+            guard found.length == length else {
+                throw .convention(
+                    path, "dimension '\(name)' has length \(found.length), expected \(length)")
+            }
+        }
+        let present = Set(try file.variables().map(\.name))
+        for name in variables where !present.contains(name) {
+            throw .convention(path, "variable '\(name)' is missing")
+        }
+        try file.close()
+    }
+}
+
+extension NetCDFError {
+    /// The same error naming `path` where it named the temporary `partial`.
+    func naming(_ path: String, for partial: String) -> NetCDFError {
+        NetCDFError(
+            status: status, function: function,
+            path: self.path == partial ? path : self.path,
+            message: message.replacingOccurrences(of: partial, with: path))
     }
 }

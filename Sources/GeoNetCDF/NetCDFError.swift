@@ -1,4 +1,5 @@
 internal import CNetCDF
+public import OutputFiles
 import Synchronization
 
 #if canImport(Glibc)
@@ -35,6 +36,17 @@ public struct NetCDFError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         if let function { return "\(path): \(message) (\(function))" }
         return "\(path): \(message)"
+    }
+}
+
+extension NetCDFError: ExitStatusProviding {
+    /// 74 (or 75) when netCDF-C passed on an OS error of the machine (its positive statuses
+    /// are `errno` values: disk full, I/O error, read-only file system); 2 otherwise.
+    public var exitStatus: ExitStatus {
+        guard status > 0, ErrorClassification.environmentCodes.contains(status) else {
+            return .badInput
+        }
+        return EnvironmentError(operation: "write", path: path, code: status).exitStatus
     }
 }
 

@@ -39,6 +39,15 @@ public struct NetCDFFile: ~Copyable {
         try nc("nc_close", path) { nc_close(id) }
     }
 
+    /// Closes the file without reporting a failure: after an error, so that no handle stays
+    /// open until the process ends.
+    public consuming func abandon() {
+        let id = ncid
+        ncid = -1
+        guard id >= 0 else { return }
+        _ = ncStatus { nc_close(id) }
+    }
+
     deinit {
         if ncid >= 0 {
             let id = ncid

@@ -1,6 +1,7 @@
 internal import CGDAL
 import Foundation
 internal import GeoGDAL
+import OutputFiles
 
 /// Writes a Cloud-Optimized GeoTIFF from row blocks streamed in order.
 ///
@@ -8,7 +9,10 @@ internal import GeoGDAL
 /// ``finish()`` turns it into a COG through GDAL's COG driver under a temporary name, adds
 /// class names and the attribute table (`.aux.xml`), renames it to `path`, and writes a QGIS
 /// `.qml` style beside class and probability rasters. If the writer is dropped unfinished, or
-/// any step fails, the temporaries are removed and nothing appears under `path`.
+/// any step fails, the temporaries are removed and nothing appears under `path`. Temporary
+/// names are short (``OutputFiles/TemporaryName``, with this process's id), so an output whose
+/// own name just fits in 255 bytes works, and are removed if the run is interrupted. Writers
+/// of a run's outputs write into an ``OutputFiles/OutputSet``'s staging folder.
 ///
 /// ```swift
 /// let writer = try COGWriter(path: "out.tif", grid: grid, bands: [spec], dataType: .byte,
@@ -89,13 +93,12 @@ public final class COGWriter {
         self.bands = bands
         self.dataType = dataType
         self.options = options
-        let url = URL(fileURLWithPath: path)
-        let stem = ".\(url.lastPathComponent).geomap-\(UUID().uuidString.prefix(8))"
-        let directory = url.deletingLastPathComponent().path
-        scratchPath = "\(directory)/\(stem).scratch.tif"
-        cogTemporaryPath = "\(directory)/\(stem).tif"
+        let base = TemporaryName.beside(path)
+        scratchPath = String(base.dropLast(4)) + ".scratch.tif"
+        cogTemporaryPath = String(base.dropLast(4)) + ".tif"
         self.translationSource = translationSource
         try validate()
+        for file in temporaryFiles { TemporaryRegistry.shared.register(file) }
     }
 
     deinit {
@@ -158,4 +161,10 @@ public struct COGOutput: Sendable, Equatable {
     public var auxPath: String?
     /// The QGIS style, when written.
     public var stylePath: String?
+
+    public init(path: String, auxPath: String?, stylePath: String?) {
+        self.path = path
+        self.auxPath = auxPath
+        self.stylePath = stylePath
+    }
 }

@@ -1,6 +1,7 @@
 internal import CGDAL
 import Foundation
 internal import GeoGDAL
+import OutputFiles
 
 extension COGWriter {
     func validate() throws {
@@ -157,27 +158,55 @@ extension COGWriter {
         if options.writeStyle, let style = QGISStyle.document(for: bands) {
             let url = URL(fileURLWithPath: path).deletingPathExtension().appendingPathExtension(
                 "qml")
-            try Data(style.utf8).write(to: url, options: .atomic)
+            let temporary = TemporaryName.beside(url.path)
+            let fs = POSIXFileSystem()
+            do {
+                try fs.write(Array(style.utf8), to: temporary)
+                try fs.rename(temporary, to: url.path)
+            } catch {
+                _ = unlink(temporary)
+                throw error
+            }
             stylePath = url.path
         }
         return COGOutput(path: path, auxPath: auxPath, stylePath: stylePath)
     }
 
     private func replace(_ destination: String, with source: String) throws {
-        if rename(source, destination) != 0 {
-            let reason = String(cString: strerror(errno))
-            throw RasterError.invalid(
-                path: destination, reason: "cannot rename into place: \(reason)")
-        }
+        try POSIXFileSystem().rename(source, to: destination)
+    }
+
+    var temporaryFiles: [String] {
+        [scratchPath, scratchPath + ".aux.xml", cogTemporaryPath, cogTemporaryPath + ".aux.xml"]
     }
 
     func removeTemporaries() {
         scratch = nil
-        for file in [
-            scratchPath, scratchPath + ".aux.xml", cogTemporaryPath,
-            cogTemporaryPath + ".aux.xml",
-        ] {
+        for file in temporaryFiles {
             unlink(file)
+            TemporaryRegistry.shared.unregister(file)
         }
+    }
+
+    /// Checks a written COG before it is committed: GDAL opens it, reports the COG layout,
+    /// the expected size and band count, and reads its last pixel of every band (decoding the
+    /// file's last tiles: a truncated file fails there).
+    /// - Throws: ``RasterError/invalid(path:reason:)`` naming what is wrong.
+    public static func verify(path: String, width: Int, height: Int, bands: Int) throws {
+        let raster = try Raster(opening: path)
+        guard raster.metadata(domain: "IMAGE_STRUCTURE")["LAYOUT"] == "COG" else {
+            throw RasterError.invalid(path: path, reason: "not a Cloud-Optimized GeoTIFF layout")
+        }
+        guard raster.grid.width == width, raster.grid.height == height,
+            raster.bands.count == bands
+        else {
+            throw RasterError.invalid(
+                path: path,
+                reason: "\(raster.grid.width)×\(raster.grid.height)×\(raster.bands.count) "
+                    + "instead of \(width)×\(height)×\(bands)")
+        }
+        _ = try raster.read(
+            window: PixelWindow(x: width - 1, y: height - 1, width: 1, height: 1),
+            applyScale: false)
     }
 }

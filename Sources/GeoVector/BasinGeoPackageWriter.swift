@@ -1,6 +1,7 @@
 internal import CGDAL
 internal import Foundation
 import GeoGDAL
+internal import OutputFiles
 
 /// A field of the per-basin summary layer.
 public struct SummaryField: Sendable, Equatable {
@@ -15,7 +16,8 @@ public struct SummaryField: Sendable, Equatable {
 }
 
 /// Writes basin polygons with per-basin summary fields to a GeoPackage, so a run can be drawn as
-/// a map. The layer is written under `<path>.partial.gpkg` and renamed when complete.
+/// a map. The layer is written under a short temporary name beside `path`
+/// (`.geomap-<pid>-<x>.partial.gpkg`) and renamed when complete.
 public enum BasinGeoPackageWriter {
     /// Writes one MultiPolygon layer.
     ///
@@ -32,18 +34,40 @@ public enum BasinGeoPackageWriter {
         rows: [(geometry: MultiPolygon, values: [FieldValue])]
     ) throws(VectorError) {
         GDALRuntime.registerDrivers()
-        let partial = path + ".partial.gpkg"
-        try? FileManager.default.removeItem(atPath: partial)
+        let partial = TemporaryName.beside(path, suffix: "partial")
+        TemporaryRegistry.shared.register(partial)
+        defer {
+            try? FileManager.default.removeItem(atPath: partial)
+            TemporaryRegistry.shared.unregister(partial)
+        }
         do {
             try writeLayer(partial, layerName, crsWKT, fields, rows)
         } catch {
-            try? FileManager.default.removeItem(atPath: partial)
             throw VectorError(path: path, message: error.message)
         }
         if rename(partial, path) != 0 {
             let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(atPath: partial)
             throw VectorError(path: path, message: "cannot rename the finished file: \(reason)")
+        }
+    }
+
+    /// Checks a written GeoPackage before it is committed: OGR opens it and its layer
+    /// `layerName` holds `features` features.
+    /// - Throws: ``VectorError`` naming what is wrong.
+    public static func verify(path: String, layerName: String, features: Int) throws(VectorError) {
+        GDALRuntime.registerDrivers()
+        let dataset: GDALDataset
+        do {
+            dataset = try GDALDataset(opening: path, kind: .vector)
+        } catch { throw VectorError(error, path: path) }
+        guard let layer = GDALDatasetGetLayerByName(dataset.handle, layerName) else {
+            throw VectorError(path: path, message: "layer '\(layerName)' is missing")
+        }
+        let count = OGR_L_GetFeatureCount(layer, 1)
+        guard count == features else {
+            throw VectorError(
+                path: path,
+                message: "layer '\(layerName)' has \(count) features, expected \(features)")
         }
     }
 

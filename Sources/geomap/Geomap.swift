@@ -4,6 +4,7 @@ import GeoGDAL
 import GeoNetCDF
 import GeoProjection
 import GeomapCore
+import OutputFiles
 import Tensor
 
 /// The `geomap` command: batch prediction with pretrained geoscience models.
@@ -15,7 +16,10 @@ struct Geomap: AsyncParsableCommand {
         discussion: """
             Exit codes: 0 all done; 1 some items failed; 2 bad input, configuration or \
             arguments (an option that does not apply, an option given twice, a value outside \
-            an option's choices); 3 an output failed validation.
+            an option's choices); 3 an output failed validation; 74 the machine failed (disk \
+            full, I/O error, read-only file system); 75 try again later (another run holds the \
+            outputs' lock); 130/143 stopped by SIGINT/SIGTERM. Outputs are replaced as a whole \
+            set or not at all (docs/outputs.md).
             """,
         version: VersionReport.text,
         subcommands: [
@@ -27,6 +31,7 @@ struct Geomap: AsyncParsableCommand {
     /// code (see ``ExitStatus``). Argument errors (ArgumentParser's and `validate()`'s) are one
     /// line too, pointing at `--help`, and exit 2.
     static func main() async {
+        TemporaryRegistry.shared.installSignalHandlers()
         BLAS.selectFastKernels(environment: ProcessInfo.processInfo.environment)
         BLAS.setThreads(1)
         GDALRuntime.registerDrivers()
@@ -58,9 +63,14 @@ struct Geomap: AsyncParsableCommand {
                 Data("geomap: error: \(line) (see \(helpHint()))\n".utf8))
             Foundation.exit(ExitStatus.badInput.rawValue)
         }
-        let status = (error as? ExitStatusProviding)?.exitStatus ?? .badInput
-        FileHandle.standardError.write(Data("geomap: error: \(oneLine(error))\n".utf8))
-        Foundation.exit(status.rawValue)
+        let classified = ErrorClassification.classify(error)
+        let status = (classified as? ExitStatusProviding)?.exitStatus ?? .badInput
+        FileHandle.standardError.write(Data("geomap: error: \(oneLine(classified))\n".utf8))
+        TemporaryRegistry.shared.removeAll()
+        // Without atexit handlers: after a failed write, HDF5's handler may still find a file
+        // netCDF could not close (disk full) and crash flushing it (exit 139 instead of 74).
+        fflush(nil)
+        _exit(status.rawValue)
     }
 
     /// The commands the leading `words` name, from the root (`predict` → [Geomap, Predict]).

@@ -1,25 +1,43 @@
 import Foundation
 import GeoRaster
+import OutputFiles
 
 /// Copies a raster into a COG through GDAL's COG driver (streamed block by block).
 enum RasterConversion {
+    /// The output set of a conversion to `path`: the COG, its `.aux.xml` (removed when the
+    /// new COG has none) and `.qml`; `input` must not be one of them.
+    static func outputSet(_ path: String, input: String) throws -> OutputSet {
+        let url = URL(fileURLWithPath: path)
+        let names = OutputSet.rasterNames(url.lastPathComponent)
+        return try OutputSet(
+            directory: url.deletingLastPathComponent().path, key: url.lastPathComponent,
+            names: names, removeWhenAbsent: Set(names.filter { $0.hasSuffix(".aux.xml") }),
+            inputs: [input])
+    }
+
     /// Copies every band of `source` as `gdal_translate -of COG` does (stored values, data
     /// type, nodata, scale/offset, colour interpretation, masks, alpha, metadata) into a COG
     /// at `path`, adding the `GEOMAP_*` items; class bands also get names, an attribute table
-    /// and a QGIS style.
+    /// and a QGIS style. `path` is a staged path of `outputs`, which checks the COG when it is
+    /// committed.
     ///
     /// - Parameter sourceName: the input as the user named it (`GEOMAP_SOURCE`).
     @discardableResult
     static func copy(
         _ source: borrowing Raster, to path: String, compression: COGCompression,
-        sourceName: String
+        sourceName: String, outputs: OutputSet
     ) throws -> COGOutput {
         var options = COGOptions(producer: "geomap \(VersionReport.geomapVersion)")
         options.compression = compression
         options.metadata["GEOMAP_SOURCE"] = URL(fileURLWithPath: sourceName).lastPathComponent
         let specs = try source.bands.map { try spec(for: $0, source: source) }
         let writer = try COGWriter(path: path, translating: source, bands: specs, options: options)
-        return try writer.finish()
+        let written = try writer.finish()
+        let (width, height, bands) = (source.grid.width, source.grid.height, specs.count)
+        outputs.validate(URL(fileURLWithPath: path).lastPathComponent) { staged in
+            try COGWriter.verify(path: staged, width: width, height: height, bands: bands)
+        }
+        return written
     }
 
     /// The output band for a source band: palette bands become class bands.
@@ -42,5 +60,17 @@ enum RasterConversion {
         }
         if !classes.isEmpty { spec.kind = .classes(classes) }
         return spec
+    }
+}
+
+extension OutputSet {
+    /// `written` (staged paths) with the final paths of its files.
+    func final(_ written: COGOutput) -> COGOutput {
+        func move(_ path: String) -> String {
+            finalPath(URL(fileURLWithPath: path).lastPathComponent)
+        }
+        return COGOutput(
+            path: move(written.path), auxPath: written.auxPath.map(move),
+            stylePath: written.stylePath.map(move))
     }
 }

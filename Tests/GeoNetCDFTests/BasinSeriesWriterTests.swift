@@ -62,7 +62,7 @@ struct BasinSeriesWriterTests {
         let path = dir.appendingPathComponent("basins.nc").path
         let layout = try SampleBasins.layout(embedding: 4)
         let writer = try BasinSeriesWriter(path: path, layout: layout)
-        #expect(FileManager.default.fileExists(atPath: path + ".partial"))
+        #expect(FileManager.default.fileExists(atPath: writer.partialPath))
         #expect(!FileManager.default.fileExists(atPath: path))
         // A time chunk of all basins …
         var chunk: [Float] = []
@@ -79,7 +79,7 @@ struct BasinSeriesWriterTests {
         }
         #expect(wrong?.description.contains("got 1 values") == true)
         try writer.finish()
-        #expect(!FileManager.default.fileExists(atPath: path + ".partial"))
+        #expect(!FileManager.default.fileExists(atPath: writer.partialPath))
 
         // Read back with plain netCDF-C calls.
         let file = try NetCDFFile(opening: path)
@@ -169,12 +169,14 @@ struct BasinSeriesWriterTests {
         let dir = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("abandoned.nc").path
+        var partial = ""
         do {
             let writer = try BasinSeriesWriter(path: path, layout: try SampleBasins.layout())
+            partial = writer.partialPath
             try writer.write("pr", station: 0, values: Array(repeating: 1, count: 10))
         }
         #expect(!FileManager.default.fileExists(atPath: path))
-        #expect(!FileManager.default.fileExists(atPath: path + ".partial"))
+        #expect(!FileManager.default.fileExists(atPath: partial))
     }
 
     @Test("bad layouts are refused: a basin without polygons, duplicate ids")
@@ -191,7 +193,7 @@ struct BasinSeriesWriterTests {
         layout = try SampleBasins.layout()
         layout.stations[2].id = "B001"
         #expect(throws: NetCDFError.self) { _ = try BasinSeriesWriter(path: path, layout: layout) }
-        #expect(!FileManager.default.fileExists(atPath: path + ".partial"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
     }
 
     /// Writes the sample per-basin file to `$GEOMAP_CF_SAMPLE_OUT` when set, for `.ci/run`'s

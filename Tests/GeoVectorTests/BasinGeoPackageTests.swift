@@ -29,7 +29,11 @@ struct BasinGeoPackageTests {
         try BasinGeoPackageWriter.write(
             path: path, layerName: "basins", crsWKT: source.crs.wkt,
             fields: fields, rows: rows)
-        #expect(!FileManager.default.fileExists(atPath: path + ".partial.gpkg"))
+        #expect(
+            try FileManager.default.contentsOfDirectory(
+                atPath: (path as NSString).deletingLastPathComponent
+            )
+            .allSatisfy { !$0.hasPrefix(".geomap-") })
         let back = try BasinReader.read(path: path)
         #expect(back.layerName == "basins")
         #expect(back.idField == "basin_id")
@@ -63,6 +67,10 @@ struct BasinGeoPackageTests {
         }
         #expect(error?.description == "\(path): value 'x' does not fit field 'n'")
         #expect(!FileManager.default.fileExists(atPath: path))
-        #expect(!FileManager.default.fileExists(atPath: path + ".partial.gpkg"))
+        #expect(
+            try FileManager.default.contentsOfDirectory(
+                atPath: (path as NSString).deletingLastPathComponent
+            )
+            .allSatisfy { !$0.hasPrefix(".geomap-") })
     }
 }

@@ -1,5 +1,6 @@
 public import Foundation
 import Models
+import OutputFiles
 
 /// An on-disk cache of ``ZonalWeights``, so a nightly run computes each (grid, basin set,
 /// options) once.
@@ -143,12 +144,16 @@ public struct WeightsCache: Sendable {
         hasher.update(out)
         out += hasher.finalize()
         let file = url(forKey: key)
-        let temporary = directory.appendingPathComponent(".\(key).\(UUID().uuidString).tmp")
-        try Data(out).write(to: temporary)
-        if FileManager.default.fileExists(atPath: file.path) {
-            try? FileManager.default.removeItem(at: file)
+        // `.geomap-<pid>-<x>.tmp`: removed here later if this process dies before the rename.
+        OutputRecovery.sweep(directory.path)
+        let temporary = directory.appendingPathComponent(TemporaryName.make(suffix: "tmp"))
+        TemporaryRegistry.shared.register(temporary.path)
+        defer {
+            try? FileManager.default.removeItem(at: temporary)
+            TemporaryRegistry.shared.unregister(temporary.path)
         }
-        try FileManager.default.moveItem(at: temporary, to: file)
+        try POSIXFileSystem().write(out, to: temporary.path)
+        try POSIXFileSystem().rename(temporary.path, to: file.path)
     }
 
     /// Reads and checks a cache file written by ``store(_:key:)``.

@@ -1,11 +1,14 @@
 public import Foundation
+import OutputFiles
 
 /// Writes zonal results as long CSV rows `basin_id,time,variable,stat,value` (time empty for
 /// static rasters), streamed chunk by chunk.
 ///
-/// The file is written under a hidden temporary name in the same directory and renamed by
-/// ``finish()``; a writer dropped without `finish` removes it, so no partial output ever sits
-/// under the final name.
+/// The file is written under a short temporary name in the same directory
+/// (``OutputFiles/TemporaryName``) and renamed over the final name by ``finish()`` (never
+/// unlinking the old file first); a writer dropped without `finish` removes it, so no partial
+/// output ever sits under the final name. `geomap zonal` writes it into its output set's
+/// staging folder.
 public final class ZonalCSVWriter {
     public let url: URL
     let partial: URL
@@ -14,11 +17,11 @@ public final class ZonalCSVWriter {
 
     public init(url: URL) throws {
         self.url = url
-        partial = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial")
+        partial = URL(fileURLWithPath: TemporaryName.beside(url.path, suffix: "partial"))
         guard FileManager.default.createFile(atPath: partial.path, contents: nil) else {
-            throw ZonalError.cannotWrite(url.path, "cannot create a file in its directory")
+            throw EnvironmentError(operation: "create", path: partial.path)
         }
+        TemporaryRegistry.shared.register(partial.path)
         handle = try FileHandle(forWritingTo: partial)
         buffer = "basin_id,time,variable,stat,value\n"
     }
@@ -28,6 +31,7 @@ public final class ZonalCSVWriter {
             try? handle?.close()
             try? FileManager.default.removeItem(at: partial)
         }
+        TemporaryRegistry.shared.unregister(partial.path)
     }
 
     /// Appends the rows of `chunk`: for each step, basin and column.
@@ -55,12 +59,29 @@ public final class ZonalCSVWriter {
     /// Flushes and renames the file to its final name.
     public func finish() throws {
         try flush()
+        try handle?.synchronize()
         try handle?.close()
         handle = nil
-        if FileManager.default.fileExists(atPath: url.path) {
-            try FileManager.default.removeItem(at: url)
+        do {
+            try POSIXFileSystem().rename(partial.path, to: url.path)
+        } catch {
+            try? FileManager.default.removeItem(at: partial)
+            throw error
         }
-        try FileManager.default.moveItem(at: partial, to: url)
+    }
+
+    /// Checks a written CSV before it is committed: the header, then `rows` rows.
+    /// - Throws: ``ZonalError/badInput(_:_:)`` naming what is wrong.
+    public static func verify(path: String, rows: Int) throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let header = Data("basin_id,time,variable,stat,value\n".utf8)
+        guard data.starts(with: header) else {
+            throw ZonalError.badInput(path, "the header row is missing")
+        }
+        let lines = data.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+        guard lines == rows + 1, data.last == UInt8(ascii: "\n") else {
+            throw ZonalError.badInput(path, "\(max(0, lines - 1)) rows, expected \(rows)")
+        }
     }
 
     private func flush() throws {
@@ -92,18 +113,14 @@ public final class ZonalCSVWriter {
                 text += "\(id),\(cell / cols),\(cell % cols),\(weights.coverage[k])\n"
             }
         }
-        let partial = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial")
-        do {
-            try Data(text.utf8).write(to: partial)
-            if FileManager.default.fileExists(atPath: url.path) {
-                try FileManager.default.removeItem(at: url)
-            }
-            try FileManager.default.moveItem(at: partial, to: url)
-        } catch {
-            try? FileManager.default.removeItem(at: partial)
-            throw ZonalError.cannotWrite(url.path, "\(error)")
+        let name = url.lastPathComponent
+        let outputs = try OutputSet(
+            directory: url.deletingLastPathComponent().path, key: name, names: [name],
+            inputs: [])
+        try outputs.produce {
+            try POSIXFileSystem().write(Array(text.utf8), to: outputs.stagedPath(name))
         }
+        try outputs.commit()
     }
 }
 

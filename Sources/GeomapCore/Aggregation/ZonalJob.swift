@@ -3,6 +3,7 @@ import GeoNetCDF
 public import GeoProjection
 import GeoRaster
 public import GeoVector
+import OutputFiles
 
 /// Everything `geomap zonal` is asked to do.
 public struct ZonalOptions: Sendable {
@@ -60,15 +61,40 @@ public enum ZonalJob {
             throw ZonalError.badInput(
                 options.output.path, "the output must end in .csv or .nc")
         }
-        if let raster = options.rasterPath {
-            guard ext == "csv" else {
-                throw ZonalError.badInput(
-                    options.output.path,
-                    "static raster results are written as CSV (use an output ending in .csv)")
-            }
-            return try runRaster(raster, options: options, log: log, progress: progress)
+        if options.rasterPath != nil, ext != "csv" {
+            throw ZonalError.badInput(
+                options.output.path,
+                "static raster results are written as CSV (use an output ending in .csv)")
         }
-        return try runForcing(options, netCDF: ext == "nc", log: log, progress: progress)
+        if ext == "nc", options.statistics.contains(.frac) {
+            throw ZonalError.badInput(
+                options.output.path, "frac (per-class columns) is only written to CSV")
+        }
+        let name = options.output.lastPathComponent
+        let outputs = try OutputSet(
+            directory: options.output.deletingLastPathComponent().path, key: name, names: [name],
+            inputs: [options.basinsPath] + options.forcingPaths
+                + (options.rasterPath.map { [$0] } ?? []))
+        var staged = options
+        staged.output = URL(fileURLWithPath: outputs.stagedPath(name))
+        let summary = try outputs.produce {
+            if let raster = options.rasterPath {
+                return try runRaster(raster, options: staged, log: log, progress: progress)
+            }
+            return try runForcing(staged, netCDF: ext == "nc", log: log, progress: progress)
+        }
+        if ext == "nc" {
+            outputs.validate(name) { path in
+                try BasinSeriesWriter.verify(
+                    path: path, stations: summary.basins, times: summary.steps, variables: [])
+            }
+        } else {
+            outputs.validate(name) { path in
+                try ZonalCSVWriter.verify(path: path, rows: summary.rows)
+            }
+        }
+        try outputs.commit()
+        return summary
     }
 
     // MARK: basins and weights

@@ -1,5 +1,8 @@
 public import Foundation
+import GeoNetCDF
+import GeoVector
 public import Models
+import OutputFiles
 
 /// One basin run as the command line asks for it (`geomap predict --basins`,
 /// `geomap embed --basins`): inputs, model, outputs.
@@ -89,6 +92,24 @@ public enum BasinPredictionJob {
         _ request: BasinJobRequest, directory: URL, log: (String) -> Void,
         progress: ((String, Int, Int) -> Void)? = nil
     ) throws -> BasinJobSummary {
+        let stem = URL(fileURLWithPath: request.inputs.basinsPath).deletingPathExtension()
+            .lastPathComponent
+        let names = ["\(stem).nc", "\(stem).gpkg"]
+        let outputs = try OutputSet(
+            directory: directory.path, key: stem, names: names, inputs: inputPaths(request))
+        let summary = try outputs.produce {
+            try predict(request, files: outputs, log: log, progress: progress)
+        }
+        try outputs.commit()
+        return summary
+    }
+
+    /// Writes and checks the predictions (`files.names[0]`) and the summary layer
+    /// (`files.names[1]`) in `files`' staging folder.
+    static func predict(
+        _ request: BasinJobRequest, files: OutputSet, log: (String) -> Void,
+        progress: ((String, Int, Int) -> Void)?
+    ) throws -> BasinJobSummary {
         let clock = Date()
         let url = try resolveModel(request.model)
         let (model, manifest) = try loadModel(url)
@@ -114,23 +135,25 @@ public enum BasinPredictionJob {
         let (predictions, problems) = runner.predict(inputs, outputs: outputs) {
             progress?("predict", $0, $1)
         }
-        let stem = URL(fileURLWithPath: request.inputs.basinsPath).deletingPathExtension()
-            .lastPathComponent
-        let netCDF = directory.appendingPathComponent("\(stem).nc").path
-        let geoPackage = directory.appendingPathComponent("\(stem).gpkg").path
+        let netCDF = files.stagedPath(files.names[0])
+        let geoPackage = files.stagedPath(files.names[1])
         try BasinPredictionFiles.writePredictions(
             predictions, basins: inputs.basins,
             metadata: metadata(request, url: url, manifest: manifest), to: netCDF)
-        do {
-            try BasinSummary.write(
-                to: geoPackage, basins: inputs.basins, predictions: predictions,
-                observed: observed, problems: problems)
-        } catch {
-            try? FileManager.default.removeItem(atPath: netCDF)
-            throw error
+        try BasinSummary.write(
+            to: geoPackage, basins: inputs.basins, predictions: predictions,
+            observed: observed, problems: problems)
+        let (basinCount, days) = (predictions.basinIDs.count, predictions.dates.count)
+        let variables = predictions.variables.map(\.name) + [BasinPredictionFiles.flagVariable]
+        files.validate(files.names[0]) { path in
+            try BasinSeriesWriter.verify(
+                path: path, stations: basinCount, times: days, variables: variables)
+        }
+        files.validate(files.names[1]) { path in
+            try BasinGeoPackageWriter.verify(path: path, layerName: "basins", features: basinCount)
         }
         return summary(
-            inputs, outputs: [netCDF, geoPackage], days: predictions.dates.count,
+            inputs, outputs: files.names.map(files.finalPath), days: predictions.dates.count,
             flags: predictions.flags, problems: problems, clock: clock, manifest: manifest)
     }
 
@@ -138,6 +161,25 @@ public enum BasinPredictionJob {
     public static func embed(
         _ request: BasinJobRequest, to path: String, log: (String) -> Void,
         progress: ((String, Int, Int) -> Void)? = nil
+    ) throws -> BasinJobSummary {
+        let file = URL(fileURLWithPath: path)
+        let outputs = try OutputSet(
+            directory: file.deletingLastPathComponent().path, key: file.lastPathComponent,
+            names: [file.lastPathComponent], inputs: inputPaths(request))
+        var summary = try outputs.produce {
+            try embed(
+                request, staged: outputs.stagedPath(file.lastPathComponent), outputs: outputs,
+                log: log, progress: progress)
+        }
+        summary.outputs = [path]
+        try outputs.commit()
+        return summary
+    }
+
+    /// Writes and checks the embeddings at `staged` (in `outputs`' staging folder).
+    static func embed(
+        _ request: BasinJobRequest, staged path: String, outputs: OutputSet,
+        log: (String) -> Void, progress: ((String, Int, Int) -> Void)?
     ) throws -> BasinJobSummary {
         let clock = Date()
         let url = try resolveModel(request.model)
@@ -162,9 +204,25 @@ public enum BasinPredictionJob {
             BasinPredictionFiles.flagVariable, stations: 0..<inputs.basins.basins.count,
             times: 0..<dates.count, values: outcome.flags.map { Float($0.rawValue) })
         try writer.finish()
+        let basinCount = inputs.basins.basins.count
+        outputs.validate(URL(fileURLWithPath: path).lastPathComponent) { staged in
+            try BasinSeriesWriter.verify(
+                path: staged, stations: basinCount, times: dates.count,
+                variables: [
+                    BasinPredictionFiles.embeddingVariable, BasinPredictionFiles.flagVariable,
+                ])
+        }
         return summary(
             inputs, outputs: [path], days: dates.count, flags: outcome.flags,
             problems: outcome.problems, clock: clock, manifest: manifest)
+    }
+
+    /// Every file a basin run reads (outputs must be none of them).
+    static func inputPaths(_ request: BasinJobRequest) -> [String] {
+        let r = request.inputs
+        return [r.basinsPath] + r.forcingPaths + (r.attributesPath.map { [$0] } ?? [])
+            + r.staticRasters.map(\.path) + (r.mappingPath.map { [$0] } ?? [])
+            + request.observedPaths + (request.model.map { [$0] } ?? [])
     }
 
     static func metadata(_ request: BasinJobRequest, url: URL, manifest: ModelManifest)

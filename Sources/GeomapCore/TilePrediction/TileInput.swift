@@ -1,5 +1,6 @@
 import Foundation
 public import GeoRaster
+import OutputFiles
 
 /// The input raster checked against a model's input spec, at the model's pixel size.
 ///
@@ -40,7 +41,7 @@ public struct TileInput: ~Copyable {
             || abs(height - spec.pixelSize) > tolerance
         let vrt =
             needsWarp
-            ? "\(temporaryDirectory)/.geomap-warp-\(UUID().uuidString.prefix(8)).vrt" : nil
+            ? "\(temporaryDirectory)/\(TemporaryName.make(suffix: "warp.vrt"))" : nil
         let opened = try TileInput.atModelResolution(
             source, vrt: vrt, pixelSize: spec.pixelSize,
             resampling: min(width, height) < spec.pixelSize ? .average : .bilinear)

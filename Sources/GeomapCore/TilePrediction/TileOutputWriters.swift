@@ -1,5 +1,6 @@
 import Foundation
 import GeoRaster
+import OutputFiles
 
 /// The COG writers of one prediction run, fed finished output rows of the blender.
 ///
@@ -14,7 +15,8 @@ import GeoRaster
 ///   NaN = nodata.
 /// - embeddings raster: Float32, one band per channel `emb_<i>`, NaN = nodata.
 ///
-/// All are written into a staging directory and moved into place by ``commit()``.
+/// All are written into the run's ``OutputFiles/OutputSet`` (its staging folder) and replaced
+/// together by ``commit()``: the complete old set or the complete new set, never a mix.
 final class TileOutputWriters {
     let classCount: Int
     let embeddingWidth: Int
@@ -26,7 +28,8 @@ final class TileOutputWriters {
     private var embeddingsStaged: String?
     /// Range of embedding channel 0 seen so far (for the embeddings' `.qml`).
     private var embeddingRange: (low: Float, high: Float) = (.infinity, -.infinity)
-    let staging: String
+    let outputs: OutputSet
+    let grid: RasterGrid
 
     /// - Parameters:
     ///   - paths: final output paths (`nil` = not written).
@@ -34,20 +37,16 @@ final class TileOutputWriters {
     init(
         classesPath: String?, probabilitiesPath: String?, embeddingsPath: String?,
         grid: RasterGrid, classNames: [String], colors: [RGBA], floatProbabilities: Bool,
-        embeddingWidth: Int, pooling: TilePooling?, options: COGOptions
+        embeddingWidth: Int, pooling: TilePooling?, options: COGOptions, outputs: OutputSet
     ) throws {
         classCount = classNames.count
         self.embeddingWidth = embeddingWidth
         self.floatProbabilities = floatProbabilities
-        let anyPath = classesPath ?? probabilitiesPath ?? embeddingsPath ?? "./out.tif"
-        let directory = URL(fileURLWithPath: anyPath).deletingLastPathComponent().path
-        let staging = "\(directory)/.geomap-predict-\(UUID().uuidString.prefix(8))"
-        self.staging = staging
-        try FileManager.default.createDirectory(
-            atPath: staging, withIntermediateDirectories: true)
+        self.outputs = outputs
+        self.grid = grid
         var paths: [(String, String)] = []
         func stage(_ path: String) -> String {
-            let staged = "\(staging)/\(URL(fileURLWithPath: path).lastPathComponent)"
+            let staged = outputs.stagedPath(URL(fileURLWithPath: path).lastPathComponent)
             paths.append((staged, path))
             return staged
         }
@@ -87,15 +86,8 @@ final class TileOutputWriters {
                     path: staged, grid: grid, bands: specs, dataType: .float32,
                     options: embeddingOptions)
             }
-        } catch {
-            try? FileManager.default.removeItem(atPath: staging)
-            throw error
         }
         finalPaths = paths
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(atPath: staging)
     }
 
     /// Whether the blender must carry class probabilities.
@@ -143,12 +135,15 @@ final class TileOutputWriters {
         }
     }
 
-    /// Finishes every COG in the staging directory, then moves each (with its `.aux.xml` and
-    /// `.qml`) to its final name. On failure nothing stays under a final name.
-    /// - Returns: the final paths.
-    func commit() throws -> [String] {
+    /// Finishes every COG in the staging folder and writes the embeddings' `.qml`; each COG
+    /// is checked (``GeoRaster/COGWriter/verify(path:width:height:bands:)``) when committed.
+    func finish() throws {
         for writer in [classes, probabilities, embeddings].compactMap({ $0 }) {
             try writer.finish()
+            let (width, height, bands) = (grid.width, grid.height, writer.bands.count)
+            outputs.validate(URL(fileURLWithPath: writer.path).lastPathComponent) { path in
+                try COGWriter.verify(path: path, width: width, height: height, bands: bands)
+            }
         }
         classes = nil
         probabilities = nil
@@ -156,24 +151,31 @@ final class TileOutputWriters {
         if let embeddingsStaged {
             let style = URL(fileURLWithPath: embeddingsStaged).deletingPathExtension()
                 .appendingPathExtension("qml")
-            try Data(TileOutputWriters.grayStyle(embeddingRange).utf8).write(to: style)
+            try POSIXFileSystem().write(
+                Array(TileOutputWriters.grayStyle(embeddingRange).utf8), to: style.path)
         }
-        let manager = FileManager.default
-        var moved: [String] = []
-        do {
-            for (staged, final) in finalPaths {
-                for (from, to) in TileOutputWriters.companions(staged, final)
-                where manager.fileExists(atPath: from) {
-                    if manager.fileExists(atPath: to) { try manager.removeItem(atPath: to) }
-                    try manager.moveItem(atPath: from, toPath: to)
-                    moved.append(to)
-                }
-            }
-        } catch {
-            for path in moved { try? manager.removeItem(atPath: path) }
-            throw error
-        }
+    }
+
+    /// Replaces the old outputs (COGs, `.aux.xml`, `.qml`) with the new ones as one set.
+    /// - Returns: the final COG paths.
+    func commit() throws -> [String] {
+        try outputs.commit()
         return finalPaths.map(\.final)
+    }
+
+    /// The output set for these final COG paths (each with its `.aux.xml` and `.qml`), in
+    /// their common folder, locked under the first name's stem.
+    static func outputSet(paths: [String], inputs: [String]) throws -> OutputSet {
+        let first = URL(fileURLWithPath: paths[0])
+        let names = paths.flatMap {
+            OutputSet.rasterNames(URL(fileURLWithPath: $0).lastPathComponent)
+        }
+        let key =
+            first.lastPathComponent.split(separator: ".").first.map(String.init)
+            ?? first.lastPathComponent
+        return try OutputSet(
+            directory: first.deletingLastPathComponent().path, key: key, names: names,
+            removeWhenAbsent: Set(names.filter { $0.hasSuffix(".aux.xml") }), inputs: inputs)
     }
 
     /// A QGIS style showing embedding channel 0 in grey, stretched over the values written
@@ -196,17 +198,6 @@ final class TileOutputWriters {
             </qgis>
 
             """
-    }
-
-    /// A COG and its sidecars: `X.tif`, `X.tif.aux.xml`, `X.qml`.
-    static func companions(_ staged: String, _ final: String) -> [(String, String)] {
-        func qml(_ path: String) -> String {
-            URL(fileURLWithPath: path).deletingPathExtension().appendingPathExtension("qml").path
-        }
-        return [
-            (staged + ".aux.xml", final + ".aux.xml"), (qml(staged), qml(final)),
-            (staged, final),
-        ]
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import GeoProjection
 import GeoRaster
+import OutputFiles
 import Tensor
 
 /// What a tile-by-tile run should do (the options of `geomap predict --in` / `geomap embed`).
@@ -77,13 +78,24 @@ public enum TilePredictor {
         -> TilePredictionSummary
     {
         try validate(request, model: model)
-        let outputDirectory = URL(
-            fileURLWithPath: request.classesPath
-                ?? request.probabilitiesPath ?? request.embeddingsPath!
-        ).deletingLastPathComponent()
+        let outputs = try TileOutputWriters.outputSet(
+            paths: [request.classesPath, request.probabilitiesPath, request.embeddingsPath]
+                .compactMap { $0 }, inputs: [request.inputPath])
+        let (summary, writers) = try outputs.produce {
+            try run(request, model: model, outputs: outputs)
+        }
+        var result = summary
+        result.outputs = try writers.commit()
+        return result
+    }
+
+    /// Everything but the commit: writes and checks the outputs in `outputs`' staging folder.
+    static func run(_ request: TilePredictionRequest, model: any TileModel, outputs: OutputSet)
+        throws -> (TilePredictionSummary, TileOutputWriters)
+    {
         let input = try TileInput(
             path: request.inputPath, spec: model.input, bands: request.bands,
-            temporaryDirectory: outputDirectory.path)
+            temporaryDirectory: outputs.staging)
         defer { input.removeTemporaries() }
         var date: Date?
         if request.useMetadata {
@@ -104,7 +116,8 @@ public enum TilePredictor {
                 transform.originY, 0, transform.pixelHeight * Double(plan.stride),
             ]),
             crs: grid.crs)
-        let writers = try makeWriters(request, model: model, grid: outputGrid, date: date)
+        let writers = try makeWriters(
+            request, model: model, grid: outputGrid, date: date, outputs: outputs)
         let context = RunContext(
             plan: plan, model: model, request: request, date: date,
             toWGS84: try CoordinateTransform(from: grid.crs!, to: .wgs84),
@@ -112,11 +125,12 @@ public enum TilePredictor {
             pooling: request.embeddingsPath != nil ? request.pooling : nil)
         let counts = try process(
             context, raster: input.raster, bandNumbers: input.bandNumbers, writers: writers)
-        let outputs = try writers.commit()
-        return TilePredictionSummary(
+        try writers.finish()
+        let summary = TilePredictionSummary(
             tiles: plan.tileCount, tilesRun: counts.run, tilesSkipped: counts.skipped,
-            outputWidth: plan.outputWidth, outputHeight: plan.outputHeight, outputs: outputs,
+            outputWidth: plan.outputWidth, outputHeight: plan.outputHeight, outputs: [],
             warped: input.vrtPath != nil)
+        return (summary, writers)
     }
 
     static func validate(_ request: TilePredictionRequest, model: any TileModel) throws {
@@ -144,7 +158,8 @@ public enum TilePredictor {
     }
 
     static func makeWriters(
-        _ request: TilePredictionRequest, model: any TileModel, grid: RasterGrid, date: Date?
+        _ request: TilePredictionRequest, model: any TileModel, grid: RasterGrid, date: Date?,
+        outputs: OutputSet
     ) throws -> TileOutputWriters {
         var metadata = [
             "GEOMAP_INPUT": URL(fileURLWithPath: request.inputPath).lastPathComponent,
@@ -168,7 +183,8 @@ public enum TilePredictor {
             embeddingsPath: request.embeddingsPath, grid: grid,
             classNames: model.classes.map(\.name), colors: colors,
             floatProbabilities: request.floatProbabilities,
-            embeddingWidth: model.embeddingWidth, pooling: request.pooling, options: options)
+            embeddingWidth: model.embeddingWidth, pooling: request.pooling, options: options,
+            outputs: outputs)
     }
 
     struct RunContext {

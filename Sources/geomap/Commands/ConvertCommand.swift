@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GeoProjection
 import GeoRaster
+import OutputFiles
 
 /// `geomap convert IN OUT`: any raster GDAL reads → a Cloud-Optimized GeoTIFF, optionally
 /// reprojected and/or resampled through GDAL's warper.
@@ -10,8 +11,8 @@ struct ConvertCommand: ParsableCommand {
         commandName: "convert",
         abstract: "Convert a raster to a Cloud-Optimized GeoTIFF, optionally reprojecting it.",
         discussion: """
-            The output is written under a temporary name in OUT's directory and renamed when \
-            complete. Class rasters (with a colour table) keep their colours and class names \
+            The output is written in a staging folder in OUT's directory, checked, and \
+            swapped in with its .aux.xml and .qml as one set (see docs/outputs.md). Class rasters (with a colour table) keep their colours and class names \
             and get a QGIS .qml style beside them.
             """)
 
@@ -80,23 +81,26 @@ struct ConvertCommand: ParsableCommand {
         let warps = try checkGeoreferencing(source, reprojecting: target != nil)
         let method = resamplingMethod ?? .nearest
         try checkResampling(source, warps: warps, method: method)
-        let written: COGOutput
-        if warps {
-            let vrt = outputURL.deletingLastPathComponent().appendingPathComponent(
-                ".\(outputURL.lastPathComponent).geomap-\(UUID().uuidString.prefix(8)).vrt"
-            ).path
-            defer { unlink(vrt) }
-            let warped = try source.warpedVRT(
-                at: vrt, crs: target, resolution: resolution, resampling: method)
-            written = try RasterConversion.copy(
-                warped, to: outputURL.path, compression: compression ?? .deflate,
-                sourceName: input)
-            if !quiet { report(warped, written, warped: true) }
-        } else {
-            written = try RasterConversion.copy(
-                source, to: outputURL.path, compression: compression ?? .deflate,
-                sourceName: input)
-            if !quiet { report(source, written, warped: false) }
+        let outputs = try RasterConversion.outputSet(outputURL.path, input: inputPath)
+        let staged = outputs.stagedPath(outputURL.lastPathComponent)
+        try outputs.produce {
+            if warps {
+                // The warp VRT lives in the staging folder, removed with it.
+                let vrt = outputs.staging + "/" + TemporaryName.make(suffix: "warp.vrt")
+                let warped = try source.warpedVRT(
+                    at: vrt, crs: target, resolution: resolution, resampling: method)
+                let written = try RasterConversion.copy(
+                    warped, to: staged, compression: compression ?? .deflate,
+                    sourceName: input, outputs: outputs)
+                try outputs.commit()
+                if !quiet { report(warped, outputs.final(written), warped: true) }
+            } else {
+                let written = try RasterConversion.copy(
+                    source, to: staged, compression: compression ?? .deflate,
+                    sourceName: input, outputs: outputs)
+                try outputs.commit()
+                if !quiet { report(source, outputs.final(written), warped: false) }
+            }
         }
     }
 

@@ -1,0 +1,76 @@
+import Dispatch
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// This process's temporary files and folders, removed when SIGINT or SIGTERM stops the run.
+///
+/// ``installSignalHandlers()`` sets both signals to `SIG_IGN` and watches them with dispatch
+/// sources on a queue of their own: on a signal, the handler waits for a commit in progress
+/// to finish (a commit is never cut in half), removes every registered path and exits with
+/// 130 (SIGINT) or 143 (SIGTERM) without running `atexit` handlers.
+public final class TemporaryRegistry: @unchecked Sendable {
+    public static let shared = TemporaryRegistry()
+
+    private let lock = NSLock()
+    private var paths: Set<String> = []
+    /// Held while an output set is being swapped in (see ``OutputSet``).
+    let commitLock = NSLock()
+    private var sources: [DispatchSourceSignal] = []
+    private let queue = DispatchQueue(label: "geomap.signals")
+
+    public func register(_ path: String) {
+        lock.lock()
+        paths.insert(path)
+        lock.unlock()
+    }
+
+    public func unregister(_ path: String) {
+        lock.lock()
+        paths.remove(path)
+        lock.unlock()
+    }
+
+    /// The registered paths (for tests and diagnostics).
+    public var registered: Set<String> {
+        lock.lock()
+        defer { lock.unlock() }
+        return paths
+    }
+
+    /// Removes every registered path (folders with their content).
+    public func removeAll() {
+        lock.lock()
+        let current = paths
+        paths = []
+        lock.unlock()
+        for path in current { try? POSIXFileSystem().removeTree(path) }
+    }
+
+    /// Installs the SIGINT/SIGTERM handlers (once; later calls do nothing).
+    public func installSignalHandlers() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard sources.isEmpty else { return }
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
+            source.setEventHandler { [unowned self] in self.stop(signalNumber) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    private func stop(_ signalNumber: Int32) -> Never {
+        commitLock.lock()
+        removeAll()
+        let name = signalNumber == SIGINT ? "SIGINT" : "SIGTERM"
+        let line = "geomap: stopped by \(name); this run's temporary files were removed\n"
+        FileHandle.standardError.write(Data(line.utf8))
+        _exit(128 + signalNumber)
+    }
+}
