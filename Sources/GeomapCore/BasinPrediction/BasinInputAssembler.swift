@@ -41,10 +41,30 @@ public enum BasinInputAssembler {
             request, basins: set, model: model, mapping: attributeMapping, log: log)
         var messages = forcings.messages
         messages += attributes.messages
-        return BasinModelInputs(
+        var inputs = BasinModelInputs(
             basins: set, forcings: forcings.table, attributes: attributes.attributes,
             firstOutputDay: warmUp, problems: forcings.problems,
             messages: messages)
+        try checkRanges(&inputs, request: request, model: model)
+        return inputs
+    }
+
+    /// Warns about inputs far outside the model's normalisation statistics (a note per
+    /// variable, ``BasinPlausibility``), or with `request.strictRanges` refuses the first.
+    /// - Throws: ``BasinInputError`` naming the file that gave the variable.
+    static func checkRanges(
+        _ inputs: inout BasinModelInputs, request: BasinInputRequest, model: StefaLandModel
+    ) throws(BasinInputError) {
+        let findings = BasinPlausibility.check(inputs, model: model)
+        if request.strictRanges, let first = findings.first {
+            let source =
+                first.kind == "forcing"
+                ? request.forcingPaths.joined(separator: ", ")
+                : request.attributesPath ?? request.staticRasters.map(\.path).first
+                    ?? request.basinsPath
+            throw BasinInputError(source, "\(first) (refused: --strict-ranges)")
+        }
+        inputs.messages += findings.map { "warning: \($0)" }
     }
 
     /// The forcing and attribute mappings: the `--mapping` file completed with identity

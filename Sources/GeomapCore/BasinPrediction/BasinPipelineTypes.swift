@@ -34,6 +34,9 @@ public struct BasinInputRequest: Sendable {
     public var areaWeighted: Bool
     /// Weights cache directory (`nil`: compute without caching).
     public var cacheDirectory: URL?
+    /// `--strict-ranges`: refuse (instead of warning about) inputs far outside the model's
+    /// normalisation statistics (``BasinPlausibility``).
+    public var strictRanges = false
 
     public init(
         basinsPath: String, layer: String? = nil, idField: String? = nil,

@@ -45,18 +45,27 @@ struct BasinRunOptions: ParsableArguments {
     @Flag(help: "Weight lat/lon cells by true cell area (see docs/zonal.md).")
     var areaWeighted = false
 
+    @Flag(
+        help: """
+            Refuse (exit 2) inputs more than 10 standard deviations from the model's training \
+            mean instead of warning (see docs/basin-inputs.md).
+            """)
+    var strictRanges = false
+
     @OptionGroup var weightsCache: WeightsCacheOptions
 
     /// The assembler's request.
     func request() throws -> BasinInputRequest {
         guard let basins else { throw ValidationError("give --basins POLYGONS") }
-        return BasinInputRequest(
+        var request = BasinInputRequest(
             basinsPath: basins, layer: layer, idField: idField, forcingPaths: forcings,
             attributesPath: attributes,
             staticRasters: try staticRasters.map { try StaticRasterSource(parsing: $0) },
             mappingPath: mapping, start: try start.map { try Self.date($0, "--start") },
             end: try end.map { try Self.date($0, "--end") }, areaWeighted: areaWeighted,
             cacheDirectory: weightsCache.directory)
+        request.strictRanges = strictRanges
+        return request
     }
 
     func validate() throws {
