@@ -11,7 +11,7 @@
 //               ├─ GeoRaster ─┐
 //               ├─ GeoVector ─┴─ GeoGDAL ─ CGDAL
 //               ├─ GeoProjection ─ CPROJ
-//               └─ GeoNetCDF ─ CNetCDF
+//               └─ GeoNetCDF ─ CNetCDF, CHDF5, CDeflate
 //   OutputFiles (exit codes, output-set commit, locks, temporaries; Foundation only), used by
 //   the Geo* writers, GeomapCore, GeomapRun and the CLI
 //
@@ -46,6 +46,13 @@ let package = Package(
         .systemLibrary(
             name: "CNetCDF", pkgConfig: "netcdf",
             providers: [.apt(["libnetcdf-dev"]), .brew(["netcdf"])]),
+        // HDF5 (installed with libnetcdf-dev) for direct chunk reads, libdeflate to inflate them.
+        .systemLibrary(
+            name: "CHDF5", pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]),
+        .systemLibrary(
+            name: "CDeflate", pkgConfig: "libdeflate",
+            providers: [.apt(["libdeflate-dev"]), .brew(["libdeflate"])]),
         .systemLibrary(
             name: "COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
@@ -66,7 +73,7 @@ let package = Package(
             dependencies: ["GeoGDAL", "GeoProjection", "CGDAL", "OutputFiles"],
             swiftSettings: swiftSettings),
         .target(
-            name: "GeoNetCDF", dependencies: ["CNetCDF", "OutputFiles"],
+            name: "GeoNetCDF", dependencies: ["CNetCDF", "CHDF5", "CDeflate", "OutputFiles"],
             swiftSettings: swiftSettings),
         // Vector kernels (softmax, SiLU, fused attention) compiled per function for AVX2 or
         // AVX-512 and chosen at run time; the package itself stays baseline x86-64.

@@ -24,6 +24,12 @@ public final class CFForcing {
     private let segments: [Segment]
     private var openSegment = -1
     private var openFile: NetCDFFile?
+    private let chunkReaders = ChunkReaderCache()
+
+    /// Threads that decode compressed chunks (read raw through HDF5, DEFLATE and shuffle undone
+    /// by geomap; the values are netCDF-C's, bit for bit); 0 reads everything through
+    /// netCDF-C on the calling thread. Default: the online processors.
+    public var chunkDecodeTasks = CFChunkDecoding.defaultTasks
 
     /// Opens the forcing made of `paths` (one per year, say).
     ///
@@ -236,6 +242,67 @@ public final class CFForcing {
         return .nanOnly
     }
 
+    /// How `variable` is read from the first file (the others are looked at when read).
+    public func chunkDecoding(for variable: CFGridVariable) -> CFChunkDecoding {
+        guard chunkDecodeTasks > 0 else { return .netCDF(reason: "chunk decoding off") }
+        let dataset = segments[0].dataset
+        guard let local = dataset.gridVariable(variable.name) else {
+            return .netCDF(reason: "no such variable")
+        }
+        switch chunkReaders.reader(for: local, path: dataset.path, format: dataset.format) {
+        case .success: return .parallel(tasks: chunkDecodeTasks)
+        case .failure(let unsupported): return .netCDF(reason: unsupported.reason)
+        }
+    }
+
+    /// The parallel chunk reader of `v` in the open file, or `nil` (read through netCDF-C).
+    private func chunkReader(_ v: CFGridVariable) -> ChunkedVariableReader? {
+        guard chunkDecodeTasks > 0 else { return nil }
+        let dataset = segments[openSegment].dataset
+        return try? chunkReaders.reader(for: v, path: dataset.path, format: dataset.format).get()
+    }
+
+    /// Reads a hyperslab as Float32 (float variables) into `output`, decoding chunks in
+    /// parallel when possible, else through netCDF-C.
+    private func readFloats(
+        _ v: CFGridVariable, start: [Int], count: [Int],
+        into output: UnsafeMutableBufferPointer<Float>
+    ) throws(NetCDFError) {
+        if let reader = chunkReader(v), v.variable.type == .float,
+            try reader.readFloats(
+                start: start, count: count, into: output.baseAddress!, tasks: chunkDecodeTasks)
+        {
+            return
+        }
+        try openFile!.readFloats(v.variable, start: start, count: count, into: output)
+    }
+
+    /// Reads a hyperslab as Double (any numeric variable), decoding chunks in parallel when
+    /// possible, else through netCDF-C.
+    private func readDoubles(_ v: CFGridVariable, start: [Int], count: [Int])
+        throws(NetCDFError) -> [Double]
+    {
+        if let reader = chunkReader(v) {
+            var failure: NetCDFError?
+            let total = count.reduce(1, *)
+            var done = false
+            let values = [Double](unsafeUninitializedCapacity: total) { buffer, initialized in
+                do throws(NetCDFError) {
+                    done = try reader.readDoubles(
+                        start: start, count: count, into: buffer.baseAddress!,
+                        tasks: chunkDecodeTasks)
+                } catch {
+                    failure = error
+                }
+                if !done { buffer.initialize(repeating: 0) }
+                initialized = total
+            }
+            if let failure { throw failure }
+            if done { return values }
+        }
+        return try openFile!.readDoubles(v.variable, start: start, count: count)
+    }
+
     /// Variables of the open file whose chunk cache has been looked at.
     private var cacheChecked: Set<Int32> = []
 
@@ -270,7 +337,7 @@ public final class CFForcing {
                     try openFile!.setChunkCache(v.variable, bytes: 0)
                 }
             }
-            try openFile!.readFloats(v.variable, start: start, count: count, into: output)
+            try readFloats(v, start: start, count: count, into: output)
             let (missing, low, high) = packing.floatTests
             return CFFloatMissing(values: missing, low: low, high: high)
         }
@@ -285,7 +352,10 @@ public final class CFForcing {
         let width = xs.count
         let height = ys.count
         if packing.allowsFloatPath(v.variable.type) {
-            let raw = try openFile!.readFloats(v.variable, start: start, count: count)
+            var raw = [Float](repeating: 0, count: count.reduce(1, *))
+            try raw.withUnsafeMutableBufferPointer { buffer throws(NetCDFError) in
+                try readFloats(v, start: start, count: count, into: buffer)
+            }
             let tests = packing.floatTests
             let missing = CFFloatMissing(values: tests.missing, low: tests.low, high: tests.high)
             scatter(
@@ -293,7 +363,7 @@ public final class CFForcing {
                 sx: sx, into: output
             ) { value in missing.isMissing(value) ? .nan : value }
         } else {
-            let raw = try openFile!.readDoubles(v.variable, start: start, count: count)
+            let raw = try readDoubles(v, start: start, count: count)
             scatter(
                 raw, times: times.count, height: height, width: width, st: st, sy: sy,
                 sx: sx, into: output, packing.decode)

@@ -160,3 +160,19 @@ public func writeGeoJSONBoxes(_ boxes: [(String, [Double])], to url: URL) throws
     let text = "{\"type\":\"FeatureCollection\",\"features\":[\(features.joined(separator: ","))]}"
     try Data(text.utf8).write(to: url)
 }
+
+/// Writes a NetCDF-4 file from CDL text with `ncgen` (Debian netcdf-bin, installed with geomap's
+/// dependencies); CDL's special attributes (`_ChunkSizes`, `_DeflateLevel`, `_Shuffle`,
+/// `_Fletcher32`, `_Endianness`) set the storage.
+public func makeNetCDF(_ url: URL, cdl: String) throws {
+    let cdlURL = url.deletingPathExtension().appendingPathExtension("cdl")
+    try cdl.write(to: cdlURL, atomically: true, encoding: .utf8)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/ncgen")
+    process.arguments = ["-k", "nc4", "-o", url.path, cdlURL.path]
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+    }
+}

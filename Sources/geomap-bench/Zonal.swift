@@ -36,6 +36,10 @@ struct ZonalBench: ParsableCommand {
     @Option(help: "Values per slab read at once (default: ZonalForcing's).")
     var slabValues = ZonalForcing.defaultSlabValues
 
+    @Option(
+        help: "Threads that decode compressed chunks (0: netCDF-C alone, the previous reader).")
+    var tasks = CFChunkDecoding.defaultTasks
+
     func run() throws {
         // Process CPU time (all threads): robust on a shared, loaded machine.
         // Wall-clock times are printed beside it.
@@ -56,6 +60,7 @@ struct ZonalBench: ParsableCommand {
             return fastest
         }
         let forcing = try CFForcing(path: forcings)
+        forcing.chunkDecodeTasks = tasks
         let v = try forcing.variable(variable)
         let grid = try ZonalForcing.grid(of: forcing)
         let crs = try CRS(forcing.grid.crs?.definition ?? "EPSG:4326")
@@ -120,6 +125,7 @@ struct ZonalBench: ParsableCommand {
         print(
             "zonal benchmark: \(weights.basinCount) basins, \(weights.nonZeroCount) weights, "
                 + "grid \(grid.rows)×\(grid.cols), \(steps) steps of '\(variable)'")
+        print("reader: \(forcing.chunkDecoding(for: v))")
         print(String(format: "read only (all steps):        %.3f s [%.3f]", read, w[0]))
         print(String(format: "basins read + reprojected:    %.3f s [%.3f]", load, w[1]))
         print(String(format: "weights, computed (cold):     %.3f s [%.3f]", cold, w[2]))

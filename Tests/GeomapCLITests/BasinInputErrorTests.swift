@@ -2,21 +2,6 @@ import Foundation
 import TestSupport
 import Testing
 
-/// Writes a NetCDF file from CDL text with `ncgen` (Debian netcdf-bin, installed with geomap's
-/// dependencies).
-func makeNetCDF(_ url: URL, cdl: String) throws {
-    let cdlURL = url.deletingPathExtension().appendingPathExtension("cdl")
-    try cdl.write(to: cdlURL, atomically: true, encoding: .utf8)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/ncgen")
-    process.arguments = ["-k", "nc4", "-o", url.path, cdlURL.path]
-    try process.run()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
-    }
-}
-
 /// A (time, lat, lon) forcing in CDL; `timeAttributes` replaces the time variable's attributes.
 func forcingCDL(timeAttributes: String) -> String {
     """
