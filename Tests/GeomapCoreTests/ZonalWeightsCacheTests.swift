@@ -121,13 +121,59 @@ struct ZonalWeightsCacheTests {
         }
     }
 
-    @Test("the default directory follows XDG_CACHE_HOME, then HOME")
-    func defaultDirectory() {
-        #expect(
-            WeightsCache.defaultDirectory(environment: ["XDG_CACHE_HOME": "/x", "HOME": "/h"])
-                .path == "/x/geomap/weights")
-        #expect(
-            WeightsCache.defaultDirectory(environment: ["HOME": "/h"]).path
-                == "/h/.cache/geomap/weights")
+    /// Byte offsets of the UInt64 fields of a cache file holding `basins` (see WeightsCache).
+    static func fieldOffsets(_ basins: [ZonalBasin]) -> [(String, Int)] {
+        let ids = 110 + basins.reduce(0) { $0 + 4 + $1.id.utf8.count }
+        return [
+            ("basin count", 44), ("non-zero count", 52), ("rows", 92), ("cols", 100),
+            ("first offset", ids), ("last offset", ids + 8 * basins.count),
+        ]
+    }
+
+    @Test(
+        "a cache file with a valid checksum but absurd counts is recomputed and replaced",
+        arguments: [UInt64.max, 1 << 63, 1 << 40, 1 << 32])
+    func absurdCounts(count: UInt64) throws {
+        let directory = try makeTemporaryDirectory("weights-cache")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let cache = WeightsCache(directory: directory)
+        let key = WeightsCache.key(basins: basins, grid: grid, crs: "X", areaWeighted: false)
+        let file = cache.url(forKey: key)
+        let good = cache.weights(basins: basins, grid: grid, crs: "X", areaWeighted: false) {
+            _ in
+        }.weights
+        let original = [UInt8](try Data(contentsOf: file))
+        for (field, offset) in Self.fieldOffsets(basins) {
+            var forged = Array(original.dropLast(32))
+            withUnsafeBytes(of: count.littleEndian) {
+                forged.replaceSubrange(offset..<offset + 8, with: $0)
+            }
+            var hasher = SHA256Digest()
+            hasher.update(forged)
+            try Data(forged + hasher.finalize()).write(to: file)
+            var warnings: [String] = []
+            let result = cache.weights(
+                basins: basins, grid: grid, crs: "X", areaWeighted: false
+            ) { warnings.append($0) }
+            #expect(result.outcome == .recomputedCorrupt, "\(field)")
+            #expect(result.weights == good, "\(field)")
+            #expect(warnings.count == 1 && warnings[0].contains(file.path), "\(field): \(warnings)")
+            // The damaged entry was replaced by a valid one.
+            #expect(try cache.load(file, key: key) == good, "\(field)")
+        }
+    }
+
+    @Test(
+        "the default directory follows an absolute XDG_CACHE_HOME, then an absolute HOME",
+        arguments: [
+            (["XDG_CACHE_HOME": "/x", "HOME": "/h"], "/x/geomap/weights"),
+            (["HOME": "/h"], "/h/.cache/geomap/weights"),
+            (["XDG_CACHE_HOME": "rel/cache", "HOME": "/h"], "/h/.cache/geomap/weights"),
+            (["XDG_CACHE_HOME": "", "HOME": "/h"], "/h/.cache/geomap/weights"),
+            (["XDG_CACHE_HOME": "rel", "HOME": ""], nil),
+            (["HOME": ""], nil), (["HOME": "relative/home"], nil), ([:], nil),
+        ] as [([String: String], String?)])
+    func defaultDirectory(environment: [String: String], expected: String?) {
+        #expect(WeightsCache.defaultDirectory(environment: environment)?.path == expected)
     }
 }

@@ -24,17 +24,18 @@ public struct WeightsCache: Sendable {
         self.directory = directory
     }
 
-    /// `$XDG_CACHE_HOME/geomap/weights`, else `~/.cache/geomap/weights`.
+    /// `$XDG_CACHE_HOME/geomap/weights`, else `$HOME/.cache/geomap/weights`, or `nil` when
+    /// neither gives a usable place. As the XDG Base Directory specification says, a relative
+    /// `XDG_CACHE_HOME` is ignored; an empty or relative `HOME` is ignored too (never a
+    /// `.cache` in the working directory), and then there is no default cache.
     public static func defaultDirectory(
         environment: [String: String] = ProcessInfo.processInfo.environment
-    ) -> URL {
-        if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty {
+    ) -> URL? {
+        if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
             return URL(fileURLWithPath: xdg).appendingPathComponent("geomap/weights")
         }
-        let home =
-            environment["HOME"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser
-        return home.appendingPathComponent(".cache/geomap/weights")
+        guard let home = environment["HOME"], home.hasPrefix("/") else { return nil }
+        return URL(fileURLWithPath: home).appendingPathComponent(".cache/geomap/weights")
     }
 
     /// How the weights were obtained.
@@ -187,21 +188,25 @@ public struct WeightsCache: Sendable {
             throw corrupt("has format version \(version), expected \(Self.formatVersion)")
         }
         guard try reader.bytes(32) == Self.keyBytes(key) else { throw corrupt("has another key") }
-        let basinCount = Int(try reader.integer(8))
-        let nnz = Int(try reader.integer(8))
-        guard basinCount >= 0, nnz >= 0, basinCount < 1 << 32, nnz < 1 << 40 else {
-            throw corrupt("has impossible sizes")
-        }
+        // Every count is checked against the bytes left before it is used: a file with a
+        // valid checksum but absurd counts (up to 2^64 − 1) is corrupt, never a trap.
+        // Each basin takes at least 4 (id length) + 8 (offset) + 8 (share) bytes, each
+        // non-zero 4 (cell) + 8 (coverage).
+        let basinCount = try reader.count(atMost: reader.remaining / 20)
+        let nnz = try reader.count(atMost: reader.remaining / 12)
+        guard let basinCount, let nnz else { throw corrupt("has impossible sizes") }
         let values = try (0..<4).map { _ in Double(bitPattern: try reader.integer(8)) }
-        let rows = Int(try reader.integer(8))
-        let cols = Int(try reader.integer(8))
+        let rows = try reader.count(atMost: 1 << 31)
+        let cols = try reader.count(atMost: 1 << 31)
         let flags = try reader.bytes(2)
-        guard rows >= 0, cols >= 0, rows < 1 << 31, cols < 1 << 31, values[2] != 0,
-            values[3] != 0
+        guard let rows, let cols, values.allSatisfy(\.isFinite), values[2] != 0, values[3] != 0
         else { throw corrupt("has an invalid grid") }
         let grid = RegularGrid(
             originX: values[0], originY: values[1], cellWidth: values[2],
             cellHeight: values[3], rows: rows, cols: cols, isGeographic: flags[0] == 1)
+        guard basinCount * 16 + nnz * 12 <= reader.remaining else {
+            throw corrupt("has impossible sizes")
+        }
         var ids: [String] = []
         for _ in 0..<basinCount {
             let count = Int(try reader.integer(4))
@@ -210,7 +215,14 @@ public struct WeightsCache: Sendable {
             }
             ids.append(id)
         }
-        let offsets = try (0...basinCount).map { _ in Int(try reader.integer(8)) }
+        var offsets: [Int] = []
+        offsets.reserveCapacity(basinCount + 1)
+        for _ in 0...basinCount {
+            guard let offset = try reader.count(atMost: nnz) else {
+                throw corrupt("has invalid offsets")
+            }
+            offsets.append(offset)
+        }
         guard offsets.first == 0, offsets.last == nnz,
             zip(offsets, offsets.dropFirst())
                 .allSatisfy({ $0 <= $1 })
@@ -258,14 +270,23 @@ private struct ByteReader {
         self.end = end
     }
 
+    /// Bytes not read yet.
+    var remaining: Int { end - position }
+
     mutating func bytes(_ count: Int) throws -> [UInt8] {
-        guard count >= 0, position + count <= end else { throw Truncated() }
+        guard count >= 0, count <= remaining else { throw Truncated() }
         defer { position += count }
         return Array(bytes[position..<(position + count)])
     }
 
+    /// A UInt64 count, or `nil` when it exceeds `limit` (never converted unchecked).
+    mutating func count(atMost limit: Int) throws -> Int? {
+        let value = try integer(8)
+        return value <= UInt64(max(0, limit)) ? Int(value) : nil
+    }
+
     mutating func integer(_ size: Int) throws -> UInt64 {
-        guard position + size <= end else { throw Truncated() }
+        guard size <= remaining else { throw Truncated() }
         var value: UInt64 = 0
         for i in 0..<size { value |= UInt64(bytes[position + i]) << (8 * UInt64(i)) }
         position += size
@@ -275,7 +296,7 @@ private struct ByteReader {
     /// `count` little-endian values of a fixed-width type, copied in one go.
     mutating func array<T: FixedWidthIntegerOrDouble>(of type: T.Type, count: Int) throws -> [T] {
         let size = MemoryLayout<T>.size
-        guard count >= 0, position + count * size <= end else { throw Truncated() }
+        guard count >= 0, count <= remaining / size else { throw Truncated() }
         var result = [T](repeating: .zero, count: count)
         bytes.withUnsafeBytes { source in
             result.withUnsafeMutableBytes { target in
