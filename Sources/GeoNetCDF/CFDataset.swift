@@ -49,12 +49,14 @@ public struct CFPacking: Sendable, Equatable {
         (missing.map { Float($0) }, Float(validMin), Float(validMax))
     }
 
-    /// The physical value of a stored value, or NaN when it is missing or out of range.
+    /// The physical value of a stored value, or NaN when it is missing, out of range, ±Inf
+    /// or beyond ±``CFFloatMissing/magnitudeLimit`` once unpacked.
     @inline(__always)
     public func decode(_ raw: Double) -> Float {
-        if raw.isNaN || raw < validMin || raw > validMax { return .nan }
+        if !raw.isFinite || raw < validMin || raw > validMax { return .nan }
         for m in missing where raw == m || abs(raw - m) <= 1e-7 * abs(m) { return .nan }
-        return Float(raw * scale + offset)
+        let value = Float(raw * scale + offset)
+        return CFFloatMissing.isPhysical(value) ? value : .nan
     }
 }
 

@@ -1,24 +1,43 @@
 /// Which Float32 values mean "missing" in a buffer filled by
-/// ``CFForcing/read(_:times:into:)``: NaN always, plus, when the values were left as stored,
-/// the variable's fill / missing values and anything outside its valid range.
+/// ``CFForcing/read(_:times:into:)``: NaN, ±Inf and magnitudes beyond ``magnitudeLimit``
+/// always, plus, when the values were left as stored, the variable's fill / missing values and
+/// anything outside its valid range.
 public struct CFFloatMissing: Sendable, Equatable {
+    /// The largest magnitude a physical value may have (1e30): beyond it (and at ±Inf) a value
+    /// is missing even when the file declares no valid range. No geophysical quantity in the
+    /// units geomap reads comes near it; undeclared fill values (9.97e36, 3.4e38) lie beyond.
+    /// GeoRaster's `RasterBlock.magnitudeLimit` is the same rule for rasters.
+    public static let magnitudeLimit: Float = 1e30
+
+    /// Whether `x` is a usable physical value: finite and within ±``magnitudeLimit``.
+    @inline(__always)
+    public static func isPhysical(_ x: Float) -> Bool {
+        x >= -magnitudeLimit && x <= magnitudeLimit  // NaN fails both comparisons
+    }
+
     /// Stored values meaning missing (fill value, missing_value), compared exactly.
     public var values: [Float]
-    /// The valid interval (inclusive); values outside it are missing.
+    /// The valid interval (inclusive, within ±``magnitudeLimit``); values outside it are
+    /// missing.
     public var low: Float
     public var high: Float
 
-    /// Only NaN is missing (the values were decoded, or the variable declares nothing else).
+    /// Only non-physical values are missing: NaN, ±Inf, beyond ±``magnitudeLimit`` (the values
+    /// were decoded, or the variable declares nothing else).
     public static let nanOnly = CFFloatMissing(values: [], low: -.infinity, high: .infinity)
 
+    /// `low` and `high` are narrowed to ±``magnitudeLimit``.
     public init(values: [Float], low: Float, high: Float) {
         self.values = values
-        self.low = low
-        self.high = high
+        self.low = max(low, -Self.magnitudeLimit)
+        self.high = min(high, Self.magnitudeLimit)
     }
 
-    /// Whether NaN is the only missing marker.
-    public var isNaNOnly: Bool { values.isEmpty && low == -.infinity && high == .infinity }
+    /// Whether only non-physical values (NaN, ±Inf, beyond ±``magnitudeLimit``) are missing:
+    /// decoded values, where those already became NaN.
+    public var isNaNOnly: Bool {
+        values.isEmpty && low == -Self.magnitudeLimit && high == Self.magnitudeLimit
+    }
 
     /// Whether `x` is missing.
     @inline(__always)

@@ -11,8 +11,14 @@ public struct RasterBlock: Sendable {
     /// whatever the file stores (usually the nodata value), check `valid`.
     public var values: [Float]
     /// Validity, [bands][height][width]: false where the pixel equals nodata, the mask band
-    /// says invalid, or the value is NaN.
+    /// says invalid, or the value is NaN, ±Inf or beyond ±``magnitudeLimit``.
     public var valid: [Bool]
+
+    /// The largest magnitude a stored pixel value may have (1e30): beyond it a pixel is
+    /// invalid even without a nodata value (no physical quantity comes near it; undeclared
+    /// fill values such as 3.4e38 lie beyond). GeoNetCDF's `CFFloatMissing.magnitudeLimit` is
+    /// the same rule for NetCDF values.
+    public static let magnitudeLimit: Float = 1e30
 
     /// Index of (slot, row, column) in `values` and `valid`.
     public func index(slot: Int, row: Int, column: Int) -> Int {

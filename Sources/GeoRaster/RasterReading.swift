@@ -63,7 +63,8 @@ extension Raster {
         }
     }
 
-    /// Marks pixels invalid from nodata, NaN and (when there is one) the GDAL mask band.
+    /// Marks pixels invalid from nodata, NaN, ±Inf, magnitudes beyond
+    /// ``RasterBlock/magnitudeLimit`` and (when there is one) the GDAL mask band.
     private func fillMask(
         band number: Int, window: PixelWindow, values: ArraySlice<Float>,
         into mask: UnsafeMutableBufferPointer<Bool>
@@ -71,7 +72,9 @@ extension Raster {
         let info = bands[number - 1]
         let noData = info.noData.map { Float($0) }
         for (offset, value) in values.enumerated() {
-            mask[offset] = !(value.isNaN || value == noData)
+            let physical =
+                value >= -RasterBlock.magnitudeLimit && value <= RasterBlock.magnitudeLimit
+            mask[offset] = physical && value != noData
         }
         guard info.hasMaskBand else { return }
         var bytes = [UInt8](repeating: 0, count: window.count)

@@ -39,9 +39,11 @@ struct BasinPredictionFilesTests {
         #expect(q.attribute("ancillary_variables")?.text == "prediction_flag")
         let flag = try #require(variables["prediction_flag"])
         #expect(flag.type == .byte && flag.attribute("units") == nil)
-        #expect(flag.attribute("flag_values")?.numbers == [0, 1, 2])
+        #expect(flag.attribute("flag_values")?.numbers == [0, 1, 2, 3])
         #expect(flag.attribute("flag_values")?.numericType == .byte)
-        #expect(flag.attribute("flag_meanings")?.text == "ok missing_forcing basin_not_run")
+        #expect(
+            flag.attribute("flag_meanings")?.text
+                == "ok missing_forcing basin_not_run non_finite_output")
         let values = try file.readFloats(q, start: [0, 0], count: [7, 40])
         let flags = try file.readDoubles(flag)
         #expect(flags == predictions.flags.map { Double($0.rawValue) })

@@ -132,6 +132,33 @@ struct StefaLandImportTests {
         #expect(error.description.contains("tensor \(bad) has shape [32, 63], expected [32, 64]"))
     }
 
+    @Test(
+        "a checkpoint with an Inf or NaN weight is refused at import, naming the tensor",
+        arguments: [Float.infinity, -Float.infinity, .nan])
+    func nonFiniteWeight(value: Float) throws {
+        let directory = try makeTemporaryDirectory("stefaland-import")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let bad = "nn_model.adapter.combined_transform.3.weight"
+        let checkpoint = try zeroCheckpoint("small_finetuned_keys.json", in: directory) { items in
+            let i = items.firstIndex { $0.name == bad }!
+            var scalars = items[i].tensor.scalars
+            scalars[5] = value
+            items[i].tensor = Tensor(shape: items[i].tensor.shape, scalars: scalars)
+        }
+        let error = try #require(throws: ModelError.self) {
+            try importStefaLand(
+                checkpoint,
+                settings: try StefaLandGolden("small").orderSettings.merging(
+                    ["targets": "q:mm/day,sm:1"]) { a, _ in a }, into: directory)
+        }
+        #expect(error.description.contains("tensor \(bad) holds a non-finite value"))
+        #expect(error.description.contains("at element 5"))
+        // Nothing written.
+        #expect(
+            !FileManager.default.fileExists(
+                atPath: directory.appendingPathComponent("model.safetensors").path))
+    }
+
     @Test("a missing or unexpected tensor is an error naming it")
     func missingAndExtra() throws {
         let directory = try makeTemporaryDirectory("stefaland-import")

@@ -3,8 +3,9 @@ public import GeoNetCDF
 /// Applies ``ZonalWeights`` to gridded values: every time step of a forcing chunk, or a static
 /// raster read in bands of rows.
 ///
-/// Values are `Float` cells in the grid's row-major order. A value is missing when it is NaN
-/// or equal to `missingValue` (the fill value / nodata); missing cells are left out and the
+/// Values are `Float` cells in the grid's row-major order. A value is missing when it is NaN,
+/// ±Inf, beyond ±``GeoNetCDF/CFFloatMissing/magnitudeLimit`` or equal to `missingValue` (the
+/// fill value / nodata); missing cells are left out and the
 /// weights of the others renormalised (`mean` = Σ w·x / Σ w over valid cells only).
 public struct ZonalAggregator: Sendable {
     public let weights: ZonalWeights
@@ -152,7 +153,7 @@ public struct ZonalAggregator: Sendable {
                                             }
                                         }
                                         let clean =
-                                            !(s0.isNaN || s1.isNaN || s2.isNaN || s3.isNaN)
+                                            s0.isFinite && s1.isFinite && s2.isFinite && s3.isFinite
                                             && (nanOnly || test.excludes(lowest: lo, highest: hi))
                                         let i = step * basins + b
                                         if clean {
@@ -188,7 +189,7 @@ public struct ZonalAggregator: Sendable {
                                                 hi = Swift.max(hi, x)
                                             }
                                             let i = (step + j) * basins + b
-                                            if !sx.isNaN
+                                            if sx.isFinite
                                                 && (nanOnly
                                                     || test.excludes(lowest: lo, highest: hi))
                                             {
@@ -310,7 +311,7 @@ public struct FieldAccumulator: Sendable {
                 if cell >= end { break }
                 let x = values[cell - first]
                 k += 1
-                guard x == x, x != fill else { continue }
+                guard CFFloatMissing.isPhysical(x), x != fill else { continue }
                 let w = weights.weights[k - 1]
                 let v = Double(x)
                 sumW[b] += w

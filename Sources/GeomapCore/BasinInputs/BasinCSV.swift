@@ -1,4 +1,5 @@
 public import Foundation
+import GeoNetCDF
 
 /// Reads per-basin daily forcings from CSV, in one of two layouts detected from the header:
 ///
@@ -97,11 +98,13 @@ public enum BasinCSV {
         ["basin_id", "basin", "gauge_id", "station_id", "id"].contains(name)
     }
 
-    /// A number, or NaN for the missing markers; nil when not a number.
+    /// A number, or NaN for the missing markers and for values that are not physical (±Inf,
+    /// beyond ±``GeoNetCDF/CFFloatMissing/magnitudeLimit``); nil when not a number.
     static func parseValue(_ text: String) -> Float? {
         if text.isEmpty || ["nan", "na", "n/a"].contains(text.lowercased()) { return .nan }
-        guard let value = Double(text), value.isFinite else { return nil }
-        return Float(value)
+        guard let value = Double(text) else { return nil }
+        let float = Float(value)
+        return CFFloatMissing.isPhysical(float) ? float : .nan
     }
 
     /// A non-empty line of a CSV file with its 1-based number.

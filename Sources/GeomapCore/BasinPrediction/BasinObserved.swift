@@ -63,7 +63,7 @@ public enum BasinObserved {
                             continue
                         }
                         let raw = table[variable: column, basin: row, day: day - first]
-                        guard raw.isFinite else { continue }
+                        guard CFFloatMissing.isPhysical(raw) else { continue }
                         let value = conversion?.apply(raw) ?? raw
                         let i = b * dates.count + d
                         if let previous = origin[v][i], out[i] != value {

@@ -143,6 +143,15 @@ public enum BasinDayFlag: UInt8, Sendable, CaseIterable {
     case missingForcing = 1
     /// The basin could not be run at all (see `BasinModelInputs.problems`).
     case basinNotRun = 2
+    /// The model ran but its output for that day was NaN or ±Inf (never written as a value).
+    case nonFiniteOutput = 3
+
+    /// The basin's status when `count` of its `days` days are flagged ``nonFiniteOutput``
+    /// (its GeoPackage `status` and the run's message; the run exits 1).
+    public static func nonFiniteStatus(count: Int, days: Int) -> String {
+        "model output not finite (NaN or ±Inf) on \(count) of \(days) days, "
+            + "flagged non_finite_output"
+    }
 }
 
 /// Predictions of every basin over the prediction period.

@@ -119,11 +119,13 @@ public enum BasinPredictionFiles {
                 NetCDFAttribute(
                     "flag_values",
                     .numbers(BasinDayFlag.allCases.map { Double($0.rawValue) }, .byte)),
-                .text("flag_meanings", "ok missing_forcing basin_not_run"),
+                .text("flag_meanings", "ok missing_forcing basin_not_run non_finite_output"),
                 .text(
                     "comment",
                     "missing_forcing: an input of that day was missing (value _FillValue); "
-                        + "basin_not_run: the basin could not be run (see the run's log)"),
+                        + "basin_not_run: the basin could not be run (see the run's log); "
+                        + "non_finite_output: the model's output was NaN or infinite "
+                        + "(value _FillValue)"),
             ], storage: .byte)
     }
 

@@ -39,6 +39,11 @@ public struct BasinJobSummary: Sendable {
     public var problems: [(id: String, reason: String)]
     /// Basin-days whose inputs were partly missing (flagged `missing_forcing`).
     public var missingDays: Int
+    /// Basins run whose model output was NaN or ±Inf on some days, in basin order: (id,
+    /// one-line status); their days are flagged `non_finite_output` and the run exits 1.
+    public var failures: [(id: String, reason: String)] = []
+    /// Basin-days flagged `non_finite_output`.
+    public var nonFiniteDays = 0
     /// Wall-clock seconds of the whole job (reading, running, writing).
     public var seconds: Double
     public var modelName: String
@@ -243,11 +248,20 @@ public enum BasinPredictionJob {
         problems: [Int: String], clock: Date, manifest: ModelManifest
     ) -> BasinJobSummary {
         let ids = inputs.forcings.basinIDs
-        return BasinJobSummary(
+        var result = BasinJobSummary(
             outputs: outputs, basins: ids.count, days: days,
             problems: problems.keys.sorted().map { (ids[$0], problems[$0]!) },
             missingDays: flags.reduce(0) { $0 + ($1 == .missingForcing ? 1 : 0) },
             seconds: Date().timeIntervalSince(clock), modelName: manifest.name,
             modelIsDemo: manifest.provenance.demo)
+        for b in ids.indices where problems[b] == nil {
+            let count = flags[(b * days)..<((b + 1) * days)].filter { $0 == .nonFiniteOutput }
+                .count
+            guard count > 0 else { continue }
+            result.failures.append(
+                (ids[b], BasinDayFlag.nonFiniteStatus(count: count, days: days)))
+            result.nonFiniteDays += count
+        }
+        return result
     }
 }

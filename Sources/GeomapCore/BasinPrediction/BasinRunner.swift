@@ -8,7 +8,9 @@ import Tensor
 ///
 /// Inputs are normalised with the model's statistics (NaN → 0, as
 /// `StefaLandModel.normalize` documents); a day with any missing input is flagged
-/// ``BasinDayFlag/missingForcing`` and its outputs are NaN; basins in
+/// ``BasinDayFlag/missingForcing`` and its outputs are NaN; a day whose model output is NaN or
+/// ±Inf (a forcing or weight the checks let through) is flagged
+/// ``BasinDayFlag/nonFiniteOutput`` and left NaN; basins in
 /// ``BasinModelInputs/problems``, basins with a missing static attribute and basins without
 /// one output day that has every forcing (`BasinInputAssembler.missingReason`) are not run (``BasinDayFlag/basinNotRun``) and listed in the result's
 /// problems.
@@ -159,7 +161,7 @@ public struct BasinRunner: Sendable {
         precondition(
             inputs.attributes.attributes == c.staticVariables,
             "BasinRunner: attributes are not the model's static variables")
-        let outcome = flags(inputs)
+        var outcome = flags(inputs)
         let basins = inputs.basins.basins.count
         let days = plan.output.count
         let width = embeddings ? c.dModel : (c.head?.outputs ?? 0)
@@ -180,6 +182,11 @@ public struct BasinRunner: Sendable {
                                 let t = day - plan.output.lowerBound
                                 guard outcome.flags[b * days + t] == .ok else { continue }
                                 let source = (sequence * length + day - window.start) * width
+                                // A non-finite output is never a value: flagged, left NaN.
+                                guard (0..<width).allSatisfy({ y[source + $0].isFinite }) else {
+                                    outcome.flags[b * days + t] = .nonFiniteOutput
+                                    continue
+                                }
                                 let target = ((b - range.lowerBound) * days + t) * width
                                 for k in 0..<width { block[target + k] = y[source + k] }
                             }

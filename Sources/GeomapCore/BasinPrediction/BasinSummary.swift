@@ -113,9 +113,15 @@ public enum BasinSummary {
             let flags = predictions.flags[(b * predictions.dates.count)...].prefix(
                 predictions.dates.count)
             let valid = flags.filter { $0 == .ok }.count
+            let nonFinite = flags.filter { $0 == .nonFiniteOutput }.count
+            let status =
+                problems[b]
+                ?? (nonFinite > 0
+                    ? BasinDayFlag.nonFiniteStatus(
+                        count: nonFinite, days: predictions.dates.count) : "ok")
             values += [
                 .integer(Int64(valid)), .integer(Int64(predictions.dates.count - valid)),
-                .string(problems[b] ?? "ok"),
+                .string(status),
             ]
             for name in observedVariables {
                 let v = variables.firstIndex(of: name)!

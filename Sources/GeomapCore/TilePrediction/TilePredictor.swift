@@ -44,6 +44,9 @@ public struct TilePredictionSummary: Sendable, Equatable {
     public var tiles: Int
     public var tilesRun: Int
     public var tilesSkipped: Int
+    /// Tiles whose model output held NaN or ±Inf: left out of the outputs (nodata where no
+    /// other tile covers a cell); the CLI exits 1 when there is any.
+    public var tilesNonFinite = 0
     public var outputWidth: Int
     public var outputHeight: Int
     /// The final output files (COGs; `.qml` and `.aux.xml` sit beside them).
@@ -128,8 +131,8 @@ public enum TilePredictor {
         try writers.finish()
         let summary = TilePredictionSummary(
             tiles: plan.tileCount, tilesRun: counts.run, tilesSkipped: counts.skipped,
-            outputWidth: plan.outputWidth, outputHeight: plan.outputHeight, outputs: [],
-            warped: input.vrtPath != nil)
+            tilesNonFinite: counts.nonFinite, outputWidth: plan.outputWidth,
+            outputHeight: plan.outputHeight, outputs: [], warped: input.vrtPath != nil)
         return (summary, writers)
     }
 
@@ -198,11 +201,12 @@ public enum TilePredictor {
         let pooling: TilePooling?
     }
 
-    /// The loop over rows of tiles. - Returns: tiles run and skipped.
+    /// The loop over rows of tiles. - Returns: tiles run, skipped, and run with a non-finite
+    /// output (left out).
     static func process(
         _ context: RunContext, raster: borrowing Raster, bandNumbers: [Int],
         writers: TileOutputWriters
-    ) throws -> (run: Int, skipped: Int) {
+    ) throws -> (run: Int, skipped: Int, nonFinite: Int) {
         let plan = context.plan
         let tile = plan.tile
         let bands = bandNumbers.count
@@ -217,7 +221,7 @@ public enum TilePredictor {
         let tileValues = bands * tile * tile
         let limit = Double(context.request.maxInvalidShare) * Double(tile * tile)
         let batchSize = max(1, context.request.batchSize)
-        var (run, skipped, done) = (0, 0, 0)
+        var (run, skipped, done, nonFinite) = (0, 0, 0, 0)
         for (tileRow, y) in plan.rows.offsets.enumerated() {
             try buffer.advance(
                 to: y..<y + tile, raster: raster, bandNumbers: bandNumbers, scales: scales
@@ -232,7 +236,7 @@ public enum TilePredictor {
                 let raw = Tensor(
                     shape: [columns.count, bands, tile, tile],
                     scalars: Array(batch[0..<columns.count * tileValues]))
-                try runBatch(
+                nonFinite += try runBatch(
                     context, raw: raw, tileRow: tileRow, columns: columns, blender: &blender)
                 run += columns.count
                 done += columns.count
@@ -261,14 +265,17 @@ public enum TilePredictor {
                     rows: finished.rows, values: finished.values, width: plan.outputWidth)
             }
         }
-        return (run, skipped)
+        return (run, skipped, nonFinite)
     }
 
-    /// Runs one batch of tiles of a tile row and adds their outputs to the blender.
+    /// Runs one batch of tiles of a tile row and adds their outputs to the blender; a tile
+    /// whose output holds NaN or ±Inf is never blended (its cells stay nodata unless another
+    /// tile covers them).
+    /// - Returns: the number of such tiles.
     static func runBatch(
         _ context: RunContext, raw: Tensor, tileRow: Int, columns: [Int],
         blender: inout TileBlender
-    ) throws {
+    ) throws -> Int {
         let plan = context.plan
         var places: TilePlaces?
         if let date = context.date {
@@ -297,6 +304,7 @@ public enum TilePredictor {
         let classCount = context.probabilities ? context.model.classes.count : 0
         let width = context.pooling != nil ? context.model.embeddingWidth : 0
         var vector = [Float](repeating: 0, count: classCount + width)
+        var nonFinite = 0
         for (index, column) in columns.enumerated() {
             if let probabilities = outputs.probabilities, classCount > 0 {
                 probabilities.withRow(index) { row in
@@ -308,9 +316,14 @@ public enum TilePredictor {
                     for c in 0..<width { vector[classCount + c] = row[c] }
                 }
             }
+            guard vector.allSatisfy(\.isFinite) else {
+                nonFinite += 1
+                continue
+            }
             vector.withUnsafeBufferPointer {
                 blender.add(tileRow: tileRow, tileColumn: column, values: $0)
             }
         }
+        return nonFinite
     }
 }

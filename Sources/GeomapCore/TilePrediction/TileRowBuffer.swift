@@ -4,7 +4,8 @@ import GeoRaster
 /// in order, as the tile rows move down, and dropped when no later tile needs them.
 ///
 /// Holds at most `tile` rows of `bands × width` Float32 values plus a per-pixel invalid flag
-/// (a pixel is invalid when any of its bands is nodata, masked or NaN).
+/// (a pixel is invalid when any of its bands is nodata, masked, NaN, ±Inf or beyond
+/// ±``GeoRaster/RasterBlock/magnitudeLimit``; such non-physical values are held as 0).
 struct TileRowBuffer {
     let width: Int
     let bands: Int
@@ -49,6 +50,9 @@ struct TileRowBuffer {
                     var value = block.values[source + x]
                     if !block.valid[source + x] {
                         flags[x] = true
+                        // NaN, ±Inf and absurd magnitudes never reach the model: 0, the fill
+                        // of unsigned imagery (a nodata value stays as stored).
+                        if !(abs(value) <= RasterBlock.magnitudeLimit) { value = 0 }
                     } else if let undo {
                         value = (value - undo.offset) / undo.scale
                     }

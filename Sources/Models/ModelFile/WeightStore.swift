@@ -46,9 +46,18 @@ public final class WeightStore {
     }
 
     /// The tensor `name` of any shape; marks it consumed.
+    /// - Throws: ``ModelError`` "missing tensor NAME", or "tensor NAME holds a non-finite
+    ///   value" when any element is NaN or ±Inf (refused at import and at load: such a weight
+    ///   only ever yields non-finite outputs).
     public func tensor(_ name: String) throws -> Tensor {
         guard let t = tensors[name] else {
             throw ModelError(path, "missing tensor \(name)")
+        }
+        if let bad = t.scalars.firstIndex(where: { !$0.isFinite }) {
+            throw ModelError(
+                path,
+                "tensor \(name) holds a non-finite value (\(t.scalars[bad]) at element \(bad) "
+                    + "of \(t.count)); a model with NaN or infinite weights is refused")
         }
         consumed.insert(name)
         return t

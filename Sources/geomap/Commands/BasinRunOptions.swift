@@ -100,8 +100,9 @@ struct BasinRunOptions: ParsableArguments {
     }
 
     /// Runs `job` with progress on stderr, prints the notes, each basin not run (one line
-    /// each, even with `--quiet`) and a summary; exits 1 (partial failure) when some basins
-    /// were not run.
+    /// each, even with `--quiet`), each basin with non-finite model output (likewise) and a
+    /// summary; exits 1 (partial failure) when some basins were not run or had non-finite
+    /// output.
     static func run(
         verb: String, progress: ProgressReporter,
         _ job: (_ log: (String) -> Void, _ progress: @escaping (String, Int, Int) -> Void) throws
@@ -120,19 +121,26 @@ struct BasinRunOptions: ParsableArguments {
         for problem in summary.problems {
             progress.warn("geomap: \(verb): basin \(problem.id) not run: \(problem.reason)")
         }
+        for failure in summary.failures {
+            progress.warn("geomap: \(verb): basin \(failure.id): \(failure.reason)")
+        }
         let run = summary.basins - summary.problems.count
         let rate = summary.seconds > 0 ? Double(run * summary.days) / summary.seconds : 0
         let demo = summary.modelIsDemo ? ", a DEMO model trained on synthetic data" : ""
         let missing =
             summary.missingDays > 0
             ? "; \(summary.missingDays) basin-days with missing forcings flagged" : ""
+        let nonFinite =
+            summary.nonFiniteDays > 0
+            ? "; \(summary.nonFiniteDays) basin-days of \(summary.failures.count) basins "
+                + "with non-finite model output flagged" : ""
         progress.note(
             "geomap: \(verb): \(run) of "
                 + "\(summary.basins) basins × \(summary.days) days with model "
-                + "\(summary.modelName)\(demo)\(missing) → "
+                + "\(summary.modelName)\(demo)\(missing)\(nonFinite) → "
                 + summary.outputs.joined(separator: ", ")
                 + String(format: " in %.1f s (%.0f basin-days/s)", summary.seconds, rate))
-        if !summary.problems.isEmpty {
+        if !summary.problems.isEmpty || !summary.failures.isEmpty {
             throw ExitCode(ExitStatus.partialFailure.rawValue)
         }
     }

@@ -65,7 +65,8 @@ struct TileRunOptions: ParsableArguments {
         return request
     }
 
-    /// Loads the model, runs `request` with a progress bar, prints a summary.
+    /// Loads the model, runs `request` with a progress bar, prints a summary; exits 1 when
+    /// some tiles had a non-finite model output (left as nodata).
     func run(_ request: TilePredictionRequest, verb: String, options: RunOptions) throws {
         options.gdalCache.apply()
         let url = try TileModelLoader.resolve(options.model)
@@ -76,10 +77,18 @@ struct TileRunOptions: ParsableArguments {
             progress.update(verb, done: done, total: total, unit: "tiles")
         }
         let summary = try TilePredictor.run(request, model: model)
+        let failed = summary.tilesNonFinite
+        if failed > 0 {
+            // Even with --quiet: the run failed for these tiles.
+            progress.warn(
+                "geomap: \(verb): \(failed) of \(summary.tilesRun) tiles run gave a non-finite "
+                    + "model output (NaN or ±Inf) and were written as nodata")
+        }
         let warped = summary.warped ? ", warped to the model's pixel size" : ""
         progress.note(
             "geomap: \(verb): \(summary.tilesRun) tiles run, \(summary.tilesSkipped) "
                 + "skipped as nodata\(warped); \(summary.outputWidth)×\(summary.outputHeight) px → "
                 + summary.outputs.joined(separator: ", "))
+        if failed > 0 { throw ExitCode(ExitStatus.partialFailure.rawValue) }
     }
 }
