@@ -83,13 +83,7 @@ public enum BasinReader {
                     + "file?); geomap does not guess a CRS")
         }
         let fields = info.fields
-        var raw: [(fid: Int, values: [FieldValue], geometry: GeometryResult)] = []
-        OGR_L_ResetReading(handle)
-        while let feature = OwnedFeature(taking: OGR_L_GetNextFeature(handle)) {
-            let values = (0..<Int32(fields.count)).map { readField(feature.handle, $0, fields) }
-            let geometry = polygonsOfFeature(feature.handle)
-            raw.append((Int(OGR_F_GetFID(feature.handle)), values, geometry))
-        }
+        let raw = try readFeatures(handle, fields: fields, path: path, layer: info.name)
         let polygonCount = raw.filter {
             if case .polygons = $0.geometry { return true }
             if case .repaired = $0.geometry { return true }
@@ -102,13 +96,9 @@ public enum BasinReader {
                     + "geometry type \(info.geometryType))")
         }
         var messages: [String] = []
-        let (idIndex, idName) = try chooseIDField(
+        let (idIndex, idName, idMessage) = try chooseIDField(
             fields, values: raw.map(\.values), requested: idField, path: path, layer: info.name)
-        if idIndex == nil {
-            messages.append(
-                "no integer or text field of layer '\(info.name)' has unique values; basin ids "
-                    + "are feature ids")
-        }
+        if let idMessage { messages.append(idMessage) }
         var basins: [Basin] = []
         for feature in raw {
             let id = idIndex.map { feature.values[$0].description } ?? String(feature.fid)
@@ -137,6 +127,42 @@ public enum BasinReader {
         return BasinSet(
             path: path, layerName: info.name, idField: idName, fields: fields,
             crs: crs, basins: basins, messages: messages)
+    }
+
+    /// Every feature of `layer`; a read that stops early (an OGR error during the loop, or
+    /// fewer features than the layer declares, as with a truncated `.dbf`) is an error.
+    private static func readFeatures(
+        _ layer: OGRLayerH, fields: [VectorField], path: String, layer name: String
+    ) throws(VectorError) -> [(fid: Int, values: [FieldValue], geometry: GeometryResult)] {
+        var raw: [(fid: Int, values: [FieldValue], geometry: GeometryResult)] = []
+        do {
+            _ = try withGDALErrors("OGR_L_GetNextFeature", path: path) { () -> Bool? in
+                OGR_L_ResetReading(layer)
+                while let feature = OwnedFeature(taking: OGR_L_GetNextFeature(layer)) {
+                    let values = (0..<Int32(fields.count)).map {
+                        readField(feature.handle, $0, fields)
+                    }
+                    let geometry = polygonsOfFeature(feature.handle)
+                    raw.append((Int(OGR_F_GetFID(feature.handle)), values, geometry))
+                }
+                return true
+            }
+        } catch {
+            throw VectorError(
+                path: path,
+                message: "reading layer '\(name)' stopped after \(raw.count) feature"
+                    + (raw.count == 1 ? "" : "s") + ": "
+                    + error.message)
+        }
+        // The count the format declares (shapefile, GeoPackage: cheap); -1 when unknown.
+        let declared = Int(OGR_L_GetFeatureCount(layer, 0))
+        if declared >= 0, declared != raw.count {
+            throw VectorError(
+                path: path,
+                message: "layer '\(name)' declares \(declared) features but \(raw.count) could be "
+                    + "read (a truncated or damaged file, e.g. the .dbf of a shapefile)")
+        }
+        return raw
     }
 
     private static func pickLayer(_ dataset: GDALDatasetH, name: String?, path: String)
@@ -173,20 +199,45 @@ public enum BasinReader {
         }
     }
 
+    /// Field names that say "I am the basin id": when such a field has missing or repeated
+    /// values, auto-detection refuses instead of moving on to another field.
+    static let conventionalIDNames: Set<String> = [
+        "id", "basin_id", "basin", "gauge_id", "gauge", "station_id", "station", "hru_id",
+        "catchment_id", "hybas_id", "comid", "fid",
+    ]
+
+    /// What disqualifies field `index` as the id field ("2 repeated values, e.g. 'A'", "1 empty
+    /// value"), or `nil` when every value is present and unique.
+    static func idProblem(_ index: Int, values: [[FieldValue]]) -> String? {
+        var seen = Set<String>()
+        var (empty, repeated) = (0, 0)
+        var example: String?
+        for row in values {
+            let text = row[index].description
+            if row[index] == .null || text.isEmpty {
+                empty += 1
+            } else if !seen.insert(text).inserted {
+                repeated += 1
+                if example == nil { example = text }
+            }
+        }
+        var parts: [String] = []
+        if repeated > 0 {
+            parts.append(
+                "\(repeated) repeated value\(repeated == 1 ? "" : "s"), e.g. '\(example ?? "")'")
+        }
+        if empty > 0 { parts.append("\(empty) empty value\(empty == 1 ? "" : "s")") }
+        return parts.isEmpty ? nil : parts.joined(separator: " and ")
+    }
+
+    /// The id field: `requested`, else the first integer or text field whose values are all
+    /// present and unique. Fields passed over are named in the returned message (never a
+    /// silent switch); a passed-over field with a conventional id name
+    /// (``conventionalIDNames``) is an error.
     private static func chooseIDField(
         _ fields: [VectorField], values: [[FieldValue]], requested: String?, path: String,
         layer: String
-    ) throws(VectorError) -> (Int?, String?) {
-        func unique(_ index: Int) -> Bool {
-            var seen = Set<String>()
-            for row in values {
-                let text = row[index].description
-                if row[index] == .null || text.isEmpty || !seen.insert(text).inserted {
-                    return false
-                }
-            }
-            return true
-        }
+    ) throws(VectorError) -> (index: Int?, name: String?, message: String?) {
         if let requested {
             guard let index = fields.firstIndex(where: { $0.name == requested }) else {
                 throw VectorError(
@@ -194,18 +245,39 @@ public enum BasinReader {
                     message: "layer '\(layer)' has no field '\(requested)' (fields: "
                         + fields.map(\.name).joined(separator: ", ") + ")")
             }
-            guard unique(index) else {
+            if let problem = idProblem(index, values: values) {
                 throw VectorError(
                     path: path,
-                    message: "id field '\(requested)' has missing or repeated values")
+                    message: "id field '\(requested)' has missing or repeated values (\(problem))")
             }
-            return (index, requested)
+            return (index, requested, nil)
         }
+        var skipped: [String] = []
         for (index, field) in fields.enumerated()
-        where (field.kind == .integer || field.kind == .string) && unique(index) {
-            return (index, field.name)
+        where field.kind == .integer || field.kind == .string {
+            guard let problem = idProblem(index, values: values) else {
+                let message =
+                    skipped.isEmpty
+                    ? nil
+                    : "basin ids from field '\(field.name)', the first integer or text field of "
+                        + "layer '\(layer)' whose values are all present and unique (passed "
+                        + "over: \(skipped.joined(separator: "; "))); give --id-field to choose"
+                return (index, field.name, message)
+            }
+            if conventionalIDNames.contains(field.name.lowercased()) {
+                throw VectorError(
+                    path: path,
+                    message: "field '\(field.name)' looks like the basin id field but has "
+                        + "\(problem); fix the file or choose the id field with --id-field")
+            }
+            skipped.append("'\(field.name)' has \(problem)")
         }
-        return (nil, nil)
+        let passed = skipped.isEmpty ? "" : " (\(skipped.joined(separator: "; ")))"
+        return (
+            nil, nil,
+            "no integer or text field of layer '\(layer)' has unique values\(passed); basin ids "
+                + "are feature ids"
+        )
     }
 }
 

@@ -74,13 +74,69 @@ struct BasinReaderTests {
             try BasinReader.read(path: url.path, idField: "region")
         }
         #expect(
-            repeated?.description == "\(url.path): id field 'region' has missing or repeated values"
-        )
+            repeated?.description
+                == "\(url.path): id field 'region' has missing or repeated values "
+                + "(1 repeated value, e.g. 'north')")
+        // The automatic choice names the field it took and the one it passed over.
+        #expect(
+            set.messages == [
+                "basin ids from field 'code', the first integer or text field of layer "
+                    + "'basins' whose values are all present and unique (passed over: 'region' "
+                    + "has 1 repeated value, e.g. 'north'); give --id-field to choose"
+            ])
         let unknown = #expect(throws: VectorError.self) {
             try BasinReader.read(path: url.path, idField: "gauge")
         }
         #expect(
             unknown?.description.contains("has no field 'gauge' (fields: region, code, n)") == true)
+    }
+
+    @Test(
+        "a field named like an id with repeated or empty values is refused, not passed over",
+        arguments: [
+            ("\"gauge_id\":\"G1\"", "\"gauge_id\":\"G1\"", "1 repeated value, e.g. 'G1'"),
+            ("\"gauge_id\":\"G1\"", "\"gauge_id\":\"\"", "1 empty value"),
+            ("\"ID\":7", "\"ID\":null", "1 empty value"),
+        ])
+    func conventionalIDField(first: String, second: String, problem: String) throws {
+        let url = dir.appendingPathComponent("ids.geojson")
+        try GeoJSON.write(
+            url,
+            [
+                (first + ",\"code\":\"A1\"", GeoJSON.polygon([GeoJSON.square])),
+                (second + ",\"code\":\"A2\"", GeoJSON.polygon([GeoJSON.square])),
+            ])
+        let error = #expect(throws: VectorError.self) { try BasinReader.read(path: url.path) }
+        #expect(
+            error?.description.contains("looks like the basin id field but has \(problem)") == true,
+            "\(String(describing: error))")
+        #expect(error?.description.hasPrefix(url.path) == true)
+        // Choosing the field explicitly is the way out.
+        #expect(
+            try BasinReader.read(path: url.path, idField: "code").basins.map(\.id) == ["A1", "A2"])
+    }
+
+    @Test("a shapefile whose .dbf is cut short is an error naming the file, not fewer basins")
+    func truncatedDBF() throws {
+        for ext in ["shp", "shx", "prj", "cpg"] {
+            try FileManager.default.copyItem(
+                at: TestPaths.samples.appendingPathComponent("basins.\(ext)"),
+                to: dir.appendingPathComponent("cut.\(ext)"))
+        }
+        let dbf = try Data(contentsOf: TestPaths.samples.appendingPathComponent("basins.dbf"))
+        // The header's own sizes: header length (bytes 8–9) and record length (10–11).
+        let header = Int(dbf[8]) | Int(dbf[9]) << 8
+        let record = Int(dbf[10]) | Int(dbf[11]) << 8
+        let path = dir.appendingPathComponent("cut.shp").path
+        for records in [1, 3, 6] {
+            try dbf.prefix(header + records * record + record / 2).write(
+                to: dir.appendingPathComponent("cut.dbf"))
+            let error = #expect(throws: VectorError.self) { try BasinReader.read(path: path) }
+            let text = error?.description ?? ""
+            #expect(text.hasPrefix(path), "\(text)")
+            #expect(
+                text.contains("stopped after") || text.contains("declares 7 features"), "\(text)")
+        }
     }
 
     @Test("an invalid bow-tie is repaired, empty and point geometries are skipped, by basin id")
