@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GeoRaster
 
 /// The input files named by options, checked while the arguments are validated, so a missing
 /// or unreadable file stops the run before any model work (exit 2, one line naming the option
@@ -10,11 +11,7 @@ enum InputFiles {
     static func check(_ path: String, option: String, directoryAllowed: Bool = false) throws {
         // GDAL/OGR names that are not plain paths (/vsizip/…, NETCDF:"f.nc":var) are left to
         // the library that opens them.
-        if path.hasPrefix("/vsi")
-            || path.range(of: #"^[A-Z][A-Z0-9_]+:"#, options: .regularExpression) != nil
-        {
-            return
-        }
+        if InputKind.isGDALVirtual(path) { return }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ValidationError("\(option) \(path): no such file")

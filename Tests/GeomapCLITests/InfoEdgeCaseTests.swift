@@ -13,12 +13,7 @@ struct InfoEdgeCaseTests {
 
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
-    func json(_ path: String) throws -> [String: Any] {
-        let result = try runGeomap(["info", path, "--json"])
-        #expect(result.status == 0, "stderr: \(result.stderr)")
-        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
-        return try #require(object as? [String: Any])
-    }
+    func json(_ path: String) throws -> [String: Any] { try infoJSON(path) }
 
     @Test("NaN nodata: --json writes \"nan\" (JSON has no NaN), text writes nodata=nan")
     func nanNoData() throws {

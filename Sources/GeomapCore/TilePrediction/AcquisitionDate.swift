@@ -38,14 +38,19 @@ public enum AcquisitionDate {
     }
 
     /// The acquisition instant: `--date` when given, else the date `metadata` records
-    /// (``GeoRaster/RecordedDate``).
+    /// (``GeoRaster/RecordedDate``), else the date of a Landsat Collection 2 product id
+    /// starting the file name (``LandsatProduct/productDate(_:)``, 00:00 UTC).
     /// - Returns: `nil` when neither is present.
     /// - Throws: ``TilePredictionError/badDate(text:source:)`` for an unreadable value.
     public static func resolve(
         option: String?, metadata: [String: String], path: String
     ) throws(TilePredictionError) -> Date? {
         if let option { return try parse(option, source: "--date") }
-        guard let (key, value) = RecordedDate.find(in: metadata) else { return nil }
-        return try parse(value, source: "\(path) (\(key))")
+        if let (key, value) = RecordedDate.find(in: metadata) {
+            return try parse(value, source: "\(path) (\(key))")
+        }
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        guard let day = LandsatProduct.productDate(name) else { return nil }
+        return try parse(day, source: "\(path) (product id)")
     }
 }

@@ -20,16 +20,49 @@ public struct TileInput: ~Copyable {
     public let bandNumbers: [Int]
     /// The warped VRT written for the run, removed by ``removeTemporaries()``.
     public let vrtPath: String?
+    /// The band-stack VRT (and QA mask) written for a Landsat band-per-file product, removed
+    /// by ``removeTemporaries()``.
+    public let stackFiles: [String]
 
     /// Opens and checks `path`.
     /// - Parameters:
     ///   - bands: `--bands`, file band numbers in model band order, or `nil` for 1…n.
     ///   - temporaryDirectory: where a warped VRT may be written.
+    ///   - qaMask: mask a Landsat product's pixels flagged in `QA_PIXEL` (fill, cloud, cloud
+    ///     shadow); only for a band-per-file product.
     /// - Throws: ``TilePredictionError`` for a failed check, or the raster's open error.
+    ///
+    /// A Landsat Collection 2 band-per-file product (its folder, or one of its `*_SR_Bn.TIF`)
+    /// is stacked in the model's band order as a VRT (see ``LandsatProduct``).
     public init(
-        path: String, spec: TileInputSpec, bands: [Int]?, temporaryDirectory: String
+        path: String, spec: TileInputSpec, bands: [Int]?, temporaryDirectory: String,
+        qaMask: Bool = false
     ) throws {
-        let source = try Raster(opening: path)
+        var stack: [String] = []
+        if let product = try LandsatProduct.locate(path) {
+            stack = try product.writeStack(
+                bandNames: spec.bandNames, qaMask: qaMask, directory: temporaryDirectory)
+        } else if qaMask {
+            throw TilePredictionError.model(
+                path: path,
+                reason: "--qa-mask needs a Landsat band-per-file product (its folder or a "
+                    + "*_SR_B1.TIF file) with its QA_PIXEL file")
+        }
+        do {
+            try self.init(
+                checking: stack.first ?? path, reportedAs: path, spec: spec, bands: bands,
+                temporaryDirectory: temporaryDirectory, stack: stack)
+        } catch {
+            for file in stack { unlink(file) }
+            throw error
+        }
+    }
+
+    private init(
+        checking openPath: String, reportedAs path: String, spec: TileInputSpec, bands: [Int]?,
+        temporaryDirectory: String, stack: [String]
+    ) throws {
+        let source = try Raster(opening: openPath)
         try TileInput.checkGeoreferencing(source, path: path)
         let numbers = try TileInput.bandMapping(source, spec: spec, bands: bands, path: path)
         try TileInput.checkTypesAndOrder(source, spec: spec, numbers: numbers, path: path)
@@ -47,6 +80,7 @@ public struct TileInput: ~Copyable {
             resampling: min(width, height) < spec.pixelSize ? .average : .bilinear)
         raster = opened
         vrtPath = vrt
+        stackFiles = stack
         sourcePath = path
         bandNumbers = numbers
     }
@@ -64,9 +98,10 @@ public struct TileInput: ~Copyable {
         }
     }
 
-    /// Removes the warped VRT, if one was written.
+    /// Removes the warped VRT and the band stack, if written.
     public func removeTemporaries() {
         if let vrtPath { unlink(vrtPath) }
+        for file in stackFiles { unlink(file) }
     }
 
     static func checkGeoreferencing(_ raster: borrowing Raster, path: String) throws {

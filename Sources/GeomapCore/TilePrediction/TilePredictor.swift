@@ -14,6 +14,9 @@ public struct TilePredictionRequest: Sendable {
     public var bands: [Int]?
     /// `--date` (ISO 8601).
     public var date: String?
+    /// `--qa-mask`: mask a Landsat band-per-file product's `QA_PIXEL` fill, cloud and cloud
+    /// shadow pixels.
+    public var qaMask = false
     /// `false` for `--no-metadata` (zero metadata vectors).
     public var useMetadata = true
     /// Tiles (and output cells) with more than this share of invalid pixels are nodata.
@@ -98,7 +101,7 @@ public enum TilePredictor {
     {
         let input = try TileInput(
             path: request.inputPath, spec: model.input, bands: request.bands,
-            temporaryDirectory: outputs.staging)
+            temporaryDirectory: outputs.staging, qaMask: request.qaMask)
         defer { input.removeTemporaries() }
         var date: Date?
         if request.useMetadata {

@@ -7,7 +7,9 @@ import GeomapCore
 struct TileRunOptions: ParsableArguments {
     @Option(
         name: .customLong("in"),
-        help: "Input raster (GeoTIFF or any GDAL raster) with the model's bands: tile mode.")
+        help: ArgumentHelp(
+            "Input raster (GeoTIFF or any GDAL raster) with the model's bands, or a Landsat "
+                + "Collection 2 band-per-file product (its folder or a *_SR_B1.TIF): tile mode."))
     var input: String?
 
     @Option(help: "Pixels between tile origins, 1…40; under 40 the tiles overlap and blend.")
@@ -24,6 +26,12 @@ struct TileRunOptions: ParsableArguments {
 
     @Flag(help: "Zero metadata tokens (out of distribution for BigEarthNet-pretrained weights).")
     var noMetadata = false
+
+    @Flag(
+        help: ArgumentHelp(
+            "Mask the QA_PIXEL fill, cloud and cloud-shadow pixels of a Landsat band-per-file "
+                + "product given as --in (its folder or a *_SR_B1.TIF)."))
+    var qaMask = false
 
     @Option(help: "Skip tiles (and blank output cells) with more than this invalid share.")
     var maxInvalid = 0.5
@@ -49,7 +57,8 @@ struct TileRunOptions: ParsableArguments {
 
     /// The input raster is there and readable (called after the mode is checked).
     func checkInputFiles() throws {
-        if let input { try InputFiles.check(input, option: "--in") }
+        // A folder may be a Landsat band-per-file product.
+        if let input { try InputFiles.check(input, option: "--in", directoryAllowed: true) }
     }
 
     /// A request with the shared options filled in.
@@ -59,6 +68,7 @@ struct TileRunOptions: ParsableArguments {
         request.bands = try bandNumbers()
         request.date = date
         request.useMetadata = !noMetadata
+        request.qaMask = qaMask
         request.maxInvalidShare = maxInvalid
         request.batchSize = batchSize
         request.producer = "geomap \(VersionReport.geomapVersion)"
