@@ -70,7 +70,7 @@ public final class TemporaryRegistry: @unchecked Sendable {
         removeAll()
         let name = signalNumber == SIGINT ? "SIGINT" : "SIGTERM"
         let line = "geomap: stopped by \(name); this run's temporary files were removed\n"
-        FileHandle.standardError.write(Data(line.utf8))
+        try? FileHandle.standardError.write(contentsOf: Data(line.utf8))
         _exit(128 + signalNumber)
     }
 }

@@ -59,13 +59,15 @@ struct Geomap: AsyncParsableCommand {
         {
             let line = message(for: error).split(whereSeparator: \.isNewline)
                 .joined(separator: " ").replacingOccurrences(of: "Error: ", with: "")
-            FileHandle.standardError.write(
-                Data("geomap: error: \(line) (see \(helpHint()))\n".utf8))
+            try? FileHandle.standardError.write(
+                contentsOf:
+                    Data("geomap: error: \(line) (see \(helpHint()))\n".utf8))
             Foundation.exit(ExitStatus.badInput.rawValue)
         }
         let classified = ErrorClassification.classify(error)
         let status = (classified as? ExitStatusProviding)?.exitStatus ?? .badInput
-        FileHandle.standardError.write(Data("geomap: error: \(oneLine(classified))\n".utf8))
+        try? FileHandle.standardError.write(
+            contentsOf: Data("geomap: error: \(oneLine(classified))\n".utf8))
         TemporaryRegistry.shared.removeAll()
         // Without atexit handlers: after a failed write, HDF5's handler may still find a file
         // netCDF could not close (disk full) and crash flushing it (exit 139 instead of 74).

@@ -33,8 +33,10 @@ final class ProgressReporter: @unchecked Sendable {
         }
         guard done >= total || now.timeIntervalSince(lastDraw) > 0.2 else { return }
         lastDraw = now
-        FileHandle.standardError.write(
-            Data(Self.line(stage, done: done, total: total, unit: unit, since: stageStart).utf8))
+        try? FileHandle.standardError.write(
+            contentsOf:
+                Data(Self.line(stage, done: done, total: total, unit: unit, since: stageStart).utf8)
+        )
         shown = true
     }
 
@@ -73,11 +75,11 @@ final class ProgressReporter: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         clearLocked()
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        try? FileHandle.standardError.write(contentsOf: Data((line + "\n").utf8))
     }
 
     private func clearLocked() {
-        if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if shown { try? FileHandle.standardError.write(contentsOf: Data("\r\u{1B}[K".utf8)) }
         shown = false
     }
 }

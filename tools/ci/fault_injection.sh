@@ -6,11 +6,14 @@
 # set (never a mix, never nothing), no crash (exit 139/134), and no temporary left behind.
 #
 # Usage: tools/ci/fault_injection.sh [GEOMAP_BINARY]   (needs strace; run from anywhere)
+# FAULT_SCENARIOS="tile basin …" runs some scenarios only; FAULT_WORK sets the scratch folder.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 geomap=${1:-"$(swift build --show-bin-path)/geomap"}
 command -v strace >/dev/null || { echo "fault_injection: strace is missing" >&2; exit 2; }
-work=.build/ci/faults
+work=${FAULT_WORK:-.build/ci/faults}
+# The bundled demo models, also for a binary copied out of the build folder.
+export GEOMAP_MODELS_PATH="$PWD/models${GEOMAP_MODELS_PATH:+:$GEOMAP_MODELS_PATH}"
 rm -rf "$work" && mkdir -p "$work"
 failures=0
 runs=0
@@ -47,7 +50,8 @@ scenario_run() {
             --stat "$stat" --to 2016-12-31 --out "$out/z.$ext" --no-weights-cache --quiet ;;
     convert)
         local compress=deflate; [ "$variant" = new ] && compress=zstd
-        "$geomap" convert samples/region.labels.tif "$out/c.tif" --compress "$compress" ;;
+        "$geomap" convert samples/region.labels.tif "$out/c.tif" --compress "$compress" \
+            --quiet ;;
     esac
 }
 
@@ -97,7 +101,7 @@ fresh() {
     done
 }
 
-for name in tile basin zonal-csv zonal-nc convert; do
+for name in ${FAULT_SCENARIOS:-tile basin zonal-csv zonal-nc convert}; do
     old="$work/$name.old"
     mkdir -p "$old"
     scenario_run "$name" "$old" old
@@ -135,7 +139,7 @@ for name in tile basin zonal-csv zonal-nc convert; do
                 fi
             else
                 # The next geomap run writing into the folder finishes what the killed one left.
-                "$geomap" convert samples/static/elevation.tif "$out/trigger.tif" >/dev/null
+                "$geomap" convert samples/static/elevation.tif "$out/trigger.tif" >/dev/null 2>&1
                 rm -f "$out/trigger.tif"
             fi
             check_set "$name" "$out" "$old" "$name rename $step $mode"
@@ -145,7 +149,7 @@ for name in tile basin zonal-csv zonal-nc convert; do
     # Writes failing with ENOSPC from the Nth write on (HDF5 and GDAL write with pwrite64 and
     # write; the error line itself may be lost when stderr fails too, so only the code and
     # the folder are checked).
-    for step in 1 5 20; do
+    for step in 1 20; do
         for call in pwrite64 write; do
             out="$work/$name.enospc.$call.$step"
             fresh "$name" "$out" "$old"

@@ -152,7 +152,7 @@ struct ConvertCommand: ParsableCommand {
             "geomap: convert: \(grid.width)×\(grid.height) px, \(raster.bands.count) "
             + "band\(raster.bands.count == 1 ? "" : "s")\(type)\(crs)\(warped ? ", warped" : "")"
             + " → \(written.path)\(also)\n"
-        FileHandle.standardError.write(Data(line.utf8))
+        try? FileHandle.standardError.write(contentsOf: Data(line.utf8))
     }
 
     private func checkOutputDirectory(_ url: URL) throws {

@@ -287,7 +287,7 @@ struct ProbeFitCommand: ParsableCommand {
     }
 
     func note(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        try? FileHandle.standardError.write(contentsOf: Data((text + "\n").utf8))
     }
 }
 
