@@ -55,7 +55,9 @@ public struct BasinAttributes: Sendable, Equatable {
                 parts.append("missing attributes: " + missingAttributes.joined(separator: ", "))
             }
             if !missingBasins.isEmpty {
-                parts.append("missing basins: " + missingBasins.joined(separator: ", "))
+                parts.append(
+                    "missing basins: " + missingBasins.joined(separator: ", ")
+                        + BasinIDHints.leadingZeros(missing: missingBasins, available: rows.keys))
             }
             throw BasinInputError(path, parts.joined(separator: "; "))
         }

@@ -6,7 +6,8 @@ import GeoNetCDF
 /// - long: `basin_id,time,variable,value` (one value per row);
 /// - wide: `basin_id,time,<variable>,…` (one row per basin and day).
 ///
-/// `time` (also accepted: `date`) is `YYYY-MM-DD` (a midnight time of day may follow). An
+/// Fields are separated by `,`, `;`, a tab or runs of spaces (detected from the header, see
+/// ``Delimiter``). `time` (also accepted: `date`) is `YYYY-MM-DD` (a midnight time of day may follow). An
 /// empty value, `NaN`, `NA` or `nan` is missing (NaN). Basin ids are text (leading zeros kept).
 public enum BasinCSV {
     /// The two layouts.
@@ -107,13 +108,38 @@ public enum BasinCSV {
         return CFFloatMissing.isPhysical(float) ? float : .nan
     }
 
+    /// The field separator of a delimited text file, detected from its header line: a tab,
+    /// else `;` (CAMELS attribute files, European spreadsheets), else `,`, else runs of spaces
+    /// (fixed-width tables such as Daymet's).
+    enum Delimiter: Sendable, Equatable {
+        case character(Character)
+        case whitespace
+
+        static func detect(_ header: Substring) -> Delimiter {
+            for candidate: Character in ["\t", ";", ","] where header.contains(candidate) {
+                return .character(candidate)
+            }
+            return header.trimmingCharacters(in: .whitespaces).contains(" ")
+                ? .whitespace : .character(",")
+        }
+
+        func split(_ text: Substring) -> [Substring] {
+            switch self {
+            case .character(let c): text.split(separator: c, omittingEmptySubsequences: false)
+            case .whitespace: text.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            }
+        }
+    }
+
     /// A non-empty line of a CSV file with its 1-based number.
     struct Line {
         var number: Int
         var text: Substring
-        /// Comma-separated fields, trimmed, surrounding double quotes removed.
+        /// The file's separator (detected from its header).
+        var delimiter = Delimiter.character(",")
+        /// The fields, trimmed, surrounding double quotes removed.
         var fields: [String] {
-            text.split(separator: ",", omittingEmptySubsequences: false).map { raw in
+            delimiter.split(text).map { raw in
                 var f = raw.trimmingCharacters(in: .whitespaces)
                 if f.count >= 2, f.hasPrefix("\""), f.hasSuffix("\"") {
                     f = String(f.dropFirst().dropLast())
@@ -140,6 +166,10 @@ public enum BasinCSV {
             if i == 0, line.hasPrefix("\u{FEFF}") { line = line.dropFirst() }
             if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
             lines.append(Line(number: i + 1, text: line))
+        }
+        if let header = lines.first?.text {
+            let delimiter = Delimiter.detect(header)
+            for i in lines.indices { lines[i].delimiter = delimiter }
         }
         return lines
     }

@@ -15,6 +15,20 @@ public enum BasinUnit: String, Sendable, CaseIterable, CustomStringConvertible {
     case megajoulePerM2PerDay = "MJ m-2 day-1"
     case percent = "%"
     case fraction = "1"
+    /// Streamflow as a volume rate (USGS and CAMELS give cubic feet per second).
+    case cubicMetrePerSecond = "m3 s-1"
+    case cubicFootPerSecond = "ft3 s-1"
+    case litrePerSecond = "l s-1"
+    /// Slope as a gradient (CAMELS gives m/km).
+    case metrePerKilometre = "m km-1"
+    case metrePerMetre = "m m-1"
+    /// Pressure (Daymet's vapour pressure is in Pa).
+    case pascal = "Pa"
+    case hectopascal = "hPa"
+    case kilopascal = "kPa"
+    /// Duration (Daymet's day length is in s).
+    case second = "s"
+    case hour = "h"
 
     public var description: String { rawValue }
 
@@ -80,6 +94,16 @@ public enum BasinUnit: String, Sendable, CaseIterable, CustomStringConvertible {
             .megajoulePerM2PerDay: ["MJ m-2 day-1", "MJ/m2/day"],
             .percent: ["%", "percent"],
             .fraction: ["1", "fraction", "-", "0-1"],
+            .cubicMetrePerSecond: ["m3/s", "m3 s-1", "m^3/s", "cumecs", "cms"],
+            .cubicFootPerSecond: ["ft3/s", "ft3 s-1", "ft^3/s", "cfs", "cusecs"],
+            .litrePerSecond: ["l/s", "L/s", "l s-1"],
+            .metrePerKilometre: ["m/km", "m km-1"],
+            .metrePerMetre: ["m/m", "m m-1"],
+            .pascal: ["Pa", "pascal"],
+            .hectopascal: ["hPa", "mbar", "millibar"],
+            .kilopascal: ["kPa"],
+            .second: ["s", "sec", "seconds", "second"],
+            .hour: ["h", "hr", "hours", "hour"],
         ]
         for (unit, spellings) in names {
             for s in spellings { table[normalise(s)] = unit }
@@ -88,7 +112,9 @@ public enum BasinUnit: String, Sendable, CaseIterable, CustomStringConvertible {
     }()
 
     /// What a unit measures; conversions stay within one kind.
-    enum Kind { case temperature, waterFlux, energyFlux, ratio }
+    enum Kind {
+        case temperature, waterFlux, energyFlux, ratio, discharge, gradient, pressure, duration
+    }
 
     var kind: Kind {
         switch self {
@@ -96,10 +122,15 @@ public enum BasinUnit: String, Sendable, CaseIterable, CustomStringConvertible {
         case .mmPerDay, .mPerDay, .kgPerM2PerDay, .kgPerM2PerSecond: .waterFlux
         case .wattPerM2, .joulePerM2PerDay, .megajoulePerM2PerDay: .energyFlux
         case .percent, .fraction: .ratio
+        case .cubicMetrePerSecond, .cubicFootPerSecond, .litrePerSecond: .discharge
+        case .metrePerKilometre, .metrePerMetre: .gradient
+        case .pascal, .hectopascal, .kilopascal: .pressure
+        case .second, .hour: .duration
         }
     }
 
-    /// `base = value × scale + shift` into the kind's base unit (°C, mm/day, W m-2, fraction).
+    /// `base = value × scale + shift` into the kind's base unit (°C, mm/day, W m-2, fraction,
+    /// m3 s-1, m m-1, Pa, s). A cubic foot is exactly 0.3048³ m³.
     var toBase: (scale: Double, shift: Double) {
         switch self {
         case .kelvin: (1, -273.15)
@@ -112,6 +143,16 @@ public enum BasinUnit: String, Sendable, CaseIterable, CustomStringConvertible {
         case .megajoulePerM2PerDay: (1e6 / 86_400, 0)
         case .percent: (0.01, 0)
         case .fraction: (1, 0)
+        case .cubicMetrePerSecond: (1, 0)
+        case .cubicFootPerSecond: (0.3048 * 0.3048 * 0.3048, 0)
+        case .litrePerSecond: (0.001, 0)
+        case .metrePerKilometre: (0.001, 0)
+        case .metrePerMetre: (1, 0)
+        case .pascal: (1, 0)
+        case .hectopascal: (100, 0)
+        case .kilopascal: (1000, 0)
+        case .second: (1, 0)
+        case .hour: (3600, 0)
         }
     }
 }

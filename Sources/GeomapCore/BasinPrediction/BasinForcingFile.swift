@@ -59,12 +59,14 @@ final class BasinForcingFile {
         let perBasin: Bool
         switch url.pathExtension.lowercased() {
         case "csv": perBasin = true
+        case "txt" where BasinDaymet.recognises(url):
+            return try openDaymet(url, basins: basins, wanted: wanted)
         case "nc", "nc4", "cdf", "netcdf": perBasin = try hasTimeseriesID(path)
         default:
             throw BasinInputError(
                 path,
                 "unknown forcings format '.\(url.pathExtension)' (expected a CF NetCDF grid, a "
-                    + "CF timeSeries NetCDF or a per-basin CSV)")
+                    + "CF timeSeries NetCDF, a per-basin CSV or a CAMELS forcing .txt)")
         }
         if perBasin, url.pathExtension.lowercased() != "csv" {
             let contents = try BasinNetCDF.scan(url)
@@ -73,7 +75,9 @@ final class BasinForcingFile {
             let missing = basins.filter { !contents.basinIDs.contains($0) }
             guard missing.isEmpty else {
                 throw BasinInputError(
-                    path, "no forcings for basins " + missing.joined(separator: ", "))
+                    path,
+                    "no forcings for basins " + missing.joined(separator: ", ")
+                        + BasinIDHints.leadingZeros(missing: missing, available: contents.basinIDs))
             }
             guard let first = contents.days.min(), let last = contents.days.max() else {
                 throw BasinInputError(path, "no time steps")
@@ -119,6 +123,32 @@ final class BasinForcingFile {
         return BasinForcingFile(
             path: path, content: .gridded(forcing, days: days), variables: names, units: units,
             firstDay: first, lastDay: last)
+    }
+
+    /// One basin's CAMELS forcing `.txt` (``BasinDaymet``): the other basins are NaN in it
+    /// (one file per basin; give one `--forcings` per basin).
+    /// - Throws: ``BasinInputError`` when its basin is not in the basin file.
+    private static func openDaymet(_ url: URL, basins: [String], wanted: [String]) throws
+        -> BasinForcingFile
+    {
+        let path = url.path
+        let table = try BasinDaymet.read(url)
+        let names = table.variables.filter(wanted.contains)
+        try requireSome(names, wanted: wanted, available: table.variables, path: path)
+        let id = table.basinIDs[0]
+        guard basins.contains(id) else {
+            throw BasinInputError(
+                path,
+                "holds basin \(id), which is not in the basin file"
+                    + BasinIDHints.leadingZeros(missing: [id], available: basins)
+                    .replacingOccurrences(of: "in the file", with: "in the basin file"))
+        }
+        let kept = try table.keeping(names).selecting(
+            basins: basins, path: path, padMissingBasins: true)
+        let first = BasinDay.number(kept.dates[0])!
+        return BasinForcingFile(
+            path: path, content: .perBasin(kept), variables: kept.variables, units: kept.units,
+            firstDay: first, lastDay: first + kept.dayCount - 1)
     }
 
     /// Whether a netCDF file holds per-basin series (a `cf_role = "timeseries_id"` variable).
