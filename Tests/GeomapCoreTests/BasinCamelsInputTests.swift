@@ -108,6 +108,29 @@ struct BasinCamelsInputTests {
         #expect(message.contains("holds basin 01047000, which is not in the basin file; the ids"))
     }
 
+    @Test("a Caravan time-series CSV (date first) is one basin named by its file")
+    func caravan() throws {
+        let path = Self.camels.appendingPathComponent("camels_01022500.csv").path
+        let basins = ["camels_01031500", "camels_01022500"]
+        let file = try BasinForcingFile.open(
+            path, basins: basins, wanted: ["total_precipitation_sum", "streamflow"])
+        #expect(file.variables == ["total_precipitation_sum", "streamflow"])
+        guard case .perBasin(let table) = file.content else {
+            Issue.record("not per-basin")
+            return
+        }
+        #expect(table.basinIDs == basins)
+        #expect(
+            table.series("streamflow", basin: "camels_01022500") == [1.25, 1.35, 1.45, 1.55, 1.65])
+        #expect(
+            table.series("streamflow", basin: "camels_01031500")?.allSatisfy { $0.isNaN } == true)
+        let message = try #require(
+            assemblerError {
+                _ = try BasinForcingFile.open(path, basins: ["01022500"], wanted: ["streamflow"])
+            })
+        #expect(message.contains("holds basin camels_01022500 (its file name), which is not in"))
+    }
+
     @Test(
         "CAMELS units convert through the unit table",
         arguments: [

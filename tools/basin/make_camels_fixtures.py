@@ -12,6 +12,7 @@ use (made up here: three basins, five days; no file is copied from anywhere):
 - <id>_lump_cida_forcing_leap.txt: Daymet forcings per basin: latitude, elevation and area
   lines, then `Year Mnth Day Hr dayl(s) prcp(mm/day) srad(W/m2) swe(mm) tmax(C) tmin(C)
   vp(Pa)` with tab/space separated values.
+- camels_01022500.csv: a Caravan time-series CSV (date first, one basin, id in the name).
 
 Run: python3 tools/basin/make_camels_fixtures.py (standard library only).
 """
@@ -67,11 +68,23 @@ def forcings():
             f.write("\n".join(lines) + "\n")
 
 
+def caravan():
+    """One Caravan time-series CSV (timeseries/csv/camels/camels_<id>.csv): date first, the
+    basin id in the file name (with Caravan's `camels_` prefix)."""
+    gauge_id = BASINS[0][0]
+    lines = ["date,total_precipitation_sum,temperature_2m_max,streamflow"]
+    for k, (y, m, d) in enumerate(DAYS):
+        lines.append(f"{y}-{m:02d}-{d:02d},{0.5 * k:.2f},{-6.54 + k:.2f},{1.25 + 0.1 * k:.3f}")
+    with open(os.path.join(OUT, f"camels_{gauge_id}.csv"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     basins()
     attributes()
     forcings()
+    caravan()
     for name in sorted(os.listdir(OUT)):
         print(f"{name}: {os.path.getsize(os.path.join(OUT, name))} bytes")
 

@@ -21,6 +21,9 @@ public enum BasinCSV {
         let lines = try readLines(url)
         guard let header = lines.first else { throw BasinInputError(path, "the file is empty") }
         let columns = header.fields
+        if let first = columns.first?.lowercased(), first == "date" || first == "time" {
+            return try readSingleBasin(lines, columns: columns, url: url)
+        }
         let layout = try detectLayout(columns, path: path)
         var builder = BasinTableBuilder(
             variables: layout == .wide ? Array(columns.dropFirst(2)) : [],
@@ -65,6 +68,56 @@ public enum BasinCSV {
                         "duplicate row: basin \(fields[0]), \(fields[1]), "
                             + "\(builder.variables[cell.variable]) already given on line "
                             + "\(previous)")
+                }
+            }
+        }
+        return try builder.build(path: path)
+    }
+
+    /// Whether the header of `lines` starts with `date` or `time`: one basin's series, as
+    /// Caravan writes them (`timeseries/csv/camels/camels_01022500.csv`), the basin id being
+    /// the file name without its extension.
+    static func isSingleBasin(_ url: URL) -> Bool {
+        guard let header = try? readLines(url).first?.fields.first?.lowercased() else {
+            return false
+        }
+        return header == "date" || header == "time"
+    }
+
+    /// One basin's wide series `date,<variable>,…`; the id is the file name's stem.
+    static func readSingleBasin(_ lines: [Line], columns: [String], url: URL)
+        throws(BasinInputError) -> BasinTable
+    {
+        let path = url.path
+        let names = Array(columns.dropFirst())
+        guard !names.isEmpty, !names.contains(where: \.isEmpty) else {
+            throw BasinInputError(path, line: 1, "a column after \(columns[0]) has no name")
+        }
+        var builder = BasinTableBuilder(
+            variables: names, units: Array(repeating: nil, count: names.count))
+        let basin = builder.basin(url.deletingPathExtension().lastPathComponent)
+        for row in lines.dropFirst() {
+            let fields = row.fields
+            guard fields.count == columns.count else {
+                throw BasinInputError(
+                    path, line: row.number,
+                    "\(fields.count) fields where the header has \(columns.count)")
+            }
+            guard let day = BasinDay.parse(Substring(fields[0])) else {
+                throw BasinInputError(
+                    path, line: row.number, "bad date '\(fields[0])' (expected YYYY-MM-DD)")
+            }
+            for (v, text) in fields.dropFirst().enumerated() {
+                guard let value = parseValue(text) else {
+                    throw BasinInputError(
+                        path, line: row.number, "non-numeric value '\(text)' for \(names[v])")
+                }
+                if let previous = builder.add(
+                    basin: basin, day: day, variable: v, value: value, line: row.number)
+                {
+                    throw BasinInputError(
+                        path, line: row.number,
+                        "duplicate date \(fields[0]) (already on line \(previous))")
                 }
             }
         }

@@ -91,7 +91,16 @@ final class BasinForcingFile {
             let table = try BasinCSV.readForcings(url)
             let names = table.variables.filter(wanted.contains)
             try requireSome(names, wanted: wanted, available: table.variables, path: path)
-            let kept = try table.keeping(names).selecting(basins: basins, path: path)
+            // A Caravan-style file holds one basin (named by the file); the others are NaN.
+            let single = BasinCSV.isSingleBasin(url)
+            if single, let id = table.basinIDs.first, !basins.contains(id) {
+                throw BasinInputError(
+                    path,
+                    "holds basin \(id) (its file name), which is not in the basin file"
+                        + BasinIDHints.leadingZeros(missing: [id], available: basins))
+            }
+            let kept = try table.keeping(names).selecting(
+                basins: basins, path: path, padMissingBasins: single)
             let first = BasinDay.number(kept.dates[0])!
             return BasinForcingFile(
                 path: path, content: .perBasin(kept), variables: kept.variables,
