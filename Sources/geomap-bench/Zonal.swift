@@ -137,7 +137,10 @@ struct ZonalBench: ParsableCommand {
         if overlap {
             print(String(format: "  (overlapped, two threads:   %.3f s [%.3f])", overlapped, w[5]))
         }
-        print(String(format: "geomap total, cold weights:   %.3f s", load + cold + apply))
+        print(
+            String(
+                format: "geomap total, cold weights:   %.3f s [%.3f]", load + cold + apply,
+                w[1] + w[2] + w[4]))
         print(String(format: "geomap total, cached weights: %.3f s", load + cached + apply))
         print(
             String(
