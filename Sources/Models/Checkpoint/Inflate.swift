@@ -1,13 +1,23 @@
 /// Raw DEFLATE (RFC 1951) decoder for deflated zip entries. Output is bounded by the size the
-/// zip directory declares, so a "zip bomb" fails instead of exhausting memory.
+/// zip directory declares, so a "zip bomb" fails instead of exhausting memory, and decoding
+/// stops as soon as the bytes asked for (`prefix`) are out, so a storage that honestly declares
+/// gigabytes of zeros costs only what the tensor using it needs.
 enum Inflate {
+    /// The first `prefix` bytes (default: all `expectedSize`) of the entry's data.
     static func inflate(
-        _ input: UnsafeRawBufferPointer, expectedSize: Int, path: String, entry: String
+        _ input: UnsafeRawBufferPointer, expectedSize: Int, prefix: Int? = nil, path: String,
+        entry: String
     )
         throws -> [UInt8]
     {
-        var state = State(input: input, limit: expectedSize, path: path, entry: entry)
-        try state.run()
+        let wanted = min(prefix ?? expectedSize, expectedSize)
+        var state = State(
+            input: input, limit: expectedSize, wanted: wanted, path: path, entry: entry)
+        do {
+            try state.run()
+        } catch is Enough {
+            return Array(state.output.prefix(wanted))
+        }
         guard state.output.count == expectedSize else {
             throw state.error(
                 "inflated to \(state.output.count) bytes, the directory says \(expectedSize)")
@@ -40,6 +50,9 @@ enum Inflate {
 
     private enum InflateFailure: Error { case badTable }
 
+    /// Thrown inside the decoder once the wanted prefix is out (not an error).
+    private struct Enough: Error {}
+
     private static let lengthBase = [
         3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35,
         43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258,
@@ -60,6 +73,8 @@ enum Inflate {
     private struct State {
         let input: UnsafeRawBufferPointer
         let limit: Int
+        /// Decoding stops (``Enough``) once this many bytes are out, when below `limit`.
+        let wanted: Int
         let path: String
         let entry: String
         var position = 0
@@ -67,12 +82,19 @@ enum Inflate {
         var bitCount = 0
         var output: [UInt8] = []
 
-        init(input: UnsafeRawBufferPointer, limit: Int, path: String, entry: String) {
+        init(input: UnsafeRawBufferPointer, limit: Int, wanted: Int, path: String, entry: String) {
             self.input = input
             self.limit = limit
+            self.wanted = wanted
             self.path = path
             self.entry = entry
-            output.reserveCapacity(min(limit, 1 << 26))
+            output.reserveCapacity(min(wanted, 1 << 26))
+        }
+
+        /// Stops decoding once the wanted prefix is out (only when less than the whole entry
+        /// is wanted: a complete read still checks the stream to its end).
+        func checkEnough() throws {
+            if wanted < limit, output.count >= wanted { throw Enough() }
         }
 
         func error(_ message: String) -> ModelError {
@@ -113,6 +135,7 @@ enum Inflate {
                 throw error("more data than the declared \(limit) bytes")
             }
             output.append(byte)
+            try checkEnough()
         }
 
         mutating func run() throws {
@@ -142,6 +165,7 @@ enum Inflate {
             }
             output.append(contentsOf: input[position..<position + length])
             position += length
+            try checkEnough()
         }
 
         mutating func fixed() throws {
@@ -212,6 +236,7 @@ enum Inflate {
                     }
                     let start = output.count - back
                     for i in 0..<length { output.append(output[start + i]) }
+                    try checkEnough()
                 }
             }
         }

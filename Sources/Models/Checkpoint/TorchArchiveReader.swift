@@ -105,7 +105,9 @@ struct TorchArchiveReader {
         budget.remaining -= count
         let dtype = storage.dtype
         let elementSize = dtype.size
-        return try archive.withData(entry) { raw in
+        // Only the storage bytes this tensor reaches are inflated (shape × dtype from its
+        // offset), never the whole declared storage.
+        return try archive.withData(entry, prefix: (last + 1) * elementSize) { raw in
             guard let base = raw.baseAddress else { return Tensor(zeros: size) }
             return Tensor(shape: size) { buffer in
                 let destination = buffer.baseAddress!

@@ -10,6 +10,8 @@ struct ZipArchive {
         let compressedSize: Int
         let uncompressedSize: Int
         let localHeaderOffset: Int
+        /// Where the entry's (compressed) data starts, after its local header.
+        var dataOffset = 0
     }
 
     let bytes: UnsafeRawBufferPointer
@@ -121,27 +123,85 @@ struct ZipArchive {
                 throw ModelError(path, "corrupt zip archive: central directory entries overrun it")
             }
         }
+        // Each local header must agree with the central directory, and no two entries may
+        // share bytes (64 entries pointing at one deflate stream are a bomb, not a model).
+        for i in entries.indices {
+            entries[i].dataOffset = try Self.checkLocalHeader(
+                entries[i], reader: reader, path: path)
+        }
+        let ordered = entries.sorted { $0.localHeaderOffset < $1.localHeaderOffset }
+        for (previous, next) in zip(ordered, ordered.dropFirst())
+        where next.localHeaderOffset < previous.dataOffset + previous.compressedSize {
+            throw ModelError(
+                path,
+                "corrupt zip archive: entries \(previous.name) and \(next.name) overlap (bytes "
+                    + "\(previous.localHeaderOffset)…\(previous.dataOffset + previous.compressedSize) "
+                    + "and \(next.localHeaderOffset)…)")
+        }
+        if let last = ordered.last, last.dataOffset + last.compressedSize > directoryOffset {
+            throw ModelError(
+                path, "corrupt zip archive: entry \(last.name) overlaps the central directory")
+        }
         self.entries = entries
+    }
+
+    /// Checks `entry`'s local header against its central directory record (signature, name,
+    /// method and, unless a data descriptor follows the data, sizes) and that its data lies
+    /// inside the file. - Returns: the offset of the entry's data.
+    static func checkLocalHeader(_ entry: Entry, reader: ByteReader, path: String) throws -> Int {
+        let local = entry.localHeaderOffset
+        guard try reader.u32(at: local) == 0x0403_4B50 else {
+            throw ModelError(path, "corrupt zip archive: no local header for \(entry.name)")
+        }
+        let flags = try reader.u16(at: local + 6)
+        let method = try reader.u16(at: local + 8)
+        let compressed = try reader.u32(at: local + 18)
+        let uncompressed = try reader.u32(at: local + 22)
+        let nameLength = Int(try reader.u16(at: local + 26))
+        let extraLength = Int(try reader.u16(at: local + 28))
+        let name = String(
+            decoding: try reader.slice(at: local + 30, count: nameLength), as: UTF8.self)
+        var mismatch: String?
+        if name != entry.name {
+            mismatch = "name"
+        } else if method != entry.method {
+            mismatch = "compression method"
+        } else if flags & 0x0008 == 0 {
+            // Sizes are in the local header (0xFFFFFFFF: in its zip64 extra field).
+            if compressed != 0xFFFF_FFFF, Int(compressed) != entry.compressedSize {
+                mismatch = "compressed size"
+            } else if uncompressed != 0xFFFF_FFFF, Int(uncompressed) != entry.uncompressedSize {
+                mismatch = "size"
+            }
+        }
+        if let mismatch {
+            throw ModelError(
+                path,
+                "corrupt zip archive: the local header of \(entry.name) disagrees with the central "
+                    + "directory (\(mismatch))")
+        }
+        let start = local + 30 + nameLength + extraLength
+        try reader.check(start, entry.compressedSize)
+        return start
     }
 
     /// The entry named exactly `name`.
     func entry(_ name: String) -> Entry? { entries.first { $0.name == name } }
 
-    /// The compressed bytes of `entry` inside the file (checked against the file's bounds).
+    /// The compressed bytes of `entry` inside the file (checked against the file's bounds when
+    /// the archive was opened).
     func rawData(_ entry: Entry) throws -> UnsafeRawBufferPointer {
         let reader = ByteReader(bytes, path: path, what: "zip entry \(entry.name)")
-        let local = entry.localHeaderOffset
-        guard try reader.u32(at: local) == 0x0403_4B50 else {
-            throw ModelError(path, "corrupt zip archive: no local header for \(entry.name)")
-        }
-        let start =
-            local + 30 + Int(try reader.u16(at: local + 26)) + Int(try reader.u16(at: local + 28))
-        return try reader.slice(at: start, count: entry.compressedSize)
+        return try reader.slice(at: entry.dataOffset, count: entry.compressedSize)
     }
 
     /// Calls `body` with the uncompressed bytes of `entry`: stored entries straight from the
-    /// mapping, deflated ones inflated (bounded by the declared size).
-    func withData<R>(_ entry: Entry, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    /// mapping, deflated ones inflated (bounded by the declared size). With `prefix`, only the
+    /// first `prefix` bytes are wanted: inflation stops there (`body` may see more for a
+    /// stored entry).
+    func withData<R>(
+        _ entry: Entry, prefix: Int? = nil, _ body: (UnsafeRawBufferPointer) throws -> R
+    ) throws -> R {
         let raw = try rawData(entry)
         switch entry.method {
         case 0:
@@ -154,7 +214,8 @@ struct ZipArchive {
             return try body(raw)
         case 8:
             let inflated = try Inflate.inflate(
-                raw, expectedSize: entry.uncompressedSize, path: path, entry: entry.name)
+                raw, expectedSize: entry.uncompressedSize, prefix: prefix, path: path,
+                entry: entry.name)
             return try inflated.withUnsafeBytes { try body($0) }
         default:
             throw ModelError(

@@ -21,11 +21,13 @@ final class MappedFile {
         bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<data.count])
     }
 
-    /// Maps `path` read-only. An empty file maps to an empty buffer.
+    /// Maps `path` read-only. An empty file maps to an empty buffer. Only regular files are
+    /// read: the open does not block (`O_NONBLOCK`), so a FIFO or device named like a model
+    /// is refused at once instead of waiting forever for a writer.
     init(path: String) throws {
         self.path = path
         mapped = true
-        let fd = open(path, O_RDONLY)
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
             throw ModelError(path, "cannot open: \(String(cString: strerror(errno)))")
         }
@@ -35,7 +37,7 @@ final class MappedFile {
             throw ModelError(path, "cannot stat: \(String(cString: strerror(errno)))")
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw ModelError(path, "not a regular file")
+            throw ModelError(path, "not a regular file (a FIFO, device or socket)")
         }
         let size = Int(info.st_size)
         if size == 0 {
