@@ -63,15 +63,26 @@ enum QGISStyle {
         """
     }
 
+    /// `text` as XML character data or an attribute value: markup characters as entities,
+    /// tab / newline / carriage return as character references, and the other control
+    /// characters (which XML 1.0 forbids even as references) as the visible text `\u{1B}`, so
+    /// a class name from a model file always gives a well-formed `.qml`.
     static func escape(_ text: String) -> String {
         var result = ""
-        for character in text {
-            switch character {
+        for scalar in text.unicodeScalars {
+            switch scalar {
             case "&": result += "&amp;"
             case "<": result += "&lt;"
             case ">": result += "&gt;"
             case "\"": result += "&quot;"
-            default: result.append(character)
+            case "\t", "\n", "\r": result += "&#\(scalar.value);"
+            default:
+                let v = scalar.value
+                if v < 0x20 || v == 0xFFFE || v == 0xFFFF {
+                    result += "\\u{\(String(v, radix: 16, uppercase: true))}"
+                } else {
+                    result.unicodeScalars.append(scalar)
+                }
             }
         }
         return result

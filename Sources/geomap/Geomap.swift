@@ -95,10 +95,11 @@ struct Geomap: AsyncParsableCommand {
         return "'" + names.joined(separator: " ") + " --help'"
     }
 
-    /// The error's description folded onto one line.
+    /// The error's description folded onto one line, control characters escaped (messages
+    /// may quote names read from a file).
     static func oneLine(_ error: Error) -> String {
         let text = String(describing: error)
-        return text.split(whereSeparator: \.isNewline).joined(separator: " ")
+        return TerminalText.escaped(text.split(whereSeparator: \.isNewline).joined(separator: " "))
     }
 }
 

@@ -27,7 +27,7 @@ struct ModelsInspectCommand: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
-            print(report.text)
+            print(TerminalText.escaped(report.text, keepingLines: true))
         }
         if report.valid == false { throw ExitCode(3) }
     }

@@ -55,11 +55,14 @@ struct ModelsListCommand: ParsableCommand {
         if rows.isEmpty { print("no models found") }
         for row in rows {
             if let error = row.error {
-                print("\(row.name)  [\(row.location)]  not a loadable model: \(error)")
+                print(
+                    TerminalText.escaped(
+                        "\(row.name)  [\(row.location)]  not a loadable model: \(error)"))
             } else {
                 print(
-                    "\(row.name)  [\(row.location)]  \(row.architecture!)  \(row.task!)\(row.demo! ? "  demo" : "")  \(row.path)"
-                )
+                    TerminalText.escaped(
+                        "\(row.name)  [\(row.location)]  \(row.architecture!)  \(row.task!)"
+                            + "\(row.demo! ? "  demo" : "")  \(row.path)"))
             }
         }
     }
