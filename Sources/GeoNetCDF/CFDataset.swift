@@ -191,9 +191,27 @@ public struct CFDataset: Sendable {
                 "time variable '\(time.name)' has no CF time units (units = \(shown); expected "
                     + "'<days|hours|minutes|seconds> since <date>')")
         }
+        let steps = time.shape.reduce(1, *)
+        guard steps <= maximumTimeSteps else {
+            throw .convention(
+                file.path,
+                "time variable '\(time.name)' has \(steps) steps, more than geomap's limit of "
+                    + "\(maximumTimeSteps)")
+        }
         let values = try file.readDoubles(time)
+        for (step, value) in values.enumerated() where !units.isUsable(value) {
+            throw .convention(
+                file.path,
+                "time variable '\(time.name)' holds \(value) at step \(step), not a usable time "
+                    + "(NaN, infinite, a fill value of an unwritten step, or beyond ±3 million "
+                    + "years)")
+        }
         return CFTimeAxis(variableName: time.name, units: units, values: values)
     }
+
+    /// The most time steps a file may declare (2^27, 134 million: 1 GiB of time values);
+    /// larger axes (2^31 − 1 unwritten records, say) are refused before anything is read.
+    static let maximumTimeSteps = 1 << 27
 
     private static func findGrid(_ coordinates: [NetCDFVariable], file: borrowing NetCDFFile)
         throws(NetCDFError) -> CFGrid?

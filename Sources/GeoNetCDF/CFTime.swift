@@ -311,7 +311,14 @@ public struct CFTimeUnits: Sendable, Equatable, CustomStringConvertible {
         calendar.dayNumber(year: reference.year, month: reference.month, day: reference.day)!
     }
 
+    /// Whether `value` is a time geomap can turn into a date: finite and within ±10^14 s
+    /// (about 3 million years) of the reference, so every day count fits an `Int`.
+    public func isUsable(_ value: Double) -> Bool {
+        value.isFinite && abs(value * secondsPerUnit) <= 1e14
+    }
+
     /// The date `value` units after the reference (to the millisecond).
+    /// - Precondition: ``isUsable(_:)`` (time axes are checked when a file is opened).
     public func date(_ value: Double) -> CFDate {
         let totalMillis = ((value * secondsPerUnit + referenceSeconds) * 1000).rounded()
         let dayMillis = 86_400_000.0

@@ -82,6 +82,24 @@ struct CFReadingTests {
         #expect(window == [311, 312])
     }
 
+    @Test(
+        "a NaN, infinite, fill or absurd time value is a one-line error naming the file and step",
+        arguments: [Double.nan, .infinity, 9.969209968386869e36, 1e12])
+    func unusableTimeValue(value: Double) throws {
+        let file = path("badtime.nc")
+        try GridFixture.write(
+            file, time: GridFixture.time([0, 1, value]), x: GridFixture.longitude([1, 2]),
+            y: GridFixture.latitude([3]),
+            variables: [(name: "v", type: .float, attributes: [], value: { t, _, _ in Double(t) })])
+        #expect {
+            _ = try CFForcing(path: file)
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains(file) && text.contains("at step 2, not a usable time")
+                && !text.contains("\n")
+        }
+    }
+
     @Test("axes found from _CoordinateAxisType alone; valid_min/valid_max in unpacked units")
     func coordinateAxisType() throws {
         let file = path("cat.nc")
