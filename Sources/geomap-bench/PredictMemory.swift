@@ -4,6 +4,7 @@ import GeoGDAL
 import GeoProjection
 import GeoRaster
 import GeomapCore
+import Models
 
 /// `geomap-bench predict-memory`: peak resident memory and tiles/s of `geomap predict --in` on a
 /// 20000×20000×7 UInt16 tiled GeoTIFF (synthetic), with a random-weight MoE-MAE model.

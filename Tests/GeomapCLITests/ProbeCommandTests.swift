@@ -88,8 +88,8 @@ struct ProbeCommandTests {
         arguments: [
             (["--samples", "missing.csv"], "missing.csv: no such sample list"),
             (["--holdout", "1.5"], "--holdout must be in [0, 1)"),
-            (["--task", "regression"], "--task must be multilabel or multiclass"),
-            (["--pool", "tokens"], "--pool must be mean or cls"),
+            (["--task", "regression"], "--task <task>"),
+            (["--pool", "tokens"], "--pool <pool>"),
             (["--model", "S.csv"], "S.csv: not a safetensors file"),
             (
                 [

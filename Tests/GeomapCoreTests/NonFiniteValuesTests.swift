@@ -249,10 +249,10 @@ struct NonFiniteValuesTests {
         var path: String { echo.path }
         var input: TileInputSpec { echo.input }
         var classes: [TileClass] { echo.classes }
-        var task: TileTask { echo.task }
+        var task: ClassificationTask { echo.task }
         var embeddingWidth: Int { echo.embeddingWidth }
 
-        func run(raw: Tensor, places: TilePlaces?, probabilities: Bool, pooling: TilePooling?)
+        func run(raw: Tensor, places: TilePlaces?, probabilities: Bool, pooling: Pooling?)
             throws -> TileOutputs
         {
             let out = try echo.run(

@@ -15,8 +15,8 @@ struct ProbeModelOutputTests {
         let manifest = ModelManifest(
             architecture: architecture, name: "enc", description: "a test encoder",
             hyperParameters: .object([:]),
-            input: InputSpec(kind: "raster-tiles", variables: [VariableSpec(name: "B1")]),
-            output: OutputSpec(task: "embedding", settings: .object(["width": .number(4)])),
+            input: InputSpec(kind: .image, variables: [VariableSpec(name: "B1")]),
+            output: OutputSpec(task: .embedding, settings: .object(["width": .number(4)])),
             provenance: Provenance(source: "test", createdBy: "test"))
         let url = folder.appendingPathComponent("base.safetensors")
         try ModelFile.write(
@@ -56,7 +56,7 @@ struct ProbeModelOutputTests {
         #expect(weight.scalars == outcome.head.weights.map(Float.init))
         #expect(try model.safetensors.tensor("head.bias").shape == [3])
         let output = model.manifest.output
-        #expect(output.task == "multi-label")
+        #expect(output.task == .multiLabel)
         #expect(output.classes?.map(\.name) == ["Urban fabric", "water", "forest"])
         #expect(output.classes?.first?.color == "#e6004d")
         #expect(output.settings?["pooling"] == .string("mean"))

@@ -2,6 +2,7 @@ import Foundation
 import GeoProjection
 import GeoRaster
 import GeomapCore
+import Models
 import Tensor
 import TestSupport
 
@@ -15,13 +16,13 @@ struct EchoTileModel: TileModel {
         bandNames: ["SR_B1", "SR_B2", "SR_B3", "SR_B4", "SR_B5", "SR_B6", "SR_B7"],
         dataType: "UInt16", tileSize: 40, pixelSize: 30)
     var classes = [TileClass(name: "dark", color: "#202020"), TileClass(name: "bright")]
-    var task = TileTask.multiClass
+    var task = ClassificationTask.multiClass
     var embeddingWidth = 4
 
     /// P(bright) for a mean NIR value.
     static func bright(_ nir: Float) -> Float { 1 / (1 + exp(-(nir - 12000) / 2000)) }
 
-    func run(raw: Tensor, places: TilePlaces?, probabilities: Bool, pooling: TilePooling?)
+    func run(raw: Tensor, places: TilePlaces?, probabilities: Bool, pooling: Pooling?)
         throws -> TileOutputs
     {
         let batch = raw.shape[0]

@@ -301,12 +301,12 @@ struct TilePredictorTests {
             var path: String { base.path }
             var input: TileInputSpec { base.input }
             var classes: [TileClass] { base.classes }
-            var task: TileTask { base.task }
+            var task: ClassificationTask { base.task }
             var embeddingWidth: Int { base.embeddingWidth }
             struct Boom: Error {}
             func run(
                 raw: Tensor, places: TilePlaces?, probabilities: Bool,
-                pooling: TilePooling?
+                pooling: Pooling?
             ) throws -> TileOutputs {
                 throw Boom()
             }
@@ -327,8 +327,8 @@ struct TileModelLoaderTests {
         let url = directory.appendingPathComponent("linear.safetensors")
         let manifest = ModelManifest(
             architecture: "linear", name: "lin", description: "a test",
-            hyperParameters: .object([:]), input: InputSpec(kind: "table", variables: []),
-            output: OutputSpec(task: "regression"), provenance: Provenance(source: "test"))
+            hyperParameters: .object([:]), input: InputSpec(kind: .features, variables: []),
+            output: OutputSpec(task: .regression), provenance: Provenance(source: "test"))
         try ModelFile.write(
             manifest: manifest, tensors: [("weight", Tensor(shape: [1, 1], scalars: [1]))],
             to: url)

@@ -53,10 +53,10 @@ struct MoEMAEImportTests {
                 6016.34423828125, 6095.47216796875, 5839.4619140625, 6068.4931640625,
                 6271.43994140625, 4256.0458984375, 3130.77587890625,
             ])
-        #expect(manifest.input.normalization == "zscore")
+        #expect(manifest.input.normalization == .standardize)
         #expect(manifest.input.settings?["tileSize"] == .number(40))
         #expect(manifest.input.settings?["patchSize"] == .number(4))
-        #expect(manifest.output.task == "embedding")
+        #expect(manifest.output.task == .embedding)
         #expect(manifest.provenance.checkpointSHA256?.count == 64)
     }
 

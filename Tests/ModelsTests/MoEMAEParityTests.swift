@@ -68,8 +68,8 @@ struct MoEMAEParityTests {
         for (suffix, meta) in [("meta", g["meta"]), ("nometa", nil)] {
             let tokens = try encoder.tokens(images: input, metadata: meta)
             expectTokensClose(tokens, try #require(g["tokens.\(suffix)"]), "\(label) \(suffix)")
-            let cls = MoEMAEPooling.cls.pool(tokens)
-            let mean = MoEMAEPooling.mean.pool(tokens)
+            let cls = Pooling.cls.pool(tokens)
+            let mean = Pooling.mean.pool(tokens)
             expectTokensClose(cls, try #require(g["cls.\(suffix)"]), "\(label) cls \(suffix)")
             expectTokensClose(mean, try #require(g["mean.\(suffix)"]), "\(label) mean \(suffix)")
             let multiLabel = try LinearHead(

@@ -13,10 +13,10 @@ func sampleManifest(architecture: String = "linear", in inFeatures: Int = 3, out
             encoding: LinearArchitecture.Configuration(
                 inFeatures: inFeatures, outFeatures: out, bias: true)),
         input: InputSpec(
-            kind: "features", variables: [VariableSpec(name: "a", mean: 1, std: 2)],
-            normalization: "standardize"),
+            kind: .features, variables: [VariableSpec(name: "a", mean: 1, std: 2)],
+            normalization: .standardize),
         output: OutputSpec(
-            task: "multi-class", classes: [ClassSpec(name: "water", color: "#0000ff")]),
+            task: .multiClass, classes: [ClassSpec(name: "water", color: "#0000ff")]),
         provenance: Provenance(source: "unit test", license: "MIT", demo: true))
 }
 
@@ -127,7 +127,7 @@ struct RegistryTests {
                 name: "probe", settings: ["prefix": "head.", "task": "multi-label"]),
             output: out)
         #expect(model.manifest.name == "probe")
-        #expect(model.manifest.output.task == "multi-label")
+        #expect(model.manifest.output.task == .multiLabel)
         #expect(model.manifest.provenance.checkpointSHA256?.count == 64)
         #expect(try LinearModel(file: model).weight == w)
     }
@@ -177,4 +177,59 @@ func runProcess(_ executable: String, _ arguments: [String]) throws -> Data {
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return data
+}
+
+@Suite("Manifest vocabulary")
+struct ManifestVocabularyTests {
+    /// A model file whose manifest JSON is the sample's with `from` replaced by `to`.
+    private func fileReplacing(_ from: String, with to: String, in dir: URL) throws -> URL {
+        var manifest = try sampleManifest()
+        manifest.input.variables[0].role = .band
+        let json = String(decoding: try JSONEncoder().encode(manifest), as: UTF8.self)
+        #expect(json.contains(from), "\(json)")
+        let url = dir.appendingPathComponent("\(UUID().uuidString).safetensors")
+        try SafetensorsWriter.write(
+            [("w", Tensor(zeros: [1]))],
+            metadata: ["geomap": json.replacingOccurrences(of: from, with: to)], to: url)
+        return url
+    }
+
+    @Test(
+        "a value outside the vocabulary is refused at load, naming the key and the choices",
+        arguments: [
+            (#""task":"multi-class""#, #""task":"classify""#, "task 'classify' is not one of"),
+            (#""kind":"features""#, #""kind":"raster""#, "input kind 'raster' is not one of"),
+            (
+                #""normalization":"standardize""#, #""normalization":"minmax""#,
+                "normalization 'minmax' is not one of"
+            ),
+            (#""role":"band""#, #""role":"label""#, "variable role 'label' is not one of"),
+        ])
+    func refused(from: String, to: String, message: String) throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = try fileReplacing(from, with: to, in: dir)
+        #expect { try ModelFile(contentsOf: url) } throws: { error in
+            "\(error)".contains(message) && "\(error)".contains(url.lastPathComponent)
+        }
+    }
+
+    @Test("files that spell standardize 'zscore' still load (the bundled MoE-MAE demo does)")
+    func zscoreAlias() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = try fileReplacing(
+            #""normalization":"standardize""#, with: #""normalization":"zscore""#, in: dir)
+        #expect(try ModelFile(contentsOf: url).manifest.input.normalization == .standardize)
+    }
+
+    @Test("the bundled models load with the strict vocabulary")
+    func bundledModels() throws {
+        let models = TestPaths.repository.appendingPathComponent("models")
+        for name in ["moe-mae-demo", "stefaland-demo"] {
+            let file = try ModelFile(
+                contentsOf: models.appendingPathComponent("\(name).safetensors"))
+            try ArchitectureRegistry.architecture(for: file.manifest.architecture).validate(file)
+        }
+    }
 }

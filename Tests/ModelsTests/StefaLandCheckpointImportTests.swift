@@ -42,7 +42,7 @@ struct StefaLandCheckpointImportTests {
         let golden = try StefaLandGolden("small")
         let model = try StefaLandModel(file: file)
         #expect(model.configuration.head == nil)
-        #expect(file.manifest.output.task == "embedding")
+        #expect(file.manifest.output.task == .embedding)
         let out = model(
             dynamic: try golden.io.tensor("x"), static: try golden.io.tensor("c"), embeddings: true)
         #expect(out.predictions == nil)

@@ -77,13 +77,16 @@ public enum BasinPredictionJob {
         model: StefaLandModel, manifest: ModelManifest
     ) {
         let file = try ModelFile(contentsOf: url)
-        guard file.manifest.architecture == StefaLandArchitecture.id else {
+        guard let architecture = ArchitectureRegistry.architecture(of: file, runBy: .basins),
+            case .basins(let model) = try architecture.loadForInference(file)
+        else {
             throw ModelError(
                 url.path,
                 "architecture '\(file.manifest.architecture)' is not a basin model "
-                    + "(basin models: \(StefaLandArchitecture.id))")
+                    + "(basin models: \(ArchitectureRegistry.ids(for: .basins).joined(separator: ", ")))"
+            )
         }
-        return (try StefaLandModel(file: file), file.manifest)
+        return (model, file.manifest)
     }
 
     /// `geomap predict --basins`: writes `<directory>/<stem>.nc` and `<directory>/<stem>.gpkg`.

@@ -31,14 +31,14 @@ public struct LabelRasterTiles: Sendable {
     public let tiles: [LabelledTile]
     /// Tiles skipped as mostly invalid.
     public let skipped: Int
-    public let task: ProbeTask
+    public let task: ClassificationTask
 
     /// - Parameters:
     ///   - inputPath: the image raster (its grid and validity).
     ///   - labelsPath: the class raster (one integer band).
     ///   - classFile: names of ids 1, 2, … (line n names id n), replacing the raster's names.
     public init(
-        inputPath: String, labelsPath: String, tile: Int, stride: Int, task: ProbeTask,
+        inputPath: String, labelsPath: String, tile: Int, stride: Int, task: ClassificationTask,
         minShare: Double, classFile: [String]? = nil
     ) throws {
         let input = try Raster(opening: inputPath)
@@ -205,7 +205,7 @@ extension LabelRasterTiles {
     /// centre and the date the input records.
     /// - Returns: [tiles, embedding width].
     public func embed(
-        model: MoEMAETileModel, inputPath: String, pooling: MoEMAEPooling, useMetadata: Bool,
+        model: MoEMAETileModel, inputPath: String, pooling: Pooling, useMetadata: Bool,
         batchSize: Int = 64
     ) throws -> FeatureMatrix {
         let folder = URL(fileURLWithPath: NSTemporaryDirectory()).path

@@ -1,11 +1,4 @@
-/// What a linear probe predicts.
-public enum ProbeTask: String, Sendable, CaseIterable, Codable {
-    /// Any number of classes per sample: one sigmoid per class (one-vs-rest), a class is
-    /// predicted when its probability is above 0.5.
-    case multiLabel = "multilabel"
-    /// Exactly one class per sample: a softmax over the classes, the argmax is predicted.
-    case multiClass = "multiclass"
-}
+public import Models
 
 /// Features of the samples, row-major.
 public struct FeatureMatrix: Sendable, Equatable {
@@ -59,11 +52,11 @@ public struct FeatureMatrix: Sendable, Equatable {
 
 /// Class targets of the samples as a multi-hot indicator matrix.
 ///
-/// For ``ProbeTask/multiClass`` every row has exactly one positive; for
-/// ``ProbeTask/multiLabel`` any number (an all-zero row is a sample with none of the classes,
+/// For ``ClassificationTask/multiClass`` every row has exactly one positive; for
+/// ``ClassificationTask/multiLabel`` any number (an all-zero row is a sample with none of the classes,
 /// as BigEarthNet tiles whose labels are all dropped by the 19-class mapping).
 public struct ProbeTargets: Sendable, Equatable {
-    public let task: ProbeTask
+    public let task: ClassificationTask
     /// Number of samples.
     public let rows: Int
     /// Number of classes.
@@ -72,7 +65,7 @@ public struct ProbeTargets: Sendable, Equatable {
     public let indicators: [Bool]
 
     /// - Parameter indicators: [rows, classCount], row-major.
-    public init(task: ProbeTask, rows: Int, classCount: Int, indicators: [Bool]) throws {
+    public init(task: ClassificationTask, rows: Int, classCount: Int, indicators: [Bool]) throws {
         guard classCount > 0, indicators.count == rows * classCount else {
             throw ProbeError.shape(
                 "targets of \(rows) samples × \(classCount) classes need \(rows * classCount) "
@@ -158,7 +151,7 @@ public struct ProbeTargets: Sendable, Equatable {
         return ProbeTargets(unchecked: task, indices.count, classCount, out)
     }
 
-    init(unchecked task: ProbeTask, _ rows: Int, _ classCount: Int, _ indicators: [Bool]) {
+    init(unchecked task: ClassificationTask, _ rows: Int, _ classCount: Int, _ indicators: [Bool]) {
         self.task = task
         self.rows = rows
         self.classCount = classCount

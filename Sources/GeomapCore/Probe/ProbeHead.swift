@@ -1,11 +1,12 @@
 import Foundation
+public import Models
 
 /// A linear classification head on embeddings: logits z = W·x + b.
 ///
 /// Multi-label heads turn each logit into an independent probability σ(z_c) (one-vs-rest);
 /// multi-class heads take the softmax over the classes.
 public struct ProbeHead: Sendable, Equatable {
-    public let task: ProbeTask
+    public let task: ClassificationTask
     /// One name per class, in output order.
     public let classNames: [String]
     /// Embedding width d.
@@ -16,7 +17,7 @@ public struct ProbeHead: Sendable, Equatable {
     public let bias: [Double]
 
     public init(
-        task: ProbeTask, classNames: [String], featureCount: Int, weights: [Double],
+        task: ClassificationTask, classNames: [String], featureCount: Int, weights: [Double],
         bias: [Double]
     ) throws {
         let k = classNames.count

@@ -1,3 +1,5 @@
+public import Models
+
 /// Held-out quality of a linear head, with scikit-learn's definitions (upstream's `evaluate`).
 ///
 /// - Predictions: multi-label, class c when its probability is > 0.5 (decision > 0);
@@ -120,7 +122,7 @@ public struct ProbeMetrics: Sendable, Equatable, Codable {
     /// Predicted class indicators, [n, classes]: probability > 0.5 (multi-label) or the
     /// argmax, first on ties (multi-class).
     public static func predictions(
-        task: ProbeTask, classCount k: Int, _ probabilities: [Double]
+        task: ClassificationTask, classCount k: Int, _ probabilities: [Double]
     ) -> [Bool] {
         switch task {
         case .multiLabel:

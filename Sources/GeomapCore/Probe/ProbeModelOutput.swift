@@ -53,7 +53,7 @@ public enum ProbeModelOutput {
         if case .object(let members)? = manifest.output.settings { settings = members }
         settings["pooling"] = .string(pool)
         manifest.output = OutputSpec(
-            task: head.task == .multiLabel ? "multi-label" : "multi-class",
+            task: ModelTask(head.task),
             classes: zip(head.classNames, colors(for: head.classNames)).map {
                 ClassSpec(name: $0, color: $1)
             },
@@ -97,7 +97,7 @@ public enum ProbeModelOutput {
             "task": .string(outcome.head.task.rawValue),
             "pool": .string(pool),
             "sampleList": .string(sampleList),
-            "solver": .string("L-BFGS, L2, one-vs-rest (multilabel) or softmax (multiclass)"),
+            "solver": .string("L-BFGS, L2, one-vs-rest (multi-label) or softmax (multi-class)"),
             "C": .number(options.c),
             "tolerance": .number(options.tolerance),
             "maxIterations": .number(Double(options.maxIterations)),

@@ -1,4 +1,5 @@
 public import Foundation
+public import Models
 
 /// One labelled image of a sample list.
 public struct ProbeSample: Sendable, Equatable {
@@ -30,14 +31,15 @@ public struct ProbeSample: Sendable, Equatable {
 public struct ProbeSampleList: Sendable, Equatable {
     /// The CSV file read.
     public let source: URL
-    public let task: ProbeTask
+    public let task: ClassificationTask
     /// The head's classes, in output order.
     public let classNames: [String]
     public let samples: [ProbeSample]
 
     /// A list from parts (e.g. a subset of a list read with
     /// ``read(_:task:classNames:checkImages:)``).
-    public init(source: URL, task: ProbeTask, classNames: [String], samples: [ProbeSample]) {
+    public init(source: URL, task: ClassificationTask, classNames: [String], samples: [ProbeSample])
+    {
         self.source = source
         self.task = task
         self.classNames = classNames
@@ -53,7 +55,7 @@ public struct ProbeSampleList: Sendable, Equatable {
     ///   file and line: missing or unreadable file, no samples, wrong column count, unknown
     ///   class name, not exactly one class for multi-class, missing image.
     public static func read(
-        _ url: URL, task: ProbeTask, classNames: [String]? = nil, checkImages: Bool = true
+        _ url: URL, task: ClassificationTask, classNames: [String]? = nil, checkImages: Bool = true
     ) throws -> ProbeSampleList {
         let path = url.path
         func fail(_ line: Int?, _ problem: String) -> ProbeError {

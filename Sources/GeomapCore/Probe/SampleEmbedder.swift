@@ -17,10 +17,10 @@ import Tensor
 /// an image with neither is an error suggesting `--no-metadata`.
 public struct SampleEmbedder {
     public let model: MoEMAEModel
-    public let pooling: MoEMAEPooling
+    public let pooling: Pooling
     public let useMetadata: Bool
 
-    public init(model: MoEMAEModel, pooling: MoEMAEPooling, useMetadata: Bool) {
+    public init(model: MoEMAEModel, pooling: Pooling, useMetadata: Bool) {
         self.model = model
         self.pooling = pooling
         self.useMetadata = useMetadata

@@ -1,5 +1,5 @@
 public import Foundation
-import Models
+public import Models
 import Tensor
 
 extension MoEMAETileModel {
@@ -11,7 +11,7 @@ extension MoEMAETileModel {
     ///   - task: `multi-label` or `multi-class` (with classes), ignored without.
     ///   - reshape: a tensor name to store with one extra row (a deliberately broken file).
     public static func writeRandomModel(
-        architecture: String, classes: [String], task: String = "multi-label", seed: UInt64 = 7,
+        architecture: String, classes: [String], task: ModelTask = .multiLabel, seed: UInt64 = 7,
         scale: Float = 0.05, reshape: String? = nil, to url: URL
     ) throws {
         guard let config = MoEMAEConfig.known[architecture] else {
@@ -48,7 +48,7 @@ extension MoEMAETileModel {
         let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
         let output =
             classes.isEmpty
-            ? OutputSpec(task: "embedding", settings: .object(["pooling": .string("mean")]))
+            ? OutputSpec(task: .embedding, settings: .object(["pooling": .string("mean")]))
             : OutputSpec(
                 task: task,
                 classes: classes.enumerated().map {

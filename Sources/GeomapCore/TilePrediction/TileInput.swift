@@ -1,5 +1,6 @@
 import Foundation
 public import GeoRaster
+public import Models
 import OutputFiles
 
 /// The input raster checked against a model's input spec, at the model's pixel size.

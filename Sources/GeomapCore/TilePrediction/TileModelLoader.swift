@@ -1,13 +1,13 @@
 public import Foundation
-import Models
+public import Models
 
-/// Opens a model file and wraps it as a ``TileModel`` by its architecture.
+/// Opens a model file and loads it as a ``TileModel`` through the architecture registry.
 public enum TileModelLoader {
     /// The model `geomap predict --in` uses without `--model`.
     public static let defaultModel = "moe-mae-demo"
 
-    /// Architecture ids that run tile by tile.
-    public static let architectures = MoEMAEArchitecture.ids
+    /// Architecture ids that run tile by tile (the registry's tile architectures).
+    public static var architectures: [String] { ArchitectureRegistry.ids(for: .tiles) }
 
     /// Resolves `--model` (a path or a model name, through ``Models/ModelLocator``); `nil`
     /// means the bundled demo model.
@@ -34,12 +34,14 @@ public enum TileModelLoader {
     public static func load(_ url: URL) throws -> any TileModel {
         let file = try ModelFile(contentsOf: url)
         let id = file.manifest.architecture
-        guard architectures.contains(id) else {
+        guard let architecture = ArchitectureRegistry.architecture(of: file, runBy: .tiles),
+            case .tiles(let model) = try architecture.loadForInference(file)
+        else {
             throw TilePredictionError.model(
                 path: url.path,
                 reason: "architecture '\(id)' is not a tile model (tile models: "
                     + "\(architectures.joined(separator: ", ")))")
         }
-        return try MoEMAETileModel(file: file)
+        return model
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GeoRaster
+import Models
 import OutputFiles
 
 /// The COG writers of one prediction run, fed finished output rows of the blender.
@@ -37,7 +38,7 @@ final class TileOutputWriters {
     init(
         classesPath: String?, probabilitiesPath: String?, embeddingsPath: String?,
         grid: RasterGrid, classNames: [String], colors: [RGBA], floatProbabilities: Bool,
-        embeddingWidth: Int, pooling: TilePooling?, options: COGOptions, outputs: OutputSet
+        embeddingWidth: Int, pooling: Pooling?, options: COGOptions, outputs: OutputSet
     ) throws {
         classCount = classNames.count
         self.embeddingWidth = embeddingWidth

@@ -1,6 +1,7 @@
 import Foundation
 import GeoProjection
 import GeoRaster
+public import Models
 import OutputFiles
 import Tensor
 
@@ -27,7 +28,7 @@ public struct TilePredictionRequest: Sendable {
     public var probabilitiesPath: String?
     public var embeddingsPath: String?
     /// Pooling of the embeddings output.
-    public var pooling: TilePooling?
+    public var pooling: Pooling?
     /// `--float`: Float32 probabilities instead of scaled bytes.
     public var floatProbabilities = false
     /// Tiles per model call (memory ≈ 45 KB of input plus the model's activations per tile).
@@ -201,7 +202,7 @@ public enum TilePredictor {
         let toWGS84: CoordinateTransform
         let geoTransform: GeoTransform
         let probabilities: Bool
-        let pooling: TilePooling?
+        let pooling: Pooling?
     }
 
     /// The loop over rows of tiles. - Returns: tiles run, skipped, and run with a non-finite

@@ -45,10 +45,10 @@ public enum LinearArchitecture: ModelArchitecture {
         let store = state.weightStore(path: checkpoint.path)
         let model = try LinearModel(store: store, configuration: configuration)
         try store.verifyAllConsumed()
-        let task = options.settings["task"] ?? "regression"
-        guard ["multi-label", "multi-class", "regression"].contains(task) else {
+        let taskName = options.settings["task"] ?? ModelTask.regression.rawValue
+        guard let task = ModelTask(rawValue: taskName), task != .embedding else {
             throw ModelError(
-                checkpoint.path, "task=\(task) is not multi-label, multi-class or regression")
+                checkpoint.path, "task=\(taskName) is not multi-label, multi-class or regression")
         }
         let manifest = ModelManifest(
             architecture: id, name: options.name ?? "linear",
@@ -56,7 +56,7 @@ public enum LinearArchitecture: ModelArchitecture {
                 ?? "A linear layer imported from \(URL(fileURLWithPath: checkpoint.path).lastPathComponent).",
             hyperParameters: try JSONValue(encoding: configuration),
             input: InputSpec(
-                kind: "features",
+                kind: .features,
                 variables: (0..<configuration.inFeatures).map { VariableSpec(name: "x\($0)") }),
             output: OutputSpec(
                 task: task,
@@ -69,6 +69,12 @@ public enum LinearArchitecture: ModelArchitecture {
 
     public static func validate(_ model: ModelFile) throws {
         _ = try LinearModel(file: model)
+    }
+
+    public static let inferenceKind = InferenceKind.features
+
+    public static func loadForInference(_ model: ModelFile) throws -> InferenceModel {
+        .features(try LinearModel(file: model))
     }
 }
 

@@ -52,12 +52,35 @@ public struct ImportedModel {
     }
 }
 
-/// One model architecture geomap can import and run.
+/// Which job runs an architecture's models.
+public enum InferenceKind: String, Sendable, CaseIterable {
+    /// Tile by tile over rasters (`geomap predict --in`, `geomap embed --in`).
+    case tiles
+    /// Basin by basin over daily forcings (`geomap predict --basins`, `geomap embed --basins`).
+    case basins
+    /// Plain feature vectors (the `linear` architecture); no job runs these on their own.
+    case features
+}
+
+/// A model file loaded for inference: what the job of its ``InferenceKind`` runs.
+public enum InferenceModel: Sendable {
+    /// Any ``TileModel``: the tile job runs it without knowing the architecture.
+    case tiles(any TileModel)
+    /// A StefaLand-family model: the basin job's runner, assembler and writers use its
+    /// configuration (variables, warm-up, sequence length, head).
+    case basins(StefaLandModel)
+    /// A linear layer.
+    case features(LinearModel)
+}
+
+/// One model architecture geomap can import, inspect and run.
 ///
 /// To add one: create `Sources/Models/<Name>/` with a type conforming to this protocol, and add
 /// one line `<Name>Architecture.self,` to ``ArchitectureRegistry/all``. The forward pass lives
 /// in the same folder and loads itself from a ``ModelFile`` through ``ModelFile/weights()``
-/// (strict: ``WeightStore/tensor(_:shape:)`` then ``WeightStore/verifyAllConsumed()``).
+/// (strict: ``WeightStore/tensor(_:shape:)`` then ``WeightStore/verifyAllConsumed()``). The jobs
+/// load models only through ``ArchitectureRegistry/loadForInference(_:)``, so nothing else
+/// changes: a tile architecture returns its ``TileModel`` from ``loadForInference(_:)``.
 public protocol ModelArchitecture {
     /// The architecture ids this type handles (e.g. `["moe-mae-s", "moe-mae-xs", "moe-mae-xxs"]`).
     static var ids: [String] { get }
@@ -76,6 +99,13 @@ public protocol ModelArchitecture {
     /// inference would. `geomap models import` calls it on the written file before renaming it
     /// into place, and `geomap models inspect` reports its verdict.
     static func validate(_ model: ModelFile) throws
+
+    /// The job that runs this architecture's models.
+    static var inferenceKind: InferenceKind { get }
+
+    /// Loads the model file strictly for inference, as the job of ``inferenceKind`` runs it.
+    /// - Throws: ``ModelError`` naming the file and what is wrong.
+    static func loadForInference(_ model: ModelFile) throws -> InferenceModel
 }
 
 /// All architectures geomap knows.
@@ -86,11 +116,33 @@ public enum ArchitectureRegistry {
             LinearArchitecture.self,
             StefaLandArchitecture.self,
             MoEMAEArchitecture.self,
-        ]
+        ] + registered.list
+    }
+
+    /// Architectures added at run time (a test's own architecture), after the built-in ones.
+    private static let registered = RegisteredArchitectures()
+
+    /// Adds `architecture` to ``all`` for this process (once; later calls are ignored). Built-in
+    /// architectures are listed in ``all`` instead.
+    public static func register(_ architecture: any ModelArchitecture.Type) {
+        registered.add(architecture)
     }
 
     /// Every known id, sorted.
     public static var ids: [String] { all.flatMap { $0.ids }.sorted() }
+
+    /// The ids of the architectures whose models the job of `kind` runs, sorted.
+    public static func ids(for kind: InferenceKind) -> [String] {
+        all.filter { $0.inferenceKind == kind }.flatMap { $0.ids }.sorted()
+    }
+
+    /// The architecture of `file`'s manifest when the job of `kind` runs it, else `nil`
+    /// (an unknown architecture, or one another job runs).
+    public static func architecture(of file: ModelFile, runBy kind: InferenceKind)
+        -> (any ModelArchitecture.Type)?
+    {
+        all.first { $0.ids.contains(file.manifest.architecture) && $0.inferenceKind == kind }
+    }
 
     /// The architecture handling `id`.
     /// - Throws: ``ModelError`` "unknown architecture 'x' (known: …)".
@@ -130,5 +182,24 @@ public enum ArchitectureRegistry {
                 output.path, "cannot write the model file: \(error.localizedDescription)")
         }
         return try ModelFile(contentsOf: output)
+    }
+}
+
+/// The architectures ``ArchitectureRegistry/register(_:)`` added, behind a lock.
+private final class RegisteredArchitectures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var architectures: [any ModelArchitecture.Type] = []
+
+    var list: [any ModelArchitecture.Type] {
+        lock.lock()
+        defer { lock.unlock() }
+        return architectures
+    }
+
+    func add(_ architecture: any ModelArchitecture.Type) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !architectures.contains(where: { $0 == architecture }) else { return }
+        architectures.append(architecture)
     }
 }

@@ -103,8 +103,8 @@ public enum MoEMAEArchitecture: ModelArchitecture {
         let tensors = order.map { (name: $0, tensor: lookup[$0]!) }
 
         let bands = try normalisation(options: options)
-        let pooling = options.settings["pooling"] ?? MoEMAEPooling.mean.rawValue
-        guard let poolingValue = MoEMAEPooling(rawValue: pooling), poolingValue != .tokens else {
+        let pooling = options.settings["pooling"] ?? Pooling.mean.rawValue
+        guard let poolingValue = Pooling(rawValue: pooling), poolingValue != .tokens else {
             throw ModelError(path, "pooling=\(pooling) is not cls or mean")
         }
         let manifest = ModelManifest(
@@ -115,7 +115,7 @@ public enum MoEMAEArchitecture: ModelArchitecture {
             hyperParameters: try JSONValue(encoding: config),
             input: MoEMAEModel.inputSpec(config: config, bands: bands),
             output: OutputSpec(
-                task: "embedding",
+                task: .embedding,
                 settings: .object([
                     "pooling": .string(pooling),
                     "embedDim": .number(Double(config.embedDim)),
@@ -127,6 +127,12 @@ public enum MoEMAEArchitecture: ModelArchitecture {
 
     public static func validate(_ model: ModelFile) throws {
         _ = try MoEMAEModel(file: model)
+    }
+
+    public static let inferenceKind = InferenceKind.tiles
+
+    public static func loadForInference(_ model: ModelFile) throws -> InferenceModel {
+        .tiles(try MoEMAETileModel(file: model))
     }
 
     /// For `layers.i.moe.experts.j.{V,W2}.{weight,bias}` with j > 0: the expert-0 name.
@@ -184,7 +190,7 @@ public struct MoEMAEModel: Sendable {
     /// Band names in model channel order.
     public let bandNames: [String]
     /// Default pooling of the embeddings the head reads.
-    public let pooling: MoEMAEPooling
+    public let pooling: Pooling
     /// The linear head (multi-label or multi-class), if fitted.
     public let head: LinearHead?
     /// Class names of the head's outputs (empty without a head).
@@ -229,22 +235,18 @@ public struct MoEMAEModel: Sendable {
             manifest.output.settings?["pooling"].flatMap {
                 if case .string(let s) = $0 { return s } else { return nil }
             } ?? "mean"
-        guard let pooling = MoEMAEPooling(rawValue: poolingName) else {
+        guard let pooling = Pooling(rawValue: poolingName) else {
             throw ModelError(file.path, "unknown pooling '\(poolingName)'")
         }
         let task = manifest.output.task
-        if task == "embedding" {
+        if task == .embedding {
             head = nil
             classes = []
         } else {
-            guard
-                let kind: LinearHead.Kind = task == "multi-label"
-                    ? .multiLabel
-                    : task == "multi-class" ? .multiClass : nil
-            else {
+            guard let kind = task.classification else {
                 throw ModelError(
                     file.path,
-                    "output task '\(task)' is not embedding, multi-label "
+                    "output task '\(task.rawValue)' is not embedding, multi-label "
                         + "or multi-class")
             }
             let names = (manifest.output.classes ?? []).map(\.name)
@@ -272,13 +274,13 @@ public struct MoEMAEModel: Sendable {
         -> InputSpec
     {
         InputSpec(
-            kind: "image",
+            kind: .image,
             variables: zip(MoEMAEPreprocessing.bandNames, bands).map { name, b in
                 VariableSpec(
-                    name: name, role: "band", units: "DN (Landsat C2 L2 SR)",
+                    name: name, role: .band, units: "DN (Landsat C2 L2 SR)",
                     mean: Double(b.mean), std: Double(b.std))
             },
-            dtype: "uint16", normalization: "zscore",
+            dtype: "uint16", normalization: .standardize,
             settings: .object([
                 "tileSize": .number(Double(config.imageSize)),
                 "patchSize": .number(Double(config.patchSize)),

@@ -1,14 +1,9 @@
 public import Tensor
 
-/// How the 105 pre-LN tokens of a tile become one embedding (spec §3).
-public enum MoEMAEPooling: String, Sendable, Codable, CaseIterable {
-    /// Token 4 (CLS): `[m]`.
-    case cls
-    /// Mean over all 105 tokens, metadata and CLS included: `[m]`.
-    case mean
-    /// All tokens flattened token-major: `[105·m]`.
-    case tokens
-
+/// How the 105 pre-LN tokens of a tile become one embedding (spec §3): `cls` takes token 4
+/// (`[m]`), `mean` the mean over all 105 tokens, metadata and CLS included (`[m]`), `tokens` all
+/// tokens flattened token-major (`[105·m]`).
+extension Pooling {
     /// Pools encoder tokens.
     /// - Parameter tokens: `[B, 105, m]`.
     /// - Returns: `[B, m]` (`cls`, `mean`) or `[B, 105·m]` (`tokens`).
@@ -52,18 +47,15 @@ public enum MoEMAEPooling: String, Sendable, Codable, CaseIterable {
 /// A linear classification head on pooled embeddings: multi-label (one sigmoid per class,
 /// as a one-vs-rest logistic regression) or multi-class (softmax).
 public struct LinearHead: Sendable, Equatable {
-    /// Multi-label or multi-class.
-    public enum Kind: String, Sendable, Codable { case multiLabel, multiClass }
-
     /// `[classes, features]` (PyTorch / scikit-learn `coef_` layout).
     public let weight: Tensor
     /// `[classes]`.
     public let bias: Tensor
-    public let kind: Kind
+    public let kind: ClassificationTask
 
     /// - Throws: ``MoEMAEError/badInput(_:)`` when `weight` is not 2-D or `bias` does not
     ///   match it.
-    public init(weight: Tensor, bias: Tensor, kind: Kind) throws {
+    public init(weight: Tensor, bias: Tensor, kind: ClassificationTask) throws {
         guard weight.rank == 2, bias.shape == [weight.shape[0]] else {
             throw MoEMAEError.badInput(
                 "head weight \(weight.shape) and bias \(bias.shape) are not [classes, features]"

@@ -83,6 +83,9 @@ public struct ModelFile {
         case DecodingError.typeMismatch(_, let context),
             DecodingError.valueNotFound(_, let context):
             return "wrong type at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
+        case DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty:
+            let keyPath = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return "\(keyPath): \(context.debugDescription)"
         case DecodingError.dataCorrupted(let context):
             return "corrupted JSON (\(context.debugDescription))"
         default:

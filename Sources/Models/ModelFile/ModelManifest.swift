@@ -48,8 +48,8 @@ public struct ModelManifest: Codable, Sendable, Equatable {
 public struct VariableSpec: Codable, Sendable, Equatable {
     /// The name as the model knows it (e.g. `B2`, `P`, `streamflow`).
     public var name: String
-    /// `band`, `dynamic`, `static` or `target` (free-form; architectures define theirs).
-    public var role: String?
+    /// What the variable is to the model (band, dynamic forcing, static attribute, target).
+    public var role: VariableRole?
     /// Units (UDUNITS spelling), e.g. `mm/day`, `1` (reflectance).
     public var units: String?
     /// Normalisation: the model sees `(x − mean) / std`.
@@ -60,7 +60,7 @@ public struct VariableSpec: Codable, Sendable, Equatable {
     public var description: String?
 
     public init(
-        name: String, role: String? = nil, units: String? = nil, mean: Double? = nil,
+        name: String, role: VariableRole? = nil, units: String? = nil, mean: Double? = nil,
         std: Double? = nil, description: String? = nil
     ) {
         self.name = name
@@ -74,20 +74,20 @@ public struct VariableSpec: Codable, Sendable, Equatable {
 
 /// What the model eats: variables in order and how they are prepared.
 public struct InputSpec: Codable, Sendable, Equatable {
-    /// `raster-tiles` (image models) or `basin-series` (basin models).
-    public var kind: String
+    /// `image` (tile models), `basin-series` (basin models) or `features`.
+    public var kind: ModelInputKind
     /// Input variables in the model's order (bands or forcings, then statics).
     public var variables: [VariableSpec]
     /// The expected raw data type before normalisation, e.g. `float32` or `uint16`.
     public var dtype: String?
     /// `standardize` ((x − mean)/std per variable, the statistics in ``variables``), or `none`.
-    public var normalization: String
+    public var normalization: ModelNormalization
     /// Architecture-specific settings (tile size, metadata mode, window length, …).
     public var settings: JSONValue?
 
     public init(
-        kind: String, variables: [VariableSpec], dtype: String? = nil,
-        normalization: String = "none", settings: JSONValue? = nil
+        kind: ModelInputKind, variables: [VariableSpec], dtype: String? = nil,
+        normalization: ModelNormalization = .none, settings: JSONValue? = nil
     ) {
         self.kind = kind
         self.variables = variables
@@ -113,7 +113,7 @@ public struct ClassSpec: Codable, Sendable, Equatable {
 /// What the model produces.
 public struct OutputSpec: Codable, Sendable, Equatable {
     /// `multi-label`, `multi-class`, `regression` or `embedding`.
-    public var task: String
+    public var task: ModelTask
     /// Classes in output order (classification).
     public var classes: [ClassSpec]?
     /// Output variables with units (regression), in output order.
@@ -122,7 +122,7 @@ public struct OutputSpec: Codable, Sendable, Equatable {
     public var settings: JSONValue?
 
     public init(
-        task: String, classes: [ClassSpec]? = nil, variables: [VariableSpec]? = nil,
+        task: ModelTask, classes: [ClassSpec]? = nil, variables: [VariableSpec]? = nil,
         settings: JSONValue? = nil
     ) {
         self.task = task

@@ -114,8 +114,8 @@ public enum StefaLandArchitecture: ModelArchitecture {
         try check.verifyAllConsumed()
 
         let variables =
-            layout.dynamic.map { variable($0, role: "dynamic", statistics) }
-            + layout.statics.map { variable($0, role: "static", statistics) }
+            layout.dynamic.map { variable($0, role: .dynamic, statistics) }
+            + layout.statics.map { variable($0, role: .static, statistics) }
         let settings: JSONValue = .object([
             "sequenceLength": .number(Double(sequenceLength)), "warmUp": .number(Double(warmUp)),
             "missingValues": .string("set to 0 after normalisation and flagged"),
@@ -123,14 +123,14 @@ public enum StefaLandArchitecture: ModelArchitecture {
         let output: OutputSpec
         if let targets {
             output = OutputSpec(
-                task: "regression",
+                task: .regression,
                 variables: targets.map {
-                    VariableSpec(name: $0.name, role: "target", units: $0.units)
+                    VariableSpec(name: $0.name, role: .target, units: $0.units)
                 },
                 settings: .object(["embeddingWidth": .number(Double(layout.d))]))
         } else {
             output = OutputSpec(
-                task: "embedding", settings: .object(["embeddingWidth": .number(Double(layout.d))]))
+                task: .embedding, settings: .object(["embeddingWidth": .number(Double(layout.d))]))
         }
         let file = URL(fileURLWithPath: path).lastPathComponent
         let manifest = ModelManifest(
@@ -141,14 +141,20 @@ public enum StefaLandArchitecture: ModelArchitecture {
                     : "StefaLand pretrained encoder (embeddings only) imported from \(file)."),
             hyperParameters: try JSONValue(encoding: configuration),
             input: InputSpec(
-                kind: "basin-series", variables: variables, dtype: "float32",
-                normalization: "standardize", settings: settings),
+                kind: .basinSeries, variables: variables, dtype: "float32",
+                normalization: .standardize, settings: settings),
             output: output, provenance: options.provenance(for: checkpoint))
         return ImportedModel(manifest: manifest, tensors: tensors)
     }
 
     public static func validate(_ model: ModelFile) throws {
         _ = try StefaLandModel(file: model)
+    }
+
+    public static let inferenceKind = InferenceKind.basins
+
+    public static func loadForInference(_ model: ModelFile) throws -> InferenceModel {
+        .basins(try StefaLandModel(file: model))
     }
 
     /// Whether a model-file name (fine-tuned naming without `nn_model.`) is used by inference.
@@ -162,7 +168,7 @@ public enum StefaLandArchitecture: ModelArchitecture {
         return !unused.contains { name.hasPrefix($0) }
     }
 
-    static func variable(_ name: String, role: String, _ statistics: StefaLandStatistics)
+    static func variable(_ name: String, role: VariableRole, _ statistics: StefaLandStatistics)
         -> VariableSpec
     {
         let entry = statistics.entries[name]!

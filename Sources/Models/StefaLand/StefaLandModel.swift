@@ -81,7 +81,9 @@ public struct StefaLandModel: Sendable {
         } catch {
             throw ModelError(file.path, "invalid StefaLand hyper-parameters in the manifest")
         }
-        func statistics(_ role: String, _ names: [String]) throws -> [StefaLandStatistics.Entry] {
+        func statistics(_ role: VariableRole, _ names: [String]) throws -> [StefaLandStatistics
+            .Entry]
+        {
             try names.map { name in
                 guard
                     let v = manifest.input.variables.first(where: {
@@ -97,8 +99,8 @@ public struct StefaLandModel: Sendable {
         let store = file.weights()
         try self.init(
             configuration: configuration,
-            dynamicStatistics: try statistics("dynamic", configuration.dynamicVariables),
-            staticStatistics: try statistics("static", configuration.staticVariables),
+            dynamicStatistics: try statistics(.dynamic, configuration.dynamicVariables),
+            staticStatistics: try statistics(.static, configuration.staticVariables),
             store: store)
         try store.verifyAllConsumed()
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GeomapCore
+import Models
 
 /// `geomap embed --in R`: pooled tile embeddings as a Float32 COG; `geomap embed --basins B`:
 /// per-basin, per-day StefaLand embeddings as CF-1.8 NetCDF.
@@ -79,5 +80,5 @@ struct EmbedCommand: ParsableCommand {
 /// `--pool`: tile mode of `geomap embed`.
 struct EmbedTileOutputs: ParsableArguments {
     @Option(help: "Pooling of the tile tokens.")
-    var pool: TilePooling?
+    var pool: Pooling?
 }

@@ -118,14 +118,16 @@ struct ModelReport: Encodable {
     /// (`    clay  static  fraction  mean 0.21 std 0.09`).
     static func variableLines(_ variables: [VariableSpec]) -> [String] {
         let width = min(max(variables.map(\.name.count).max() ?? 0, 4), 40)
-        let roleWidth = variables.map { ($0.role ?? "").count }.max() ?? 0
+        let roleWidth = variables.map { ($0.role?.rawValue ?? "").count }.max() ?? 0
         return variables.map { v in
             var line =
                 "    "
                 + v.name.padding(toLength: max(width, v.name.count), withPad: " ", startingAt: 0)
             if roleWidth > 0 {
                 line +=
-                    "  " + (v.role ?? "").padding(toLength: roleWidth, withPad: " ", startingAt: 0)
+                    "  "
+                    + (v.role?.rawValue ?? "").padding(
+                        toLength: roleWidth, withPad: " ", startingAt: 0)
             }
             line += "  " + (v.units ?? "(no units)")
             if let mean = v.mean, let std = v.std { line += "  mean \(mean) std \(std)" }
@@ -138,9 +140,9 @@ struct ModelReport: Encodable {
         if let manifest {
             lines.append("  name:          \(manifest.name)")
             lines.append("  description:   \(manifest.description)")
-            lines.append("  task:          \(manifest.output.task)")
+            lines.append("  task:          \(manifest.output.task.rawValue)")
             lines.append(
-                "  inputs:        \(manifest.input.kind), \(manifest.input.variables.count) variables (\(manifest.input.normalization))"
+                "  inputs:        \(manifest.input.kind.rawValue), \(manifest.input.variables.count) variables (\(manifest.input.normalization.rawValue))"
             )
             lines += Self.variableLines(manifest.input.variables)
             if let outputs = manifest.output.variables, !outputs.isEmpty {

@@ -34,7 +34,8 @@ struct ModelsListCommand: ParsableCommand {
                 let file = try ModelFile(contentsOf: found.url)
                 return Row(
                     name: found.name, location: found.kind, path: found.url.path,
-                    architecture: file.manifest.architecture, task: file.manifest.output.task,
+                    architecture: file.manifest.architecture,
+                    task: file.manifest.output.task.rawValue,
                     demo: file.manifest.provenance.demo, error: nil)
             } catch {
                 return Row(

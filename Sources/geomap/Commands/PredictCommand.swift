@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GeomapCore
+import Models
 
 /// `geomap predict`: tile-by-tile prediction over a raster (`--in`, tile mode), or
 /// basin-by-basin prediction of daily series (`--basins`, basin mode). Each option belongs to
@@ -104,5 +105,5 @@ struct PredictTileOutputs: ParsableArguments {
     var floatProbabilities = false
 
     @Option(help: "Also write pooled embeddings (<stem>.embeddings.tif) with this pooling.")
-    var embeddings: TilePooling?
+    var embeddings: Pooling?
 }

@@ -22,13 +22,13 @@ struct ProbeFitCommand: ParsableCommand {
             image's centred 40×40 window is encoded and pooled; a share of the samples \
             (--holdout, stratified, seeded) is held out. The head is L2-regularised logistic \
             regression (scikit-learn's objective C·Σ loss + ½‖w‖², intercept not penalised) \
-            solved by L-BFGS: one binary problem per class (multilabel, one-vs-rest) or one \
-            softmax (multiclass). It is fitted on the training share; the metrics (accuracy, \
+            solved by L-BFGS: one binary problem per class (multi-label, one-vs-rest) or one \
+            softmax (multi-class). It is fitted on the training share; the metrics (accuracy, \
             micro/macro precision, recall, F1 and average precision) of both shares are \
             printed and stored in M2 under metrics.probe. M2 is M with the head added.
             Instead of S.csv: --in R.tif --labels-raster L.tif, a class raster on R's grid; \
             the 40×40 windows of R at --stride are labelled by their majority class \
-            (multiclass) or the classes covering --min-share of them (multilabel); class names \
+            (multi-class) or the classes covering --min-share of them (multi-label); class names \
             come from L's categories (or --classes FILE, line n naming id n).
             """)
 
@@ -57,7 +57,7 @@ struct ProbeFitCommand: ParsableCommand {
 
     @Option(
         help: """
-            With --labels-raster and multilabel: least share of a tile's labelled pixels a class \
+            With --labels-raster and multi-label: least share of a tile's labelled pixels a class \
             must cover.
             """)
     var minShare = 0.1
@@ -65,14 +65,8 @@ struct ProbeFitCommand: ParsableCommand {
     @Option(help: "The model file to write (the encoder plus the fitted head).")
     var out: String
 
-    @Option(
-        name: .customLong("task"),
-        help: """
-            multilabel (one sigmoid per class) or multiclass (softmax).
-            """)
-    var taskName = ProbeTask.multiLabel.rawValue
-
-    var task: ProbeTask { ProbeTask(rawValue: taskName) ?? .multiLabel }
+    @Option(help: "multi-label (one sigmoid per class) or multi-class (softmax).")
+    var task = ClassificationTask.multiLabel
 
     @Option(
         help: """
@@ -90,8 +84,8 @@ struct ProbeFitCommand: ParsableCommand {
     @Option(name: .customLong("c"), help: "Inverse L2 strength C (scikit-learn's C).")
     var c = 1.0
 
-    @Option(help: "Embedding pooling the head reads: mean or cls (default: the model's).")
-    var pool: String?
+    @Option(help: "Embedding pooling the head reads (default: the model's).")
+    var pool: Pooling?
 
     @Option(help: "Solver stops when the largest gradient component is below this.")
     var tolerance = 1e-6
@@ -106,9 +100,6 @@ struct ProbeFitCommand: ParsableCommand {
     var noMetadata = false
 
     func validate() throws {
-        guard ProbeTask(rawValue: taskName) != nil else {
-            throw ValidationError("--task must be multilabel or multiclass, got \(taskName)")
-        }
         guard holdout >= 0, holdout < 1 else {
             throw ValidationError("--holdout must be in [0, 1), got \(holdout)")
         }
@@ -118,9 +109,6 @@ struct ProbeFitCommand: ParsableCommand {
         }
         guard tolerance > 0, maxIterations > 0 else {
             throw ValidationError("--tolerance and --max-iterations must be positive")
-        }
-        if let pool, !["mean", "cls"].contains(pool) {
-            throw ValidationError("--pool must be mean or cls, got \(pool)")
         }
     }
 
@@ -158,13 +146,7 @@ struct ProbeFitCommand: ParsableCommand {
         let targets = try list.targets()
         let file = try encoderFile(modelURL)
         let encoder = try MoEMAEModel(file: file)
-        let pooling =
-            try pool.map { name in
-                guard let value = MoEMAEPooling(rawValue: name) else {
-                    throw ValidationError("--pool must be mean or cls")
-                }
-                return value
-            } ?? encoder.pooling
+        let pooling = pool ?? encoder.pooling
         let embedder = SampleEmbedder(model: encoder, pooling: pooling, useMetadata: !noMetadata)
         note(
             "embedding \(list.samples.count) images (\(pooling.rawValue) pooling, "
@@ -217,13 +199,7 @@ struct ProbeFitCommand: ParsableCommand {
             inputPath: input, labelsPath: labels, tile: tile, stride: stride, task: task,
             minShare: minShare, classFile: classFile)
         let targets = try labelled.targets()
-        let pooling =
-            try pool.map { name in
-                guard let value = MoEMAEPooling(rawValue: name) else {
-                    throw ValidationError("--pool must be mean or cls")
-                }
-                return value
-            } ?? tileModel.model.pooling
+        let pooling = pool ?? tileModel.model.pooling
         note(
             "embedding \(labelled.tiles.count) tiles (\(labelled.skipped) mostly nodata "
                 + "skipped, \(pooling.rawValue) pooling)…")

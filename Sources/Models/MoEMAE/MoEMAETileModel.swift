@@ -1,5 +1,4 @@
 import Foundation
-public import Models
 public import Tensor
 
 /// A MoE-MAE model file as a ``TileModel``: centre-cropped, z-scored 40×40 tiles with the
@@ -13,7 +12,7 @@ public struct MoEMAETileModel: TileModel {
     public let path: String
     public let input: TileInputSpec
     public let classes: [TileClass]
-    public let task: TileTask
+    public let task: ClassificationTask
     public var embeddingWidth: Int { model.encoder.config.embedDim }
 
     /// Loads `file` strictly (see ``Models/MoEMAEModel``).
@@ -34,7 +33,7 @@ public struct MoEMAETileModel: TileModel {
             tileSize: Int(number("tileSize") ?? Double(config.imageSize)),
             pixelSize: number("resolution") ?? 30)
         classes = (manifest.output.classes ?? []).map { TileClass(name: $0.name, color: $0.color) }
-        task = manifest.output.task == "multi-class" ? .multiClass : .multiLabel
+        task = manifest.output.task.classification ?? .multiLabel
     }
 
     /// `uint16` → `UInt16` (GDAL's names).
@@ -52,7 +51,7 @@ public struct MoEMAETileModel: TileModel {
     }
 
     /// The `[B, 8]` metadata of a batch (compat hour code).
-    static func metadata(_ places: TilePlaces) -> Tensor {
+    public static func metadata(_ places: TilePlaces) -> Tensor {
         var scalars: [Float] = []
         scalars.reserveCapacity(places.latitudes.count * 8)
         for (latitude, longitude) in zip(places.latitudes, places.longitudes) {
@@ -62,7 +61,7 @@ public struct MoEMAETileModel: TileModel {
         return Tensor(shape: [places.latitudes.count, 8], scalars: scalars)
     }
 
-    public func run(raw: Tensor, places: TilePlaces?, probabilities: Bool, pooling: TilePooling?)
+    public func run(raw: Tensor, places: TilePlaces?, probabilities: Bool, pooling: Pooling?)
         throws -> TileOutputs
     {
         let size = model.encoder.config.imageSize
@@ -74,10 +73,7 @@ public struct MoEMAETileModel: TileModel {
         if probabilities, let head = model.head {
             outputs.probabilities = head.probabilities(model.pooling.pool(tokens))
         }
-        if let pooling {
-            let method: MoEMAEPooling = pooling == .cls ? .cls : .mean
-            outputs.embeddings = method.pool(tokens)
-        }
+        if let pooling { outputs.embeddings = pooling.pool(tokens) }
         return outputs
     }
 }

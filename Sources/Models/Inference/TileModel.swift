@@ -32,22 +32,6 @@ public struct TileClass: Sendable, Equatable {
     }
 }
 
-/// How the head turns logits into probabilities.
-public enum TileTask: String, Sendable, Equatable {
-    /// One sigmoid per class (classes may co-occur); the class raster shows the most probable.
-    case multiLabel = "multi-label"
-    /// Softmax over classes.
-    case multiClass = "multi-class"
-}
-
-/// Embedding pooling of a tile's tokens.
-public enum TilePooling: String, Sendable, Equatable, CaseIterable {
-    /// The CLS token.
-    case cls
-    /// The mean over all tokens.
-    case mean
-}
-
 /// Where a batch of tiles lies and when it was acquired: the inputs of metadata tokens.
 public struct TilePlaces: Sendable, Equatable {
     /// Tile-centre latitudes, degrees (WGS 84), one per tile.
@@ -89,7 +73,7 @@ public protocol TileModel: Sendable {
     /// The head's classes in output order; empty for an encoder without a head.
     var classes: [TileClass] { get }
     /// The head's kind (meaningful when ``classes`` is not empty).
-    var task: TileTask { get }
+    var task: ClassificationTask { get }
     /// Width of a pooled embedding.
     var embeddingWidth: Int { get }
 
@@ -100,6 +84,6 @@ public protocol TileModel: Sendable {
     ///   - places: tile centres and date for metadata tokens, `nil` for no metadata.
     ///   - probabilities: compute class probabilities (requires a head).
     ///   - pooling: compute embeddings pooled this way, `nil` for none.
-    func run(raw: Tensor, places: TilePlaces?, probabilities: Bool, pooling: TilePooling?)
+    func run(raw: Tensor, places: TilePlaces?, probabilities: Bool, pooling: Pooling?)
         throws -> TileOutputs
 }
