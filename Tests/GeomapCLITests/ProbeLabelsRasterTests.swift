@@ -46,7 +46,7 @@ struct ProbeLabelsRasterTests {
             "--out", out.path, "--task", "multiclass",
         ])
         #expect(fit.status == 0, "\(fit.stderr)")
-        #expect(fit.stdout.contains("classes: 6, task multiclass"), "\(fit.stdout)")
+        #expect(fit.stdout.contains("classes: 6, task multi-class"), "\(fit.stdout)")
         #expect(fit.stdout.contains("holdout:  accuracy "))
         #expect(
             try Self.classNames(of: out)
