@@ -43,7 +43,8 @@ private let predictBasin = [
     option("--attributes", sample("basins.dbf")),
     option("--static-raster", sample("static/clay.tif")),
     option("--mapping", sample("forcings.nc")), option("--start", "2016-06-01"),
-    option("--end", "2016-07-01"), option("--area-weighted"), option("--weights-cache", "/tmp"),
+    option("--end", "2016-07-01"), option("--area-weighted"), option("--strict-ranges"),
+    option("--weights-cache", "/tmp"),
     option("--no-weights-cache"),
 ]
 private let runOptions = [
