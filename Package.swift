@@ -108,7 +108,7 @@ let package = Package(
         .executableTarget(
             name: "geomap",
             dependencies: [
-                "GeomapCore", "GeoGDAL", "GeoRaster", "GeoVector", "GeoProjection", "GeoNetCDF",
+                "GeomapCore", "GeomapRun", "GeoGDAL", "GeoRaster", "GeoVector", "GeoProjection", "GeoNetCDF",
                 "Models", "Tensor", "OutputFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

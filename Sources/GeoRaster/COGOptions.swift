@@ -26,7 +26,8 @@ public struct COGOptions: Sendable {
 
     public init(
         compression: COGCompression = .deflate, blockSize: Int = 512, producer: String,
-        model: String? = nil, createdAt: Date = Date(), metadata: [String: String] = [:],
+        model: String? = nil, createdAt: Date = COGOptions.creationTime(),
+        metadata: [String: String] = [:],
         writeStyle: Bool = true
     ) {
         self.compression = compression
@@ -36,6 +37,18 @@ public struct COGOptions: Sendable {
         self.createdAt = createdAt
         self.metadata = metadata
         self.writeStyle = writeStyle
+    }
+
+    /// The time written as `GEOMAP_CREATED`: now, or `SOURCE_DATE_EPOCH` (whole seconds since
+    /// 1970, the reproducible-builds convention) when the environment sets it, so that two runs
+    /// over the same inputs write byte-identical files.
+    public static func creationTime(
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> Date {
+        if let text = environment["SOURCE_DATE_EPOCH"], let seconds = Int64(text), seconds >= 0 {
+            return Date(timeIntervalSince1970: TimeInterval(seconds))
+        }
+        return Date()
     }
 
     /// Dataset metadata items the writer sets on a file it writes row by row.

@@ -130,6 +130,11 @@ public struct RunFileError: Error, CustomStringConvertible, ExitStatusProviding 
     public var path: String
     public var problem: String
 
+    public init(path: String, problem: String) {
+        self.path = path
+        self.problem = problem
+    }
+
     public var description: String { "\(path): \(problem)" }
     public var exitStatus: ExitStatus { .ioError }
 }

@@ -24,7 +24,8 @@ struct Geomap: AsyncParsableCommand {
         version: VersionReport.text,
         subcommands: [
             InfoCommand.self, ConvertCommand.self, ZonalCommand.self, ModelsCommand.self,
-            PredictCommand.self, EmbedCommand.self, ProbeCommand.self,
+            PredictCommand.self, EmbedCommand.self, ProbeCommand.self, RunCommand.self,
+            StatusCommand.self,
         ])
 
     /// Runs the command and turns every error into one line on stderr plus a documented exit

@@ -12,8 +12,25 @@ struct StrictArguments {
     /// The words after the program name, up to a `--` terminator.
     let words: [String]
 
-    init(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) {
+    init(_ arguments: [String] = StrictArguments.commandLine) {
         words = Array(arguments.prefix { $0 != "--" })
+    }
+
+    /// The command line `validate()` checks: the process's, or the one `geomap run` parses for
+    /// an item (``checking(_:_:)``).
+    nonisolated(unsafe) private(set) static var commandLine = Array(
+        CommandLine.arguments.dropFirst())
+
+    /// Parses `arguments` as geomap's command line with every strictness check, without
+    /// running anything: how `geomap run` checks its items' options before any work. Single
+    /// threaded use only (the run checks its items before it starts any).
+    static func checking(_ arguments: [String]) throws {
+        let saved = commandLine
+        commandLine = arguments
+        defer { commandLine = saved }
+        try StrictArguments(arguments).checkRepeats(
+            Geomap.commandPath(arguments).last ?? Geomap.self)
+        _ = try Geomap.parseAsRoot(arguments)
     }
 
     /// One option or flag as ArgumentParser declares it.

@@ -9,6 +9,7 @@ private let pages: [String: [String]] = [
     "embed": ["predict.md", "basin-prediction.md"], "probe fit": ["probe.md"],
     "probe samples": ["probe.md"], "models list": ["model-format.md"],
     "models inspect": ["model-format.md"], "models import": ["model-format.md"],
+    "run": ["nightly.md"], "status": ["nightly.md"],
 ]
 
 /// Whether `text` holds `option` as a whole word (`--in` is not found in `--input`).

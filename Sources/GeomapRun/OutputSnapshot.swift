@@ -1,0 +1,36 @@
+import Foundation
+
+/// The regular files of a folder with their inode and modification time, to find what an item
+/// wrote: files that are new or replaced after it ran (geomap replaces a file by renaming a new
+/// one over it, so a rewritten output always has a new inode).
+struct OutputSnapshot {
+    struct Stamp: Equatable {
+        var inode: UInt64
+        var modified: Int64
+    }
+
+    var files: [String: Stamp]
+
+    /// Takes the snapshot of `folder` (empty when it does not exist yet); hidden files, which
+    /// are geomap's temporaries and locks, are left out.
+    init(_ folder: String) {
+        files = [:]
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
+            return
+        }
+        for name in names where !name.hasPrefix(".") {
+            var info = stat()
+            guard stat("\(folder)/\(name)", &info) == 0, (info.st_mode & S_IFMT) == S_IFREG
+            else { continue }
+            let modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+            files[name] = Stamp(inode: UInt64(info.st_ino), modified: modified)
+        }
+    }
+
+    /// Names (sorted) that are new or changed in `after`, starting with `prefix` when given.
+    func written(after: OutputSnapshot, prefix: String?) -> [String] {
+        after.files.filter { name, stamp in
+            (prefix.map { name.hasPrefix($0) } ?? true) && files[name] != stamp
+        }.keys.sorted()
+    }
+}

@@ -1,0 +1,238 @@
+public import Foundation
+public import GeomapCore
+import Models
+
+/// Runs a planned configuration item by item into a run directory: skips items the ledger
+/// holds as done with the same fingerprint, runs the others as child processes, retries
+/// transient failures, records every outcome in the ledger, and writes the manifest.
+///
+/// Exit codes (``RunOutcome/exitStatus``): 0 all items done; 1 the run finished and some items
+/// failed; 75 the run stopped early and should be tried again (a stop request, the deadline,
+/// an item said "try again later").
+public final class RunEngine {
+    public struct Options: Sendable {
+        /// Redo every item, whatever the ledger says.
+        public var force = false
+        /// Stop taking items after this moment.
+        public var deadline: Date?
+        /// Seconds before the first retry of a transient failure; doubled for each further
+        /// one, at most ``maximumBackoff``.
+        public var backoff: Double = 2
+        public var maximumBackoff: Double = 60
+        public init() {}
+    }
+
+    public let config: RunConfig
+    public let plan: RunPlan
+    public let directory: URL
+    public let options: Options
+    public let stop: RunStop
+    let process: ItemProcess
+    let versions: [String: String]
+    let log: (String) -> Void
+
+    public init(
+        config: RunConfig, plan: RunPlan, directory: URL, options: Options, stop: RunStop,
+        executable: URL, versions: [String: String], log: @escaping (String) -> Void
+    ) {
+        self.config = config
+        self.plan = plan
+        self.directory = directory
+        self.options = options
+        self.stop = stop
+        self.process = ItemProcess(executable: executable, workingDirectory: config.folder)
+        self.versions = versions
+        self.log = log
+    }
+
+    /// The fingerprint of `item` now.
+    public func fingerprint(_ item: WorkItem) throws -> String {
+        ItemFingerprint(
+            inputs: try item.inputs.map(ItemFingerprint.InputIdentity.of),
+            modelSHA256: item.modelSHA256, options: item.arguments, item: item.key,
+            version: versions["geomap"] ?? ""
+        ).value
+    }
+
+    /// Runs every item not yet done. The run directory must exist and be locked by the caller.
+    public func run() throws -> RunOutcome {
+        let started = Date()
+        let ledger = try RunLedger(url: directory.appendingPathComponent("ledger.jsonl"))
+        let logs = directory.appendingPathComponent("logs")
+        try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+        var records: [RunManifest.Item] = []
+        var failed = 0
+        var tried = 0
+        var stopReason: String?
+        var abandoned: String?
+        let total = plan.items.count
+        // Items this run has to do (not done earlier with the same fingerprint): the base of
+        // max-failed-fraction.
+        var toRun = 0
+        for (index, item) in plan.items.enumerated() {
+            let place = "[\(index + 1)/\(total)] \(item.key)"
+            let print = try fingerprint(item)
+            var record = RunManifest.Item(
+                key: item.key, status: "missing", action: nil, fingerprint: print,
+                inputs: item.inputs, outputs: [], attempts: 0, seconds: 0)
+            if stopReason == nil, let why = stop.requested { stopReason = why }
+            if stopReason == nil, let deadline = options.deadline, Date() >= deadline {
+                stopReason = "the deadline was reached"
+            }
+            if !options.force,
+                ledger.isDone(item.key, fingerprint: print, resolve: { URL(fileURLWithPath: $0) })
+            {
+                let entry = ledger.latest[item.key]
+                record.status = "done"
+                record.action = "skipped"
+                record.outputs = entry?.outputs ?? []
+                record.attempts = entry?.attempts ?? 0
+                record.seconds = entry?.seconds ?? 0
+                log("\(place): done earlier, unchanged (skipped)")
+                records.append(record)
+                continue
+            }
+            toRun += 1
+            guard stopReason == nil, abandoned == nil else {
+                records.append(record)
+                continue
+            }
+            tried += 1
+            let itemLog = logs.appendingPathComponent(
+                item.key.replacingOccurrences(of: "/", with: "__") + ".log")
+            let before = OutputSnapshot(item.outputFolder)
+            var attempts = 0
+            var ending: ItemProcess.Ending
+            let clock = Date()
+            log("\(place): running")
+            repeat {
+                attempts += 1
+                ending = try process.run(item.arguments, log: itemLog) { stop.running($0) }
+                stop.running(nil)
+                guard case .transient(let message) = ending, attempts <= config.retries,
+                    stop.requested == nil
+                else { break }
+                let wait = min(
+                    options.maximumBackoff, options.backoff * pow(2, Double(attempts - 1)))
+                log(
+                    "\(place): \(message); retry \(attempts) of \(config.retries) in \(Int(wait)) s"
+                )
+                Thread.sleep(forTimeInterval: wait)
+            } while true
+            record.attempts = attempts
+            record.seconds = Date().timeIntervalSince(clock)
+            switch ending {
+            case .done:
+                let written = before.written(
+                    after: OutputSnapshot(item.outputFolder), prefix: item.outputPrefix)
+                record.outputs = try written.map { name in
+                    try outputRecord("\(item.outputFolder)/\(name)")
+                }
+                record.status = "done"
+                try ledger.append(
+                    .init(
+                        key: item.key, fingerprint: print, status: .done,
+                        outputs: record.outputs, attempts: attempts, seconds: record.seconds))
+                log(
+                    "\(place): done in \(String(format: "%.1f", record.seconds)) s, "
+                        + "\(record.outputs.count) files")
+            case .failed(let errorClass, let message):
+                failed += 1
+                try fail(&record, errorClass: errorClass, message: message, ledger: ledger)
+                log("\(place): failed (\(errorClass)): \(message)")
+            case .transient(let message):
+                failed += 1
+                try fail(&record, errorClass: "io", message: message, ledger: ledger)
+                log("\(place): failed after \(attempts) attempts (io): \(message)")
+            case .tryAgainLater(let message):
+                stopReason = "\(item.key) said to try again later: \(message)"
+                log("\(place): try again later: \(message)")
+            case .interrupted:
+                stopReason = stop.requested ?? "\(item.key) was interrupted"
+                log("\(place): interrupted; the next run redoes it")
+            }
+            records.append(record)
+            if stopReason == nil, abandoned == nil,
+                Double(failed) > config.maxFailedFraction * Double(toRun)
+            {
+                abandoned =
+                    "\(failed) of \(toRun) items failed, more than max-failed-fraction "
+                    + "\(config.maxFailedFraction): the run stops"
+                log(abandoned!)
+            }
+        }
+        let outcome: RunOutcome
+        let left = records.filter { $0.status == "missing" }.count
+        if let stopReason {
+            outcome = RunOutcome(
+                status: .tryAgainLater,
+                message: "stopped: \(stopReason); \(left) items left for the next run",
+                items: records)
+        } else if let abandoned {
+            outcome = RunOutcome(status: .partialFailure, message: abandoned, items: records)
+        } else if failed > 0 {
+            let names = records.filter { $0.status == "failed" }.map(\.key)
+            outcome = RunOutcome(
+                status: .partialFailure,
+                message: "\(failed) of \(total) items failed: " + names.joined(separator: ", "),
+                items: records)
+        } else {
+            let skipped = records.filter { $0.action == "skipped" }.count
+            outcome = RunOutcome(
+                status: .success,
+                message: "all \(total) items done (\(tried) run, \(skipped) unchanged)",
+                items: records)
+        }
+        try manifest(outcome, started: started).write(
+            to: directory.appendingPathComponent("manifest.json"))
+        return outcome
+    }
+
+    private func fail(
+        _ record: inout RunManifest.Item, errorClass: String, message: String, ledger: RunLedger
+    ) throws {
+        record.status = "failed"
+        record.errorClass = errorClass
+        record.message = message
+        try ledger.append(
+            .init(
+                key: record.key, fingerprint: record.fingerprint, status: .failed, outputs: [],
+                attempts: record.attempts, seconds: record.seconds, errorClass: errorClass,
+                message: message))
+    }
+
+    private func outputRecord(_ path: String) throws -> RunLedger.OutputRecord {
+        let size =
+            (try? FileManager.default.attributesOfItem(atPath: path)[.size])
+            .flatMap { $0 as? NSNumber }?.int64Value ?? 0
+        return RunLedger.OutputRecord(
+            path: path, size: size, sha256: try FileDigest.sha256(ofFileAt: path))
+    }
+
+    private func manifest(_ outcome: RunOutcome, started: Date) throws -> RunManifest {
+        var models: [RunManifest.Model] = []
+        for item in plan.items {
+            guard let model = item.model, !models.contains(where: { $0.path == model })
+            else { continue }
+            models.append(RunManifest.Model(path: model, sha256: item.modelSHA256))
+        }
+        let configData = (try? Data(contentsOf: config.file)) ?? Data()
+        var hasher = SHA256Digest()
+        hasher.update(configData)
+        let iso = ISO8601DateFormatter()
+        return RunManifest(
+            runID: "\(iso.string(from: started))-\(getpid())", config: config.file.path,
+            configSHA256: SHA256Digest.hex(hasher.finalize()), versions: versions,
+            models: models, host: ProcessInfo.processInfo.hostName,
+            started: iso.string(from: started), ended: iso.string(from: Date()),
+            exitCode: outcome.status.rawValue, outcome: outcome.message, items: outcome.items)
+    }
+
+}
+
+/// How a run ended.
+public struct RunOutcome: Sendable {
+    public var status: ExitStatus
+    public var message: String
+    public var items: [RunManifest.Item]
+}

@@ -1,0 +1,121 @@
+public import Foundation
+
+/// `<run-dir>/manifest.json`: what a run did and produced, written atomically at the end of
+/// every run (and when it stops early), for `geomap status` and for people.
+public struct RunManifest: Codable, Sendable, Equatable {
+    /// One work item as the run left it.
+    public struct Item: Codable, Sendable, Equatable {
+        public var key: String
+        /// `done`, `failed` or `missing` (not run: the run stopped first).
+        public var status: String
+        /// `skipped` when an earlier run had done it with the same fingerprint.
+        public var action: String?
+        public var fingerprint: String
+        public var inputs: [String]
+        public var outputs: [RunLedger.OutputRecord]
+        public var attempts: Int
+        public var seconds: Double
+        public var errorClass: String?
+        public var message: String?
+    }
+
+    /// A model the run used: file and SHA-256.
+    public struct Model: Codable, Sendable, Equatable {
+        public var path: String
+        public var sha256: String
+    }
+
+    public var runID: String
+    public var config: String
+    /// SHA-256 of the configuration file's bytes.
+    public var configSHA256: String
+    /// geomap, GDAL, PROJ, netCDF-C and OpenBLAS versions.
+    public var versions: [String: String]
+    public var models: [Model]
+    public var host: String
+    /// ISO 8601 UTC.
+    public var started: String
+    public var ended: String
+    /// The exit code the run ended with and why, in words.
+    public var exitCode: Int32
+    public var outcome: String
+    public var items: [Item]
+
+    /// Writes the manifest to `url` atomically (a temporary name in the same folder, fsync,
+    /// rename), so a reader sees the old manifest or the new one, never half of one.
+    public func write(to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try RunFiles.write(try encoder.encode(self), to: url)
+    }
+
+    public static func read(_ url: URL) throws -> RunManifest {
+        guard let data = try? Data(contentsOf: url) else {
+            throw RunFileError(path: url.path, problem: "cannot read the manifest")
+        }
+        do {
+            return try JSONDecoder().decode(RunManifest.self, from: data)
+        } catch {
+            throw RunFileError(path: url.path, problem: "not a geomap run manifest")
+        }
+    }
+}
+
+/// The run directory's small files (manifest, configuration copies).
+public enum RunFiles {
+    /// Replaces `url` with `data` whole: a temporary name in the same folder, fsync, rename.
+    public static func write(_ data: Data, to url: URL) throws {
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(
+            ".\(url.lastPathComponent).\(getpid()).tmp")
+        do {
+            try data.write(to: temporary)
+            let handle = try FileHandle(forWritingTo: temporary)
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw RunFileError(
+                path: url.path, problem: "cannot write: \(error.localizedDescription)")
+        }
+        guard rename(temporary.path, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temporary)
+            throw RunFileError(path: url.path, problem: "cannot rename into place: \(reason)")
+        }
+    }
+}
+
+extension RunFiles {
+    /// The configuration with defaults filled in and dates resolved, and each job's command
+    /// line, as JSON (`config.resolved.json`).
+    public static func resolvedConfiguration(_ config: RunConfig) throws -> Data {
+        struct Job: Encodable {
+            var name: String
+            var kind: String
+            var inputs: [String]
+            var arguments: [String]
+        }
+        struct Resolved: Encodable {
+            var version: Int
+            var retries: Int
+            var maxFailedFraction: Double
+            var jobs: [Job]
+
+            enum CodingKeys: String, CodingKey {
+                case version, retries, jobs
+                case maxFailedFraction = "max-failed-fraction"
+            }
+        }
+        let resolved = Resolved(
+            version: RunConfig.supportedVersion, retries: config.retries,
+            maxFailedFraction: config.maxFailedFraction,
+            jobs: config.jobs.map {
+                Job(
+                    name: $0.name, kind: $0.kind.rawValue, inputs: $0.inputs,
+                    arguments: $0.arguments)
+            })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(resolved)
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import GeomapCore
+import Models
+
+/// The deterministic, sorted list of a configuration's work items.
+///
+/// - Tile jobs: one item per input raster (``TileJobInputs``): `predict --in RASTER --out OUT`
+///   or `embed --in RASTER --out OUT/<stem>.embeddings.tif`, where `out` names the job's
+///   output folder (default: the configuration's folder). Two inputs with the same file stem
+///   are an error: their outputs would collide.
+/// - Basin and zonal jobs: one item for the whole job, with the job's options as written.
+public struct RunPlan: Sendable {
+    public var items: [WorkItem]
+
+    /// Plans `config`. Relative paths resolve against the configuration's folder.
+    public static func make(_ config: RunConfig) throws -> RunPlan {
+        var items: [WorkItem] = []
+        for (index, job) in config.jobs.enumerated() {
+            let keyPath = "jobs[\(index)]"
+            let file = config.file.path
+            func failure(_ problem: String, line: Int? = nil) -> RunConfigError {
+                RunConfigError(
+                    file: file, line: line ?? job.line, keyPath: keyPath, problem: problem)
+            }
+            let folder = config.folder
+            let modelFile = try model(of: job, folder: folder)
+            let modelDigest = try modelFile.map { try FileDigest.sha256(ofFileAt: $0) } ?? ""
+            let optionInputs = inputFiles(job.arguments, folder: folder)
+            let modelInputs = modelFile.map { [$0] } ?? []
+            switch job.kind {
+            case .predictTiles, .embedTiles:
+                let rasters = try TileJobInputs.expand(
+                    job.inputs, folder: folder, file: file, line: job.line,
+                    keyPath: "\(keyPath).inputs")
+                let outValue = job.options.last { $0.key == "out" }
+                let outFolder = absolute(outValue.map(firstValue) ?? ".", folder: folder)
+                let options = job.options.filter { $0.key != "out" }
+                let rest = RunJob(
+                    name: job.name, kind: job.kind, inputs: [], options: options, line: job.line
+                ).arguments
+                var stems: [String: String] = [:]
+                for raster in rasters {
+                    let stem = URL(fileURLWithPath: raster).deletingPathExtension()
+                        .lastPathComponent
+                    if let other = stems[stem] {
+                        throw failure(
+                            "'\(other)' and '\(raster)' share the name '\(stem)': their outputs "
+                                + "would overwrite each other in \(outFolder)")
+                    }
+                    stems[stem] = raster
+                    let out =
+                        job.kind == .predictTiles
+                        ? ["--out", outFolder]
+                        : ["--out", "\(outFolder)/\(stem).embeddings.tif"]
+                    let command = job.kind == .predictTiles ? "predict" : "embed"
+                    items.append(
+                        WorkItem(
+                            key: "\(job.name)/\(stem)", job: job.name,
+                            arguments: [command, "--in", raster] + out + rest,
+                            inputs: [raster] + optionInputs + modelInputs,
+                            model: modelFile, modelSHA256: modelDigest, outputFolder: outFolder,
+                            outputPrefix: "\(stem)."))
+                }
+            case .predictBasins, .embedBasins, .zonal:
+                let command: [String] =
+                    switch job.kind {
+                    case .predictBasins: ["predict"]
+                    case .embedBasins: ["embed"]
+                    default: ["zonal"]
+                    }
+                guard let out = job.options.last(where: { $0.key == "out" }) else {
+                    throw failure("missing out (where the job writes)")
+                }
+                let outPath = absolute(firstValue(out), folder: folder)
+                let outFolder =
+                    job.kind == .predictBasins
+                    ? outPath : URL(fileURLWithPath: outPath).deletingLastPathComponent().path
+                items.append(
+                    WorkItem(
+                        key: "\(job.name)/all", job: job.name,
+                        arguments: command + job.arguments,
+                        inputs: optionInputs + modelInputs, model: modelFile,
+                        modelSHA256: modelDigest,
+                        outputFolder: outFolder, outputPrefix: nil))
+            }
+        }
+        return RunPlan(items: items)
+    }
+
+    private static func firstValue(_ option: RunOption) -> String {
+        if case .values(let values) = option.value, let first = values.first { return first }
+        return "."
+    }
+
+    static func absolute(_ path: String, folder: URL) -> String {
+        path.hasPrefix("/") ? path : folder.appendingPathComponent(path).standardizedFileURL.path
+    }
+
+    /// The model file a job runs (its `model` option, a path or an installed name, else the
+    /// bundled demo of its kind); `nil` for zonal jobs.
+    static func model(of job: RunJob, folder: URL) throws -> String? {
+        let value = job.options.last { $0.key == "model" }.map(firstValue)
+        let resolved = value.map { absolute($0, folder: folder) }
+        if let resolved, FileManager.default.fileExists(atPath: resolved) { return resolved }
+        switch job.kind {
+        case .zonal: return nil
+        case .predictTiles, .embedTiles: return try TileModelLoader.resolve(value).path
+        case .predictBasins, .embedBasins: return try BasinPredictionJob.resolveModel(value).path
+        }
+    }
+
+    /// Every existing regular file an argument names: `PATH`, `NAME=PATH` and
+    /// `NAME=PATH:class=V` forms, with a shapefile's sidecars. Absolute, sorted, each once.
+    static func inputFiles(_ arguments: [String], folder: URL) -> [String] {
+        var files = Set<String>()
+        for argument in arguments where !argument.hasPrefix("--") {
+            var candidates = [argument]
+            if let equals = argument.firstIndex(of: "=") {
+                let path = String(argument[argument.index(after: equals)...])
+                candidates.append(path)
+                if let classPart = path.range(of: ":class=") {
+                    candidates.append(String(path[..<classPart.lowerBound]))
+                }
+            }
+            for candidate in candidates {
+                let path = absolute(candidate, folder: folder)
+                var info = stat()
+                guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+                files.insert(path)
+                if path.lowercased().hasSuffix(".shp") {
+                    let stem = String(path.dropLast(4))
+                    for sidecar in [".dbf", ".shx", ".prj", ".cpg"]
+                    where FileManager.default.fileExists(atPath: stem + sidecar) {
+                        files.insert(stem + sidecar)
+                    }
+                }
+            }
+        }
+        return files.sorted()
+    }
+}

@@ -1,0 +1,25 @@
+import Foundation
+
+/// One unit of a run: one geomap command over one part of a job's inputs, run as a child
+/// process so a crash, a leak or a bad input stays inside it.
+public struct WorkItem: Sendable, Equatable {
+    /// `job/part`: unique in the run, stable from night to night (the ledger's key).
+    public var key: String
+    /// The job the item belongs to.
+    public var job: String
+    /// geomap's arguments for the item (`predict --in scene.tif --out out/landcover …`), with
+    /// relative paths meant against the configuration's folder.
+    public var arguments: [String]
+    /// Absolute paths of the files the item reads (rasters, forcings, polygons and their
+    /// sidecars, mapping, the model): what its fingerprint covers.
+    public var inputs: [String]
+    /// The model file the item runs (absolute; `nil` for jobs without a model) and its SHA-256
+    /// (empty without a model).
+    public var model: String?
+    public var modelSHA256: String
+    /// Where the item's outputs appear: a folder (absolute). Files that are new or replaced
+    /// there during the item, hidden ones aside, are its outputs.
+    public var outputFolder: String
+    /// For tile items: the output file names start with this (`<stem>.`); `nil` for the others.
+    public var outputPrefix: String?
+}
