@@ -108,7 +108,8 @@ let package = Package(
         .executableTarget(
             name: "geomap",
             dependencies: [
-                "GeomapCore", "GeomapRun", "GeoGDAL", "GeoRaster", "GeoVector", "GeoProjection", "GeoNetCDF",
+                "GeomapCore", "GeomapRun", "GeoGDAL", "GeoRaster", "GeoVector", "GeoProjection",
+                "GeoNetCDF",
                 "Models", "Tensor", "OutputFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
