@@ -101,7 +101,9 @@ let package = Package(
         // Nightly runs: run configurations, work items, fingerprints, the ledger.
         .target(
             name: "GeomapRun",
-            dependencies: ["GeomapCore", "Models", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "GeomapCore", "GeoRaster", "Models", .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: swiftSettings),
 
         // The command-line program.

@@ -1,4 +1,5 @@
 public import Foundation
+import GeoRaster
 public import GeomapCore
 import Models
 
@@ -161,6 +162,7 @@ public final class RunEngine {
                 log(abandoned!)
             }
         }
+        if stopReason == nil { buildMosaics(records) }
         let outcome: RunOutcome
         let left = records.filter { $0.status == "missing" }.count
         if let stopReason {
@@ -186,6 +188,39 @@ public final class RunEngine {
         try manifest(outcome, started: started).write(
             to: directory.appendingPathComponent("manifest.json"))
         return outcome
+    }
+
+    /// Output kinds a tile job's mosaic is built for, by file suffix.
+    static let mosaicKinds = ["classes", "probabilities", "embeddings"]
+
+    /// For each tile job: `<out>/<job>.<kind>.vrt` over its done items' rasters of that kind,
+    /// with the first one's `.qml`, rebuilt when missing or when one of its items ran now. A
+    /// mosaic GDAL cannot build (rasters in different CRSs) is reported, not fatal.
+    private func buildMosaics(_ records: [RunManifest.Item]) {
+        for job in config.jobs where job.kind.takesInputs {
+            let items = plan.items.filter { $0.job == job.name }
+            guard let folder = items.first?.outputFolder else { continue }
+            let done = records.filter { record in
+                record.status == "done" && items.contains { $0.key == record.key }
+            }
+            let ranNow = done.contains { $0.action == nil }
+            for kind in Self.mosaicKinds {
+                let sources = done.flatMap(\.outputs).map(\.path)
+                    .filter { $0.hasSuffix(".\(kind).tif") }.sorted()
+                guard !sources.isEmpty else { continue }
+                let mosaic = "\(folder)/\(job.name).\(kind).vrt"
+                guard ranNow || !FileManager.default.fileExists(atPath: mosaic) else { continue }
+                let style = String(sources[0].dropLast(4)) + ".qml"
+                do {
+                    try VRTMosaic.build(
+                        sources: sources, to: mosaic,
+                        style: FileManager.default.fileExists(atPath: style) ? style : nil)
+                    log("\(job.name): mosaic \(mosaic) over \(sources.count) rasters")
+                } catch {
+                    log("\(job.name): mosaic \(mosaic) not written: \(error)")
+                }
+            }
+        }
     }
 
     private func fail(

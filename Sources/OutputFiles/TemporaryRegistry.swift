@@ -22,6 +22,18 @@ public final class TemporaryRegistry: @unchecked Sendable {
     let commitLock = NSLock()
     private var sources: [DispatchSourceSignal] = []
     private let queue = DispatchQueue(label: "geomap.signals")
+    /// Set by ``handleStops(_:)``: a process that stops gracefully instead of exiting at once.
+    private var stopHandler: (@Sendable (Int32) -> Void)?
+
+    /// Makes SIGINT and SIGTERM call `handler` (on the signal queue) instead of removing the
+    /// temporaries and exiting: for `geomap run`, which finishes the item in flight, records
+    /// the stop and exits 75 itself. Installs the handlers if needed.
+    public func handleStops(_ handler: @escaping @Sendable (Int32) -> Void) {
+        lock.lock()
+        stopHandler = handler
+        lock.unlock()
+        installSignalHandlers()
+    }
 
     public func register(_ path: String) {
         lock.lock()
@@ -65,7 +77,11 @@ public final class TemporaryRegistry: @unchecked Sendable {
         }
     }
 
-    private func stop(_ signalNumber: Int32) -> Never {
+    private func stop(_ signalNumber: Int32) {
+        lock.lock()
+        let handler = stopHandler
+        lock.unlock()
+        if let handler { return handler(signalNumber) }
         commitLock.lock()
         removeAll()
         let name = signalNumber == SIGINT ? "SIGINT" : "SIGTERM"

@@ -97,6 +97,19 @@ struct RunCommandTests {
         #expect(
             FileManager.default.fileExists(
                 atPath: root.appendingPathComponent("out/streamflow/basins.nc").path))
+        // The job's mosaic: one VRT per output kind over both scenes, styled like them.
+        let mosaic = try String(
+            contentsOf: root.appendingPathComponent("out/landcover/landcover.classes.vrt"),
+            encoding: .utf8)
+        #expect(mosaic.contains("a.classes.tif") && mosaic.contains("b.classes.tif"))
+        #expect(mosaic.contains("<ColorTable>"))
+        #expect(
+            FileManager.default.fileExists(
+                atPath: root.appendingPathComponent("out/landcover/landcover.classes.qml").path))
+        #expect(
+            FileManager.default.fileExists(
+                atPath: root.appendingPathComponent("out/landcover/landcover.probabilities.vrt")
+                    .path))
         let second = try run(root)
         #expect(second.status == 0)
         #expect(second.stderr.contains("all 3 items done (0 run, 3 unchanged)"), "\(second.stderr)")
@@ -162,7 +175,7 @@ struct RunCommandTests {
         #expect(flock(descriptor, LOCK_EX | LOCK_NB) == 0)
         let second = try run(root)
         #expect(second.status == 75, "\(second.stderr)")
-        #expect(second.stderr.contains("geomap run PID 4242 holds this run directory"))
+        #expect(second.stderr.contains("geomap process 4242 (lock \(lock))"), "\(second.stderr)")
         #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("out").path))
         // Released (as the kernel does when the holder dies), the directory is free again.
         close(descriptor)

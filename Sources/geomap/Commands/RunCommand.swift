@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import GeoGDAL
 import GeoNetCDF
@@ -7,6 +6,7 @@ import GeoProjection
 import GeomapCore
 import GeomapRun
 import Models
+import OutputFiles
 import Tensor
 
 /// `geomap run CONFIG.yaml`: a nightly run of one or more jobs, resumable, item by item.
@@ -94,11 +94,15 @@ struct RunCommand: ParsableCommand {
         } catch {
             throw RunFileError(path: directory.path, problem: "cannot create the run directory")
         }
-        let lock = try RunDirectoryLock(directory: directory)
-        let signals = Self.forwardStops(to: stop)
+        // One run per run directory (exit 75 naming the holder); the kernel releases the
+        // lock when the process ends, however it ends.
+        let lock = try OutputLock(path: directory.appendingPathComponent("run.lock").path)
+        TemporaryRegistry.shared.handleStops { number in
+            stop.request(number == SIGTERM ? "SIGTERM arrived" : "SIGINT arrived")
+        }
         try copyConfiguration(loaded, to: directory)
         let outcome = try engine.run()
-        withExtendedLifetime((lock, signals)) {}
+        withExtendedLifetime(lock) {}
         log(outcome.message)
         if outcome.status != .success { throw ExitCode(outcome.status.rawValue) }
     }
@@ -148,19 +152,6 @@ struct RunCommand: ParsableCommand {
             try RunFiles.resolvedConfiguration(config),
             to: directory.appendingPathComponent(
                 "config.resolved.json"))
-    }
-
-    /// SIGTERM and SIGINT ask the run to stop (exit 75 after the item in flight).
-    static func forwardStops(to stop: RunStop) -> [DispatchSourceSignal] {
-        [SIGTERM, SIGINT].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                stop.request(number == SIGTERM ? "SIGTERM arrived" : "SIGINT arrived")
-            }
-            source.resume()
-            return source
-        }
     }
 
     static var versions: [String: String] {
