@@ -121,14 +121,15 @@ public final class COGWriter {
             throw RasterError.bufferSize(
                 path: path, expected: plane * bands.count, actual: values.count)
         }
+        var filled = values
         for (slot, spec) in bands.enumerated() {
-            var slice = Array(values[slot * plane..<(slot + 1) * plane])
-            if let noData = spec.noData {
-                let fill = Float(noData)
-                for index in slice.indices where slice[index].isNaN { slice[index] = fill }
+            guard let noData = spec.noData, !noData.isNaN else { continue }
+            let fill = Float(noData)
+            for index in slot * plane..<(slot + 1) * plane where filled[index].isNaN {
+                filled[index] = fill
             }
-            try writeBand(handle, band: slot + 1, rows: rows, values: &slice)
         }
+        try writeRows(handle, rows: rows, values: &filled)
         rowsWritten = rows.upperBound
     }
 

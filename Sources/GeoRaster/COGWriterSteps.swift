@@ -29,11 +29,16 @@ extension COGWriter {
         bands.contains { !$0.classes.isEmpty } ? "NEAREST" : "AVERAGE"
     }
 
+    /// The scratch GeoTIFF: uncompressed, pixel-interleaved strips of one row. Rows arrive in
+    /// order, a few at a time, so every strip is written whole, once, and never read back
+    /// until the COG step, which reads each once; nothing is compressed or decompressed twice
+    /// (a tiled, compressed scratch had every block recompressed and re-read for each row
+    /// written to it once the blocks of all bands outgrew GDAL's cache: 144 embedding bands of
+    /// 512×512 Float32 blocks are 144 MiB).
     func createScratch() throws -> GDALDataset {
         GDALRuntime.registerDrivers()
         let creation = [
-            "TILED=YES", "BLOCKXSIZE=\(options.blockSize)", "BLOCKYSIZE=\(options.blockSize)",
-            "COMPRESS=ZSTD", "ZSTD_LEVEL=1", "BIGTIFF=IF_SAFER", "INTERLEAVE=BAND",
+            "TILED=NO", "BLOCKYSIZE=1", "COMPRESS=NONE", "INTERLEAVE=PIXEL", "BIGTIFF=IF_SAFER",
         ]
         let target = scratchPath
         let handle = try withCStringList(creation) { list in
@@ -86,15 +91,16 @@ extension COGWriter {
         }
     }
 
-    func writeBand(_ handle: GDALDatasetH, band: Int, rows: Range<Int>, values: inout [Float])
-        throws
-    {
+    /// Writes `rows` of every band in one call.
+    /// - Parameter values: band-major `[bands][rows][width]` in the stored band order.
+    func writeRows(_ handle: GDALDatasetH, rows: Range<Int>, values: inout [Float]) throws {
         let width = grid.width
-        try gdalCheck("GDALRasterIO(write)", path: path) {
-            GDALRasterIO(
-                GDALGetRasterBand(handle, Int32(band)), GF_Write, 0, Int32(rows.lowerBound),
-                Int32(width), Int32(rows.count), &values, Int32(width), Int32(rows.count),
-                GDT_Float32, 0, 0)
+        let plane = rows.count * width
+        try gdalCheck("GDALDatasetRasterIOEx(write)", path: path) {
+            GDALDatasetRasterIOEx(
+                handle, GF_Write, 0, Int32(rows.lowerBound), Int32(width), Int32(rows.count),
+                &values, Int32(width), Int32(rows.count), GDT_Float32, Int32(bands.count), nil,
+                4, GSpacing(4 * width), GSpacing(4 * plane), nil)
         }
     }
 

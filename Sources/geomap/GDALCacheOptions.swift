@@ -6,11 +6,14 @@ import GeoGDAL
 struct GDALCacheOptions: ParsableArguments {
     @Option(
         name: .customLong("gdal-cache-mib"),
-        help: "GDAL block cache size in MiB (bounds memory used for raster blocks).")
-    var gdalCacheMiB: Int = 64
+        help: ArgumentHelp(
+            "GDAL block cache size in MiB (bounds memory used for raster blocks; default 64, "
+                + "raised by predict --in and embed --in to hold one row of the input's blocks).",
+            valueName: "mib"))
+    var gdalCacheMiB: Int?
 
     func validate() throws {
-        guard (1...65536).contains(gdalCacheMiB) else {
+        if let gdalCacheMiB, !(1...65536).contains(gdalCacheMiB) {
             throw ValidationError(
                 "--gdal-cache-mib must be between 1 and 65536, got \(gdalCacheMiB)")
         }
@@ -18,6 +21,6 @@ struct GDALCacheOptions: ParsableArguments {
 
     /// Sets the cache size for this process.
     func apply() {
-        GDALRuntime.configure(cacheMiB: gdalCacheMiB)
+        GDALRuntime.configure(cacheMiB: gdalCacheMiB ?? 64)
     }
 }

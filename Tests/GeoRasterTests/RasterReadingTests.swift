@@ -95,6 +95,23 @@ struct RasterReadingTests {
         GDALRuntime.configure(cacheMiB: 64)
     }
 
+    @Test("one row of blocks: tiles across the width × every band, strips of the file")
+    func blockRowBytes() throws {
+        let directory = try makeTemporaryDirectory()
+        let tiled = directory.appendingPathComponent("tiled.tif").path
+        try RasterFixtures.writeContinuous(to: tiled, width: 1300, height: 1100, bands: 3)
+        // 3 tiles of 512 × 512 across, 3 Float32 bands.
+        #expect(try Raster(opening: tiled).blockRowBytes == 3 * 512 * 512 * 4 * 3)
+        let striped = directory.appendingPathComponent("striped.tif").path
+        try RasterFixtures.gdal(
+            "gdal_translate",
+            [
+                "-co", "TILED=NO", "-co", "BLOCKYSIZE=8", "-ot", "UInt16", tiled,
+                striped,
+            ])
+        #expect(try Raster(opening: striped).blockRowBytes == 1300 * 8 * 2 * 3)
+    }
+
     @Test("a window outside the raster and a missing band are clear errors")
     func badWindows() throws {
         let directory = try makeTemporaryDirectory()

@@ -81,6 +81,8 @@ final class TileOutputWriters {
                 let specs = (0..<embeddingWidth).map {
                     BandSpec(description: "emb_\($0)", noData: .nan)
                 }
+                embeddingOptions.blockSize = TileOutputWriters.embeddingBlockSize(
+                    channels: embeddingWidth)
                 let staged = stage(embeddingsPath)
                 embeddingsStaged = staged
                 embeddings = try COGWriter(
@@ -89,6 +91,16 @@ final class TileOutputWriters {
             }
         }
         finalPaths = paths
+    }
+
+    /// COG tile size of the embeddings raster: 512, halved (down to GDAL's minimum, 128) while
+    /// one pixel-interleaved tile of every channel exceeds 32 MiB. 144 Float32 channels in a
+    /// 512×512 tile are 144 MiB, which GDAL holds (and compresses) whole, padding included,
+    /// even for a 50×50 raster; a reader of one pixel decompresses all of it.
+    static func embeddingBlockSize(channels: Int) -> Int {
+        var size = 512
+        while size > 128, channels * size * size * 4 > 32 << 20 { size /= 2 }
+        return size
     }
 
     /// Whether the blender must carry class probabilities.

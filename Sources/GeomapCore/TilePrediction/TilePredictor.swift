@@ -35,6 +35,10 @@ public struct TilePredictionRequest: Sendable {
     public var batchSize = 256
     /// `TIFFTAG_SOFTWARE` of the outputs.
     public var producer = "geomap"
+    /// Raise GDAL's block cache for the run, when smaller, to hold one row of the input's
+    /// blocks plus 16 MiB (up to 512 MiB), so each input block is decompressed once; `false`
+    /// keeps the cache as set (`--gdal-cache-mib` given).
+    public var fitBlockCacheToInput = true
     /// Called after each batch with (tiles done, tiles in the plan), done counting skipped ones.
     public var progress: (@Sendable (Int, Int) -> Void)?
 
@@ -104,6 +108,12 @@ public enum TilePredictor {
             path: request.inputPath, spec: model.input, bands: request.bands,
             temporaryDirectory: outputs.staging, qaMask: request.qaMask)
         defer { input.removeTemporaries() }
+        let cacheBefore = BlockCache.bytes
+        if request.fitBlockCacheToInput {
+            let wanted = input.raster.blockRowBytes + (16 << 20)
+            if wanted > cacheBefore, wanted <= 512 << 20 { BlockCache.setBytes(wanted) }
+        }
+        defer { if BlockCache.bytes != cacheBefore { BlockCache.setBytes(cacheBefore) } }
         var date: Date?
         if request.useMetadata {
             date = try AcquisitionDate.resolve(
@@ -205,19 +215,115 @@ public enum TilePredictor {
         let pooling: Pooling?
     }
 
-    /// The loop over rows of tiles. - Returns: tiles run, skipped, and run with a non-finite
-    /// output (left out).
+    /// Tiles cut from the input, ready for one model call, with what the blender needs
+    /// before and after them.
+    struct TileBatch {
+        /// `[tiles.count][bands][tile][tile]` raw values.
+        var raw: [Float] = []
+        /// (tile row, tile column) of each tile.
+        var tiles: [(row: Int, column: Int)] = []
+        /// Tile centres and date, when metadata tokens are used.
+        var places: TilePlaces?
+        /// Invalid flags of the input rows read before these tiles were cut, in row order.
+        var newRows: [[Bool]] = []
+        /// Tile rows whose tiles are all in this batch or an earlier one.
+        var finishedTileRows: [Int] = []
+        /// Tiles skipped as invalid since the previous batch.
+        var skipped = 0
+    }
+
+    /// A batch after the model: its per-tile output vectors.
+    struct RunBatch {
+        var batch: TileBatch
+        /// `[tiles.count][channels]`: probabilities (when needed), then the embedding.
+        var vectors: [Float]
+    }
+
+    /// The run, as three overlapping stages (``StagePipeline``): this thread reads input rows
+    /// and cuts tiles into batches (a batch may span rows of tiles), a helper thread runs the
+    /// model on each batch, another blends the outputs and writes finished rows. At most two
+    /// batches wait between stages. A tile whose output holds NaN or ±Inf is never blended
+    /// (its cells stay nodata unless another tile covers them).
+    /// - Returns: tiles run, skipped, and run with a non-finite output (left out).
     static func process(
         _ context: RunContext, raster: borrowing Raster, bandNumbers: [Int],
         writers: TileOutputWriters
     ) throws -> (run: Int, skipped: Int, nonFinite: Int) {
         let plan = context.plan
+        let channels = writers.channels
+        let progress = context.request.progress
+        let model = context.model
+        let (probabilities, pooling) = (context.probabilities, context.pooling)
+        let bands = bandNumbers.count
+        let tile = plan.tile
+        let counts = RunCounts()
+        var nonFinite = 0
+        var blender = TileBlender(
+            plan: plan, channels: channels, window: context.request.window,
+            maxInvalidShare: context.request.maxInvalidShare)
+        try StagePipeline.run(
+            capacity: 1,
+            produce: { emit in
+                try cutTiles(context, raster: raster, bandNumbers: bandNumbers, emit: emit)
+            },
+            transform: { batch in
+                var vectors: [Float] = []
+                if !batch.tiles.isEmpty {
+                    let raw = Tensor(
+                        shape: [batch.tiles.count, bands, tile, tile], scalars: batch.raw)
+                    let outputs = try model.run(
+                        raw: raw, places: batch.places, probabilities: probabilities,
+                        pooling: pooling)
+                    vectors = outputVectors(
+                        outputs, tiles: batch.tiles.count, channels: channels,
+                        classCount: probabilities ? model.classes.count : 0)
+                }
+                let done = counts.add(run: batch.tiles.count, skipped: batch.skipped)
+                progress?(done, plan.tileCount)
+                var light = batch
+                light.raw = []
+                return RunBatch(batch: light, vectors: vectors)
+            },
+            consume: { result in
+                let batch = result.batch
+                for row in batch.newRows {
+                    row.withUnsafeBufferPointer { blender.countValidity(inputRow: $0) }
+                }
+                result.vectors.withUnsafeBufferPointer { vectors in
+                    for (index, tile) in batch.tiles.enumerated() {
+                        let range = index * channels..<(index + 1) * channels
+                        guard vectors[range].allSatisfy(\.isFinite) else {
+                            nonFinite += 1
+                            continue
+                        }
+                        blender.add(
+                            tileRow: tile.row, tileColumn: tile.column,
+                            values: UnsafeBufferPointer(rebasing: vectors[range]))
+                    }
+                }
+                for tileRow in batch.finishedTileRows {
+                    let finished = blender.finishRows(afterTileRow: tileRow)
+                    if !finished.rows.isEmpty {
+                        try writers.write(
+                            rows: finished.rows, values: finished.values,
+                            width: plan.outputWidth)
+                    }
+                }
+            })
+        let totals = counts.totals
+        return (totals.run, totals.skipped, nonFinite)
+    }
+
+    /// The first stage: reads input rows once, in order, into a ``TileRowBuffer`` and cuts the
+    /// tiles with at most `maxInvalidShare` invalid pixels into batches of `batchSize`.
+    static func cutTiles(
+        _ context: RunContext, raster: borrowing Raster, bandNumbers: [Int],
+        emit: (TileBatch) throws -> Void
+    ) throws {
+        let plan = context.plan
         let tile = plan.tile
         let bands = bandNumbers.count
         var buffer = TileRowBuffer(width: plan.columns.length, bands: bands)
-        var blender = TileBlender(
-            plan: plan, channels: writers.channels, window: context.request.window,
-            maxInvalidShare: context.request.maxInvalidShare)
         let scales: [(scale: Float, offset: Float)?] = bandNumbers.map { number in
             let info = raster.bands[number - 1]
             return info.isScaled ? (Float(info.scale), Float(info.offset)) : nil
@@ -225,109 +331,105 @@ public enum TilePredictor {
         let tileValues = bands * tile * tile
         let limit = Double(context.request.maxInvalidShare) * Double(tile * tile)
         let batchSize = max(1, context.request.batchSize)
-        var (run, skipped, done, nonFinite) = (0, 0, 0, 0)
+        var batch = TileBatch()
+        func send() throws {
+            if !batch.tiles.isEmpty, context.date != nil {
+                batch.places = try places(context, tiles: batch.tiles)
+            }
+            try emit(batch)
+            batch = TileBatch()
+        }
         for (tileRow, y) in plan.rows.offsets.enumerated() {
             try buffer.advance(
                 to: y..<y + tile, raster: raster, bandNumbers: bandNumbers, scales: scales
-            ) { blender.countValidity(inputRow: $0) }
-            var columns: [Int] = []
-            var batch = [Float](
-                repeating: 0,
-                count: min(batchSize, plan.columns.offsets.count)
-                    * tileValues)
-            func flush() throws {
-                guard !columns.isEmpty else { return }
-                let raw = Tensor(
-                    shape: [columns.count, bands, tile, tile],
-                    scalars: Array(batch[0..<columns.count * tileValues]))
-                nonFinite += try runBatch(
-                    context, raw: raw, tileRow: tileRow, columns: columns, blender: &blender)
-                run += columns.count
-                done += columns.count
-                columns.removeAll(keepingCapacity: true)
-                context.request.progress?(done, plan.tileCount)
-            }
+            ) { batch.newRows.append(Array($0)) }
             for (column, x) in plan.columns.offsets.enumerated() {
-                let invalid = batch.withUnsafeMutableBufferPointer { pointer in
-                    buffer.copyTile(
-                        x: x, y: y, tile: tile,
-                        into: pointer.baseAddress! + columns.count * tileValues)
+                if batch.raw.isEmpty {
+                    batch.raw = [Float](repeating: 0, count: batchSize * tileValues)
+                }
+                let start = batch.tiles.count * tileValues
+                let invalid = batch.raw.withUnsafeMutableBufferPointer { pointer in
+                    buffer.copyTile(x: x, y: y, tile: tile, into: pointer.baseAddress! + start)
                 }
                 if Double(invalid) > limit {
-                    skipped += 1
-                    done += 1
+                    batch.skipped += 1
                     continue
                 }
-                columns.append(column)
-                if columns.count == batchSize { try flush() }
+                batch.tiles.append((tileRow, column))
+                if batch.tiles.count == batchSize { try send() }
             }
-            try flush()
-            context.request.progress?(done, plan.tileCount)
-            let finished = blender.finishRows(afterTileRow: tileRow)
-            if !finished.rows.isEmpty {
-                try writers.write(
-                    rows: finished.rows, values: finished.values, width: plan.outputWidth)
-            }
+            batch.finishedTileRows.append(tileRow)
         }
-        return (run, skipped, nonFinite)
+        batch.raw.removeLast(max(0, batch.raw.count - batch.tiles.count * tileValues))
+        try send()
     }
 
-    /// Runs one batch of tiles of a tile row and adds their outputs to the blender; a tile
-    /// whose output holds NaN or ±Inf is never blended (its cells stay nodata unless another
-    /// tile covers them).
-    /// - Returns: the number of such tiles.
-    static func runBatch(
-        _ context: RunContext, raw: Tensor, tileRow: Int, columns: [Int],
-        blender: inout TileBlender
-    ) throws -> Int {
+    /// Tile centres of `tiles` in WGS 84, one PROJ call, with the run's date.
+    static func places(_ context: RunContext, tiles: [(row: Int, column: Int)]) throws
+        -> TilePlaces
+    {
         let plan = context.plan
-        var places: TilePlaces?
-        if let date = context.date {
-            let half = Double(plan.tile) / 2
-            let row = Double(plan.rows.offsets[tileRow]) + half
-            var xs: [Double] = []
-            var ys: [Double] = []
-            for column in columns {
-                let world = context.geoTransform.world(
-                    column: Double(plan.columns.offsets[column]) + half, row: row)
-                xs.append(world.x)
-                ys.append(world.y)
-            }
-            let lonLat = context.toWGS84.transform(x: xs, y: ys)
-            if let failed = lonLat.failed.first {
-                throw TilePredictionError.model(
-                    path: context.request.inputPath,
-                    reason: "PROJ cannot locate the tile centre (\(xs[failed]), \(ys[failed])) "
-                        + "in WGS 84")
-            }
-            places = TilePlaces(latitudes: lonLat.y, longitudes: lonLat.x, date: date)
+        let half = Double(plan.tile) / 2
+        var xs: [Double] = []
+        var ys: [Double] = []
+        for (row, column) in tiles {
+            let world = context.geoTransform.world(
+                column: Double(plan.columns.offsets[column]) + half,
+                row: Double(plan.rows.offsets[row]) + half)
+            xs.append(world.x)
+            ys.append(world.y)
         }
-        let outputs = try context.model.run(
-            raw: raw, places: places, probabilities: context.probabilities,
-            pooling: context.pooling)
-        let classCount = context.probabilities ? context.model.classes.count : 0
-        let width = context.pooling != nil ? context.model.embeddingWidth : 0
-        var vector = [Float](repeating: 0, count: classCount + width)
-        var nonFinite = 0
-        for (index, column) in columns.enumerated() {
+        let lonLat = context.toWGS84.transform(x: xs, y: ys)
+        if let failed = lonLat.failed.first {
+            throw TilePredictionError.model(
+                path: context.request.inputPath,
+                reason: "PROJ cannot locate the tile centre (\(xs[failed]), \(ys[failed])) "
+                    + "in WGS 84")
+        }
+        return TilePlaces(latitudes: lonLat.y, longitudes: lonLat.x, date: context.date!)
+    }
+
+    /// `[tiles][channels]`: each tile's probabilities (`classCount` of them) then its embedding.
+    static func outputVectors(
+        _ outputs: TileOutputs, tiles: Int, channels: Int, classCount: Int
+    ) -> [Float] {
+        var vectors = [Float](repeating: 0, count: tiles * channels)
+        let width = channels - classCount
+        for index in 0..<tiles {
+            let base = index * channels
             if let probabilities = outputs.probabilities, classCount > 0 {
                 probabilities.withRow(index) { row in
-                    for c in 0..<classCount { vector[c] = row[c] }
+                    for c in 0..<classCount { vectors[base + c] = row[c] }
                 }
             }
             if let embeddings = outputs.embeddings, width > 0 {
                 embeddings.withRow(index) { row in
-                    for c in 0..<width { vector[classCount + c] = row[c] }
+                    for c in 0..<width { vectors[base + classCount + c] = row[c] }
                 }
             }
-            guard vector.allSatisfy(\.isFinite) else {
-                nonFinite += 1
-                continue
-            }
-            vector.withUnsafeBufferPointer {
-                blender.add(tileRow: tileRow, tileColumn: column, values: $0)
-            }
         }
-        return nonFinite
+        return vectors
+    }
+}
+
+/// Tiles run and skipped, counted by the model stage.
+private final class RunCounts: @unchecked Sendable {
+    private let lock = NSLock()
+    private var run = 0
+    private var skipped = 0
+
+    /// Adds a batch. - Returns: tiles done (run or skipped) so far.
+    func add(run: Int, skipped: Int) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        self.run += run
+        self.skipped += skipped
+        return self.run + self.skipped
+    }
+
+    var totals: (run: Int, skipped: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (run, skipped)
     }
 }

@@ -71,6 +71,7 @@ struct TileRunOptions: ParsableArguments {
         request.qaMask = qaMask
         request.maxInvalidShare = maxInvalid
         request.batchSize = batchSize
+        request.fitBlockCacheToInput = gdalCache.gdalCacheMiB == nil
         request.producer = "geomap \(VersionReport.geomapVersion)"
         return request
     }
