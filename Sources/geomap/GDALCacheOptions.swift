@@ -8,7 +8,7 @@ struct GDALCacheOptions: ParsableArguments {
         name: .customLong("gdal-cache-mib"),
         help: ArgumentHelp(
             "GDAL block cache size in MiB (bounds memory used for raster blocks; default 64, "
-                + "raised by predict --in and embed --in to hold one row of the input's blocks).",
+                + "raised by predict --in and embed --in to hold two rows of the input's blocks).",
             valueName: "mib"))
     var gdalCacheMiB: Int?
 

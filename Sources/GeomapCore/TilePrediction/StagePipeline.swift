@@ -45,8 +45,10 @@ enum StagePipeline {
     private final class State<Item, Result>: @unchecked Sendable {
         let first: BoundedQueue<Item>
         let second: BoundedQueue<Result>
-        let transform: (Item) throws -> Result
-        let consume: (Result) throws -> Void
+        /// The stages' closures, dropped by their thread when it is done: what they capture
+        /// (e.g. the output writers) must not outlive `run` on a helper thread.
+        private var transform: ((Item) throws -> Result)?
+        private var consume: ((Result) throws -> Void)?
         private let lock = NSCondition()
         private var running = 2
         private(set) var error: (any Error)?
@@ -67,7 +69,8 @@ enum StagePipeline {
         }
 
         private func transformAll() {
-            while let item = first.pop() {
+            defer { transform = nil }
+            while let item = first.pop(), let transform {
                 do {
                     guard second.push(try transform(item)) else { break }
                 } catch {
@@ -79,7 +82,8 @@ enum StagePipeline {
         }
 
         private func consumeAll() {
-            while let result = second.pop() {
+            defer { consume = nil }
+            while let result = second.pop(), let consume {
                 do { try consume(result) } catch {
                     fail(error)
                     break

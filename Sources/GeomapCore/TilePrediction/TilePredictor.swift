@@ -35,7 +35,7 @@ public struct TilePredictionRequest: Sendable {
     public var batchSize = 256
     /// `TIFFTAG_SOFTWARE` of the outputs.
     public var producer = "geomap"
-    /// Raise GDAL's block cache for the run, when smaller, to hold one row of the input's
+    /// Raise GDAL's block cache for the run, when smaller, to hold two rows of the input's
     /// blocks plus 16 MiB (up to 512 MiB), so each input block is decompressed once; `false`
     /// keeps the cache as set (`--gdal-cache-mib` given).
     public var fitBlockCacheToInput = true
@@ -110,7 +110,8 @@ public enum TilePredictor {
         defer { input.removeTemporaries() }
         let cacheBefore = BlockCache.bytes
         if request.fitBlockCacheToInput {
-            let wanted = input.raster.blockRowBytes + (16 << 20)
+            // A row of tiles straddling two rows of blocks needs both (read band by band).
+            let wanted = 2 * input.raster.blockRowBytes + (16 << 20)
             if wanted > cacheBefore, wanted <= 512 << 20 { BlockCache.setBytes(wanted) }
         }
         defer { if BlockCache.bytes != cacheBefore { BlockCache.setBytes(cacheBefore) } }

@@ -71,7 +71,6 @@ struct TileRunOptions: ParsableArguments {
         request.qaMask = qaMask
         request.maxInvalidShare = maxInvalid
         request.batchSize = batchSize
-        request.fitBlockCacheToInput = gdalCache.gdalCacheMiB == nil
         request.producer = "geomap \(VersionReport.geomapVersion)"
         return request
     }
@@ -84,6 +83,7 @@ struct TileRunOptions: ParsableArguments {
         let model = try TileModelLoader.load(url)
         let progress = options.progress
         var request = request
+        request.fitBlockCacheToInput = options.gdalCache.gdalCacheMiB == nil
         request.progress = { done, total in
             progress.update(verb, done: done, total: total, unit: "tiles")
         }
