@@ -34,10 +34,11 @@ struct TileEmbeddingsWriterTests {
                 originX: 455_000, originY: 4_968_000, pixelWidth: 1200, pixelHeight: 1200),
             crs: try CRS("EPSG:32634"))
         let output = directory.appendingPathComponent("embeddings.tif").path
+        let outputs = try TileOutputWriters.outputSet(paths: [output], inputs: [])
         let writers = try TileOutputWriters(
             classesPath: nil, probabilitiesPath: nil, embeddingsPath: output, grid: grid,
             classNames: [], colors: [], floatProbabilities: false, embeddingWidth: channels,
-            pooling: .mean, options: COGOptions(producer: "geomap tests"))
+            pooling: .mean, options: COGOptions(producer: "geomap tests"), outputs: outputs)
         var row = 0
         var chunk = 0
         while row < height {
@@ -50,10 +51,11 @@ struct TileEmbeddingsWriterTests {
                     }
                 }
             }
-            try writers.write(rows: rows, values: values, width: width)
+            try outputs.produce { try writers.write(rows: rows, values: values, width: width) }
             row = rows.upperBound
             chunk += 1
         }
+        try outputs.produce { try writers.finish() }
         #expect(try writers.commit() == [output])
 
         let reference = try Self.writeReference(
