@@ -1,6 +1,7 @@
 import Foundation
 import GeoProjection
 import GeoRaster
+import Models
 import TestSupport
 import Testing
 
