@@ -46,8 +46,11 @@ public enum BasinGeoPackageWriter {
             throw VectorError(path: path, message: error.message)
         }
         if rename(partial, path) != 0 {
-            let reason = String(cString: strerror(errno))
-            throw VectorError(path: path, message: "cannot rename the finished file: \(reason)")
+            let code = errno
+            throw VectorError(
+                path: path,
+                message: "cannot rename the finished file: \(String(cString: strerror(code)))",
+                systemCode: code)
         }
     }
 

@@ -1,5 +1,6 @@
 public import Foundation
 public import Models
+import OutputFiles
 import Tensor
 
 /// Writes the model file of `geomap probe fit`: the base model's tensors and manifest, plus the
@@ -67,8 +68,7 @@ public enum ProbeModelOutput {
             (creator.map { $0 + "; " } ?? "") + "head: geomap probe fit"
 
         let folder = url.deletingLastPathComponent()
-        let staging = folder.appendingPathComponent(
-            ".\(url.lastPathComponent).staging-\(UUID().uuidString)")
+        let staging = folder.appendingPathComponent(TemporaryName.make(suffix: "safetensors"))
         do {
             try ModelFile.write(manifest: manifest, tensors: tensors, to: staging)
             let written = try ModelFile(contentsOf: staging)
@@ -77,10 +77,7 @@ public enum ProbeModelOutput {
             {
                 try architecture.validate(written)
             }
-            guard rename(staging.path, url.path) == 0 else {
-                throw ProbeError.file(
-                    path: url.path, problem: "cannot rename the model file into place")
-            }
+            try POSIXFileSystem().rename(staging.path, to: url.path)
         } catch {
             try? FileManager.default.removeItem(at: staging)
             throw error

@@ -1,5 +1,6 @@
 public import Foundation
 public import Models
+import OutputFiles
 
 /// One labelled image of a sample list.
 public struct ProbeSample: Sendable, Equatable {
@@ -163,13 +164,20 @@ public struct ProbeSampleList: Sendable, Equatable {
                 CSVRecords.escape(path) + ","
                 + CSVRecords.escape(row.classNames.joined(separator: ";")) + "\n"
         }
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).partial")
+        // A short temporary name with this process's id (swept if the process dies).
+        let temporary = folder.appendingPathComponent(TemporaryName.make(suffix: "partial.csv"))
         do {
-            try Data(text.utf8).write(to: temporary)
-            guard rename(temporary.path, url.path) == 0 else { throw CocoaError(.fileWriteUnknown) }
-        } catch {
+            try POSIXFileSystem().write(Array(text.utf8), to: temporary.path)
+            try POSIXFileSystem().rename(temporary.path, to: url.path)
+        } catch let error as EnvironmentError {
             try? FileManager.default.removeItem(at: temporary)
-            throw ProbeError.file(path: url.path, problem: "cannot write the sample list")
+            guard ErrorClassification.environmentCodes.contains(error.code) else {
+                throw ProbeError.file(
+                    path: url.path,
+                    problem:
+                        "cannot write the sample list: \(String(cString: strerror(error.code)))")
+            }
+            throw EnvironmentError(operation: "write", path: url.path, code: error.code)
         }
     }
 
