@@ -1,5 +1,6 @@
 import Foundation
 import GeomapCore
+import Models
 import TestSupport
 import Testing
 
