@@ -1,4 +1,4 @@
-// CPU detection, dispatch to the AVX2 / AVX-512 kernels, and the plain scalar softmax row.
+// CPU detection, dispatch to the AVX2 / AVX-512 kernels (the bfloat16 ones: KernelsBF16.c), and the plain scalar softmax row.
 #include "TensorKernels.h"
 #include "Internal.h"
 #include <math.h>
@@ -22,9 +22,12 @@ int tk_cpu_level(void) {
     if (__get_cpuid_max(0, 0) < 7) return 0;
     __cpuid_count(7, 0, a, b, c, d);
     int avx2 = (b >> 5) & 1, avx512f = (b >> 16) & 1;
+    int avx512bw = (b >> 30) & 1, avx512vl = (b >> 31) & 1;
     if (!avx2) return 0;
-    if (avx512f && (xcr0 & 0xE0) == 0xE0) return 2;  // opmask, ZMM_Hi256, Hi16_ZMM state
-    return 1;
+    if (!avx512f || (xcr0 & 0xE0) != 0xE0) return 1;  // opmask, ZMM_Hi256, Hi16_ZMM state
+    __cpuid_count(7, 1, a, b, c, d);
+    int avx512bf16 = (a >> 5) & 1;  // leaf 7 sub-leaf 1, EAX bit 5: VDPBF16PS, VCVTNEPS2BF16
+    return avx512bf16 && avx512bw && avx512vl ? 3 : 2;
 }
 #else
 int tk_cpu_level(void) { return 0; }

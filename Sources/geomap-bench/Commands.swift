@@ -5,6 +5,7 @@ let benchmarkCommands: [ParsableCommand.Type] = [
     ZonalBench.self,
     BasinModelBenchmark.self,
     EncoderBenchmark.self,
+    PrecisionBenchmark.self,
     RasterScan.self,
     PredictMemoryBenchmark.self,
     LinearBench.self,

@@ -32,14 +32,21 @@ struct EncoderBenchmark: ParsableCommand {
     @Option(help: "Seconds to measure after one warm-up batch.")
     var seconds = 20.0
 
+    @Option(help: "Precision of the block products: fp32 or bf16.")
+    var precision = "fp32"
+
     func run() throws {
         guard let config = MoEMAEConfig.known[arch] else {
             throw ValidationError("unknown architecture '\(arch)'")
         }
+        guard let requested = MatmulPrecision(rawValue: precision) else {
+            throw ValidationError("--precision must be fp32 or bf16")
+        }
         let weightFile = try SafetensorsFile(path: weights)
         let encoder = try MoEMAEEncoder(
             config: config, tensors: weightFile.allTensors(),
-            path: weights)
+            path: weights, precision: requested)
+        if let notice = encoder.precisionNotice { print("notice: \(notice)") }
         let tileFile = try SafetensorsFile(path: tiles)
         let input = try tileFile.tensor("input")
         let meta = try tileFile.tensor("meta")
@@ -66,6 +73,7 @@ struct EncoderBenchmark: ParsableCommand {
             images: batches[0].0, metadata: batches[0].1,
             tilesPerChunk: tilesPerChunk, tasks: tasks)
         let clock = ContinuousClock()
+        let cpuStart = processCPUSeconds()
         let start = clock.now
         var done = 0
         var index = 0
@@ -82,12 +90,26 @@ struct EncoderBenchmark: ParsableCommand {
             Double(elapsed.components.seconds)
             + Double(elapsed.components.attoseconds) * 1e-18
         let rate = Double(done) / secondsElapsed
+        let cpu = processCPUSeconds() - cpuStart
         let flops = 0.49e9  // spec §2.8: fused deterministic S forward, per tile
         print(
             String(
-                format: "geomap %@ tasks %d batch %d chunk %d: %.1f tiles/s "
-                    + "(%d tiles, %.1f s; %.1f GFLOP/s at 0.49 GFLOP/tile)", arch, tasks, batch,
-                tilesPerChunk, rate, done,
-                secondsElapsed, rate * flops / 1e9))
+                format: "geomap %@ %@ tasks %d batch %d chunk %d: %.1f tiles/s "
+                    + "(%d tiles, %.1f s; %.1f GFLOP/s at 0.49 GFLOP/tile; %.1f tiles per "
+                    + "CPU-second)", arch, encoder.precision.rawValue, tasks, batch,
+                tilesPerChunk, rate, done, secondsElapsed, rate * flops / 1e9,
+                Double(done) / max(cpu, 1e-9)))
     }
+}
+
+/// User + system CPU seconds of this process so far (all threads).
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    #if os(Linux)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+    #else
+        getrusage(RUSAGE_SELF, &usage)
+    #endif
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }

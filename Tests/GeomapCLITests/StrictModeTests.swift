@@ -35,7 +35,7 @@ private let predictTile = [
     option("--in", sample("region.tif")), option("--stride", "20"),
     option("--bands", "1,2,3,4,5,6,7"), option("--date", "2017-06-13"), option("--no-metadata"),
     option("--qa-mask"),
-    option("--max-invalid", "0.3"), option("--batch-size", "8"),
+    option("--max-invalid", "0.3"), option("--batch-size", "8"), option("--precision", "fp32"),
 ]
 private let predictBasin = [
     option("--basins", sample("basins.shp")), option("--layer", "basins"),

@@ -20,9 +20,10 @@ from model import CONFIGS, MoEEncoder  # noqa: E402
 
 
 def load_encoder(size: str, path: str) -> MoEEncoder:
-    """Loads a de-duplicated state dict (shared V/W2 under experts.0 only) strictly."""
+    """Loads a de-duplicated state dict (shared V/W2 under experts.0 only) strictly; a model
+    file's head (`head.*`) is skipped."""
     enc = MoEEncoder(CONFIGS[size])
-    state = load_file(path)
+    state = {k: v for k, v in load_file(path).items() if not k.startswith("head.")}
     full = dict(state)
     for key in enc.state_dict():
         if key not in full:

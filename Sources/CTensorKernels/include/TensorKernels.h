@@ -8,7 +8,10 @@
 extern "C" {
 #endif
 
-/// 0: baseline (no kernel here may be called), 1: AVX2 + FMA, 2: AVX-512F (with AVX2 + FMA).
+#include <stdint.h>
+
+/// 0: baseline (no kernel here may be called), 1: AVX2 + FMA, 2: AVX-512F (with AVX2 + FMA),
+/// 3: level 2 plus AVX512_BF16, AVX512BW and AVX512VL (the tk_bf16_* products).
 /// Checks CPUID and that the OS saves the YMM/ZMM state (XGETBV). 0 on non-x86 builds.
 int tk_cpu_level(void);
 
@@ -31,6 +34,34 @@ long tk_attention_scratch_count(long keys, long head_dim);
 int tk_attention_head(int level, const float *q, long ldq, const float *k, long ldk,
     const float *v, long ldv, float *out, long ldo, long queries, long keys, long head_dim,
     float scale, float *scratch);
+
+// bfloat16 products, float32 accumulation. Weights [n, k] (PyTorch `[out, in]`) are packed once
+// by tk_bf16_pack_weights (any CPU); activations are bfloat16 rows whose k values are padded
+// with a 0 to an even count. The tk_bf16_gemm* and tk_bf16_convert_rows functions need level 3.
+
+/// bfloat16 bits of `x`, rounded to nearest (ties to even); NaN stays a (quiet) NaN.
+uint16_t tk_bf16_from_float(float x);
+/// The float32 value of bfloat16 bits (exact).
+float tk_bf16_to_float(uint16_t x);
+/// uint16 values tk_bf16_pack_weights writes for an [n, k] matrix: n rounded up to 16 times
+/// k rounded up to 2.
+long tk_bf16_packed_count(long n, long k);
+/// Packs w ([n, k], rows `ldw` apart) into blocks of 16 rows, each [k/2 pairs][16][2]
+/// bfloat16, zero-padded to whole blocks and pairs.
+void tk_bf16_pack_weights(const float *w, long ldw, long n, long k, uint16_t *packed);
+/// out[r, :] = bfloat16(x[r, :k] (· y[r, :k] when y is not NULL)) for r < rows, padded with 0
+/// to an even count; rows `ldx`, `ldy`, `ldo` elements apart. Level 3.
+void tk_bf16_convert_rows(const float *x, long ldx, const float *y, long ldy, long rows, long k,
+    uint16_t *out, long ldo);
+/// c[i, :n] = (accumulate ? c[i, :n] : 0) + bias + a[i, :k] · Wᵀ for i < m, with W packed by
+/// tk_bf16_pack_weights, a bfloat16 rows `lda` apart (even), bias [n] float or NULL. Level 3.
+void tk_bf16_gemm(long m, long n, long k, const uint16_t *a, long lda, const uint16_t *b,
+    const float *bias, float *c, long ldc, int accumulate);
+/// The routed-expert form: for i < m, with t = rows[i],
+/// c[t, :n] += gain[i] · SiLU(bias + a[t, :k] · Wᵀ) (rows distinct). Level 3.
+void tk_bf16_gemm_silu_scatter(long m, long n, long k, const uint16_t *a, long lda,
+    const long *rows, const uint16_t *b, const float *bias, const float *gain, float *c,
+    long ldc);
 
 #ifdef __cplusplus
 }

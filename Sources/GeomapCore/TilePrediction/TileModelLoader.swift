@@ -1,5 +1,6 @@
 public import Foundation
 public import Models
+public import Tensor
 
 /// Opens a model file and loads it as a ``TileModel`` through the architecture registry.
 public enum TileModelLoader {
@@ -28,10 +29,14 @@ public enum TileModelLoader {
         }
     }
 
+    /// `precision` (`nil`: the model file's default) is the precision of the encoder's matrix
+    /// products; bf16 on a CPU without AVX512_BF16 runs fp32 and ``precisionNotice(_:)`` says so.
     /// - Throws: ``Models/ModelError`` for an unreadable or inconsistent file (naming the
     ///   file and tensor), ``TilePredictionError/model(path:reason:)`` for an architecture that
     ///   is not a tile model.
-    public static func load(_ url: URL) throws -> any TileModel {
+    public static func load(_ url: URL, precision: MatmulPrecision? = nil) throws
+        -> any TileModel
+    {
         let file = try ModelFile(contentsOf: url)
         let id = file.manifest.architecture
         guard let architecture = ArchitectureRegistry.architecture(of: file, runBy: .tiles),
@@ -42,6 +47,18 @@ public enum TileModelLoader {
                 reason: "architecture '\(id)' is not a tile model (tile models: "
                     + "\(architectures.joined(separator: ", ")))")
         }
+        // An explicit --precision other than the file's default: load the encoder in it.
+        if let precision, model is MoEMAETileModel,
+            precision != (try MoEMAEModel.defaultPrecision(of: file))
+        {
+            return try MoEMAETileModel(file: file, precision: precision)
+        }
         return model
+    }
+
+    /// The one-line notice for a precision that could not be used (bf16 without
+    /// AVX512_BF16), or `nil`.
+    public static func precisionNotice(_ model: any TileModel) -> String? {
+        (model as? MoEMAETileModel)?.model.encoder.precisionNotice
     }
 }

@@ -1,5 +1,5 @@
 public import Foundation
-import Tensor
+public import Tensor
 
 /// `moe-mae-s`, `moe-mae-xs`, `moe-mae-xxs`: the Geo MoE-MAE encoder (AlbughdadiM/geo-moe-mae)
 /// on 7-band Landsat-8 C2 L2 surface-reflectance tiles of 40×40 px, optionally with a linear
@@ -14,7 +14,8 @@ import Tensor
 ///
 /// Settings: `--stats FILE.json` replaces the BigEarthNet-L normalisation, which is recorded by
 /// default (float32 values of the repository's constants, spec §1.2); `--set pooling=cls|mean`
-/// chooses the default embedding pooling (mean).
+/// chooses the default embedding pooling (mean); `--set precision=fp32|bf16` the default
+/// precision of the block products (docs/model-format.md).
 public enum MoEMAEArchitecture: ModelArchitecture {
     public static let ids = ["moe-mae-s", "moe-mae-xs", "moe-mae-xxs"]
     public static let summary =
@@ -107,6 +108,17 @@ public enum MoEMAEArchitecture: ModelArchitecture {
         guard let poolingValue = Pooling(rawValue: pooling), poolingValue != .tokens else {
             throw ModelError(path, "pooling=\(pooling) is not cls or mean")
         }
+        var settings: [String: JSONValue] = [
+            "pooling": .string(pooling),
+            "embedDim": .number(Double(config.embedDim)),
+            "tokens": .number(Double(config.tokens)),
+        ]
+        if let precision = options.settings["precision"] {
+            guard MatmulPrecision(rawValue: precision) != nil else {
+                throw ModelError(path, "precision=\(precision) is not fp32 or bf16")
+            }
+            settings["precision"] = .string(precision)
+        }
         let manifest = ModelManifest(
             architecture: id, name: options.name ?? id,
             description: options.description
@@ -114,13 +126,7 @@ public enum MoEMAEArchitecture: ModelArchitecture {
                 + "from \(URL(fileURLWithPath: path).lastPathComponent).",
             hyperParameters: try JSONValue(encoding: config),
             input: MoEMAEModel.inputSpec(config: config, bands: bands),
-            output: OutputSpec(
-                task: .embedding,
-                settings: .object([
-                    "pooling": .string(pooling),
-                    "embedDim": .number(Double(config.embedDim)),
-                    "tokens": .number(Double(config.tokens)),
-                ])),
+            output: OutputSpec(task: .embedding, settings: .object(settings)),
             provenance: options.provenance(for: checkpoint))
         return ImportedModel(manifest: manifest, tensors: tensors)
     }
@@ -197,9 +203,11 @@ public struct MoEMAEModel: Sendable {
     public let classes: [String]
 
     /// Loads a model file strictly (every tensor present with its shape, none extra; the
-    /// normalisation of all bands present).
+    /// normalisation of all bands present). `precision` overrides the file's default
+    /// (`output.settings.precision`, `fp32` when absent); a bf16 request on a CPU without
+    /// AVX512_BF16 runs fp32 (``MoEMAEEncoder/precisionNotice`` says so).
     /// - Throws: ``ModelError`` naming the file and what is wrong.
-    public init(file: ModelFile) throws {
+    public init(file: ModelFile, precision: MatmulPrecision? = nil) throws {
         let manifest = file.manifest
         let config: MoEMAEConfig
         do {
@@ -230,7 +238,9 @@ public struct MoEMAEModel: Sendable {
             std.append(Float(s))
         }
         let store = file.weights()
-        encoder = try MoEMAEEncoder(config: config, store: store)
+        encoder = try MoEMAEEncoder(
+            config: config, store: store,
+            precision: try precision ?? Self.defaultPrecision(of: file))
         let poolingName =
             manifest.output.settings?["pooling"].flatMap {
                 if case .string(let s) = $0 { return s } else { return nil }
@@ -261,6 +271,18 @@ public struct MoEMAEModel: Sendable {
         self.std = std
         self.bandNames = variables.map(\.name)
         self.pooling = pooling
+    }
+
+    /// The precision a model file asks for: `output.settings.precision` (`fp32` or `bf16`),
+    /// `fp32` when absent.
+    /// - Throws: ``ModelError`` naming the file for another value.
+    public static func defaultPrecision(of file: ModelFile) throws -> MatmulPrecision {
+        guard let value = file.manifest.output.settings?["precision"] else { return .fp32 }
+        guard case .string(let name) = value, let precision = MatmulPrecision(rawValue: name)
+        else {
+            throw ModelError(file.path, "output.settings.precision must be \"fp32\" or \"bf16\"")
+        }
+        return precision
     }
 
     /// Opens and loads the model file at `url`.

@@ -15,14 +15,26 @@ public import Tensor
 public struct MoEMAEEncoder: Sendable {
     /// The hyper-parameters.
     public let config: MoEMAEConfig
+    /// The precision the block products run in (``MatmulPrecision/bf16`` only where the CPU has
+    /// AVX512_BF16: a bf16 request elsewhere gives fp32, see ``precisionNotice``).
+    public let precision: MatmulPrecision
+    /// Set when the requested precision could not be used (one line, e.g. bf16 on a CPU
+    /// without AVX512_BF16).
+    public let precisionNotice: String?
     let arena: WeightArena
+    /// The block weights packed to bfloat16 (bf16 precision only).
+    let bf16: MoEMAEBF16Weights?
 
     /// Builds the encoder from a strict weight store (spec §4.3 names, the shared `V`/`W2`
     /// under expert 0), consuming exactly the encoder's tensors. The caller calls
     /// `verifyAllConsumed()` once every other part (e.g. a head) has taken its tensors.
+    /// `precision` `.bf16` packs the block weights to bfloat16 once, here (fp32 with a
+    /// ``precisionNotice`` where the CPU lacks AVX512_BF16).
     /// - Throws: ``ModelError`` naming a missing or misshapen tensor; ``MoEMAEError`` for an
     ///   invalid configuration.
-    public init(config: MoEMAEConfig, store: WeightStore) throws {
+    public init(config: MoEMAEConfig, store: WeightStore, precision: MatmulPrecision = .fp32)
+        throws
+    {
         try config.validate()
         var tensors: [String: Tensor] = [:]
         var order: [String] = []
@@ -57,8 +69,12 @@ public struct MoEMAEEncoder: Sendable {
             }
         }
         self.config = config
-        self.arena = WeightArena(
+        let arena = WeightArena(
             order.filter { !replaced.contains($0) }.map { ($0, tensors[$0]!) } + fused)
+        self.arena = arena
+        (self.precision, self.precisionNotice) = precision.effective
+        bf16 =
+            self.precision == .bf16 ? MoEMAEBF16Weights(config: config, arena: arena) : nil
     }
 
     /// `[W | b]`: the `[out, in]` weights stacked along `out`, each row followed by its bias.
@@ -78,11 +94,12 @@ public struct MoEMAEEncoder: Sendable {
 
     /// Builds the encoder from exactly its named tensors (strict: a missing, misshapen or
     /// extra tensor is a ``ModelError`` naming it and `path`).
-    public init(config: MoEMAEConfig, tensors: [(name: String, tensor: Tensor)], path: String)
-        throws
-    {
+    public init(
+        config: MoEMAEConfig, tensors: [(name: String, tensor: Tensor)], path: String,
+        precision: MatmulPrecision = .fp32
+    ) throws {
         let store = WeightStore(tensors, path: path)
-        try self.init(config: config, store: store)
+        try self.init(config: config, store: store, precision: precision)
         try store.verifyAllConsumed()
     }
 
@@ -129,7 +146,8 @@ public struct MoEMAEEncoder: Sendable {
                     try? parallelChunks(count: ranges.count, chunks: tasks) { which in
                         let workspace = MoEMAEWorkspace(
                             config: encoder.config,
-                            tiles: ranges.map(\.count).max() ?? 1)
+                            tiles: ranges.map(\.count).max() ?? 1,
+                            bf16: encoder.bf16 != nil)
                         for index in which {
                             let r = ranges[index]
                             encoder.forward(

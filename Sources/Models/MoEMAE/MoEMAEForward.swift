@@ -11,9 +11,13 @@ final class MoEMAEWorkspace {
     let heads: AttentionWorkspace
     let routed: UnsafeMutablePointer<Int>
     let routedWeight: UnsafeMutablePointer<Float>
+    /// bfloat16 inputs of the block products (bf16 precision only, else nil): LayerNorm
+    /// outputs and attention outputs `[rows, m]`, and the gated SwiGLU mix `[rows, dh]`, each
+    /// row padded to an even count.
+    let normedBF16, attendedBF16, mixedBF16: UnsafeMutablePointer<UInt16>?
     private var all: [UnsafeMutablePointer<Float>] = []
 
-    init(config c: MoEMAEConfig, tiles: Int) {
+    init(config c: MoEMAEConfig, tiles: Int, bf16: Bool = false) {
         let t = tiles * c.tokens
         rows = t
         let m = c.embedDim
@@ -44,6 +48,16 @@ final class MoEMAEWorkspace {
         routedWeight = make(t * 2)
         topIndex = .allocate(capacity: t * 2)
         routed = .allocate(capacity: t * 2)
+        func makeBF16(_ columns: Int) -> UnsafeMutablePointer<UInt16>? {
+            guard bf16 else { return nil }
+            let n = t * BF16.rowWidth(columns)
+            let p = UnsafeMutablePointer<UInt16>.allocate(capacity: max(n, 1))
+            p.initialize(repeating: 0, count: max(n, 1))
+            return p
+        }
+        normedBF16 = makeBF16(m)
+        attendedBF16 = makeBF16(m)
+        mixedBF16 = makeBF16(dh)
         all = [
             normed, qkv, attended, patches, self.gateShared, gathered, hidden, mixed, top,
             routedWeight,
@@ -54,6 +68,7 @@ final class MoEMAEWorkspace {
         for p in all { p.deallocate() }
         topIndex.deallocate()
         routed.deallocate()
+        for p in [normedBF16, attendedBF16, mixedBF16] { p?.deallocate() }
     }
 }
 
@@ -98,8 +113,14 @@ extension MoEMAEEncoder {
     ) {
         embed(tiles: tiles, images: images, metadata: metadata, into: x, workspace: w)
         for layer in 0..<config.depth {
-            attention(layer: layer, tiles: tiles, x: x, workspace: w)
-            mixture(layer: layer, rows: tiles * config.tokens, x: x, workspace: w)
+            if let bf16 {
+                attentionBF16(layer: layer, tiles: tiles, x: x, workspace: w, weights: bf16)
+                mixtureBF16(
+                    layer: layer, rows: tiles * config.tokens, x: x, workspace: w, weights: bf16)
+            } else {
+                attention(layer: layer, tiles: tiles, x: x, workspace: w)
+                mixture(layer: layer, rows: tiles * config.tokens, x: x, workspace: w)
+            }
         }
     }
 
@@ -176,6 +197,23 @@ extension MoEMAEEncoder {
         linearWithBiasColumn(
             rows: rows, inFeatures: m, outFeatures: width, x: w.normed,
             ldx: m + 1, weightBias: arena.pointer(p + "attn.qkv.wb"), y: w.qkv, ldy: width)
+        attentionHeads(tiles: tiles, workspace: w)
+        linearWithBiasColumn(
+            rows: rows, inFeatures: m, outFeatures: m, x: w.attended,
+            ldx: m + 1, weightBias: arena.pointer(p + "attn.out_proj.wb"), y: x, ldy: m,
+            accumulate: true)
+    }
+
+    /// `attended[t, h] = softmax(q_h k_gᵀ / √hd) v_g` for every tile and head from the
+    /// `[rows, m + 2·kv]` q|k|v of `w.qkv` (float32, fused kernel).
+    func attentionHeads(tiles: Int, workspace w: MoEMAEWorkspace) {
+        let c = config
+        let m = c.embedDim
+        let n = c.tokens
+        let hd = c.headDim
+        let groups = c.kvGroups
+        let kv = groups * hd
+        let width = m + 2 * kv
         let scale = 1 / Float(hd).squareRoot()
         for t in 0..<tiles {
             let tile = w.qkv + t * n * width
@@ -189,10 +227,35 @@ extension MoEMAEEncoder {
                     workspace: w.heads)
             }
         }
-        linearWithBiasColumn(
-            rows: rows, inFeatures: m, outFeatures: m, x: w.attended,
-            ldx: m + 1, weightBias: arena.pointer(p + "attn.out_proj.wb"), y: x, ldy: m,
-            accumulate: true)
+    }
+
+    /// Top-2 routing of `rows` tokens on the clean gate logits (the first `experts` values of
+    /// each `width`-wide row of `w.gateShared`): the chosen experts in `w.topIndex` and the
+    /// softmax over the two selected logits in `w.top`.
+    func route(rows: Int, experts: Int, width: Int, workspace w: MoEMAEWorkspace) {
+        for r in 0..<rows {
+            topKRow(
+                w.gateShared + r * width, columns: experts, k: 2, values: w.top + 2 * r,
+                indices: w.topIndex + 2 * r)
+            let e = exp(w.top[2 * r + 1] - w.top[2 * r])
+            let sum = 1 + e
+            w.top[2 * r] = 1 / sum
+            w.top[2 * r + 1] = e / sum
+        }
+    }
+
+    /// The tokens routed to expert `e` into `w.routed` (ascending) with their gate weights in
+    /// `w.routedWeight`; returns their count.
+    func tokens(routedTo e: Int, rows: Int, workspace w: MoEMAEWorkspace) -> Int {
+        var count = 0
+        for r in 0..<rows {
+            for s in 0..<2 where w.topIndex[2 * r + s] == e {
+                w.routed[count] = r
+                w.routedWeight[count] = w.top[2 * r + s]
+                count += 1
+            }
+        }
+        return count
     }
 
     /// x += MoE(LN2(x)) with clean top-2 routing; shared V/W2 applied once (fused form).
@@ -214,16 +277,7 @@ extension MoEMAEEncoder {
             rows: rows, inFeatures: m, outFeatures: width, x: w.normed,
             ldx: m + 1, weightBias: arena.pointer(p + "gate_v.wb"), y: w.gateShared,
             ldy: width)
-        // The top-2 softmax over the two selected logits.
-        for r in 0..<rows {
-            topKRow(
-                w.gateShared + r * width, columns: experts, k: 2, values: w.top + 2 * r,
-                indices: w.topIndex + 2 * r)
-            let e = exp(w.top[2 * r + 1] - w.top[2 * r])
-            let sum = 1 + e
-            w.top[2 * r] = 1 / sum
-            w.top[2 * r + 1] = e / sum
-        }
+        route(rows: rows, experts: experts, width: width, workspace: w)
         // mixed = Σ over the two chosen experts of g · SiLU(W_e z + b_e), expert by expert.
         let ldm = dh + 1  // mixed rows: dh values, then the 1 of W2's bias column
         for r in 0..<rows {
@@ -231,18 +285,12 @@ extension MoEMAEEncoder {
             (w.mixed + r * ldm)[dh] = 1
         }
         for e in 0..<experts {
-            var count = 0
-            for r in 0..<rows {
-                for s in 0..<2 where w.topIndex[2 * r + s] == e {
-                    w.routed[count] = r
-                    w.routedWeight[count] = w.top[2 * r + s]
-                    (w.gathered + count * (m + 1)).update(
-                        from: w.normed + r * (m + 1),
-                        count: m + 1)
-                    count += 1
-                }
-            }
+            let count = tokens(routedTo: e, rows: rows, workspace: w)
             guard count > 0 else { continue }
+            for j in 0..<count {
+                (w.gathered + j * (m + 1)).update(
+                    from: w.normed + w.routed[j] * (m + 1), count: m + 1)
+            }
             linearWithBiasColumn(
                 rows: count, inFeatures: m, outFeatures: dh, x: w.gathered,
                 ldx: m + 1, weightBias: arena.pointer(p + "experts.\(e).W.wb"), y: w.hidden,

@@ -15,9 +15,10 @@ public struct MoEMAETileModel: TileModel {
     public let task: ClassificationTask
     public var embeddingWidth: Int { model.encoder.config.embedDim }
 
-    /// Loads `file` strictly (see ``Models/MoEMAEModel``).
-    public init(file: ModelFile) throws {
-        model = try MoEMAEModel(file: file)
+    /// Loads `file` strictly (see ``Models/MoEMAEModel``); `precision` overrides the file's
+    /// default precision of the encoder's products.
+    public init(file: ModelFile, precision: MatmulPrecision? = nil) throws {
+        model = try MoEMAEModel(file: file, precision: precision)
         let manifest = file.manifest
         name = manifest.name
         path = file.path

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GeomapCore
+import Tensor
 
 /// Tile-mode options shared by `geomap predict --in` and `geomap embed --in` (`--model`,
 /// `--out`, `--quiet` and `--gdal-cache-mib` are in ``RunOptions``).
@@ -39,6 +40,23 @@ struct TileRunOptions: ParsableArguments {
     @Option(help: "Tiles per model call.")
     var batchSize = 256
 
+    @Option(
+        help: ArgumentHelp(
+            "Precision of the encoder's matrix products: fp32, or bf16 (bfloat16 products with "
+                + "float32 accumulation; needs AVX512_BF16, else fp32 with a notice). "
+                + "Default: the model file's (fp32).",
+            valueName: "fp32|bf16"))
+    var precision: String?
+
+    /// `--precision` parsed (`nil`: the model file's default).
+    func matmulPrecision() throws -> MatmulPrecision? {
+        guard let precision else { return nil }
+        guard let value = MatmulPrecision(rawValue: precision) else {
+            throw ValidationError("--precision must be fp32 or bf16, not '\(precision)'")
+        }
+        return value
+    }
+
     /// `--bands` parsed.
     func bandNumbers() throws -> [Int]? {
         guard let bands else { return nil }
@@ -53,6 +71,7 @@ struct TileRunOptions: ParsableArguments {
 
     func validate() throws {
         _ = try bandNumbers()
+        _ = try matmulPrecision()
     }
 
     /// The input raster is there and readable (called after the mode is checked).
@@ -80,7 +99,10 @@ struct TileRunOptions: ParsableArguments {
     func run(_ request: TilePredictionRequest, verb: String, options: RunOptions) throws {
         options.gdalCache.apply()
         let url = try TileModelLoader.resolve(options.model)
-        let model = try TileModelLoader.load(url)
+        let model = try TileModelLoader.load(url, precision: try matmulPrecision())
+        if let notice = TileModelLoader.precisionNotice(model) {
+            FileHandle.standardError.write(Data("geomap: \(verb): \(notice)\n".utf8))
+        }
         let progress = options.progress
         var request = request
         request.fitBlockCacheToInput = options.gdalCache.gdalCacheMiB == nil
