@@ -54,7 +54,7 @@ struct PrecisionBenchmark: ParsableCommand {
                     "tiles %d: same top class %.2f %% (%d), max |Δp| %.5f (median %.5f; "
                     + "%d tiles over 0.01)", count, 100 * Double(same) / Double(count), same,
                 worst, sorted[count / 2], over))
-        for pooling in [MoEMAEPooling.cls, .mean] {
+        for pooling in [Pooling.cls, .mean] {
             let (x, y) = (pooling.pool(a), pooling.pool(b))
             let m = x.columns
             let cosines = (0..<count).map { t -> Double in

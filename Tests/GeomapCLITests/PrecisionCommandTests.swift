@@ -1,6 +1,7 @@
 import Foundation
 import GeoRaster
 import GeomapCore
+import Models
 import Tensor
 import TestSupport
 import Testing

@@ -56,7 +56,7 @@ struct MoEMAEBF16Tests {
                 far.count * 10 <= expected.rows,
                 "\(suffix): \(far.count) of \(expected.rows) token rows off by more than 2 %")
             let pooled = [
-                ("cls", MoEMAEPooling.cls.pool(tokens)), ("mean", MoEMAEPooling.mean.pool(tokens)),
+                ("cls", Pooling.cls.pool(tokens)), ("mean", Pooling.mean.pool(tokens)),
             ]
             for (name, value) in pooled {
                 let expected = try #require(g["\(name).\(suffix)"])
