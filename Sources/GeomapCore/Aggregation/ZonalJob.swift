@@ -150,6 +150,9 @@ public enum ZonalJob {
         }
     }
 
+    /// The most cells a grid may have (Int32 cell numbers: 2^31 − 1).
+    static let maximumGridCells = Int(Int32.max)
+
     static func weights(
         _ basins: [ZonalBasin], grid: RegularGrid, crs: CRS, options: ZonalOptions,
         gridSource: String, summary: inout ZonalSummary, log: (String) -> Void
@@ -170,6 +173,14 @@ public enum ZonalJob {
         areaWeighted: Bool, gridSource: String, summary: inout ZonalSummary,
         log: (String) -> Void
     ) throws -> ZonalWeights {
+        // Cell numbers are stored as Int32 (weights, cache files): larger grids are refused
+        // here, before any weight is computed.
+        guard grid.cellCount <= maximumGridCells else {
+            throw ZonalError.badInput(
+                gridSource,
+                "the grid has \(grid.rows) × \(grid.cols) cells, more than the "
+                    + "\(maximumGridCells) geomap can index (cut or coarsen it first)")
+        }
         let start = Date()
         let weights: ZonalWeights
         if let directory = cacheDirectory {
