@@ -16,7 +16,7 @@ struct VersionTests {
         // The run-time choice of the softmax/SiLU/attention kernels (GEOMAP_KERNELS caps it).
         let kernels = lines.first { $0.hasPrefix("vector kernels ") }
         #expect(
-            ["baseline", "avx2", "avx512"].contains {
+            ["baseline", "avx2", "avx512", "avx512bf16"].contains {
                 kernels?.hasPrefix("vector kernels \($0) ") == true
             }, "missing the vector kernel level in \(lines)")
     }
