@@ -132,6 +132,25 @@ struct BasinCamelsInputTests {
     }
 
     @Test(
+        "a wide row with a non-numeric value or a repeated date is refused, naming the line",
+        arguments: [
+            ("2001-01-02,x\n", "b1.csv:3: non-numeric value 'x' for streamflow"),
+            ("2001-01-01,2.0\n", "b1.csv:3: duplicate date 2001-01-01 (already on line 2)"),
+        ])
+    func wideRowErrors(_ row: String, _ expected: String) throws {
+        let folder = try makeTemporaryDirectory("wide-rows")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("b1.csv")
+        try ("date,streamflow\n2001-01-01,1.0\n" + row).write(
+            to: url, atomically: true, encoding: .utf8)
+        let message = try #require(
+            assemblerError {
+                _ = try BasinForcingFile.open(url.path, basins: ["b1"], wanted: ["streamflow"])
+            })
+        #expect(message.contains(expected), "\(message)")
+    }
+
+    @Test(
         "CAMELS units convert through the unit table",
         arguments: [
             // (from, to, value, expected)

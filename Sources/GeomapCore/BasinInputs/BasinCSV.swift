@@ -107,19 +107,9 @@ public enum BasinCSV {
                 throw BasinInputError(
                     path, line: row.number, "bad date '\(fields[0])' (expected YYYY-MM-DD)")
             }
-            for (v, text) in fields.dropFirst().enumerated() {
-                guard let value = parseValue(text) else {
-                    throw BasinInputError(
-                        path, line: row.number, "non-numeric value '\(text)' for \(names[v])")
-                }
-                if let previous = builder.add(
-                    basin: basin, day: day, variable: v, value: value, line: row.number)
-                {
-                    throw BasinInputError(
-                        path, line: row.number,
-                        "duplicate date \(fields[0]) (already on line \(previous))")
-                }
-            }
+            try builder.addRow(
+                fields.dropFirst(), basin: basin, day: day, dayText: fields[0], path: path,
+                line: row.number)
         }
         return try builder.build(path: path)
     }

@@ -82,19 +82,9 @@ public enum BasinDaymet {
                 throw BasinInputError(
                     path, line: row.number, "bad date '\(fields[0]) \(fields[1]) \(fields[2])'")
             }
-            for (v, text) in fields.dropFirst(first).enumerated() {
-                guard let value = BasinCSV.parseValue(String(text)) else {
-                    throw BasinInputError(
-                        path, line: row.number, "non-numeric value '\(text)' for \(names[v])")
-                }
-                if let previous = builder.add(
-                    basin: basin, day: day, variable: v, value: value, line: row.number)
-                {
-                    throw BasinInputError(
-                        path, line: row.number,
-                        "duplicate day \(y)-\(m)-\(d) (already on line \(previous))")
-                }
-            }
+            try builder.addRow(
+                fields.dropFirst(first), basin: basin, day: day,
+                dayText: String(format: "%04d-%02d-%02d", y, m, d), path: path, line: row.number)
         }
         return try builder.build(path: path)
     }

@@ -143,6 +143,25 @@ struct BasinTableBuilder {
         return nil
     }
 
+    /// Adds one wide row: `texts[v]` is the value of variable `v` for `basin` on `day`
+    /// (``BasinCSV/parseValue(_:)``). `dayText` names the day in messages.
+    /// - Throws: ``BasinInputError`` for a non-numeric value or a day given twice, naming the
+    ///   line.
+    mutating func addRow<Texts: Sequence>(
+        _ texts: Texts, basin: Int, day: Int, dayText: String, path: String, line: Int
+    ) throws(BasinInputError) where Texts.Element: StringProtocol {
+        for (v, text) in texts.enumerated() {
+            guard let value = BasinCSV.parseValue(String(text)) else {
+                throw BasinInputError(
+                    path, line: line, "non-numeric value '\(text)' for \(variables[v])")
+            }
+            if let previous = add(basin: basin, day: day, variable: v, value: value, line: line) {
+                throw BasinInputError(
+                    path, line: line, "duplicate date \(dayText) (already on line \(previous))")
+            }
+        }
+    }
+
     func build(path: String) throws(BasinInputError) -> BasinTable {
         guard let first = records.map(\.day).min(), let last = records.map(\.day).max() else {
             throw BasinInputError(path, "no data rows")
