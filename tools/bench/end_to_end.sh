@@ -56,8 +56,8 @@ run() {
     local label="$1"
     shift
     local stats
-    stats=$( { /usr/bin/time -f '%e %U %S %M' "$GEOMAP" "$@" --quiet >/dev/null 2>/dev/null; } \
-        2>&1 | tail -1)
+    /usr/bin/time -o "$SCRATCH/time.txt" -f '%e %U %S %M' "$GEOMAP" "$@" --quiet >/dev/null
+    stats=$(tail -1 "$SCRATCH/time.txt")
     read -r wall user system rss <<<"$stats"
     awk -v l="$label" -v w="$wall" -v u="$user" -v s="$system" -v r="$rss" -v t="$TILES" \
         -v e="$ENCODER_RATE" 'BEGIN {
@@ -67,8 +67,8 @@ run() {
 IN=(--in "$MOSAIC" --no-metadata --stride "$STRIDE" --batch-size "$BATCH")
 run "predict (classes + byte probabilities)" predict "${IN[@]}" --out "$SCRATCH/predict"
 run "predict --float" predict "${IN[@]}" --float --out "$SCRATCH/predict-float"
-run "predict --embed mean (classes, probabilities, embeddings)" predict "${IN[@]}" \
-    --embed mean --out "$SCRATCH/predict-embed"
+run "predict --embeddings mean (classes, probabilities, embeddings)" predict "${IN[@]}" \
+    --embeddings mean --out "$SCRATCH/predict-embed"
 run "embed --pool mean" embed "${IN[@]}" --pool mean --out "$SCRATCH/embed-mean.tif"
 run "embed --pool cls" embed "${IN[@]}" --pool cls --out "$SCRATCH/embed-cls.tif"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
