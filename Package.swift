@@ -166,5 +166,10 @@ let package = Package(
         .testTarget(
             name: "GeomapCLITests", dependencies: ["geomap", "TestSupport"],
             swiftSettings: swiftSettings),
+        // The scheduler files in deploy/ (Kubernetes, AWS Batch, Slurm): parsed, rules checked.
+        .testTarget(
+            name: "DeployTests",
+            dependencies: ["TestSupport", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings),
     ]
 )
