@@ -34,7 +34,7 @@ private func option(_ name: String, _ value: String? = nil) -> ModeOption {
 private let predictTile = [
     option("--in", sample("region.tif")), option("--stride", "20"),
     option("--bands", "1,2,3,4,5,6,7"), option("--date", "2017-06-13"), option("--no-metadata"),
-    option("--qa-mask"),
+    option("--qa-mask"), option("--fill-value", "none"),
     option("--max-invalid", "0.3"), option("--batch-size", "8"), option("--precision", "fp32"),
 ]
 private let predictBasin = [

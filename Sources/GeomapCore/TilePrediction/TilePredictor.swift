@@ -15,6 +15,9 @@ public struct TilePredictionRequest: Sendable {
     public var bands: [Int]?
     /// `--date` (ISO 8601).
     public var date: String?
+    /// `--fill-value`: the raw value that in every band marks fill — `.model` uses the model's
+    /// (0 for Landsat C2 surface reflectance), `.none` turns the rule off.
+    public var fill = TileFill.model
     /// `--qa-mask`: mask a Landsat band-per-file product's `QA_PIXEL` fill, cloud and cloud
     /// shadow pixels.
     public var qaMask = false
@@ -52,6 +55,10 @@ public struct TilePredictionSummary: Sendable, Equatable {
     public var tiles: Int
     public var tilesRun: Int
     public var tilesSkipped: Int
+    /// Skipped tiles whose every pixel is fill (the fill value in every band).
+    public var tilesSkippedForFill = 0
+    /// The fill value applied, `nil` when none.
+    public var fillValue: Double?
     /// Tiles whose model output held NaN or ±Inf: left out of the outputs (nodata where no
     /// other tile covers a cell); the CLI exits 1 when there is any.
     public var tilesNonFinite = 0
@@ -140,12 +147,14 @@ public enum TilePredictor {
             plan: plan, model: model, request: request, date: date,
             toWGS84: try CoordinateTransform(from: grid.crs!, to: .wgs84),
             geoTransform: transform, probabilities: writers.needsProbabilities,
-            pooling: request.embeddingsPath != nil ? request.pooling : nil)
+            pooling: request.embeddingsPath != nil ? request.pooling : nil,
+            fill: request.fill.value(model: model.input.fillValue).map(Float.init))
         let counts = try process(
             context, raster: input.raster, bandNumbers: input.bandNumbers, writers: writers)
         try writers.finish()
         let summary = TilePredictionSummary(
             tiles: plan.tileCount, tilesRun: counts.run, tilesSkipped: counts.skipped,
+            tilesSkippedForFill: counts.fill, fillValue: context.fill.map(Double.init),
             tilesNonFinite: counts.nonFinite, outputWidth: plan.outputWidth,
             outputHeight: plan.outputHeight, outputs: [], warped: input.vrtPath != nil)
         return (summary, writers)
@@ -214,6 +223,8 @@ public enum TilePredictor {
         let geoTransform: GeoTransform
         let probabilities: Bool
         let pooling: Pooling?
+        /// The raw fill value in force (every band equal to it: invalid), or `nil`.
+        let fill: Float?
     }
 
     /// Tiles cut from the input, ready for one model call, with what the blender needs
@@ -231,6 +242,8 @@ public enum TilePredictor {
         var finishedTileRows: [Int] = []
         /// Tiles skipped as invalid since the previous batch.
         var skipped = 0
+        /// Of ``skipped``, the tiles whose every pixel is fill.
+        var skippedForFill = 0
     }
 
     /// A batch after the model: its per-tile output vectors.
@@ -245,11 +258,12 @@ public enum TilePredictor {
     /// model on each batch, another blends the outputs and writes finished rows. At most two
     /// batches wait between stages. A tile whose output holds NaN or ±Inf is never blended
     /// (its cells stay nodata unless another tile covers them).
-    /// - Returns: tiles run, skipped, and run with a non-finite output (left out).
+    /// - Returns: tiles run, skipped (of them all fill), and run with a non-finite output (left
+    ///   out).
     static func process(
         _ context: RunContext, raster: borrowing Raster, bandNumbers: [Int],
         writers: TileOutputWriters
-    ) throws -> (run: Int, skipped: Int, nonFinite: Int) {
+    ) throws -> (run: Int, skipped: Int, fill: Int, nonFinite: Int) {
         let plan = context.plan
         let channels = writers.channels
         let progress = context.request.progress
@@ -279,7 +293,8 @@ public enum TilePredictor {
                         outputs, tiles: batch.tiles.count, channels: channels,
                         classCount: probabilities ? model.classes.count : 0)
                 }
-                let done = counts.add(run: batch.tiles.count, skipped: batch.skipped)
+                let done = counts.add(
+                    run: batch.tiles.count, skipped: batch.skipped, fill: batch.skippedForFill)
                 progress?(done, plan.tileCount)
                 var light = batch
                 light.raw = []
@@ -312,7 +327,7 @@ public enum TilePredictor {
                 }
             })
         let totals = counts.totals
-        return (totals.run, totals.skipped, nonFinite)
+        return (totals.run, totals.skipped, totals.fill, nonFinite)
     }
 
     /// The first stage: reads input rows once, in order, into a ``TileRowBuffer`` and cuts the
@@ -324,7 +339,7 @@ public enum TilePredictor {
         let plan = context.plan
         let tile = plan.tile
         let bands = bandNumbers.count
-        var buffer = TileRowBuffer(width: plan.columns.length, bands: bands)
+        var buffer = TileRowBuffer(width: plan.columns.length, bands: bands, fill: context.fill)
         let scales: [(scale: Float, offset: Float)?] = bandNumbers.map { number in
             let info = raster.bands[number - 1]
             return info.isScaled ? (Float(info.scale), Float(info.offset)) : nil
@@ -354,6 +369,7 @@ public enum TilePredictor {
                 }
                 if Double(invalid) > limit {
                     batch.skipped += 1
+                    if buffer.isAllFill(x: x, y: y, tile: tile) { batch.skippedForFill += 1 }
                     continue
                 }
                 batch.tiles.append((tileRow, column))
@@ -418,19 +434,22 @@ private final class RunCounts: @unchecked Sendable {
     private let lock = NSLock()
     private var run = 0
     private var skipped = 0
+    private var fill = 0
 
-    /// Adds a batch. - Returns: tiles done (run or skipped) so far.
-    func add(run: Int, skipped: Int) -> Int {
+    /// Adds a batch (`fill`: of the skipped tiles, those all fill). - Returns: tiles done (run
+    /// or skipped) so far.
+    func add(run: Int, skipped: Int, fill: Int) -> Int {
         lock.lock()
         defer { lock.unlock() }
         self.run += run
         self.skipped += skipped
+        self.fill += fill
         return self.run + self.skipped
     }
 
-    var totals: (run: Int, skipped: Int) {
+    var totals: (run: Int, skipped: Int, fill: Int) {
         lock.lock()
         defer { lock.unlock() }
-        return (run, skipped)
+        return (run, skipped, fill)
     }
 }

@@ -5,7 +5,8 @@ import GeoRaster
 ///
 /// Holds at most `tile` rows of `bands × width` Float32 values plus a per-pixel invalid flag
 /// (a pixel is invalid when any of its bands is nodata, masked, NaN, ±Inf or beyond
-/// ±``GeoRaster/RasterBlock/magnitudeLimit``; such non-physical values are held as 0).
+/// ±``GeoRaster/RasterBlock/magnitudeLimit``; such non-physical values are held as 0; or when
+/// every band holds the ``fill`` value, e.g. 0 in a Landsat C2 surface reflectance mosaic's gaps).
 struct TileRowBuffer {
     let width: Int
     let bands: Int
@@ -17,10 +18,16 @@ struct TileRowBuffer {
     private(set) var rows: [[Float]] = []
     /// Held rows' invalid flags, each `[width]`.
     private(set) var invalid: [[Bool]] = []
+    /// The raw value that in every band marks fill (invalid), or `nil`.
+    let fill: Float?
+    /// Held rows' fill flags (every band equal to ``fill``), each `[width]` (all `false` when
+    /// there is no fill value).
+    private(set) var fillFlags: [[Bool]] = []
 
-    init(width: Int, bands: Int) {
+    init(width: Int, bands: Int, fill: Float? = nil) {
         self.width = width
         self.bands = bands
+        self.fill = fill
     }
 
     /// Makes rows `[start, end)` available, reading the missing ones from `raster`.
@@ -35,6 +42,7 @@ struct TileRowBuffer {
         let drop = min(max(0, rowRange.lowerBound - firstRow), rows.count)
         rows.removeFirst(drop)
         invalid.removeFirst(drop)
+        fillFlags.removeFirst(drop)
         firstRow += drop
         guard rowRange.upperBound > endRow else { return }
         let window = PixelWindow(
@@ -43,6 +51,9 @@ struct TileRowBuffer {
         for local in 0..<window.height {
             var values = [Float](repeating: 0, count: bands * width)
             var flags = [Bool](repeating: false, count: width)
+            // Every band holds the fill value as read (a NaN or ±Inf never counts as fill).
+            var filled = [Bool](repeating: fill != nil, count: width)
+            let fillValue = fill ?? 0
             for band in 0..<bands {
                 let source = (band * window.height + local) * width
                 let undo = scales[band]
@@ -52,18 +63,32 @@ struct TileRowBuffer {
                         flags[x] = true
                         // NaN, ±Inf and absurd magnitudes never reach the model: 0, the fill
                         // of unsigned imagery (a nodata value stays as stored).
-                        if !(abs(value) <= RasterBlock.magnitudeLimit) { value = 0 }
+                        if !(abs(value) <= RasterBlock.magnitudeLimit) {
+                            value = 0
+                            filled[x] = false
+                        }
                     } else if let undo {
                         value = (value - undo.offset) / undo.scale
                     }
+                    if filled[x], value != fillValue { filled[x] = false }
                     values[band * width + x] = value
                 }
             }
+            for x in 0..<width where filled[x] { flags[x] = true }
             flags.withUnsafeBufferPointer { newRow($0) }
             rows.append(values)
             invalid.append(flags)
+            fillFlags.append(filled)
         }
         endRow = rowRange.upperBound
+    }
+
+    /// Whether every pixel of the `tile × tile` window at (`x`, `y`) is fill.
+    func isAllFill(x: Int, y: Int, tile: Int) -> Bool {
+        guard fill != nil else { return false }
+        return (y..<y + tile).allSatisfy { row in
+            fillFlags[row - firstRow][x..<x + tile].allSatisfy { $0 }
+        }
     }
 
     /// Copies the `tile × tile` window at (`x`, `y`) into `destination` as `[bands][tile][tile]`.

@@ -11,6 +11,9 @@ public struct TileInputSpec: Sendable, Equatable {
     public var tileSize: Int
     /// Pixel size in metres the model was trained at (30 for Landsat).
     public var pixelSize: Double
+    /// The raw value that, in every band at once, marks a pixel as fill (0 for Landsat C2
+    /// surface reflectance), or `nil` when the product has none.
+    public var fillValue: Double?
 
     public init(bandNames: [String], dataType: String?, tileSize: Int, pixelSize: Double) {
         self.bandNames = bandNames
@@ -86,4 +89,34 @@ public protocol TileModel: Sendable {
     ///   - pooling: compute embeddings pooled this way, `nil` for none.
     func run(raw: Tensor, places: TilePlaces?, probabilities: Bool, pooling: Pooling?)
         throws -> TileOutputs
+}
+
+/// Which raw value marks fill pixels (the value in every band at once) in a tile run.
+public enum TileFill: Sendable, Equatable {
+    /// The model's (``TileInputSpec/fillValue``: 0 for Landsat C2 surface reflectance).
+    case model
+    /// No fill rule: only nodata, masks and NaN make pixels invalid.
+    case none
+    /// This raw value.
+    case value(Double)
+
+    /// Parses `--fill-value`: `none`, `model` or a number.
+    public init?(argument: String) {
+        switch argument.lowercased() {
+        case "none": self = .none
+        case "model": self = .model
+        default:
+            guard let number = Double(argument), number.isFinite else { return nil }
+            self = .value(number)
+        }
+    }
+
+    /// The value in force given the model's.
+    public func value(model: Double?) -> Double? {
+        switch self {
+        case .model: model
+        case .none: nil
+        case .value(let value): value
+        }
+    }
 }

@@ -310,6 +310,6 @@ public struct MoEMAEModel: Sendable {
                 "metadata": .array(["week", "hour", "lat", "lon"].map(JSONValue.string)),
                 "hourEncoding": .string("compat"),
                 "crop": .string("centre"),
-            ]))
+            ]), product: InputSpec.landsatC2SurfaceReflectance)
     }
 }

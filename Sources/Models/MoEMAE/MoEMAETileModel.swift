@@ -28,13 +28,24 @@ public struct MoEMAETileModel: TileModel {
             return nil
         }
         let config = model.encoder.config
-        input = TileInputSpec(
+        var spec = TileInputSpec(
             bandNames: model.bandNames,
             dataType: manifest.input.dtype.map { MoEMAETileModel.gdalTypeName($0) },
             tileSize: Int(number("tileSize") ?? Double(config.imageSize)),
             pixelSize: number("resolution") ?? 30)
+        spec.fillValue = MoEMAETileModel.isLandsatSR(manifest.input) ? 0 : nil
+        input = spec
         classes = (manifest.output.classes ?? []).map { TileClass(name: $0.name, color: $0.color) }
         task = manifest.output.task.classification ?? .multiLabel
+    }
+
+    /// Whether the model declares Landsat C2 L2 surface reflectance inputs: the manifest's
+    /// `input.product`, or, in files written before that field existed, band units
+    /// `DN (Landsat C2 L2 SR)` as geomap's importer wrote them.
+    public static func isLandsatSR(_ spec: InputSpec) -> Bool {
+        if let product = spec.product { return product == InputSpec.landsatC2SurfaceReflectance }
+        return !spec.variables.isEmpty
+            && spec.variables.allSatisfy { $0.units?.contains("Landsat C2 L2 SR") == true }
     }
 
     /// `uint16` → `UInt16` (GDAL's names).

@@ -84,11 +84,19 @@ public struct InputSpec: Codable, Sendable, Equatable {
     public var normalization: ModelNormalization
     /// Architecture-specific settings (tile size, metadata mode, window length, …).
     public var settings: JSONValue?
+    /// The product the inputs come from, when it fixes conventions geomap applies (e.g.
+    /// `landsat-c2-l2-sr`: 0 in every band is fill, see ``landsatC2SurfaceReflectance``).
+    public var product: String?
+
+    /// Landsat Collection 2 Level-2 surface reflectance: 0 in all bands is the fill value.
+    public static let landsatC2SurfaceReflectance = "landsat-c2-l2-sr"
 
     public init(
         kind: ModelInputKind, variables: [VariableSpec], dtype: String? = nil,
-        normalization: ModelNormalization = .none, settings: JSONValue? = nil
+        normalization: ModelNormalization = .none, settings: JSONValue? = nil,
+        product: String? = nil
     ) {
+        self.product = product
         self.kind = kind
         self.variables = variables
         self.dtype = dtype

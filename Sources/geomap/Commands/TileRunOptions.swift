@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GeomapCore
+import Models
 import Tensor
 
 /// Tile-mode options shared by `geomap predict --in` and `geomap embed --in` (`--model`,
@@ -33,6 +34,13 @@ struct TileRunOptions: ParsableArguments {
             "Mask the QA_PIXEL fill, cloud and cloud-shadow pixels of a Landsat band-per-file "
                 + "product given as --in (its folder or a *_SR_B1.TIF)."))
     var qaMask = false
+
+    @Option(
+        help: ArgumentHelp(
+            "Raw value that, in every band at once, marks fill pixels (invalid; all-fill tiles "
+                + "are skipped): model = the model's (0 for Landsat C2 surface reflectance).",
+            valueName: "model|none|N"))
+    var fillValue = "model"
 
     @Option(help: "Skip tiles (and blank output cells) with more than this invalid share.")
     var maxInvalid = 0.5
@@ -72,6 +80,10 @@ struct TileRunOptions: ParsableArguments {
     func validate() throws {
         _ = try bandNumbers()
         _ = try matmulPrecision()
+        guard TileFill(argument: fillValue) != nil else {
+            throw ValidationError(
+                "--fill-value must be model, none or a finite number, not '\(fillValue)'")
+        }
     }
 
     /// The input raster is there and readable (called after the mode is checked).
@@ -88,6 +100,7 @@ struct TileRunOptions: ParsableArguments {
         request.date = date
         request.useMetadata = !noMetadata
         request.qaMask = qaMask
+        request.fill = TileFill(argument: fillValue) ?? .model
         request.maxInvalidShare = maxInvalid
         request.batchSize = batchSize
         request.producer = "geomap \(VersionReport.geomapVersion)"
@@ -118,9 +131,12 @@ struct TileRunOptions: ParsableArguments {
                     + "model output (NaN or ±Inf) and were written as nodata")
         }
         let warped = summary.warped ? ", warped to the model's pixel size" : ""
+        let fill = summary.fillValue.map {
+            " (\(summary.tilesSkippedForFill) of them all fill \(String(format: "%g", $0)))"
+        }
         progress.note(
             "geomap: \(verb): \(summary.tilesRun) tiles run, \(summary.tilesSkipped) "
-                + "skipped as nodata\(warped); \(summary.outputWidth)×\(summary.outputHeight) px → "
+                + "skipped as nodata\(fill ?? "")\(warped); \(summary.outputWidth)×\(summary.outputHeight) px → "
                 + summary.outputs.joined(separator: ", "))
         if failed > 0 { throw ExitCode(ExitStatus.partialFailure.rawValue) }
     }
