@@ -102,7 +102,8 @@ let package = Package(
         .target(
             name: "GeomapRun",
             dependencies: [
-                "GeomapCore", "GeoRaster", "Models", .product(name: "Yams", package: "Yams"),
+                "GeomapCore", "GeoRaster", "Models", "OutputFiles",
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings),
 

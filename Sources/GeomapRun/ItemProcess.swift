@@ -1,4 +1,5 @@
 public import Foundation
+import OutputFiles
 
 /// Runs one work item as a child `geomap` process and says how it ended.
 ///
@@ -43,6 +44,10 @@ public struct ItemProcess: Sendable {
         process.standardError = logHandle
         process.standardOutput = logHandle
         process.standardInput = FileHandle.nullDevice
+        // The child stops itself (as on SIGTERM) if this run dies without telling it.
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            [ParentWatch.variable: String(getpid())]
+        ) { $1 }
         try process.run()
         started(process)
         process.waitUntilExit()

@@ -33,6 +33,7 @@ struct Geomap: AsyncParsableCommand {
     /// line too, pointing at `--help`, and exit 2.
     static func main() async {
         TemporaryRegistry.shared.installSignalHandlers()
+        ParentWatch.start(environment: ProcessInfo.processInfo.environment)
         BLAS.selectFastKernels(environment: ProcessInfo.processInfo.environment)
         BLAS.setThreads(1)
         GDALRuntime.registerDrivers()
