@@ -6,7 +6,8 @@
 #
 # --only submits those shard indices of N instead of 0…N-1 (rerun-missing.sh passes the ones
 # `geomap status --missing` lists). Prints the two job IDs on stdout ("ARRAY_JOB MERGE_JOB")
-# and what it did on stderr; the jobs' logs go to RUN_DIR/slurm/. Watch with `squeue`; when a
+# and what it did on stderr; the jobs' logs go to RUN_DIR/slurm/ (shard-I.ARRAYJOB.out, so a
+# re-run keeps the first attempt's log, and merge-JOB.out). Watch with `squeue`; when a
 # shard fails, the merge job is cancelled (DependencyNeverSatisfied): fix the cause, then
 # deploy/slurm/rerun-missing.sh. GEOMAP (the geomap binary, default `geomap` on PATH) reaches
 # the jobs through the environment, which sbatch passes on.
@@ -44,7 +45,7 @@ if [ -n "$only" ]; then
     indices=$only
 fi
 mkdir -p "$run_dir/slurm"
-array=$(sbatch --parsable --array="$indices%$limit" --output="$run_dir/slurm/shard-%a.out" \
+array=$(sbatch --parsable --array="$indices%$limit" --output="$run_dir/slurm/shard-%a.%A.out" \
     "$@" "$here/geomap-shards.sbatch" "$config" "$run_dir" "$shards")
 array=${array%%;*}
 merge=$(sbatch --parsable --dependency="afterok:$array" --kill-on-invalid-dep=yes \
