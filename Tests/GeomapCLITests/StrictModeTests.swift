@@ -36,6 +36,7 @@ private let predictTile = [
     option("--bands", "1,2,3,4,5,6,7"), option("--date", "2017-06-13"), option("--no-metadata"),
     option("--qa-mask"), option("--fill-value", "none"),
     option("--max-invalid", "0.3"), option("--batch-size", "8"), option("--precision", "fp32"),
+    option("--window", "0,0,2,2"),
 ]
 private let predictBasin = [
     option("--basins", sample("basins.shp")), option("--layer", "basins"),

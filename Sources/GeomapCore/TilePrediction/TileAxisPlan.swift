@@ -17,8 +17,16 @@ public struct TileAxisPlan: Sendable, Equatable {
     public let tile: Int
     /// Step between regular tiles, in pixels (`1 … tile`).
     public let stride: Int
-    /// Tile start offsets, ascending; the last one is `length − tile`.
+    /// Tile start offsets in pixels of the whole raster, ascending; the last one of the whole
+    /// axis is `length − tile`. A window's plan (``window(cells:)``) keeps only the tiles that
+    /// hold the centre of one of its cells.
     public let offsets: [Int]
+    /// The index of the plan's first tile among the whole axis's tiles (0 unless a window).
+    public let firstTile: Int
+    /// The plan's first output cell, in cells of the whole axis (0 unless a window).
+    public let firstCell: Int
+    /// Number of output cells of the plan: `⌈length / stride⌉` for the whole axis.
+    public let cellCount: Int
 
     /// - Throws: ``TilePredictionError/rasterTooSmall`` when `length < tile`,
     ///   ``TilePredictionError/invalidStride`` unless `1 ≤ stride ≤ tile`.
@@ -35,14 +43,50 @@ public struct TileAxisPlan: Sendable, Equatable {
         var offsets = Array(Swift.stride(from: 0, through: length - tile, by: stride))
         if let last = offsets.last, last + tile < length { offsets.append(length - tile) }
         self.offsets = offsets
+        firstTile = 0
+        firstCell = 0
+        cellCount = (length + stride - 1) / stride
     }
 
-    /// Number of output cells, `⌈length / stride⌉`.
-    public var cellCount: Int { (length + stride - 1) / stride }
+    private init(_ whole: TileAxisPlan, tiles: Range<Int>, cells: Range<Int>) {
+        length = whole.length
+        tile = whole.tile
+        stride = whole.stride
+        offsets = Array(whole.offsets[tiles])
+        firstTile = tiles.lowerBound
+        firstCell = cells.lowerBound
+        cellCount = cells.count
+    }
 
-    /// Input pixels `[start, end)` covered by output cell `cell`.
+    /// Output cells of the whole axis, `⌈length / stride⌉`.
+    public var axisCellCount: Int { (length + stride - 1) / stride }
+
+    /// The plan of output cells `cells` (cells of the whole axis, inside `0..<axisCellCount`,
+    /// not empty) of this whole-axis plan: the same tiles at the same offsets, those holding
+    /// the centre of one of these cells, so every cell is blended from the same tiles with the
+    /// same weights in the same order as in the whole axis (the halo a window needs).
+    /// - Parameter alignment: widen the tiles kept to whole groups of this many tiles of the
+    ///   whole axis (tiles `k·alignment ..< (k+1)·alignment`), so that tiles the model computes
+    ///   together are the same as in the whole raster; the extra tiles touch none of the
+    ///   window's cells.
+    public func window(cells: Range<Int>, alignment: Int = 1) -> TileAxisPlan {
+        precondition(
+            firstCell == 0 && cellCount == axisCellCount && !cells.isEmpty
+                && cells.lowerBound >= 0 && cells.upperBound <= cellCount && alignment >= 1,
+            "TileAxisPlan.window: \(cells) is not a window of 0..<\(cellCount)")
+        let kept = offsets.indices.filter { index in
+            self.cells(ofTile: index, window: .flat).contains { cells.contains($0.cell) }
+        }
+        // Contiguous: the tiles holding a cell's centre move right with the cell.
+        let first = kept.first! / alignment * alignment
+        let end = min(offsets.count, (kept.last! / alignment + 1) * alignment)
+        return TileAxisPlan(self, tiles: first..<end, cells: cells)
+    }
+
+    /// Input pixels `[start, end)` covered by output cell `cell` of the plan.
     public func pixels(ofCell cell: Int) -> Range<Int> {
-        cell * stride..<min((cell + 1) * stride, length)
+        let whole = firstCell + cell
+        return whole * stride..<min((whole + 1) * stride, length)
     }
 
     /// The centre of output cell `cell`, in pixel-edge coordinates (pixel `p` spans `[p, p+1)`).
@@ -51,13 +95,25 @@ public struct TileAxisPlan: Sendable, Equatable {
         return Double(pixels.lowerBound + pixels.upperBound) / 2
     }
 
-    /// The cells whose centre lies in tile `index` (`offset ≤ centre < offset + tile`), with the
-    /// blend weight of that centre's position in the tile.
+    /// Input pixels the plan reads: its tiles and its cells' own pixels (the whole axis,
+    /// `0..<length`, unless a window).
+    public var pixelRange: Range<Int> {
+        guard let first = offsets.first, let last = offsets.last, cellCount > 0 else {
+            return 0..<0
+        }
+        return min(
+            first, pixels(ofCell: 0).lowerBound)..<max(
+                last + tile, pixels(ofCell: cellCount - 1).upperBound)
+    }
+
+    /// The plan's cells whose centre lies in tile `index` (`offset ≤ centre < offset + tile`),
+    /// with the blend weight of that centre's position in the tile.
     public func cells(ofTile index: Int, window: BlendWindow) -> [(cell: Int, weight: Float)] {
         let offset = offsets[index]
         // Cells whose centre can fall in [offset, offset + tile): a range around offset / stride.
-        let first = max(0, offset / stride - 1)
-        let last = min(cellCount - 1, (offset + tile) / stride + 1)
+        let first = max(0, offset / stride - 1 - firstCell)
+        let last = min(cellCount - 1, (offset + tile) / stride + 1 - firstCell)
+        guard first <= last else { return [] }
         var result: [(cell: Int, weight: Float)] = []
         for cell in first...last {
             let position = centre(ofCell: cell) - Double(offset)

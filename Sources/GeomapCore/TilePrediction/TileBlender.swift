@@ -16,10 +16,12 @@ public struct TileBlender: Sendable {
     /// The share of invalid input pixels above which a cell is nodata.
     public let maxInvalidShare: Double
 
-    /// The first output row not yet handed back.
+    /// The first output row (of the plan) not yet handed back.
     public private(set) var nextOutputRow = 0
-    /// Input rows whose validity has been counted (they arrive in order).
-    public private(set) var inputRowsCounted = 0
+    /// The input row (of the whole raster) after the last one whose validity has been
+    /// counted: rows arrive in order from the plan's first input row
+    /// (`plan.inputWindow.y`, 0 for a whole raster).
+    public private(set) var inputRowsCounted: Int
     private var open: [OpenRow] = []
     private let columnCells: [[(cell: Int, weight: Float)]]
 
@@ -34,6 +36,7 @@ public struct TileBlender: Sendable {
         self.channels = channels
         self.window = window
         self.maxInvalidShare = maxInvalidShare
+        inputRowsCounted = plan.rows.pixelRange.lowerBound
         columnCells = plan.columns.offsets.indices.map {
             plan.columns.cells(ofTile: $0, window: window)
         }
@@ -50,16 +53,25 @@ public struct TileBlender: Sendable {
         }
     }
 
-    /// Counts the invalid pixels of the next input row into its output cells.
-    /// - Parameter invalid: `[width]`, true where any band of the pixel is invalid.
+    /// Counts the invalid pixels of the next input row into its output cells (pixels outside
+    /// the plan's cells, a window's halo, count for none).
+    /// - Parameter invalid: `[plan.inputWindow.width]`, the row's pixels from the plan's first
+    ///   input column, true where any band of the pixel is invalid.
     public mutating func countValidity(inputRow invalid: UnsafeBufferPointer<Bool>) {
-        let row = inputRowsCounted / plan.stride
-        ensureOpen(through: row)
         let stride = plan.stride
-        open[row - nextOutputRow].invalid.withUnsafeMutableBufferPointer { counts in
-            for x in 0..<invalid.count where invalid[x] { counts[x / stride] += 1 }
-        }
+        let row = inputRowsCounted / stride - plan.rows.firstCell
         inputRowsCounted += 1
+        guard row >= 0, row < plan.outputHeight else { return }
+        ensureOpen(through: row)
+        let x0 = plan.columns.pixelRange.lowerBound
+        let firstCell = plan.columns.firstCell
+        let width = plan.outputWidth
+        open[row - nextOutputRow].invalid.withUnsafeMutableBufferPointer { counts in
+            for x in 0..<invalid.count where invalid[x] {
+                let cell = (x0 + x) / stride - firstCell
+                if cell >= 0, cell < width { counts[cell] += 1 }
+            }
+        }
     }
 
     /// Adds the output of tile `(tileRow, tileColumn)`.

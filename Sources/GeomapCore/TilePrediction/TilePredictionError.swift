@@ -18,6 +18,8 @@ public enum TilePredictionError: Error, CustomStringConvertible, Sendable, Equat
     case invalidThreshold(Double)
     case model(path: String, reason: String)
     case output(path: String, reason: String)
+    /// `--window` outside the output grid.
+    case window(path: String, reason: String)
 
     public var exitStatus: ExitStatus { .badInput }
 
@@ -59,7 +61,7 @@ public enum TilePredictionError: Error, CustomStringConvertible, Sendable, Equat
             return "--max-invalid \(value) is not between 0 and 1"
         case .model(let path, let reason):
             return "\(path): \(reason)"
-        case .output(let path, let reason):
+        case .output(let path, let reason), .window(let path, let reason):
             return "\(path): \(reason)"
         }
     }

@@ -1,6 +1,6 @@
 import Foundation
 import GeoProjection
-import GeoRaster
+public import GeoRaster
 public import Models
 import OutputFiles
 import Tensor
@@ -11,6 +11,10 @@ public struct TilePredictionRequest: Sendable {
     public var inputPath: String
     /// Pixels between tile origins (`--stride`, 1…tile; overlap when under the tile size).
     public var stride: Int = 40
+    /// `--window`: predict only these output pixels (column, row, width, height in the whole
+    /// raster's output grid); the outputs cover the window, georeferenced where it lies, with
+    /// the values the whole-raster run gives there (see ``TilePlan``). `nil`: the whole grid.
+    public var outputWindow: PixelWindow?
     /// `--bands`: file band numbers in model band order.
     public var bands: [Int]?
     /// `--date` (ISO 8601).
@@ -77,7 +81,11 @@ public struct TilePredictionSummary: Sendable, Equatable {
 /// 2. ``TilePlan`` lays `tile × tile` windows every `stride` pixels, the last row and column
 ///    anchored to the edge; the output grid has the input's origin and CRS and a pixel of
 ///    `stride` input pixels (`⌈W/stride⌉ × ⌈H/stride⌉`; a partial last column/row reaches past
-///    the input's edge by less than one output pixel).
+///    the input's edge by less than one output pixel). With ``TilePredictionRequest/outputWindow``
+///    the plan covers that window of the grid: the whole raster's tiles that reach its cells
+///    (the halo), read from the window's input pixels only, so the window's values are those
+///    of the whole-raster run as long as the model's output for a tile does not depend on the
+///    other tiles of its batch (MoE-MAE: see ``Models/MoEMAEEncoder``).
 /// 3. Rows of tiles are processed top to bottom: the input rows they need are read once into a
 ///    ``TileRowBuffer``; tiles with more than `maxInvalidShare` invalid pixels are skipped; the
 ///    others are batched, their centres transformed to WGS 84 in one PROJ call per batch, and
@@ -132,13 +140,18 @@ public enum TilePredictor {
         let tile = model.input.tileSize
         let plan = try TilePlan(
             width: grid.width, height: grid.height, tile: tile, stride: request.stride,
-            path: request.inputPath)
+            path: request.inputPath, window: request.outputWindow)
         let transform = grid.geoTransform
+        let (cellWidth, cellHeight) = (
+            transform.pixelWidth * Double(plan.stride), transform.pixelHeight * Double(plan.stride)
+        )
+        // A window's origin is its first cell's corner in the whole raster's output grid.
+        let origin = plan.outputWindow
         let outputGrid = RasterGrid(
             width: plan.outputWidth, height: plan.outputHeight,
             geoTransform: GeoTransform([
-                transform.originX, transform.pixelWidth * Double(plan.stride), 0,
-                transform.originY, 0, transform.pixelHeight * Double(plan.stride),
+                transform.originX + Double(origin.x) * cellWidth, cellWidth, 0,
+                transform.originY + Double(origin.y) * cellHeight, 0, cellHeight,
             ]),
             crs: grid.crs)
         let writers = try makeWriters(
@@ -200,6 +213,9 @@ public enum TilePredictor {
         if let date {
             metadata["GEOMAP_ACQUISITION"] = ISO8601DateFormatter().string(from: date)
         }
+        if let window = request.outputWindow {
+            metadata["GEOMAP_WINDOW"] = "\(window.x),\(window.y),\(window.width),\(window.height)"
+        }
         let options = COGOptions(
             producer: request.producer, model: model.name, metadata: metadata)
         let colors = model.classes.enumerated().map {
@@ -234,6 +250,10 @@ public enum TilePredictor {
         var raw: [Float] = []
         /// (tile row, tile column) of each tile.
         var tiles: [(row: Int, column: Int)] = []
+        /// The tiles of each group of ``TilePlan/tileGroup`` columns of a row of tiles, as
+        /// ranges of `tiles`: the model computes each group on its own (a group is never split
+        /// between batches), so a tile's output depends only on its place in the raster.
+        var groups: [Range<Int>] = []
         /// Tile centres and date, when metadata tokens are used.
         var places: TilePlaces?
         /// Invalid flags of the input rows read before these tiles were cut, in row order.
@@ -288,7 +308,7 @@ public enum TilePredictor {
                         shape: [batch.tiles.count, bands, tile, tile], scalars: batch.raw)
                     let outputs = try model.run(
                         raw: raw, places: batch.places, probabilities: probabilities,
-                        pooling: pooling)
+                        pooling: pooling, groups: batch.groups)
                     vectors = outputVectors(
                         outputs, tiles: batch.tiles.count, channels: channels,
                         classCount: probabilities ? model.classes.count : 0)
@@ -339,7 +359,11 @@ public enum TilePredictor {
         let plan = context.plan
         let tile = plan.tile
         let bands = bandNumbers.count
-        var buffer = TileRowBuffer(width: plan.columns.length, bands: bands, fill: context.fill)
+        // The plan's input window: the whole raster, or a window's cells and halo.
+        let input = plan.inputWindow
+        var buffer = TileRowBuffer(
+            columns: input.x..<input.x + input.width, bands: bands, firstRow: input.y,
+            fill: context.fill)
         let scales: [(scale: Float, offset: Float)?] = bandNumbers.map { number in
             let info = raster.bands[number - 1]
             return info.isScaled ? (Float(info.scale), Float(info.offset)) : nil
@@ -347,21 +371,44 @@ public enum TilePredictor {
         let tileValues = bands * tile * tile
         let limit = Double(context.request.maxInvalidShare) * Double(tile * tile)
         let batchSize = max(1, context.request.batchSize)
+        // A batch ends at a group's end, so it may hold up to tileGroup − 1 tiles more.
+        let capacity = batchSize + TilePlan.tileGroup - 1
         var batch = TileBatch()
+        var group: (row: Int, index: Int)?
+        var groupStart = 0
+        func closeGroup() {
+            if batch.tiles.count > groupStart {
+                batch.groups.append(groupStart..<batch.tiles.count)
+            }
+            groupStart = batch.tiles.count
+        }
         func send() throws {
+            closeGroup()
+            batch.raw.removeLast(max(0, batch.raw.count - batch.tiles.count * tileValues))
             if !batch.tiles.isEmpty, context.date != nil {
                 batch.places = try places(context, tiles: batch.tiles)
             }
             try emit(batch)
             batch = TileBatch()
+            groupStart = 0
         }
         for (tileRow, y) in plan.rows.offsets.enumerated() {
+            // The last row of tiles also reads any row of the plan's cells below it.
+            let end = tileRow == plan.rows.offsets.count - 1 ? input.y + input.height : y + tile
             try buffer.advance(
-                to: y..<y + tile, raster: raster, bandNumbers: bandNumbers, scales: scales
+                to: y..<max(y + tile, end), raster: raster, bandNumbers: bandNumbers,
+                scales: scales
             ) { batch.newRows.append(Array($0)) }
             for (column, x) in plan.columns.offsets.enumerated() {
+                // Groups are counted in the whole raster's columns, so a window has the
+                // groups of the whole run (TilePlan keeps whole groups).
+                let here = (tileRow, (plan.columns.firstTile + column) / TilePlan.tileGroup)
+                if let group, group != here {
+                    if batch.tiles.count >= batchSize { try send() } else { closeGroup() }
+                }
+                group = here
                 if batch.raw.isEmpty {
-                    batch.raw = [Float](repeating: 0, count: batchSize * tileValues)
+                    batch.raw = [Float](repeating: 0, count: capacity * tileValues)
                 }
                 let start = batch.tiles.count * tileValues
                 let invalid = batch.raw.withUnsafeMutableBufferPointer { pointer in
@@ -373,11 +420,9 @@ public enum TilePredictor {
                     continue
                 }
                 batch.tiles.append((tileRow, column))
-                if batch.tiles.count == batchSize { try send() }
             }
             batch.finishedTileRows.append(tileRow)
         }
-        batch.raw.removeLast(max(0, batch.raw.count - batch.tiles.count * tileValues))
         try send()
     }
 

@@ -8,12 +8,14 @@ import GeoRaster
 /// ±``GeoRaster/RasterBlock/magnitudeLimit``; such non-physical values are held as 0; or when
 /// every band holds the ``fill`` value, e.g. 0 in a Landsat C2 surface reflectance mosaic's gaps).
 struct TileRowBuffer {
+    /// The first column held (of the whole raster) and the number of columns held.
+    let firstColumn: Int
     let width: Int
     let bands: Int
     /// The first row held.
-    private(set) var firstRow = 0
+    private(set) var firstRow: Int
     /// Rows read so far (the row after the last one held).
-    private(set) var endRow = 0
+    private(set) var endRow: Int
     /// Held rows, each band-major `[bands][width]`.
     private(set) var rows: [[Float]] = []
     /// Held rows' invalid flags, each `[width]`.
@@ -24,10 +26,19 @@ struct TileRowBuffer {
     /// there is no fill value).
     private(set) var fillFlags: [[Bool]] = []
 
-    init(width: Int, bands: Int, fill: Float? = nil) {
-        self.width = width
+    /// Holds `columns` of the raster (a window's, or the whole width), reading from `firstRow`.
+    init(columns: Range<Int>, bands: Int, firstRow: Int = 0, fill: Float? = nil) {
+        firstColumn = columns.lowerBound
+        width = columns.count
         self.bands = bands
+        self.firstRow = firstRow
+        endRow = firstRow
         self.fill = fill
+    }
+
+    /// Holds the whole width, `0..<width`.
+    init(width: Int, bands: Int, fill: Float? = nil) {
+        self.init(columns: 0..<width, bands: bands, fill: fill)
     }
 
     /// Makes rows `[start, end)` available, reading the missing ones from `raster`.
@@ -46,7 +57,7 @@ struct TileRowBuffer {
         firstRow += drop
         guard rowRange.upperBound > endRow else { return }
         let window = PixelWindow(
-            x: 0, y: endRow, width: width, height: rowRange.upperBound - endRow)
+            x: firstColumn, y: endRow, width: width, height: rowRange.upperBound - endRow)
         let block = try raster.read(window: window, bands: bandNumbers)
         for local in 0..<window.height {
             var values = [Float](repeating: 0, count: bands * width)
@@ -83,19 +94,23 @@ struct TileRowBuffer {
         endRow = rowRange.upperBound
     }
 
-    /// Whether every pixel of the `tile × tile` window at (`x`, `y`) is fill.
-    func isAllFill(x: Int, y: Int, tile: Int) -> Bool {
+    /// Whether every pixel of the `tile × tile` window at (`x`, `y`) (pixels of the whole
+    /// raster) is fill.
+    func isAllFill(x raster: Int, y: Int, tile: Int) -> Bool {
         guard fill != nil else { return false }
+        let x = raster - firstColumn
         return (y..<y + tile).allSatisfy { row in
             fillFlags[row - firstRow][x..<x + tile].allSatisfy { $0 }
         }
     }
 
-    /// Copies the `tile × tile` window at (`x`, `y`) into `destination` as `[bands][tile][tile]`.
+    /// Copies the `tile × tile` window at (`x`, `y`) (pixels of the whole raster) into
+    /// `destination` as `[bands][tile][tile]`.
     /// - Returns: the number of invalid pixels in the window.
     func copyTile(
-        x: Int, y: Int, tile: Int, into destination: UnsafeMutablePointer<Float>
+        x raster: Int, y: Int, tile: Int, into destination: UnsafeMutablePointer<Float>
     ) -> Int {
+        let x = raster - firstColumn
         var invalidCount = 0
         for row in 0..<tile {
             let held = y + row - firstRow

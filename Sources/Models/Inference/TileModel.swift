@@ -89,6 +89,27 @@ public protocol TileModel: Sendable {
     ///   - pooling: compute embeddings pooled this way, `nil` for none.
     func run(raw: Tensor, places: TilePlaces?, probabilities: Bool, pooling: Pooling?)
         throws -> TileOutputs
+
+    /// ``run(raw:places:probabilities:pooling:)`` computing each of `groups` (contiguous
+    /// ranges of the batch's tiles, in order, covering it) on its own, so that a tile's output
+    /// depends only on the tiles of its group, never on the rest of the batch (float products
+    /// blocked over several tiles round differently with other tiles beside them). Tile
+    /// prediction groups tiles by their place in the raster, so a window of a raster gives the
+    /// values of the whole-raster run (`--window`, the chunks of `geomap run`). The default
+    /// ignores the groups: right for a model whose per-tile output never depends on the batch.
+    func run(
+        raw: Tensor, places: TilePlaces?, probabilities: Bool, pooling: Pooling?,
+        groups: [Range<Int>]
+    ) throws -> TileOutputs
+}
+
+extension TileModel {
+    public func run(
+        raw: Tensor, places: TilePlaces?, probabilities: Bool, pooling: Pooling?,
+        groups: [Range<Int>]
+    ) throws -> TileOutputs {
+        try run(raw: raw, places: places, probabilities: probabilities, pooling: pooling)
+    }
 }
 
 /// Which raw value marks fill pixels (the value in every band at once) in a tile run.

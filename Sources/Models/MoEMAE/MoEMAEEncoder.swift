@@ -110,11 +110,15 @@ public struct MoEMAEEncoder: Sendable {
     ///     tile, a missing pair being (0, 0); `nil` means no metadata for any tile.
     ///   - tilesPerChunk: tiles processed together by one task (memory ≈ 60 KB per tile for S).
     ///   - tasks: chunks run at once (default: the number of cores).
+    ///   - chunks: the chunks themselves (contiguous ranges covering `0..<B` in order), instead
+    ///     of `tilesPerChunk`: a tile's output then depends only on the tiles of its chunk
+    ///     (the products of a chunk are blocked over its rows, so other tiles beside it change
+    ///     its rounding).
     /// - Returns: `[B, 105, m]`.
     /// - Throws: ``MoEMAEError/badInput(_:)`` when a shape is wrong.
     public func tokens(
         images: Tensor, metadata: Tensor? = nil, tilesPerChunk: Int = defaultTilesPerChunk,
-        tasks: Int = defaultTaskCount
+        tasks: Int = defaultTaskCount, chunks: [Range<Int>]? = nil
     ) throws -> Tensor {
         let c = config
         let tile = [c.channels, c.imageSize, c.imageSize]
@@ -129,7 +133,13 @@ public struct MoEMAEEncoder: Sendable {
         var out = Tensor(zeros: [batch, c.tokens, c.embedDim])
         guard batch > 0 else { return out }
         let chunkCount = max(tasks, (batch + max(tilesPerChunk, 1) - 1) / max(tilesPerChunk, 1))
-        let ranges = chunkRanges(count: batch, chunks: chunkCount)
+        let ranges = chunks ?? chunkRanges(count: batch, chunks: chunkCount)
+        guard ranges.first?.lowerBound == 0, ranges.last?.upperBound == batch,
+            zip(ranges, ranges.dropFirst()).allSatisfy({ $0.upperBound == $1.lowerBound }),
+            ranges.allSatisfy({ !$0.isEmpty })
+        else {
+            throw MoEMAEError.badInput("chunks \(ranges) do not cover the \(batch) tiles in order")
+        }
         let tokensPerTile = c.tokens * c.embedDim
         let imageCount = c.channels * c.imageSize * c.imageSize
         images.withUnsafeBufferPointer { imagePointer in

@@ -88,4 +88,36 @@ public struct MoEMAETileModel: TileModel {
         if let pooling { outputs.embeddings = pooling.pool(tokens) }
         return outputs
     }
+
+    /// Each group is one chunk of the encoder and one product of the head, so a tile's
+    /// outputs depend only on the tiles of its group (see ``TileModel``).
+    public func run(
+        raw: Tensor, places: TilePlaces?, probabilities: Bool, pooling: Pooling?,
+        groups: [Range<Int>]
+    ) throws -> TileOutputs {
+        let size = model.encoder.config.imageSize
+        let images = try MoEMAEPreprocessing.normalise(
+            raw: raw, mean: model.mean, std: model.std, size: size)
+        let tokens = try model.encoder.tokens(
+            images: images, metadata: places.map(MoEMAETileModel.metadata), chunks: groups)
+        var outputs = TileOutputs(probabilities: nil, embeddings: nil)
+        if probabilities, let head = model.head {
+            let pooled = model.pooling.pool(tokens)
+            let width = pooled.shape[1]
+            var scalars: [Float] = []
+            scalars.reserveCapacity(raw.shape[0] * head.bias.count)
+            pooled.withUnsafeBufferPointer { rows in
+                for group in groups {
+                    let part = Tensor(
+                        shape: [group.count, width],
+                        scalars: Array(rows[group.lowerBound * width..<group.upperBound * width]))
+                    head.probabilities(part).withUnsafeBufferPointer { scalars += $0 }
+                }
+            }
+            outputs.probabilities = Tensor(
+                shape: [raw.shape[0], head.bias.count], scalars: scalars)
+        }
+        if let pooling { outputs.embeddings = pooling.pool(tokens) }
+        return outputs
+    }
 }

@@ -68,7 +68,9 @@ struct PredictCommand: ParsableCommand {
         }
         guard let input = tiles.input else { return }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let stem = URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
+        let stem =
+            URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
+            + (try tiles.windowSuffix())
         let directory = URL(fileURLWithPath: out)
         var request = try tiles.request(input: input)
         request.classesPath = directory.appendingPathComponent("\(stem).classes.tif").path

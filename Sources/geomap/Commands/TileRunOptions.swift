@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GeoRaster
 import GeomapCore
 import Models
 import Tensor
@@ -50,6 +51,15 @@ struct TileRunOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
+            "Predict only this window of the output grid: column,row,width,height in output "
+                + "pixels (one output pixel = --stride input pixels). The outputs cover the "
+                + "window, georeferenced where it lies, with the whole-scene run's values "
+                + "(predict names them <stem>.x<column>y<row>.*).",
+            valueName: "c,r,w,h"))
+    var window: String?
+
+    @Option(
+        help: ArgumentHelp(
             "Precision of the encoder's matrix products: fp32, or bf16 (bfloat16 products with "
                 + "float32 accumulation; needs AVX512_BF16, else fp32 with a notice). "
                 + "Default: the model file's (fp32).",
@@ -77,6 +87,32 @@ struct TileRunOptions: ParsableArguments {
         return numbers.compactMap { $0 }
     }
 
+    /// `--window` parsed: four whole numbers, a non-negative origin and a positive size
+    /// (whether it lies inside the output grid is checked once the raster is open).
+    func outputWindow() throws -> PixelWindow? {
+        guard let window else { return nil }
+        let numbers = window.split(separator: ",", omittingEmptySubsequences: false).map {
+            Int($0.trimmingCharacters(in: .whitespaces))
+        }
+        guard numbers.count == 4, numbers.allSatisfy({ $0 != nil }) else {
+            throw ValidationError(
+                "--window '\(window)' must be column,row,width,height in output pixels "
+                    + "(e.g. 0,0,256,256)")
+        }
+        let (x, y, width, height) = (numbers[0]!, numbers[1]!, numbers[2]!, numbers[3]!)
+        guard x >= 0, y >= 0, width >= 1, height >= 1 else {
+            throw ValidationError(
+                "--window '\(window)': the column and row must be 0 or more, the width and "
+                    + "height 1 or more")
+        }
+        return PixelWindow(x: x, y: y, width: width, height: height)
+    }
+
+    /// The part of an output name that tells a window's outputs apart (`.x256y0`), or "".
+    func windowSuffix() throws -> String {
+        try outputWindow().map { ".x\($0.x)y\($0.y)" } ?? ""
+    }
+
     func validate() throws {
         _ = try bandNumbers()
         _ = try matmulPrecision()
@@ -84,6 +120,7 @@ struct TileRunOptions: ParsableArguments {
             throw ValidationError(
                 "--fill-value must be model, none or a finite number, not '\(fillValue)'")
         }
+        _ = try outputWindow()
     }
 
     /// The input raster is there and readable (called after the mode is checked).
@@ -103,6 +140,7 @@ struct TileRunOptions: ParsableArguments {
         request.fill = TileFill(argument: fillValue) ?? .model
         request.maxInvalidShare = maxInvalid
         request.batchSize = batchSize
+        request.outputWindow = try outputWindow()
         request.producer = "geomap \(VersionReport.geomapVersion)"
         return request
     }
