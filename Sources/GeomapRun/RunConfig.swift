@@ -13,6 +13,7 @@ public import Foundation
 ///     inputs: [scenes/*.tif]  # paths, globs, folders, VRTs
 ///     out: out/landcover
 ///     stride: 20              # every other key is a CLI option of the job's command
+///     chunk-pixels: 256       # tile jobs: work items of at most 256 × 256 output pixels
 ///   - name: streamflow
 ///     kind: predict-basins
 ///     basins: basins.shp
@@ -51,6 +52,14 @@ public struct RunJob: Sendable, Equatable {
     public var options: [RunOption]
     /// Line of the job in the configuration file (1-based), for messages.
     public var line: Int
+    /// Tile jobs: `chunk-pixels`, the largest work item in output pixels per side; a scene
+    /// whose output grid is larger is split into chunks of at most this × this output pixels
+    /// (``RunPlan``). `nil` for the default, ``RunJob/defaultChunkPixels``.
+    public var chunkPixels: Int? = nil
+
+    /// `chunk-pixels` when not given: 256 × 256 output pixels (about 65,000 tiles, a few
+    /// minutes of a 2-core machine at stride 40; docs/nightly.md).
+    public static let defaultChunkPixels = 256
 
     /// The command-line arguments the options stand for: `key: value` is `--key value`, a list
     /// repeats the option once per element, `true` is the flag `--key`, `false` leaves it out.

@@ -8,7 +8,7 @@ public enum RunConfigLoader {
     /// Top-level keys and their meaning; anything else is an error.
     static let topLevelKeys: Set<String> = ["version", "retries", "max-failed-fraction", "jobs"]
     /// Keys of a job that are not command options.
-    static let jobKeys: Set<String> = ["name", "kind", "inputs"]
+    static let jobKeys: Set<String> = ["name", "kind", "inputs", "chunk-pixels"]
     /// Default transient-failure retries per item.
     public static let defaultRetries = 2
     /// Default share of failed items that stops a run.
@@ -200,6 +200,20 @@ private struct Reader {
                 node, "\(keyPath).inputs",
                 "missing (the rasters to predict: paths, globs, folders or VRTs)")
         }
+        var chunkPixels: Int?
+        if let chunkNode = entries["chunk-pixels"] {
+            let path = "\(keyPath).chunk-pixels"
+            guard kind.takesInputs else {
+                throw error(
+                    chunkNode, path,
+                    "only tile jobs (predict-tiles, embed-tiles) are split into chunks")
+            }
+            let value = try integer(chunkNode, path)
+            guard value >= 1 else {
+                throw error(chunkNode, path, "must be 1 or more (output pixels per side)")
+            }
+            chunkPixels = value
+        }
         guard case .mapping(let mapping) = node else { fatalError("checked by mapping()") }
         var options: [RunOption] = []
         for (keyNode, value) in mapping {
@@ -227,7 +241,7 @@ private struct Reader {
         }
         return RunJob(
             name: name, kind: kind, inputs: inputs, options: options,
-            line: node.mark?.line ?? 0)
+            line: node.mark?.line ?? 0, chunkPixels: chunkPixels)
     }
 
     /// A scalar or a list of scalars, as text.

@@ -31,6 +31,9 @@ public final class RunEngine {
     let process: ItemProcess
     let versions: [String: String]
     let log: (String) -> Void
+    /// Input identities read so far, by path: many items share inputs (the model, a scene's
+    /// chunks, a VRT over thousands of scenes), each read and hashed once per run.
+    private var identities: [String: ItemFingerprint.InputIdentity] = [:]
 
     public init(
         config: RunConfig, plan: RunPlan, directory: URL, options: Options, stop: RunStop,
@@ -46,13 +49,34 @@ public final class RunEngine {
         self.log = log
     }
 
-    /// The fingerprint of `item` now.
+    /// On a terminal, the run's progress bar (set by the command): item events then go through
+    /// it; `nil` sends every event to `log` as a line.
+    public var reporter: RunReporter?
+
+    /// An item event: through ``reporter`` when there is one, else a line to `log`.
+    private func event(_ line: String, important: Bool = false) {
+        if let reporter {
+            reporter.event(line, important: important)
+        } else {
+            log(line)
+        }
+    }
+
+    /// The fingerprint of `item`, from its inputs' identities as this run first read them (an
+    /// input that changes while the run lasts is seen changed by the next run, which redoes
+    /// its items).
     public func fingerprint(_ item: WorkItem) throws -> String {
         ItemFingerprint(
-            inputs: try item.inputs.map(ItemFingerprint.InputIdentity.of),
-            modelSHA256: item.modelSHA256, options: item.arguments, item: item.key,
-            version: versions["geomap"] ?? ""
+            inputs: try item.inputs.map(identity), modelSHA256: item.modelSHA256,
+            options: item.arguments, item: item.key, version: versions["geomap"] ?? ""
         ).value
+    }
+
+    private func identity(_ path: String) throws -> ItemFingerprint.InputIdentity {
+        if let known = identities[path] { return known }
+        let identity = try ItemFingerprint.InputIdentity.of(path)
+        identities[path] = identity
+        return identity
     }
 
     /// Runs every item not yet done. The run directory must exist and be locked by the caller.
@@ -89,7 +113,8 @@ public final class RunEngine {
                 record.outputs = entry?.outputs ?? []
                 record.attempts = entry?.attempts ?? 0
                 record.seconds = entry?.seconds ?? 0
-                log("\(place): done earlier, unchanged (skipped)")
+                event("\(place): done earlier, unchanged (skipped)")
+                reporter?.update { $0.finished += 1 }
                 records.append(record)
                 continue
             }
@@ -101,11 +126,12 @@ public final class RunEngine {
             tried += 1
             let itemLog = logs.appendingPathComponent(
                 item.key.replacingOccurrences(of: "/", with: "__") + ".log")
-            let before = OutputSnapshot(item.outputFolder)
+            let before = OutputSnapshot(item.outputFolder, prefix: item.outputPrefix)
             var attempts = 0
             var ending: ItemProcess.Ending
             let clock = Date()
-            log("\(place): running")
+            event("\(place): running")
+            reporter?.update { $0.current = item.key }
             repeat {
                 attempts += 1
                 ending = try process.run(item.arguments, log: itemLog) { stop.running($0) }
@@ -115,9 +141,9 @@ public final class RunEngine {
                 else { break }
                 let wait = min(
                     options.maximumBackoff, options.backoff * pow(2, Double(attempts - 1)))
-                log(
-                    "\(place): \(message); retry \(attempts) of \(config.retries) in \(Int(wait)) s"
-                )
+                event(
+                    "\(place): \(message); retry \(attempts) of \(config.retries) in \(Int(wait)) s",
+                    important: true)
                 Thread.sleep(forTimeInterval: wait)
             } while true
             record.attempts = attempts
@@ -125,7 +151,7 @@ public final class RunEngine {
             switch ending {
             case .done:
                 let written = before.written(
-                    after: OutputSnapshot(item.outputFolder), prefix: item.outputPrefix)
+                    after: OutputSnapshot(item.outputFolder, prefix: item.outputPrefix))
                 record.outputs = try written.map { name in
                     try outputRecord("\(item.outputFolder)/\(name)")
                 }
@@ -134,32 +160,42 @@ public final class RunEngine {
                     .init(
                         key: item.key, fingerprint: print, status: .done,
                         outputs: record.outputs, attempts: attempts, seconds: record.seconds))
-                log(
+                event(
                     "\(place): done in \(String(format: "%.1f", record.seconds)) s, "
                         + "\(record.outputs.count) files")
             case .failed(let errorClass, let message):
                 failed += 1
                 try fail(&record, errorClass: errorClass, message: message, ledger: ledger)
-                log("\(place): failed (\(errorClass)): \(message)")
+                event("\(place): failed (\(errorClass)): \(message)", important: true)
             case .transient(let message):
                 failed += 1
                 try fail(&record, errorClass: "io", message: message, ledger: ledger)
-                log("\(place): failed after \(attempts) attempts (io): \(message)")
+                event(
+                    "\(place): failed after \(attempts) attempts (io): \(message)", important: true)
             case .tryAgainLater(let message):
                 stopReason = "\(item.key) said to try again later: \(message)"
-                log("\(place): try again later: \(message)")
+                event("\(place): try again later: \(message)", important: true)
             case .interrupted:
                 stopReason = stop.requested ?? "\(item.key) was interrupted"
-                log("\(place): interrupted; the next run redoes it")
+                event("\(place): interrupted; the next run redoes it", important: true)
             }
             records.append(record)
+            if record.status != "missing" {
+                reporter?.update {
+                    $0.finished += 1
+                    $0.ran += 1
+                    $0.ranSeconds += record.seconds
+                    if record.status == "failed" { $0.failed += 1 }
+                    $0.current = nil
+                }
+            }
             if stopReason == nil, abandoned == nil,
                 Double(failed) > config.maxFailedFraction * Double(toRun)
             {
                 abandoned =
                     "\(failed) of \(toRun) items failed, more than max-failed-fraction "
                     + "\(config.maxFailedFraction): the run stops"
-                log(abandoned!)
+                event(abandoned!, important: true)
             }
         }
         if stopReason == nil { buildMosaics(records) }
@@ -200,9 +236,8 @@ public final class RunEngine {
         for job in config.jobs where job.kind.takesInputs {
             let items = plan.items.filter { $0.job == job.name }
             guard let folder = items.first?.outputFolder else { continue }
-            let done = records.filter { record in
-                record.status == "done" && items.contains { $0.key == record.key }
-            }
+            let keys = Set(items.map(\.key))
+            let done = records.filter { $0.status == "done" && keys.contains($0.key) }
             let ranNow = done.contains { $0.action == nil }
             for kind in Self.mosaicKinds {
                 let sources = done.flatMap(\.outputs).map(\.path)
@@ -215,9 +250,9 @@ public final class RunEngine {
                     try VRTMosaic.build(
                         sources: sources, to: mosaic,
                         style: FileManager.default.fileExists(atPath: style) ? style : nil)
-                    log("\(job.name): mosaic \(mosaic) over \(sources.count) rasters")
+                    event("\(job.name): mosaic \(mosaic) over \(sources.count) rasters")
                 } catch {
-                    log("\(job.name): mosaic \(mosaic) not written: \(error)")
+                    event("\(job.name): mosaic \(mosaic) not written: \(error)", important: true)
                 }
             }
         }

@@ -94,6 +94,13 @@ extension RunFiles {
             var kind: String
             var inputs: [String]
             var arguments: [String]
+            /// Tile jobs: the largest item in output pixels per side.
+            var chunkPixels: Int?
+
+            enum CodingKeys: String, CodingKey {
+                case name, kind, inputs, arguments
+                case chunkPixels = "chunk-pixels"
+            }
         }
         struct Resolved: Encodable {
             var version: Int
@@ -112,7 +119,9 @@ extension RunFiles {
             jobs: config.jobs.map {
                 Job(
                     name: $0.name, kind: $0.kind.rawValue, inputs: $0.inputs,
-                    arguments: $0.arguments)
+                    arguments: $0.arguments,
+                    chunkPixels: $0.kind.takesInputs
+                        ? $0.chunkPixels ?? RunJob.defaultChunkPixels : nil)
             })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

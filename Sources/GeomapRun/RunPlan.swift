@@ -1,4 +1,5 @@
 import Foundation
+import GeoRaster
 import GeomapCore
 import Models
 
@@ -6,8 +7,11 @@ import Models
 ///
 /// - Tile jobs: one item per input raster (``TileJobInputs``): `predict --in RASTER --out OUT`
 ///   or `embed --in RASTER --out OUT/<stem>.embeddings.tif`, where `out` names the job's
-///   output folder (default: the configuration's folder). Two inputs with the same file stem
-///   are an error: their outputs would collide.
+///   output folder (default: the configuration's folder); a raster whose output grid is larger
+///   than the job's `chunk-pixels` on a side is one item per chunk (``TileChunks``):
+///   `predict --in RASTER --window C,R,W,H …` writing `OUT/<stem>.x<C>y<R>.*`, key
+///   `job/<stem>/x<C>y<R>`. Two inputs with the same file stem (or a stem equal to another's
+///   chunk name) are an error: their outputs would collide.
 /// - Basin and zonal jobs: one item for the whole job, with the job's options as written.
 public struct RunPlan: Sendable {
     public var items: [WorkItem]
@@ -15,6 +19,10 @@ public struct RunPlan: Sendable {
     /// Plans `config`. Relative paths resolve against the configuration's folder.
     public static func make(_ config: RunConfig) throws -> RunPlan {
         var items: [WorkItem] = []
+        // Scenes are measured for chunking through TileInput, which may write a warped VRT.
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "geomap-plan-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? FileManager.default.removeItem(at: scratch) }
         for (index, job) in config.jobs.enumerated() {
             let keyPath = "jobs[\(index)]"
             let file = config.file.path
@@ -38,28 +46,45 @@ public struct RunPlan: Sendable {
                 let rest = RunJob(
                     name: job.name, kind: job.kind, inputs: [], options: options, line: job.line
                 ).arguments
+                try FileManager.default.createDirectory(
+                    at: scratch, withIntermediateDirectories: true)
+                let chunks = TileChunks(
+                    job: job, model: modelFile, temporaryDirectory: scratch.path)
                 var stems: [String: String] = [:]
                 for raster in rasters {
-                    let stem = URL(fileURLWithPath: raster).deletingPathExtension()
+                    let scene = URL(fileURLWithPath: raster).deletingPathExtension()
                         .lastPathComponent
-                    if let other = stems[stem] {
-                        throw failure(
-                            "'\(other)' and '\(raster)' share the name '\(stem)': their outputs "
-                                + "would overwrite each other in \(outFolder)")
+                    let windows: [PixelWindow?] = chunks?.windows(of: raster) ?? [nil]
+                    for window in windows {
+                        // A chunk's outputs are <stem>.x<C>y<R>.*, as predict --window names them.
+                        let stem = window.map { "\(scene).\(TileChunks.label($0))" } ?? scene
+                        if let other = stems[stem] {
+                            throw failure(
+                                "'\(other)' and '\(raster)' share the name '\(stem)': their "
+                                    + "outputs would overwrite each other in \(outFolder)")
+                        }
+                        stems[stem] = raster
+                        let out =
+                            job.kind == .predictTiles
+                            ? ["--out", outFolder]
+                            : ["--out", "\(outFolder)/\(stem).embeddings.tif"]
+                        let command = job.kind == .predictTiles ? "predict" : "embed"
+                        let windowArguments =
+                            window.map {
+                                ["--window", "\($0.x),\($0.y),\($0.width),\($0.height)"]
+                            } ?? []
+                        items.append(
+                            WorkItem(
+                                key: "\(job.name)/\(scene)"
+                                    + (window.map { "/\(TileChunks.label($0))" } ?? ""),
+                                job: job.name,
+                                arguments: [command, "--in", raster] + windowArguments + out
+                                    + rest,
+                                inputs: [raster] + optionInputs + modelInputs,
+                                model: modelFile, modelSHA256: modelDigest,
+                                outputFolder: outFolder, outputPrefix: "\(stem).",
+                                outputWindow: window))
                     }
-                    stems[stem] = raster
-                    let out =
-                        job.kind == .predictTiles
-                        ? ["--out", outFolder]
-                        : ["--out", "\(outFolder)/\(stem).embeddings.tif"]
-                    let command = job.kind == .predictTiles ? "predict" : "embed"
-                    items.append(
-                        WorkItem(
-                            key: "\(job.name)/\(stem)", job: job.name,
-                            arguments: [command, "--in", raster] + out + rest,
-                            inputs: [raster] + optionInputs + modelInputs,
-                            model: modelFile, modelSHA256: modelDigest, outputFolder: outFolder,
-                            outputPrefix: "\(stem)."))
                 }
             case .predictBasins, .embedBasins, .zonal:
                 let command: [String] =

@@ -1,4 +1,5 @@
 import Foundation
+public import GeoRaster
 
 /// One unit of a run: one geomap command over one part of a job's inputs, run as a child
 /// process so a crash, a leak or a bad input stays inside it.
@@ -20,6 +21,11 @@ public struct WorkItem: Sendable, Equatable {
     /// Where the item's outputs appear: a folder (absolute). Files that are new or replaced
     /// there during the item, hidden ones aside, are its outputs.
     public var outputFolder: String
-    /// For tile items: the output file names start with this (`<stem>.`); `nil` for the others.
+    /// For tile items: the output file names start with this (`<stem>.`, a chunk's
+    /// `<stem>.x<C>y<R>.`); `nil` for the others.
     public var outputPrefix: String?
+    /// For a chunk of a scene: the output pixels of the scene's output grid it covers (its
+    /// `--window`; its cost is about proportional to `width × height`); `nil` for a whole scene
+    /// and the other items.
+    public var outputWindow: PixelWindow? = nil
 }

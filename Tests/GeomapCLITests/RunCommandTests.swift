@@ -71,6 +71,26 @@ private func ledger(_ root: URL) throws -> [[String: Any]] {
     }
 }
 
+/// Waits until no process started by the run `pid` (an item: `GEOMAP_RUN_PID=pid` in its
+/// environment) is left; fails after two minutes.
+private func waitForItems(of pid: Int32) throws {
+    let marker = Data("GEOMAP_RUN_PID=\(pid)\u{0}".utf8)
+    for _ in 0..<1200 {
+        let items = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [])
+            .filter { Int($0) != nil }
+            .filter { process in
+                guard
+                    let environment = FileManager.default.contents(
+                        atPath: "/proc/\(process)/environ")
+                else { return false }
+                return environment.range(of: marker) != nil
+            }
+        if items.isEmpty { return }
+        Thread.sleep(forTimeInterval: 0.1)
+    }
+    Issue.record("an item of the killed run \(pid) is still running")
+}
+
 /// A fixed creation time, so two runs write byte-identical rasters.
 private let reproducible = ["SOURCE_DATE_EPOCH": "1796385600"]
 
@@ -80,8 +100,73 @@ private func run(_ root: URL, _ extra: [String] = []) throws -> CommandResult {
         environment: reproducible)
 }
 
+/// The raster `path` as GDAL reads it: its pixels raw (ENVI, band by band whatever the source's interleaving), its size and its
+/// geotransform, so a mosaic VRT and a single raster compare value for value.
+private func pixels(_ path: String, in folder: URL) throws -> (Data, String) {
+    let raw = folder.appendingPathComponent("\(UUID().uuidString).raw").path
+    try runGDALTool("gdal_translate", ["-q", "-of", "ENVI", "-co", "INTERLEAVE=BSQ", path, raw])
+    defer {
+        for suffix in ["", ".hdr", ".aux.xml"] {
+            try? FileManager.default.removeItem(atPath: raw + suffix)
+        }
+    }
+    let info = try runGDALTool("gdalinfo", ["-json", path]).stdout
+    let json = try JSONSerialization.jsonObject(with: Data(info.utf8)) as? [String: Any]
+    let grid = "\(json?["size"] ?? "?") \(json?["geoTransform"] ?? "?")"
+    return (try Data(contentsOf: URL(fileURLWithPath: raw)), grid)
+}
+
 @Suite("geomap run and geomap status")
 struct RunCommandTests {
+    @Test("a scene split into chunks with a halo equals the scene predicted in one piece")
+    func chunksEqualOnePiece() throws {
+        let root = try makeTemporaryDirectory("run-chunks")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(
+            at: root.appendingPathComponent("scenes"), withIntermediateDirectories: true)
+        // 210 × 170 px with the sample's fill corner: at stride 20 an 11 × 9 output grid
+        // (partial last column and row), 2 × 2 chunks of at most 6 × 6 output pixels.
+        try runGDALTool(
+            "gdal_translate",
+            [
+                "-q", "-srcwin", "0", "0", "210", "170",
+                samples.appendingPathComponent("region.tif").path,
+                root.appendingPathComponent("scenes/scene.tif").path,
+            ])
+        let job = { (name: String, chunk: Int) in
+            """
+              - name: \(name)
+                kind: predict-tiles
+                inputs: [scenes/scene.tif]
+                chunk-pixels: \(chunk)
+                out: out/\(name)
+                stride: 20
+                float: true
+                embeddings: mean
+            """
+        }
+        let config = "version: 1\nretries: 0\njobs:\n\(job("whole", 256))\n\(job("chunked", 6))\n"
+        try config.write(
+            to: root.appendingPathComponent("nightly.yaml"), atomically: true, encoding: .utf8)
+        let result = try run(root)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("all 5 items done (5 run, 0 unchanged)"), "\(result.stderr)")
+        for key in [
+            "chunked/scene/x0y0", "chunked/scene/x6y0", "chunked/scene/x0y6", "chunked/scene/x6y6",
+        ] {
+            #expect(result.stderr.contains("\(key): done in"), "\(key)")
+        }
+        // The job's mosaic over the chunks is the one-piece raster, value for value.
+        for kind in ["classes", "probabilities", "embeddings"] {
+            let mosaic = try pixels(
+                root.appendingPathComponent("out/chunked/chunked.\(kind).vrt").path, in: root)
+            let whole = try pixels(
+                root.appendingPathComponent("out/whole/scene.\(kind).tif").path, in: root)
+            #expect(mosaic.1 == whole.1, "\(kind): \(mosaic.1) vs \(whole.1)")
+            #expect(!mosaic.0.isEmpty && mosaic.0 == whole.0, "\(kind) differs")
+        }
+    }
+
     @Test("a run does every item; a second run does none; touching a scene redoes only its item")
     func rerunIsFree() throws {
         let root = try runFolder("run-rerun")
@@ -213,15 +298,23 @@ struct RunCommandTests {
         #expect(resumed.stderr.contains("all 3 items done"))
     }
 
-    @Test("killed at random moments and re-run, the outputs equal an uninterrupted run's")
+    @Test(
+        "killed with SIGKILL at 10 seeded random moments, each followed by a re-run: the outputs equal an uninterrupted run's, no item is done twice, nothing is left over"
+    )
     func killAndResume() throws {
         let reference = try runFolder("run-reference")
         defer { try? FileManager.default.removeItem(at: reference) }
+        let clock = Date()
         #expect(try run(reference).status == 0)
+        // The moments span an uninterrupted run: planning, each item, the mosaics, the manifest.
+        let duration = Date().timeIntervalSince(clock)
         let root = try runFolder("run-kill")
         defer { try? FileManager.default.removeItem(at: root) }
         var random = SeededGenerator(seed: 15)
-        for _ in 0..<3 {
+        for trial in 0..<10 {
+            for folder in ["out", "nightly.run"] {
+                try? FileManager.default.removeItem(at: root.appendingPathComponent(folder))
+            }
             let process = Process()
             process.executableURL = geomapExecutable()
             process.arguments = ["run", root.appendingPathComponent("nightly.yaml").path]
@@ -230,22 +323,36 @@ struct RunCommandTests {
             }
             process.standardError = FileHandle.nullDevice
             try process.run()
-            Thread.sleep(forTimeInterval: Double.random(in: 0.5...6, using: &random))
-            kill(process.processIdentifier, SIGKILL)
+            let moment = Double.random(in: 0.05...max(0.1, duration), using: &random)
+            Thread.sleep(forTimeInterval: moment)
+            let pid = process.processIdentifier
+            kill(pid, SIGKILL)
             process.waitUntilExit()
+            // The item in flight sees its run gone and stops by itself (ParentWatch).
+            try waitForItems(of: pid)
+            let rerun = try run(root)
+            let label = "trial \(trial), killed after \(String(format: "%.2f", moment)) s"
+            #expect(rerun.status == 0, "\(label): \(rerun.stderr)")
+            for name in ["a.classes.tif", "b.classes.tif", "a.probabilities.tif"] {
+                let mine = try Data(
+                    contentsOf: root.appendingPathComponent("out/landcover/\(name)"))
+                let theirs = try Data(
+                    contentsOf: reference.appendingPathComponent("out/landcover/\(name)"))
+                #expect(mine == theirs, "\(label): \(name) differs from the uninterrupted run's")
+            }
+            // No finished item was run twice: one done entry per key.
+            let done = try ledger(root).filter { ($0["status"] as? String) == "done" }
+                .compactMap { $0["key"] as? String }
+            #expect(
+                done.sorted() == ["landcover/a", "landcover/b", "streamflow/all"], "\(label)")
+            // No temporary or partial file is left (hidden lock files aside).
+            for folder in ["out/landcover", "out/streamflow", "nightly.run"] {
+                let left = try FileManager.default.contentsOfDirectory(
+                    atPath: root.appendingPathComponent(folder).path
+                ).filter { $0.hasPrefix(".") && !$0.hasSuffix(".lock") }
+                #expect(left.isEmpty, "\(label): \(folder) holds \(left)")
+            }
         }
-        let final = try run(root)
-        #expect(final.status == 0, "\(final.stderr)")
-        for name in ["a.classes.tif", "b.classes.tif"] {
-            let mine = try Data(contentsOf: root.appendingPathComponent("out/landcover/\(name)"))
-            let theirs = try Data(
-                contentsOf: reference.appendingPathComponent("out/landcover/\(name)"))
-            #expect(mine == theirs, "\(name) differs from the uninterrupted run's")
-        }
-        // No finished item was run twice: one done entry per key.
-        let done = try ledger(root).filter { ($0["status"] as? String) == "done" }
-            .compactMap { $0["key"] as? String }
-        #expect(done.sorted() == ["landcover/a", "landcover/b", "streamflow/all"])
     }
 
     @Test(

@@ -54,6 +54,29 @@ struct RunConfigLoaderTests {
                 "--start", "2026-11-04", "--end", "2026-12-03",
             ])
         #expect(basins.options.first { $0.key == "end" }?.line == 17)
+        #expect(tiles.chunkPixels == nil && basins.chunkPixels == nil)
+    }
+
+    @Test("chunk-pixels is a key of a tile job, not an option of its command")
+    func chunkPixels() throws {
+        let config = try parse(
+            "version: 1\njobs:\n  - name: a\n    kind: predict-tiles\n    inputs: x.tif\n"
+                + "    chunk-pixels: 64\n    stride: 20\n")
+        #expect(config.jobs[0].chunkPixels == 64)
+        #expect(config.jobs[0].arguments == ["--stride", "20"])
+        let resolved =
+            try JSONSerialization.jsonObject(
+                with: RunFiles.resolvedConfiguration(config)) as? [String: Any]
+        let jobs = resolved?["jobs"] as? [[String: Any]]
+        #expect(jobs?.first?["chunk-pixels"] as? Int == 64)
+        let defaulted = try parse(
+            "version: 1\njobs:\n  - name: a\n    kind: predict-tiles\n    inputs: x.tif\n")
+        let filled =
+            try JSONSerialization.jsonObject(
+                with: RunFiles.resolvedConfiguration(defaulted)) as? [String: Any]
+        #expect(
+            (filled?["jobs"] as? [[String: Any]])?.first?["chunk-pixels"] as? Int
+                == RunJob.defaultChunkPixels)
     }
 
     @Test(
@@ -123,6 +146,21 @@ struct RunConfigLoaderTests {
             (
                 "version: 1\njobs:\n  - name: a\n    kind: zonal\n    out:\n",
                 "nightly.yaml:5: jobs[0].out: expected a value, found nothing (null)"
+            ),
+            (
+                "version: 1\njobs:\n  - name: a\n    kind: zonal\n    chunk-pixels: 64\n",
+                "nightly.yaml:5: jobs[0].chunk-pixels: only tile jobs (predict-tiles, "
+                    + "embed-tiles) are split into chunks"
+            ),
+            (
+                "version: 1\njobs:\n  - name: a\n    kind: predict-tiles\n    inputs: x.tif\n"
+                    + "    chunk-pixels: 0\n",
+                "nightly.yaml:6: jobs[0].chunk-pixels: must be 1 or more"
+            ),
+            (
+                "version: 1\njobs:\n  - name: a\n    kind: embed-tiles\n    inputs: x.tif\n"
+                    + "    chunk-pixels: big\n",
+                "nightly.yaml:6: jobs[0].chunk-pixels: expected a whole number, found 'big'"
             ),
             ("version: 1\njobs: [\n", "nightly.yaml:3: YAML syntax:"),
             ("", "nightly.yaml: the file is empty"),

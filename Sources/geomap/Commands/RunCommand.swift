@@ -101,9 +101,22 @@ struct RunCommand: ParsableCommand {
             stop.request(number == SIGTERM ? "SIGTERM arrived" : "SIGINT arrived")
         }
         try copyConfiguration(loaded, to: directory)
-        let outcome = try engine.run()
+        // On a terminal one bar over the whole run; elsewhere a line per item event.
+        let reporter =
+            isatty(2) != 0
+            ? RunReporter(terminal: true, total: plan.items.count) { text in
+                FileHandle.standardError.write(Data(text.utf8))
+            } : nil
+        engine.reporter = reporter
+        let outcome: RunOutcome
+        do {
+            outcome = try engine.run()
+        } catch {
+            reporter?.clear()
+            throw error
+        }
         withExtendedLifetime(lock) {}
-        log(outcome.message)
+        if let reporter { reporter.finish(outcome.message) } else { log(outcome.message) }
         if outcome.status != .success { throw ExitCode(outcome.status.rawValue) }
     }
 
