@@ -9,7 +9,8 @@
 # - tiles/: make_conus_plan.py — 2,560 scene footprints (tiny source-less VRTs) and a
 #   154,000 x 96,666 px VRT over them; conus.yaml (the VRT, chunks of 256), conus-fine.yaml
 #   (chunks of 32), scenes.yaml (the scenes folder, one item per scene);
-# - basins/: make_basin_plan.py — 1,000,000 basin polygons in a GeoPackage, basins.yaml.
+# - basins/ (only with PLAN_BASINS=1): make_basin_plan.py — 1,000,000 basin polygons in a
+#   GeoPackage, basins.yaml (meaningful once basin jobs are planned as groups of basins).
 # Each configuration is planned twice; both runs are printed (the first reads cold files).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -20,10 +21,14 @@ if [ ! -x "$GEOMAP" ]; then
 fi
 GEOMAP="$(cd "$(dirname "$GEOMAP")" && pwd)/$(basename "$GEOMAP")"
 [ -f "$SCRATCH/tiles/conus.vrt" ] || python3 tools/bench/make_conus_plan.py "$SCRATCH/tiles"
-[ -f "$SCRATCH/basins/basins.gpkg" ] ||
-    python3 tools/bench/make_basin_plan.py "$SCRATCH/basins" samples
+CONFIGS=(tiles/conus.yaml tiles/conus-fine.yaml tiles/scenes.yaml)
+if [ "${PLAN_BASINS:-0}" = 1 ]; then
+    [ -f "$SCRATCH/basins/basins.gpkg" ] ||
+        python3 tools/bench/make_basin_plan.py "$SCRATCH/basins" samples
+    CONFIGS+=(basins/basins.yaml)
+fi
 uptime
-for config in tiles/conus.yaml tiles/conus-fine.yaml tiles/scenes.yaml basins/basins.yaml; do
+for config in "${CONFIGS[@]}"; do
     for run in 1 2; do
         log="$SCRATCH/time.log"
         if /usr/bin/time -v "$GEOMAP" run "$SCRATCH/$config" --dry-run >"$SCRATCH/plan.txt" \
