@@ -39,11 +39,15 @@ public final class AttentionWorkspace {
 ///   - out: `[queries, headDim]` rows `ldo` apart; only these `headDim` columns are written.
 ///   - workspace: buffers at least as large as the head.
 ///   - level: the vector kernels to use (default: the best this CPU has).
+///   - bf16: both products in bfloat16 pairs with float32 accumulation (`scale·q`, k, the
+///     softmax probabilities and v rounded to bfloat16; max, exp and sums in float32), for
+///     head dims 16 and 18 at level `avx512bf16`; else (or on a non-finite score row) the
+///     float32 kernels.
 public func attentionHead(
     queries: Int, keys: Int, headDim: Int, scale: Float,
     q: UnsafePointer<Float>, ldq: Int, k: UnsafePointer<Float>, ldk: Int,
     v: UnsafePointer<Float>, ldv: Int, out: UnsafeMutablePointer<Float>, ldo: Int,
-    workspace: AttentionWorkspace, level: KernelLevel = .detected
+    workspace: AttentionWorkspace, level: KernelLevel = .detected, bf16: Bool = false
 ) {
     precondition(
         queries <= workspace.maxQueries && keys <= workspace.maxKeys
@@ -51,6 +55,13 @@ public func attentionHead(
         "attentionHead: \(queries)×\(keys)×\(headDim) exceeds the workspace")
     guard queries > 0, headDim > 0 else { return }
     let level = min(level, .supported)
+    if bf16, level >= .avx512bf16,
+        tk_bf16_attention_head(
+            q, ldq, k, ldk, v, ldv, out, ldo, queries, keys, headDim, scale, workspace.fused)
+            == 0
+    {
+        return
+    }
     if level > .baseline, headDim <= 32, keys > 0,
         tk_attention_head(
             Int32(level.rawValue), q, ldq, k, ldk, v, ldv, out, ldo, queries, keys,

@@ -157,6 +157,65 @@ struct BFloat16Tests {
         #expect(out[5] == 0)
     }
 
+    @Test(
+        "attentionHead bf16: head dims 16/18 within 5e-3 of Float64 on rounded operands; others fp32",
+        .enabled(if: MatmulPrecision.bf16Available, "skipped: \(bf16Skip)"),
+        arguments: [
+            (105, 105, 18), (105, 105, 16), (20, 5, 18), (17, 2, 18), (3, 16, 16), (1, 1, 16),
+            (9, 33, 24),
+        ])
+    func attention(nq: Int, nk: Int, hd: Int) {
+        var g = SeededGenerator(seed: UInt64(nq * 100 + nk + hd))
+        let (ldq, ldk, ldv, ldo) = (3 * hd + 1, 2 * hd + 3, 2 * hd + 5, hd + 2)
+        let q = g.floats(nq * ldq, in: -2...2)
+        let k = g.floats(nk * ldk, in: -2...2)
+        let v = g.floats(nk * ldv, in: -1...1)
+        var out = [Float](repeating: 12345, count: nq * ldo)
+        let scale = 1 / Float(hd).squareRoot()
+        let workspace = AttentionWorkspace(queries: nq, keys: nk, headDim: hd)
+        attentionHead(
+            queries: nq, keys: nk, headDim: hd, scale: scale, q: q, ldq: ldq, k: k, ldk: ldk,
+            v: v, ldv: ldv, out: &out, ldo: ldo, workspace: workspace, bf16: true)
+        // bf16 runs for head dims 16 and 18 only; other dims are the float32 kernel's (2e-6).
+        let bf16 = hd == 16 || hd == 18
+        let r: (Float) -> Double = { bf16 ? rounded($0) : Double($0) }
+        var (worst, largest) = (0.0, 0.0)
+        for i in 0..<nq {
+            let scores = (0..<nk).map { j in
+                (0..<hd).reduce(0.0) { $0 + r(q[i * ldq + $1] * scale) * r(k[j * ldk + $1]) }
+            }
+            let top = scores.max() ?? 0
+            let e = scores.map { exp($0 - top) }
+            let sum = e.reduce(0, +)
+            for d in 0..<hd {
+                let ref = (0..<nk).reduce(0.0) { $0 + e[$1] * r(v[$1 * ldv + d]) } / sum
+                worst = max(worst, abs(Double(out[i * ldo + d]) - ref))
+                largest = max(largest, abs(ref))
+            }
+            for d in hd..<ldo { #expect(out[i * ldo + d] == 12345) }
+        }
+        #expect(
+            worst <= (bf16 ? 5e-3 : 2e-6) * largest, "\(nq)×\(nk)×\(hd): error \(worst)")
+    }
+
+    @Test(
+        "attentionHead bf16: a NaN score row falls back to the float32 path (NaN as in PyTorch)",
+        .enabled(if: MatmulPrecision.bf16Available, "skipped: \(bf16Skip)"))
+    func attentionNaN() {
+        let (n, hd) = (5, 18)
+        var q = [Float](repeating: 0.5, count: n * hd)
+        q[2 * hd] = .nan
+        let k = [Float](repeating: 0.25, count: n * hd)
+        let v = (0..<(n * hd)).map { Float($0 % hd) }
+        var out = [Float](repeating: 0, count: n * hd)
+        let workspace = AttentionWorkspace(queries: n, keys: n, headDim: hd)
+        attentionHead(
+            queries: n, keys: n, headDim: hd, scale: 0.5, q: q, ldq: hd, k: k, ldk: hd, v: v,
+            ldv: hd, out: &out, ldo: hd, workspace: workspace, bf16: true)
+        #expect(out[(2 * hd)..<(3 * hd)].allSatisfy { $0.isNaN })
+        #expect(abs(out[0]) < 1e-5 && abs(out[hd - 1] - 17) < 1e-5)
+    }
+
     @Test("the fp32 fallback: bf16 resolves to fp32 with a notice when unavailable")
     func fallback() {
         let (precision, notice) = MatmulPrecision.bf16.effective

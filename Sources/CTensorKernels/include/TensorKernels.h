@@ -63,6 +63,32 @@ void tk_bf16_gemm_silu_scatter(long m, long n, long k, const uint16_t *a, long l
     const long *rows, const uint16_t *b, const float *bias, const float *gain, float *c,
     long ldc);
 
+/// tk_attention_head with both products in bfloat16 (scale·q and k rounded, the softmax
+/// probabilities and v rounded; float32 accumulation, max, exp and sums) for head_dim 16 or
+/// 18; `scratch` as for tk_attention_head. Returns 1 (out unspecified) for other head dims or
+/// a non-finite score row: the caller then uses the float32 kernel. Level 3.
+int tk_bf16_attention_head(const float *q, long ldq, const float *k, long ldk,
+    const float *v, long ldv, float *out, long ldo, long queries, long keys, long hd,
+    float scale, float *scratch);
+
+// float32 products against weights packed once (tk_f32_pack_weights, any CPU: blocks of 16
+// rows of W, each [k][16] floats). tk_f32_gemm* need level 2 or 3.
+
+/// floats tk_f32_pack_weights writes for an [n, k] matrix: n rounded up to 16 times k.
+long tk_f32_packed_count(long n, long k);
+/// Packs w ([n, k], rows `ldw` apart) into blocks of 16 rows, each [k][16], zero-padded.
+void tk_f32_pack_weights(const float *w, long ldw, long n, long k, float *packed);
+/// c[i, :n] = (accumulate ? c[i, :n] : 0) + bias + a[i, :k] · Wᵀ for i < m (a rows `lda`
+/// apart, bias [n] or NULL). Level 2.
+void tk_f32_gemm(long m, long n, long k, const float *a, long lda, const float *b,
+    const float *bias, float *c, long ldc, int accumulate);
+/// The routed-expert form: for i < m, with t = rows[i] (distinct),
+/// c[t, :n] += gain[i] · SiLU(bias + a[t, :k] · Wᵀ) (⊙ mult[t, :n], rows `ldm` apart, when
+/// mult is not NULL). Level 2.
+void tk_f32_gemm_silu_scatter(long m, long n, long k, const float *a, long lda,
+    const long *rows, const float *b, const float *bias, const float *gain, const float *mult,
+    long ldm, float *c, long ldc);
+
 #ifdef __cplusplus
 }
 #endif

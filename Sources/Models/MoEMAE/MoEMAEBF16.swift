@@ -10,6 +10,8 @@ final class MoEMAEBF16Weights: @unchecked Sendable {
         let qkv, outProj, sharedV, w2: BF16Weights
         /// Each expert's W `[dh, m]`.
         let experts: [BF16Weights]
+        /// The gate logits `[E, m]`, float32 (packed for ``Tensor/PackedGemm``).
+        let gate: PackedWeights
     }
 
     let layers: [Layer]
@@ -36,7 +38,10 @@ final class MoEMAEBF16Weights: @unchecked Sendable {
                 w2: pack(e + "experts.0.W2.wb", rows: m, inFeatures: dh),
                 experts: (0..<experts).map {
                     pack(e + "experts.\($0).W.wb", rows: dh, inFeatures: m)
-                })
+                },
+                gate: PackedWeights(
+                    weight: arena.pointer(e + "gate_v.wb"), ldw: m + 1, outFeatures: experts,
+                    inFeatures: m, bias: arena.pointer(e + "gate_v.wb") + m, biasStride: m + 1))
         }
     }
 }
@@ -63,7 +68,7 @@ extension MoEMAEEncoder {
             eps: c.layerNormEpsilon)
         BF16.convert(rows: rows, columns: m, x: w.normed, ldx: m + 1, out: normed, ldo: ldb)
         BF16.linear(rows: rows, x: normed, ldx: ldb, weights: layer.qkv, y: w.qkv, ldy: width)
-        attentionHeads(tiles: tiles, workspace: w)
+        attentionHeads(tiles: tiles, workspace: w, bf16: true)
         BF16.convert(
             rows: rows, columns: m, x: w.attended, ldx: m + 1, out: attended, ldo: ldb)
         BF16.linear(
@@ -94,9 +99,9 @@ extension MoEMAEEncoder {
             weight: arena.pointer("layers.\(i).norm2.weight"),
             bias: arena.pointer("layers.\(i).norm2.bias"), eps: c.layerNormEpsilon)
         // Gate logits in float32 (first `experts` rows of [Wg | b; V | b_V]).
-        linearWithBiasColumn(
-            rows: rows, inFeatures: m, outFeatures: experts, x: w.normed, ldx: m + 1,
-            weightBias: arena.pointer("layers.\(i).moe.gate_v.wb"), y: w.gateShared, ldy: width)
+        PackedGemm.linear(
+            rows: rows, x: w.normed, ldx: m + 1, weights: layer.gate, y: w.gateShared,
+            ldy: width)
         BF16.convert(rows: rows, columns: m, x: w.normed, ldx: m + 1, out: normed, ldo: ldb)
         BF16.linear(
             rows: rows, x: normed, ldx: ldb, weights: layer.sharedV, y: w.gateShared + experts,

@@ -24,6 +24,9 @@ public struct MoEMAEEncoder: Sendable {
     let arena: WeightArena
     /// The block weights packed to bfloat16 (bf16 precision only).
     let bf16: MoEMAEBF16Weights?
+    /// The block weights packed for the float32 kernels (fp32 precision at kernel level
+    /// `avx512` and above; else the products go through BLAS).
+    let packed: MoEMAEPackedWeights?
 
     /// Builds the encoder from a strict weight store (spec §4.3 names, the shared `V`/`W2`
     /// under expert 0), consuming exactly the encoder's tensors. The caller calls
@@ -75,6 +78,9 @@ public struct MoEMAEEncoder: Sendable {
         (self.precision, self.precisionNotice) = precision.effective
         bf16 =
             self.precision == .bf16 ? MoEMAEBF16Weights(config: config, arena: arena) : nil
+        packed =
+            self.precision == .fp32 && PackedGemm.available
+            ? MoEMAEPackedWeights(config: config, arena: arena) : nil
     }
 
     /// `[W | b]`: the `[out, in]` weights stacked along `out`, each row followed by its bias.

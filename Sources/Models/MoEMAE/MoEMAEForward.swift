@@ -117,6 +117,11 @@ extension MoEMAEEncoder {
                 attentionBF16(layer: layer, tiles: tiles, x: x, workspace: w, weights: bf16)
                 mixtureBF16(
                     layer: layer, rows: tiles * config.tokens, x: x, workspace: w, weights: bf16)
+            } else if let packed {
+                attentionPacked(layer: layer, tiles: tiles, x: x, workspace: w, weights: packed)
+                mixturePacked(
+                    layer: layer, rows: tiles * config.tokens, x: x, workspace: w,
+                    weights: packed)
             } else {
                 attention(layer: layer, tiles: tiles, x: x, workspace: w)
                 mixture(layer: layer, rows: tiles * config.tokens, x: x, workspace: w)
@@ -205,8 +210,8 @@ extension MoEMAEEncoder {
     }
 
     /// `attended[t, h] = softmax(q_h k_gᵀ / √hd) v_g` for every tile and head from the
-    /// `[rows, m + 2·kv]` q|k|v of `w.qkv` (float32, fused kernel).
-    func attentionHeads(tiles: Int, workspace w: MoEMAEWorkspace) {
+    /// `[rows, m + 2·kv]` q|k|v of `w.qkv` (fused kernel; `bf16`: its products in bfloat16).
+    func attentionHeads(tiles: Int, workspace w: MoEMAEWorkspace, bf16: Bool = false) {
         let c = config
         let m = c.embedDim
         let n = c.tokens
@@ -224,7 +229,7 @@ extension MoEMAEEncoder {
                     q: tile + h * hd, ldq: width, k: tile + m + g * hd, ldk: width,
                     v: tile + m + kv + g * hd, ldv: width,
                     out: w.attended + t * n * (m + 1) + h * hd, ldo: m + 1,
-                    workspace: w.heads)
+                    workspace: w.heads, bf16: bf16)
             }
         }
     }
