@@ -13,7 +13,7 @@
 //               ├─ GeoProjection ─ CPROJ
 //               └─ GeoNetCDF ─ CNetCDF, CHDF5, CDeflate
 //   OutputFiles (exit codes, output-set commit, locks, temporaries; Foundation only), used by
-//   the Geo* writers, GeomapCore, GeomapRun and the CLI
+//   the Geo* writers, Tensor (its exit codes), GeomapCore, GeomapRun and the CLI
 //
 // Only the Geo* and Tensor modules import the C modules, always with `internal import` (or
 // `package import` inside GeoGDAL, whose handle types are shared by GeoRaster and GeoVector).
@@ -81,7 +81,7 @@ let package = Package(
         .target(
             name: "Tensor",
             dependencies: [
-                "COpenBLAS", "CTensorKernels",
+                "COpenBLAS", "CTensorKernels", "OutputFiles",
                 .product(name: "RealModule", package: "swift-numerics"),
             ],
             swiftSettings: swiftSettings),

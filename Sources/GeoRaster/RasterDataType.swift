@@ -21,6 +21,17 @@ public enum RasterDataType: String, Sendable, Codable, CaseIterable {
 
     var gdalType: GDALDataType { GDALGetDataTypeByName(rawValue) }
 
+    /// Bytes of one value (`0` for ``unknown``).
+    public var byteCount: Int {
+        switch self {
+        case .byte, .int8: 1
+        case .uint16, .int16: 2
+        case .uint32, .int32, .float32: 4
+        case .uint64, .int64, .float64: 8
+        case .unknown: 0
+        }
+    }
+
     /// Whether values are floating point (predictor 3) rather than integers (predictor 2).
     public var isFloatingPoint: Bool { self == .float32 || self == .float64 }
 }

@@ -59,12 +59,20 @@ public enum OutputError: Error, CustomStringConvertible, ExitStatusProviding, Se
     case locked(lockFile: String, holder: String)
     /// A written output failed its check; it was removed (exit 3).
     case invalid(path: String, reason: String)
+    /// An output larger than the limit (``OutputSizeCheck``; exit 2).
+    case tooLarge(path: String, size: Int, shape: String, limit: Int)
+    /// The output folder has less free space than the run certainly writes (exit 74).
+    case noSpace(directory: String, needed: Int, free: Int)
+    /// An environment variable geomap reads has a value it cannot use (exit 2).
+    case badSetting(variable: String, value: String, reason: String)
 
     public var exitStatus: ExitStatus {
         switch self {
-        case .notRegularFile, .sameAsInput, .nameTooLong, .noDirectory: .badInput
+        case .notRegularFile, .sameAsInput, .nameTooLong, .noDirectory, .tooLarge, .badSetting:
+            .badInput
         case .locked: .tryAgainLater
         case .invalid: .invalidOutput
+        case .noSpace: .ioError
         }
     }
 
@@ -84,6 +92,17 @@ public enum OutputError: Error, CustomStringConvertible, ExitStatusProviding, Se
                 + "ends"
         case .invalid(let path, let reason):
             "\(path): the written output failed its check and was removed: \(reason)"
+        case .tooLarge(let path, let size, let shape, let limit):
+            "\(path): the output would be \(OutputSizeCheck.describe(size)) uncompressed "
+                + "(\(shape)), over the limit of \(OutputSizeCheck.describe(limit)); if that "
+                + "is meant, raise the limit: \(OutputSizeCheck.limitVariable)="
+                + "\(Int((Double(size) / 1_073_741_824).rounded(.up)))"
+        case .noSpace(let directory, let needed, let free):
+            "\(directory): not enough free space: the outputs need at least \(needed) bytes "
+                + "(\(OutputSizeCheck.describe(needed))) written there, only \(free) bytes "
+                + "(\(OutputSizeCheck.describe(free))) are free"
+        case .badSetting(let variable, let value, let reason):
+            "\(variable)=\(value): \(reason)"
         }
     }
 }

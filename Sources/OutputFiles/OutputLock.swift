@@ -9,7 +9,8 @@ import Foundation
 /// An exclusive `flock(2)` on `.<key>.geomap.lock` in an output folder: one writer per output
 /// set at a time. The holder's process id is written inside so a second writer can name it.
 ///
-/// The holder removes the lock file when it releases the lock; a process that locked a file
+/// The holder removes the lock file when it releases the lock (or is stopped by SIGINT or
+/// SIGTERM: the file is one of its registered temporaries); a process that locked a file
 /// which was removed meanwhile notices (its file is no longer the one at the path) and tries
 /// again. A killed holder leaves the file, but not the lock: `flock` locks end with the
 /// process.
@@ -65,6 +66,8 @@ public final class OutputLock: @unchecked Sendable {
         let text = Array("\(OutputEnvironment.processID)\n".utf8)
         _ = ftruncate(fd, 0)
         _ = pwrite(fd, text, text.count, 0)
+        // SIGINT/SIGTERM remove it with the run's temporaries.
+        TemporaryRegistry.shared.register(path)
     }
 
     deinit { release() }
@@ -72,6 +75,7 @@ public final class OutputLock: @unchecked Sendable {
     /// Removes the lock file and releases the lock (also done when the value ends).
     public func release() {
         guard fd >= 0 else { return }
+        TemporaryRegistry.shared.unregister(path)
         _ = SystemCall.unlink(path)
         close(fd)
         fd = -1

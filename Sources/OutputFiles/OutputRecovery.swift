@@ -11,7 +11,16 @@ import Foundation
 /// (`.geomap-<pid>-<x>.staging`) are finished first: with a `COMMIT` record the new output set
 /// is moved into place (the run had validated it and begun the swap), with `ROLLBACK` the old
 /// set is put back, without a record the folder is simply removed (nothing had been replaced).
+///
+/// A staging folder whose process id belongs to a running process is still finished when no
+/// process holds its output set's lock (named in its `LOCK` file or its record): a writer
+/// holds that lock for as long as its staging folder exists, so the id was reused by another
+/// process after the writer died (ids wrap around, every 32768 processes by default, fast on a
+/// busy machine). Without this, such a folder stayed, and a swap cut by a kill stayed a mix.
 public enum OutputRecovery {
+    /// The file in a staging folder naming its output set's lock file.
+    static let ownerFile = "LOCK"
+
     /// Recovers and sweeps `directory`.
     /// - Parameters:
     ///   - heldLock: the lock file (path) this process already holds, if any; a staging folder
@@ -23,18 +32,43 @@ public enum OutputRecovery {
         var done: [String] = []
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         for name in names.sorted() {
-            guard let pid = TemporaryName.processID(in: name), !ProcessLiveness.isAlive(pid)
-            else { continue }
+            guard let pid = TemporaryName.processID(in: name) else { continue }
             let path = directory + "/" + name
             if name.hasSuffix(".staging") {
+                guard
+                    !ProcessLiveness.isAlive(pid)
+                        || (pid != OutputEnvironment.processID
+                            && isAbandoned(path, directory: directory, heldLock: heldLock))
+                else { continue }
                 if finish(path, directory: directory, heldLock: heldLock, fs: fs) {
                     done.append(name)
                 }
-            } else if (try? fs.removeTree(path)) != nil {
+            } else if !ProcessLiveness.isAlive(pid), (try? fs.removeTree(path)) != nil {
                 done.append(name)
             }
         }
         return done
+    }
+
+    /// Whether nobody holds the lock of the output set the staging folder `path` belongs to
+    /// (its writer is gone whatever its process id now names). `false` when the set is not
+    /// known (no `LOCK` file, no record) or its lock is held.
+    static func isAbandoned(_ path: String, directory: String, heldLock: String?) -> Bool {
+        var lockName: String?
+        if let data = FileManager.default.contents(atPath: path + "/" + ownerFile) {
+            let text = String(decoding: data, as: UTF8.self)
+            if text.hasSuffix("\n"), !text.dropLast().contains("/"), text.count > 1 {
+                lockName = String(text.dropLast())
+            }
+        }
+        if lockName == nil { lockName = CommitJournal.read(staging: path)?.journal.lockFile }
+        guard let lockName, !lockName.contains("/"), !lockName.isEmpty else { return false }
+        let lockPath = directory + "/" + lockName
+        // This process holds it: the folder's writer cannot be running.
+        if lockPath == heldLock { return true }
+        guard let lock = try? OutputLock(path: lockPath) else { return false }
+        lock.release()
+        return true
     }
 
     /// Claims a dead process's staging folder (renaming it to this process's name, so two

@@ -71,6 +71,11 @@ public final class OutputSet: @unchecked Sendable {
         TemporaryRegistry.shared.register(staging)
         do {
             try fs.makeDirectory(staging)
+            // Which set the folder belongs to: a later run finishes it once that set's lock is
+            // free, even if this process's id was reused meanwhile (``OutputRecovery``).
+            try fs.write(
+                Array((URL(fileURLWithPath: lock.path).lastPathComponent + "\n").utf8),
+                to: staging + "/" + OutputRecovery.ownerFile)
             try fs.makeDirectory(staging + "/new")
             try fs.makeDirectory(staging + "/old")
         } catch {

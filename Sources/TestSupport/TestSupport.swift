@@ -101,18 +101,8 @@ public func runProgram(
     _ executable: URL, _ arguments: [String], environment: [String: String] = [:],
     in directory: URL? = nil
 ) throws -> CommandResult {
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    var env = ProcessInfo.processInfo.environment
-    env["NO_COLOR"] = "1"
-    for (key, value) in environment { env[key] = value }
-    process.environment = env
-    if let directory { process.currentDirectoryURL = directory }
-    let outPipe = Pipe()
-    let errPipe = Pipe()
-    process.standardOutput = outPipe
-    process.standardError = errPipe
+    let (process, outPipe, errPipe) = configuredProcess(
+        executable, arguments, environment: environment, in: directory)
     try process.run()
     // Read both pipes concurrently so a large output cannot dead-lock the child.
     let errData = LockedData()
@@ -125,6 +115,27 @@ public func runProgram(
         status: process.terminationStatus,
         stdout: String(decoding: outData, as: UTF8.self),
         stderr: String(decoding: errData.value, as: UTF8.self))
+}
+
+/// A process for `executable` with `NO_COLOR=1` and `environment` added to this one's, its
+/// output and errors going to the pipes returned.
+func configuredProcess(
+    _ executable: URL, _ arguments: [String], environment: [String: String],
+    in directory: URL? = nil
+) -> (process: Process, output: Pipe, errors: Pipe) {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    env["NO_COLOR"] = "1"
+    for (key, value) in environment { env[key] = value }
+    process.environment = env
+    if let directory { process.currentDirectoryURL = directory }
+    let output = Pipe()
+    let errors = Pipe()
+    process.standardOutput = output
+    process.standardError = errors
+    return (process, output, errors)
 }
 
 private final class LockedData: @unchecked Sendable {

@@ -15,6 +15,16 @@ enum RasterConversion {
             inputs: [input])
     }
 
+    /// The size of `source` converted to `path`, for ``OutputSet/checkSize(_:)``: GDAL's COG
+    /// driver compresses as it writes (no uncompressed scratch of the full image), so only the
+    /// limit applies, not the free-space check.
+    static func planned(_ source: borrowing Raster, path: String) -> PlannedOutput {
+        .raster(
+            path: path, width: source.grid.width, height: source.grid.height,
+            bands: source.bands.count,
+            bytesPerSample: max(1, source.bands.first?.dataType.byteCount ?? 1), scratch: false)
+    }
+
     /// Copies every band of `source` as `gdal_translate -of COG` does (stored values, data
     /// type, nodata, scale/offset, colour interpretation, masks, alpha, metadata) into a COG
     /// at `path`, adding the `GEOMAP_*` items; class bands also get names, an attribute table

@@ -138,8 +138,12 @@ for name in ${FAULT_SCENARIOS:-tile basin zonal-csv zonal-nc convert}; do
                     fail "$name rename $step EIO: not one error line: $(cat "$out.log")"
                 fi
             else
-                # The next geomap run writing into the folder finishes what the killed one left.
-                "$geomap" convert samples/static/elevation.tif "$out/trigger.tif" >/dev/null 2>&1
+                # The next geomap run writing into the folder finishes what the killed one left
+                # (also when the killed run's process id names another process by then).
+                if ! "$geomap" convert samples/static/elevation.tif "$out/trigger.tif" \
+                    >"$out.trigger.log" 2>&1; then
+                    fail "$name rename $step kill: the next run failed: $(tail -1 "$out.trigger.log")"
+                fi
                 rm -f "$out/trigger.tif"
             fi
             check_set "$name" "$out" "$old" "$name rename $step $mode"

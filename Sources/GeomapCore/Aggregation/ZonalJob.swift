@@ -245,10 +245,11 @@ public enum ZonalJob {
             weights: weights, statistics: options.statistics, missingValue: nil)
         let skip = Set(weights.basinsOutsideGrid)
         let start = Date()
-        let dates = forcing.timeAxis.isoTexts(times)
+        // The sink checks the output's size first, before the dates of every step are made.
         var sink = try ZonalSink(
             options: options, netCDF: netCDF, basins: set, weights: weights, forcing: forcing,
             variables: variables, times: times, skipping: skip)
+        let dates = forcing.timeAxis.isoTexts(times)
         for variable in variables {
             let stepProgress: (Int) -> Void = { progress?(variable.name, $0, times.count) }
             let report = try ZonalForcing.aggregate(

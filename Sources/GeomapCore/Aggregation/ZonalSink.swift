@@ -2,6 +2,7 @@ import Foundation
 import GeoNetCDF
 import GeoProjection
 import GeoVector
+import OutputFiles
 
 /// Where a forcing run's chunks go: long CSV rows, or the CF-1.8 per-basin timeSeries file
 /// (one variable `<var>_<stat>` per variable and statistic).
@@ -18,6 +19,14 @@ struct ZonalSink {
     ) throws {
         basinIDs = weights.basinIDs
         self.skipping = skipping
+        try OutputSizeCheck.check(
+            [
+                Self.planned(
+                    options: options, netCDF: netCDF, weights: weights, variables: variables,
+                    steps: times.count,
+                    timeText: forcing.timeAxis.isoTexts(times.prefix(1)).first ?? "",
+                    skipping: skipping)
+            ], directory: options.output.deletingLastPathComponent().path)
         if !netCDF {
             csv = try ZonalCSVWriter(url: options.output)
             return
@@ -54,6 +63,33 @@ struct ZonalSink {
             history: "geomap zonal", references: "docs/zonal.md",
             geomapVersion: "geomap")
         self.netCDF = try BasinSeriesWriter(path: options.output.path, layout: layout)
+    }
+
+    /// The output's size before anything is written: CSV rows (each at least as long as its
+    /// shortest id, the time text, the variable and statistic names and a one-character
+    /// value) or NetCDF Float32 values (deflated as written: only the limit applies).
+    static func planned(
+        options: ZonalOptions, netCDF: Bool, weights: ZonalWeights,
+        variables: [CFGridVariable], steps: Int, timeText: String, skipping: Set<Int>
+    ) -> PlannedOutput {
+        let basins = weights.basinCount - skipping.count
+        let columns = options.statistics.count
+        let what =
+            "\(basins) basins × \(steps) steps × \(variables.count) variables × \(columns) "
+            + "statistics"
+        if netCDF {
+            return .table(
+                path: options.output.path,
+                counts: [weights.basinCount, steps, variables.count, columns], bytesPerItem: 4,
+                what: what, compressed: true)
+        }
+        let shortest = { (names: [String]) in names.map(\.utf8.count).min() ?? 0 }
+        let row =
+            shortest(weights.basinIDs) + timeText.utf8.count + shortest(variables.map(\.name))
+            + shortest(options.statistics.map(\.rawValue)) + 1 + 5
+        return .table(
+            path: options.output.path, counts: [basins, steps, variables.count, columns],
+            bytesPerItem: row, what: what + " rows", compressed: false)
     }
 
     /// Writes one chunk; returns the number of values written.

@@ -93,6 +93,25 @@ final class TileOutputWriters {
         finalPaths = paths
     }
 
+    /// The rasters a run writes on `grid` (final paths), for ``OutputSet/checkSize(_:)``: each
+    /// is first written in full to an uncompressed scratch file in the staging folder.
+    static func planned(
+        classesPath: String?, probabilitiesPath: String?, embeddingsPath: String?,
+        grid: RasterGrid, classCount: Int, floatProbabilities: Bool, embeddingWidth: Int
+    ) -> [PlannedOutput] {
+        let rasters: [(String?, Int, Int)] = [
+            (classesPath, 1, 1), (probabilitiesPath, classCount, floatProbabilities ? 4 : 1),
+            (embeddingsPath, embeddingWidth, 4),
+        ]
+        return rasters.compactMap { path, bands, bytes in
+            path.map {
+                PlannedOutput.raster(
+                    path: $0, width: grid.width, height: grid.height, bands: bands,
+                    bytesPerSample: bytes, scratch: true)
+            }
+        }
+    }
+
     /// COG tile size of the embeddings raster: 512, halved (down to GDAL's minimum, 128) while
     /// one pixel-interleaved tile of every channel exceeds 32 MiB. 144 Float32 channels in a
     /// 512×512 tile are 144 MiB, which GDAL holds (and compresses) whole, padding included,

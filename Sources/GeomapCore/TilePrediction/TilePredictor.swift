@@ -154,6 +154,14 @@ public enum TilePredictor {
                 transform.originY + Double(origin.y) * cellHeight, 0, cellHeight,
             ]),
             crs: grid.crs)
+        // Before any output is created or any row buffer allocated: an absurd output (a raster
+        // declaring 10,000 km pixels, warped to the model's 30 m) stops here.
+        try outputs.checkSize(
+            TileOutputWriters.planned(
+                classesPath: request.classesPath, probabilitiesPath: request.probabilitiesPath,
+                embeddingsPath: request.embeddingsPath, grid: outputGrid,
+                classCount: model.classes.count, floatProbabilities: request.floatProbabilities,
+                embeddingWidth: model.embeddingWidth))
         let writers = try makeWriters(
             request, model: model, grid: outputGrid, date: date, outputs: outputs)
         let context = RunContext(

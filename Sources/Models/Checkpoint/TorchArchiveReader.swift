@@ -3,8 +3,9 @@ import Tensor
 /// Reads a `torch.save` zip archive (PyTorch ≥ 1.6): `<prefix>/data.pkl` is unpickled with the
 /// restricted ``Unpickler`` and tensors are rebuilt from the `<prefix>/data/<key>` storage entries,
 /// with their storage offsets and strides (non-contiguous tensors are gathered into contiguous
-/// Float32). Every storage access is checked against the entry's size, and the total number of
-/// elements rebuilt is bounded by a budget proportional to the file's size.
+/// Float32). Every storage access is checked against the entry's size, the total number of
+/// elements rebuilt is bounded by a budget proportional to the file's size, and the bytes
+/// inflated from deflated entries, in all, by what the tensors need (``InflateBudget``).
 struct TorchArchiveReader {
     let bytes: UnsafeRawBufferPointer
     let path: String
@@ -29,8 +30,11 @@ struct TorchArchiveReader {
                 path, "ambiguous torch.save archive: \(pickles.count) data.pkl entries")
         }
         let prefix = String(pickle.name.dropLast("data.pkl".count))
+        let inflation = InflateBudget()
         if let order = archive.entry(prefix + "byteorder") {
-            let text = try archive.withData(order) { String(decoding: $0, as: UTF8.self) }
+            let text = try archive.withData(order, budget: inflation) {
+                String(decoding: $0, as: UTF8.self)
+            }
             guard text == "little" else {
                 throw ModelError(
                     path, "checkpoint byte order '\(text)' is not supported (only little-endian)")
@@ -41,9 +45,9 @@ struct TorchArchiveReader {
         let builder: Unpickler.TensorBuilder = { storage, offset, size, stride in
             try Self.rebuild(
                 archive: archive, prefix: prefix, storage: storage, offset: offset,
-                size: size, stride: stride, budget: budget, path: path)
+                size: size, stride: stride, budget: budget, inflation: inflation, path: path)
         }
-        return try archive.withData(pickle) { data in
+        return try archive.withData(pickle, budget: inflation) { data in
             var unpickler = Unpickler(data: data, path: path, buildTensor: builder)
             return try unpickler.load()
         }
@@ -51,7 +55,7 @@ struct TorchArchiveReader {
 
     static func rebuild(
         archive: ZipArchive, prefix: String, storage: Unpickler.Storage, offset: Int,
-        size: [Int], stride: [Int], budget: Budget, path: String
+        size: [Int], stride: [Int], budget: Budget, inflation: InflateBudget, path: String
     ) throws -> Tensor {
         let name = "\(prefix)data/\(storage.key)"
         guard let entry = archive.entry(name) else {
@@ -105,9 +109,11 @@ struct TorchArchiveReader {
         budget.remaining -= count
         let dtype = storage.dtype
         let elementSize = dtype.size
+        inflation.need(count * elementSize)
         // Only the storage bytes this tensor reaches are inflated (shape × dtype from its
         // offset), never the whole declared storage.
-        return try archive.withData(entry, prefix: (last + 1) * elementSize) { raw in
+        return try archive.withData(entry, prefix: (last + 1) * elementSize, budget: inflation) {
+            raw in
             guard let base = raw.baseAddress else { return Tensor(zeros: size) }
             return Tensor(shape: size) { buffer in
                 let destination = buffer.baseAddress!

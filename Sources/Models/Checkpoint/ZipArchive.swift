@@ -199,8 +199,11 @@ struct ZipArchive {
     /// mapping, deflated ones inflated (bounded by the declared size). With `prefix`, only the
     /// first `prefix` bytes are wanted: inflation stops there (`body` may see more for a
     /// stored entry).
+    /// `budget` bounds the bytes inflated over all entries of the archive (see
+    /// ``InflateBudget``) and keeps the last entry inflated for the next tensor on it.
     func withData<R>(
-        _ entry: Entry, prefix: Int? = nil, _ body: (UnsafeRawBufferPointer) throws -> R
+        _ entry: Entry, prefix: Int? = nil, budget: InflateBudget? = nil,
+        _ body: (UnsafeRawBufferPointer) throws -> R
     ) throws -> R {
         let raw = try rawData(entry)
         switch entry.method {
@@ -213,9 +216,16 @@ struct ZipArchive {
             }
             return try body(raw)
         case 8:
-            let inflated = try Inflate.inflate(
-                raw, expectedSize: entry.uncompressedSize, prefix: prefix, path: path,
-                entry: entry.name)
+            let wanted = min(prefix ?? entry.uncompressedSize, entry.uncompressedSize)
+            let inflated =
+                try budget?.bytes(of: entry, wanted: wanted, path: path) { count in
+                    try Inflate.inflate(
+                        raw, expectedSize: entry.uncompressedSize, prefix: count, path: path,
+                        entry: entry.name)
+                }
+                ?? Inflate.inflate(
+                    raw, expectedSize: entry.uncompressedSize, prefix: prefix, path: path,
+                    entry: entry.name)
             return try inflated.withUnsafeBytes { try body($0) }
         default:
             throw ModelError(

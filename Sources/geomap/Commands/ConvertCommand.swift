@@ -89,12 +89,14 @@ struct ConvertCommand: ParsableCommand {
                 let vrt = outputs.staging + "/" + TemporaryName.make(suffix: "warp.vrt")
                 let warped = try source.warpedVRT(
                     at: vrt, crs: target, resolution: resolution, resampling: method)
+                try outputs.checkSize([RasterConversion.planned(warped, path: outputURL.path)])
                 let written = try RasterConversion.copy(
                     warped, to: staged, compression: compression ?? .deflate,
                     sourceName: input, outputs: outputs)
                 try outputs.commit()
                 if !quiet { report(warped, outputs.final(written), warped: true) }
             } else {
+                try outputs.checkSize([RasterConversion.planned(source, path: outputURL.path)])
                 let written = try RasterConversion.copy(
                     source, to: staged, compression: compression ?? .deflate,
                     sourceName: input, outputs: outputs)

@@ -59,6 +59,7 @@ struct EmbedCommand: ParsableCommand {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         if basinOptions.basins != nil {
             options.gdalCache.apply()
+            try options.reserveModelMemory()
             let request = BasinJobRequest(
                 inputs: try basinOptions.request(), model: options.model,
                 command: CommandLine.arguments.joined(separator: " "),

@@ -88,6 +88,7 @@ struct PredictCommand: ParsableCommand {
     /// Basin mode: `<out>/<stem>.nc` and `<out>/<stem>.gpkg`.
     func runBasins(out: String) throws {
         options.gdalCache.apply()
+        try options.reserveModelMemory()
         let request = BasinJobRequest(
             inputs: try basinOptions.request(), model: options.model,
             observedPaths: observed.observed,

@@ -136,6 +136,7 @@ struct ProbeFitCommand: ParsableCommand {
         else {
             throw ProbeError.file(path: outFolder, problem: "the output folder does not exist")
         }
+        try RunOptions.reserveModelMemory(model: model)
         if let labelsRaster, let input {
             return try runLabelsRaster(
                 labels: labelsRaster, input: input, modelURL: modelURL, outURL: outURL)

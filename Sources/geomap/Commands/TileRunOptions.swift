@@ -149,6 +149,7 @@ struct TileRunOptions: ParsableArguments {
     /// some tiles had a non-finite model output (left as nodata).
     func run(_ request: TilePredictionRequest, verb: String, options: RunOptions) throws {
         options.gdalCache.apply()
+        try options.reserveModelMemory()
         let url = try TileModelLoader.resolve(options.model)
         let model = try TileModelLoader.load(url, precision: try matmulPrecision())
         if let notice = TileModelLoader.precisionNotice(model) {
