@@ -63,11 +63,20 @@ private final class PipeReader: @unchecked Sendable {
 }
 
 /// A running `sleep` process, for tests that need the id of a live process that is not
-/// geomap (e.g. a dead writer's id, reused). Terminate it when done.
+/// geomap (e.g. a dead writer's id, reused). End it with ``stopStranger(_:)``.
 public func startStranger() throws -> Process {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/bin/sleep")
     process.arguments = ["600"]
     try process.run()
     return process
+}
+
+/// Ends a process from ``startStranger()`` and waits for it. SIGKILL, not `terminate()`: a
+/// child started from a Swift Testing thread inherits that thread's signal mask, SIGTERM
+/// included (Foundation's `Process` does not reset it), so SIGTERM would stay pending and the
+/// wait would never end.
+public func stopStranger(_ process: Process) {
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
 }

@@ -14,10 +14,7 @@ struct ReusedProcessIDTests {
     func reusedProcessID() throws {
         // A running process that is not geomap: its id plays the dead writer's, reused.
         let stranger = try startStranger()
-        defer {
-            stranger.terminate()
-            stranger.waitUntilExit()
-        }
+        defer { stopStranger(stranger) }
         let reused = stranger.processIdentifier
         let steps = try OutputSetCommitTests.stepCount(old: true)
         var outcomes = Set<String>()
@@ -69,10 +66,7 @@ struct ReusedProcessIDTests {
         let folder = try SetFolder()
         defer { folder.remove() }
         let stranger = try startStranger()
-        defer {
-            stranger.terminate()
-            stranger.waitUntilExit()
-        }
+        defer { stopStranger(stranger) }
         let name = ".geomap-\(stranger.processIdentifier)-0000abcd.staging"
         let staging = folder.directory.appendingPathComponent(name)
         try FileManager.default.createDirectory(
