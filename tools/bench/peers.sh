@@ -88,7 +88,10 @@ whole() {
     echo "$kind $precision: ${rates[*]} tiles/s" >&2
     echo "$kind $precision $best $median" >>"$TIMINGS"
 }
-IN=(--in "$MOSAIC" --no-metadata --stride 40 --model "$MODEL")
+# --fill-value none: the peers read every pixel as a value, while geomap's Landsat SR fill rule
+# (0 in every band is fill) would leave the mosaic's tiles with such pixels out (NaN) and make
+# the accuracy columns compare different things.
+IN=(--in "$MOSAIC" --no-metadata --stride 40 --model "$MODEL" --fill-value none)
 for precision in fp32 bf16; do
     whole predict "$precision" predict "${IN[@]}" --float --out "$SCRATCH/predict-$precision"
     whole embed "$precision" embed "${IN[@]}" --pool mean --out "$SCRATCH/embed-$precision.tif"
