@@ -33,6 +33,18 @@ public enum BasinGeoPackageWriter {
         path: String, layerName: String, crsWKT: String, fields: [SummaryField],
         rows: [(geometry: MultiPolygon, values: [FieldValue])]
     ) throws(VectorError) {
+        try write(
+            path: path, layerName: layerName, crsWKT: crsWKT, fields: fields, batches: 1
+        ) { _ throws(VectorError) in rows }
+    }
+
+    /// Writes one MultiPolygon layer from `batches` batches of rows, asked for one at a time
+    /// (`rows(0)`, `rows(1)`, …), so only one batch is in memory: how the groups of a basin
+    /// run are joined (`BasinOutputJoin`). An error thrown by `rows` is rethrown as it is.
+    public static func write(
+        path: String, layerName: String, crsWKT: String, fields: [SummaryField], batches: Int,
+        rows: (Int) throws(VectorError) -> [(geometry: MultiPolygon, values: [FieldValue])]
+    ) throws(VectorError) {
         GDALRuntime.registerDrivers()
         let partial = TemporaryName.beside(path, suffix: "partial")
         TemporaryRegistry.shared.register(partial)
@@ -41,8 +53,9 @@ public enum BasinGeoPackageWriter {
             TemporaryRegistry.shared.unregister(partial)
         }
         do {
-            try writeLayer(partial, layerName, crsWKT, fields, rows)
+            try writeLayer(partial, layerName, crsWKT, fields, batches, rows)
         } catch {
+            guard error.path == partial else { throw error }
             throw VectorError(path: path, message: error.message)
         }
         if rename(partial, path) != 0 {
@@ -76,7 +89,8 @@ public enum BasinGeoPackageWriter {
 
     private static func writeLayer(
         _ path: String, _ layerName: String, _ crsWKT: String, _ fields: [SummaryField],
-        _ rows: [(geometry: MultiPolygon, values: [FieldValue])]
+        _ batches: Int,
+        _ rows: (Int) throws(VectorError) -> [(geometry: MultiPolygon, values: [FieldValue])]
     ) throws(VectorError) {
         guard let driver = GDALGetDriverByName("GPKG") else {
             throw VectorError(path: path, message: "GDAL has no GPKG driver")
@@ -122,8 +136,10 @@ public enum BasinGeoPackageWriter {
                 GDALDatasetStartTransaction(handle, 0)
             }
         }
-        for row in rows {
-            try writeFeature(layer, row.geometry, row.values, fields, path)
+        for batch in 0..<batches {
+            for row in try rows(batch) {
+                try writeFeature(layer, row.geometry, row.values, fields, path)
+            }
         }
         try gdal(path) { () throws(GDALError) in
             try ogrCheck("GDALDatasetCommitTransaction", path: path) {

@@ -37,6 +37,9 @@ public struct BasinSet: Sendable {
     public var basins: [Basin]
     /// One line per basin that was repaired or skipped (and why), for the user.
     public var messages: [String]
+    /// When the set is a part of its layer (``BasinReader/read(path:layer:idField:features:)``
+    /// with `features`): the ids of the layer's features outside it; else empty.
+    public var elsewhere: Set<String> = []
 
     public init(
         path: String, layerName: String, idField: String?, fields: [VectorField],
@@ -68,11 +71,16 @@ public enum BasinReader {
     ///     whose values are all present and unique (else OGR feature ids, with a message).
     /// - Returns: the basins; invalid geometries are repaired with make-valid when GDAL can,
     ///   otherwise skipped, and empty or non-polygon geometries skipped — each with a message.
+    ///   - features: only the features at these positions of the layer's order (OGR's
+    ///     reading order: a shapefile's record order, a GeoPackage's fid order), as a group of
+    ///     basins is read (`--group`); `nil`: every feature. The id field is still chosen, and
+    ///     its values checked, over the whole layer, so a part has the ids the whole has.
     /// - Throws: ``VectorError`` for an unreadable file, an unknown layer or id field, ids that
-    ///   are not unique, a layer without any polygon, or a layer without CRS (missing `.prj`).
-    public static func read(path: String, layer: String? = nil, idField: String? = nil)
-        throws(VectorError) -> BasinSet
-    {
+    ///   are not unique, a layer (or part) without any polygon, or a layer without CRS (missing
+    ///   `.prj`).
+    public static func read(
+        path: String, layer: String? = nil, idField: String? = nil, features: Range<Int>? = nil
+    ) throws(VectorError) -> BasinSet {
         let dataset = try VectorSource.open(path)
         let handle = try pickLayer(dataset.handle, name: layer, path: path)
         let info = VectorSource.describe(handle)
@@ -83,13 +91,24 @@ public enum BasinReader {
                     + "file?); geomap does not guess a CRS")
         }
         let fields = info.fields
-        let raw = try readFeatures(handle, fields: fields, path: path, layer: info.name)
+        let raw = try readFeatures(
+            handle, fields: fields, path: path, layer: info.name, geometries: features)
         let polygonCount = raw.filter {
             if case .polygons = $0.geometry { return true }
             if case .repaired = $0.geometry { return true }
             return false
         }.count
         guard polygonCount > 0 else {
+            if let features {
+                let part = features.clamped(to: 0..<raw.count)
+                throw VectorError(
+                    path: path,
+                    message: part.isEmpty
+                        ? "layer '\(info.name)' holds \(raw.count) features, none at position "
+                            + "\(features.lowerBound) or after"
+                        : "features \(part.lowerBound)…\(part.upperBound - 1) of layer "
+                            + "'\(info.name)' hold no polygons")
+            }
             throw VectorError(
                 path: path,
                 message: "layer '\(info.name)' holds no polygons (\(raw.count) features, "
@@ -100,9 +119,14 @@ public enum BasinReader {
             fields, values: raw.map(\.values), requested: idField, path: path, layer: info.name)
         if let idMessage { messages.append(idMessage) }
         var basins: [Basin] = []
+        var elsewhere = Set<String>()
         for feature in raw {
             let id = idIndex.map { feature.values[$0].description } ?? String(feature.fid)
-            switch feature.geometry {
+            guard let geometry = feature.geometry else {
+                elsewhere.insert(id)
+                continue
+            }
+            switch geometry {
             case .polygons(let geometry):
                 basins.append(
                     Basin(
@@ -124,26 +148,64 @@ public enum BasinReader {
                 messages.append("basin \(id): geometry is a \(type), not a polygon; skipped")
             }
         }
-        return BasinSet(
+        var set = BasinSet(
             path: path, layerName: info.name, idField: idName, fields: fields,
             crs: crs, basins: basins, messages: messages)
+        set.elsewhere = elsewhere
+        return set
     }
 
-    /// Every feature of `layer`; a read that stops early (an OGR error during the loop, or
-    /// fewer features than the layer declares, as with a truncated `.dbf`) is an error.
+    /// Every feature of `layer`, with the polygons of those at positions `geometries` (all
+    /// when `nil`; the others' geometry is `nil`); a read that stops early (an OGR error
+    /// during the loop, or fewer features than the layer declares, as with a truncated
+    /// `.dbf`) is an error. With `geometries`, the attributes of every feature are read with
+    /// OGR ignoring geometries (a shapefile's `.shp` is not read), then the part's features
+    /// again from their position (`OGR_L_SetNextByIndex`) with their geometry.
     private static func readFeatures(
-        _ layer: OGRLayerH, fields: [VectorField], path: String, layer name: String
-    ) throws(VectorError) -> [(fid: Int, values: [FieldValue], geometry: GeometryResult)] {
-        var raw: [(fid: Int, values: [FieldValue], geometry: GeometryResult)] = []
+        _ layer: OGRLayerH, fields: [VectorField], path: String, layer name: String,
+        geometries: Range<Int>?
+    ) throws(VectorError) -> [(fid: Int, values: [FieldValue], geometry: GeometryResult?)] {
+        var raw: [(fid: Int, values: [FieldValue], geometry: GeometryResult?)] = []
         do {
             _ = try withGDALErrors("OGR_L_GetNextFeature", path: path) { () -> Bool? in
+                if geometries != nil { ignoreGeometry(layer, true) }
                 OGR_L_ResetReading(layer)
                 while let feature = OwnedFeature(taking: OGR_L_GetNextFeature(layer)) {
                     let values = (0..<Int32(fields.count)).map {
                         readField(feature.handle, $0, fields)
                     }
-                    let geometry = polygonsOfFeature(feature.handle)
+                    let geometry = geometries == nil ? polygonsOfFeature(feature.handle) : nil
                     raw.append((Int(OGR_F_GetFID(feature.handle)), values, geometry))
+                }
+                guard let part = geometries?.clamped(to: 0..<raw.count), !part.isEmpty else {
+                    return true
+                }
+                ignoreGeometry(layer, false)
+                OGR_L_ResetReading(layer)
+                // Straight to the part's first feature when the driver can (shapefile,
+                // GeoPackage); else (or if it lands elsewhere) read up to it.
+                var position = 0
+                var jumped = OGR_L_SetNextByIndex(layer, GIntBig(part.lowerBound)) == OGRERR_NONE
+                if jumped {
+                    position = part.lowerBound
+                } else {
+                    OGR_L_ResetReading(layer)
+                }
+                while position < part.upperBound,
+                    let feature = OwnedFeature(taking: OGR_L_GetNextFeature(layer))
+                {
+                    if jumped {
+                        jumped = false
+                        if Int(OGR_F_GetFID(feature.handle)) != raw[position].fid {
+                            OGR_L_ResetReading(layer)
+                            position = 0
+                            continue
+                        }
+                    }
+                    if position >= part.lowerBound {
+                        raw[position].geometry = polygonsOfFeature(feature.handle)
+                    }
+                    position += 1
                 }
                 return true
             }
@@ -163,6 +225,34 @@ public enum BasinReader {
                     + "read (a truncated or damaged file, e.g. the .dbf of a shapefile)")
         }
         return raw
+    }
+
+    /// The number of features of the layer ``read(path:layer:idField:features:)`` reads: the
+    /// count the format declares (a shapefile's or GeoPackage's header: no feature is read,
+    /// so a million polygons count in milliseconds), else counted by OGR.
+    /// - Throws: ``VectorError`` for an unreadable file or an unknown layer.
+    public static func featureCount(path: String, layer: String? = nil) throws(VectorError)
+        -> Int
+    {
+        let dataset = try VectorSource.open(path)
+        return try withExtendedLifetime(dataset) { () throws(VectorError) -> Int in
+            let handle = try pickLayer(dataset.handle, name: layer, path: path)
+            return max(0, Int(OGR_L_GetFeatureCount(handle, 1)))
+        }
+    }
+
+    /// Makes OGR skip (or read again) the geometries of `layer`'s features.
+    private static func ignoreGeometry(_ layer: OGRLayerH, _ ignore: Bool) {
+        guard ignore else {
+            _ = OGR_L_SetIgnoredFields(layer, nil)
+            return
+        }
+        "OGR_GEOMETRY".withCString { name in
+            var list: [UnsafePointer<CChar>?] = [name, nil]
+            _ = list.withUnsafeMutableBufferPointer {
+                OGR_L_SetIgnoredFields(layer, $0.baseAddress)
+            }
+        }
     }
 
     private static func pickLayer(_ dataset: GDALDatasetH, name: String?, path: String)

@@ -11,6 +11,31 @@ struct BasinReaderTests {
 
     var samplePath: String { TestPaths.samples.appendingPathComponent("basins.shp").path }
 
+    @Test(
+        "a part of the layer (features at positions I…J): the whole layer's ids, only its geometry, the same basins as a whole read, in shapefile and GeoPackage"
+    )
+    func partOfLayer() throws {
+        let gpkg = dir.appendingPathComponent("basins.gpkg").path
+        try runGDALTool("ogr2ogr", ["-f", "GPKG", gpkg, samplePath])
+        for path in [samplePath, gpkg] {
+            let whole = try BasinReader.read(path: path)
+            #expect(try BasinReader.featureCount(path: path) == 7)
+            for part in [0..<2, 2..<5, 6..<8, 0..<7] {
+                let set = try BasinReader.read(path: path, features: part)
+                let expected = Array(whole.basins[part.clamped(to: 0..<7)])
+                #expect(set.basins.map(\.id) == expected.map(\.id), "\(path) \(part)")
+                #expect(set.basins.map(\.geometry) == expected.map(\.geometry))
+                #expect(set.basins.map(\.attributes) == expected.map(\.attributes))
+                #expect(set.idField == "basin_id")
+                let others = Set(whole.basins.map(\.id)).subtracting(expected.map(\.id))
+                #expect(set.elsewhere == others)
+            }
+            #expect(throws: VectorError.self) {
+                _ = try BasinReader.read(path: path, features: 7..<9)
+            }
+        }
+    }
+
     @Test("samples/basins.shp: ids, CRS, a hole, a multipart basin, areas")
     func sampleShapefile() throws {
         let set = try BasinReader.read(path: samplePath)

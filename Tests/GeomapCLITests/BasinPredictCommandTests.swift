@@ -343,4 +343,35 @@ struct BasinPredictCommandTests {
         let days = summary.basins.map { summary.value("streamflow_obs_days", of: $0) }
         #expect(days.allSatisfy { $0 == .integer(10) }, "\(days)")
     }
+
+    @Test(
+        "--group writes <stem>.group-IIII.*; a group past the last is exit 2 naming the file and the groups"
+    )
+    func groups() throws {
+        let dir = try makeTemporaryDirectory("basin-group-cli")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let period = ["--start", "2016-06-01", "--end", "2016-06-05", "--out", dir.path]
+        let last = try predictOnSamples(period + ["--group", "3", "--group-size", "2", "--quiet"])
+        #expect(last.status == 0, "\(last.stderr)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+            .filter { !$0.hasPrefix(".") }.sorted()
+        #expect(names == ["basins.group-0003.gpkg", "basins.group-0003.nc"])
+        let summary = try BasinReader.read(
+            path: dir.appendingPathComponent("basins.group-0003.gpkg").path)
+        #expect(summary.basins.map(\.id) == ["B007"])
+        let past = try predictOnSamples(period + ["--group", "4", "--group-size", "2"])
+        #expect(past.status == 2, "\(past.stderr)")
+        #expect(past.stderr.split(separator: "\n").count == 1, "\(past.stderr)")
+        #expect(past.stderr.contains("basins.shp: --group 4 is out of range"), "\(past.stderr)")
+        #expect(past.stderr.contains("make 4 groups"), "\(past.stderr)")
+        let sizeOnly = try predictOnSamples(period + ["--group-size", "2"])
+        #expect(sizeOnly.status == 2)
+        #expect(sizeOnly.stderr.contains("--group-size needs --group"), "\(sizeOnly.stderr)")
+        let embed = try runGeomap([
+            "embed", "--in", samples.appendingPathComponent("region.tif").path, "--pool", "cls",
+            "--out", dir.appendingPathComponent("e.tif").path, "--group", "0",
+        ])
+        #expect(embed.status == 2)
+        #expect(embed.stderr.contains("--group is a basin-mode option"), "\(embed.stderr)")
+    }
 }

@@ -46,7 +46,7 @@ private let predictBasin = [
     option("--mapping", sample("forcings.nc")), option("--start", "2016-06-01"),
     option("--end", "2016-07-01"), option("--area-weighted"), option("--strict-ranges"),
     option("--weights-cache", "/tmp"),
-    option("--no-weights-cache"),
+    option("--no-weights-cache"), option("--group", "0"), option("--group-size", "2"),
 ]
 private let runOptions = [
     option("--model", "moe-mae-demo"), option("--out", "/tmp"), option("--quiet"),

@@ -144,6 +144,33 @@ struct BasinRunnerTests {
         }
     }
 
+    @Test(
+        "a basin's predictions and embeddings do not depend on the batch: any sequences per call, any cores, bit for bit"
+    )
+    func batchIndependent() throws {
+        let model = try shortWindowDemoModel()
+        let inputs = try syntheticBasinInputs(model: model, days: 100, firstOutputDay: 10)
+        let outputs = [BasinOutputVariable(name: "streamflow", units: "mm/day", longName: "q")]
+        func run(_ perCall: Int, _ chunks: Int) -> ([UInt32], [UInt32]) {
+            let runner = BasinRunner(model: model, sequencesPerCall: perCall, chunks: chunks)
+            let predicted = runner.predict(inputs, outputs: outputs).predictions.values
+            var embedded: [Float] = []
+            _ = runner.embed(inputs) { _, block in embedded += block }
+            return (predicted.map(\.bitPattern), embedded.map(\.bitPattern))
+        }
+        let reference = run(64, 2)
+        #expect(!reference.0.isEmpty && !reference.1.isEmpty)
+        for (perCall, chunks) in [(1, 1), (5, 1), (6, 2), (7, 3), (35, 4)] {
+            let other = run(perCall, chunks)
+            #expect(other.0 == reference.0, "predictions, \(perCall) per call, \(chunks) chunks")
+            #expect(other.1 == reference.1, "embeddings, \(perCall) per call, \(chunks) chunks")
+        }
+        // One basin alone, as a group of one runs it.
+        let direct = directWindow(model, inputs, basin: 3, start: 0, length: 30, embeddings: false)
+        let batched = runGroupAlone(model, inputs, basins: [0, 1, 2, 3, 4, 5, 6], basin: 3)
+        #expect(direct.scalars.map(\.bitPattern) == batched.map(\.bitPattern))
+    }
+
     @Test("a table shorter than the sequence length is one window")
     func shortTable() throws {
         let model = try shortWindowDemoModel()
@@ -226,4 +253,30 @@ struct BasinRunnerTests {
             }
         }
     }
+}
+
+/// The first window (days 0..<30) of `basin` when run in one model call with `basins`.
+func runGroupAlone(
+    _ model: StefaLandModel, _ inputs: BasinModelInputs, basins: [Int], basin: Int
+) -> [Float] {
+    let table = inputs.forcings
+    let f = table.variables.count
+    let n = inputs.attributes.basinIDs.count
+    let cs = inputs.attributes.attributes.count
+    var x = [Float]()
+    var s = [Float]()
+    for b in basins {
+        for t in 0..<30 {
+            for v in 0..<f { x.append(table[variable: v, basin: b, day: t]) }
+        }
+        for a in 0..<cs { s.append(inputs.attributes.values[a * n + b]) }
+    }
+    let normalised = model.normalize(
+        dynamic: Tensor(shape: [basins.count, 30, f], scalars: x),
+        static: Tensor(shape: [basins.count, cs], scalars: s))
+    let out = model(
+        dynamic: normalised.dynamic, static: normalised.static, predictions: true, chunks: 2)
+    let i = basins.firstIndex(of: basin)!
+    let width = out.predictions!.columns
+    return Array(out.predictions!.scalars[(i * 30 * width)..<((i + 1) * 30 * width)])
 }

@@ -52,15 +52,18 @@ final class BasinForcingFile {
     /// - Throws: ``BasinInputError`` or ``NetCDFError`` naming the file: an unknown format, a
     ///   grid that is not daily, a file holding none of the wanted variables, basins missing
     ///   from a per-basin file.
-    static func open(_ path: String, basins: [String], wanted: [String]) throws
-        -> BasinForcingFile
-    {
+    ///   - elsewhere: ids of the basin layer's other basins when `basins` is a group of it
+    ///     (``BasinGroup``): a one-basin file of one of them is no error (its basin is NaN
+    ///     here, as the other basins are in a whole-file run).
+    static func open(
+        _ path: String, basins: [String], wanted: [String], elsewhere: Set<String> = []
+    ) throws -> BasinForcingFile {
         let url = URL(fileURLWithPath: path)
         let perBasin: Bool
         switch url.pathExtension.lowercased() {
         case "csv": perBasin = true
         case "txt" where BasinDaymet.recognises(url):
-            return try openDaymet(url, basins: basins, wanted: wanted)
+            return try openDaymet(url, basins: basins, wanted: wanted, elsewhere: elsewhere)
         case "nc", "nc4", "cdf", "netcdf": perBasin = try hasTimeseriesID(path)
         default:
             throw BasinInputError(
@@ -93,7 +96,9 @@ final class BasinForcingFile {
             try requireSome(names, wanted: wanted, available: table.variables, path: path)
             // A Caravan-style file holds one basin (named by the file); the others are NaN.
             let single = BasinCSV.isSingleBasin(url)
-            if single, let id = table.basinIDs.first, !basins.contains(id) {
+            if single, let id = table.basinIDs.first, !basins.contains(id),
+                !elsewhere.contains(id)
+            {
                 throw BasinInputError(
                     path,
                     "holds basin \(id) (its file name), which is not in the basin file"
@@ -137,15 +142,15 @@ final class BasinForcingFile {
     /// One basin's CAMELS forcing `.txt` (``BasinDaymet``): the other basins are NaN in it
     /// (one file per basin; give one `--forcings` per basin).
     /// - Throws: ``BasinInputError`` when its basin is not in the basin file.
-    private static func openDaymet(_ url: URL, basins: [String], wanted: [String]) throws
-        -> BasinForcingFile
-    {
+    private static func openDaymet(
+        _ url: URL, basins: [String], wanted: [String], elsewhere: Set<String>
+    ) throws -> BasinForcingFile {
         let path = url.path
         let table = try BasinDaymet.read(url)
         let names = table.variables.filter(wanted.contains)
         try requireSome(names, wanted: wanted, available: table.variables, path: path)
         let id = table.basinIDs[0]
-        guard basins.contains(id) else {
+        guard basins.contains(id) || elsewhere.contains(id) else {
             throw BasinInputError(
                 path,
                 "holds basin \(id), which is not in the basin file"

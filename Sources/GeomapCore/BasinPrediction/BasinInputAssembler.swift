@@ -30,8 +30,7 @@ public enum BasinInputAssembler {
         guard !request.forcingPaths.isEmpty else {
             throw BasinInputError(request.basinsPath, "no forcings given (--forcings FILE)")
         }
-        let set = try BasinReader.read(
-            path: request.basinsPath, layer: request.layer, idField: request.idField)
+        let set = try readBasins(request)
         for message in set.messages { log(message) }
         let (forcingMapping, attributeMapping) = try mappings(request, model: configuration)
         let forcings = try assembleForcings(
@@ -47,6 +46,28 @@ public enum BasinInputAssembler {
             messages: messages)
         try checkRanges(&inputs, request: request, model: model)
         return inputs
+    }
+
+    /// The basins of the request: the whole layer, or the features of its group.
+    /// - Throws: ``BasinInputError`` for a group past the last one (naming the file and the
+    ///   number of groups), and the reader's errors.
+    static func readBasins(_ request: BasinInputRequest) throws -> BasinSet {
+        guard let group = request.group else {
+            return try BasinReader.read(
+                path: request.basinsPath, layer: request.layer, idField: request.idField)
+        }
+        let features = try BasinReader.featureCount(path: request.basinsPath, layer: request.layer)
+        let groups = BasinGroup.count(features: features, size: group.size)
+        guard group.index < groups, group.features.lowerBound < max(features, 1) else {
+            throw BasinInputError(
+                request.basinsPath,
+                "--group \(group.index) is out of range: \(features) features in groups of "
+                    + "\(group.size) make \(groups) group\(groups == 1 ? "" : "s") "
+                    + "(--group 0…\(groups - 1))")
+        }
+        return try BasinReader.read(
+            path: request.basinsPath, layer: request.layer, idField: request.idField,
+            features: group.features)
     }
 
     /// Warns about inputs far outside the model's normalisation statistics (a note per
@@ -113,7 +134,7 @@ public enum BasinInputAssembler {
         let sourceOf = mapping.forcingSources
         let wanted = modelVariables.compactMap { sourceOf[$0] }
         let files = try request.forcingPaths.map {
-            try BasinForcingFile.open($0, basins: ids, wanted: wanted)
+            try BasinForcingFile.open($0, basins: ids, wanted: wanted, elsewhere: set.elsewhere)
         }
         // The user variables found, their units (agreeing across files) and spans.
         var names: [String] = []

@@ -19,6 +19,8 @@ public enum BasinObserved {
     ///   - basinIDs: the predicted basins, in prediction order.
     ///   - dates: the predicted days.
     ///   - mapping: the variable mapping, whose `observed` section renames series.
+    ///   - partOfFile: the basins are a group of the basin file (``BasinGroup``): a file
+    ///     observing none of them is no error.
     /// - Returns: `[observed variables × basinIDs × dates]`: the predicted variables some file
     ///   observes (in prediction order, named and in units as predicted); NaN for days and
     ///   basins without an observation.
@@ -27,7 +29,7 @@ public enum BasinObserved {
     ///   unconvertible unit, a unit contradicting the mapping, two files disagreeing on a value.
     public static func read(
         _ paths: [String], variables: [BasinOutputVariable], basinIDs: [String],
-        dates: [CFDate], mapping: VariableMapping?
+        dates: [CFDate], mapping: VariableMapping?, partOfFile: Bool = false
     ) throws -> BasinTable {
         let days = dates.map { BasinDay.number($0) }
         var values = [[Float]?](repeating: nil, count: variables.count)
@@ -38,7 +40,9 @@ public enum BasinObserved {
             let rows = Dictionary(
                 table.basinIDs.enumerated().map { ($0.element, $0.offset) },
                 uniquingKeysWith: { a, _ in a })
-            guard basinIDs.contains(where: { rows[$0] != nil }) else {
+            // A group of the basins (partOfFile) may have no observations in a file that
+            // has some of the others'.
+            guard partOfFile || basinIDs.contains(where: { rows[$0] != nil }) else {
                 let sample = table.basinIDs.prefix(5).joined(separator: ", ")
                 throw BasinInputError(
                     path,

@@ -38,6 +38,9 @@ public struct BasinInputRequest: Sendable {
     /// normalisation statistics (``BasinPlausibility``).
     public var strictRanges = false
 
+    /// `--group I --group-size N`: only this group of the basins (``BasinGroup``); `nil`: all.
+    public var group: BasinGroup?
+
     public init(
         basinsPath: String, layer: String? = nil, idField: String? = nil,
         forcingPaths: [String], attributesPath: String? = nil,

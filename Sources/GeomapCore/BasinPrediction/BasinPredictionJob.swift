@@ -89,8 +89,28 @@ public enum BasinPredictionJob {
         return (model, file.manifest)
     }
 
-    /// `geomap predict --basins`: writes `<directory>/<stem>.nc` and `<directory>/<stem>.gpkg`.
-    /// Both appear complete or not at all.
+    /// The stem of `geomap predict --basins`' outputs: the basin file's name without its
+    /// extension, and `<stem>.group-IIII` for a group (``BasinGroup``).
+    public static func outputStem(_ inputs: BasinInputRequest) -> String {
+        let stem = URL(fileURLWithPath: inputs.basinsPath).deletingPathExtension()
+            .lastPathComponent
+        return inputs.group.map { $0.stem(stem) } ?? stem
+    }
+
+    /// The file `geomap embed --basins --out E.nc` writes: `E.nc`, and `E.group-IIII.nc`
+    /// beside it for a group.
+    public static func embeddingPath(_ out: String, group: BasinGroup?) -> String {
+        guard let group else { return out }
+        let url = URL(fileURLWithPath: out)
+        let stem = group.stem(url.deletingPathExtension().lastPathComponent)
+        let name = url.pathExtension.isEmpty ? stem : "\(stem).\(url.pathExtension)"
+        let folder = (out as NSString).deletingLastPathComponent
+        return folder.isEmpty ? name : "\(folder)/\(name)"
+    }
+
+    /// `geomap predict --basins`: writes `<directory>/<stem>.nc` and `<directory>/<stem>.gpkg`
+    /// (``outputStem(_:)``: `<stem>.group-IIII.*` for a group). Both appear complete or not at
+    /// all.
     /// - Parameters:
     ///   - log: one line per note (inputs' messages).
     ///   - progress: (stage, done, total): the assembler's stages, then `predict` in basins.
@@ -100,8 +120,7 @@ public enum BasinPredictionJob {
         _ request: BasinJobRequest, directory: URL, log: (String) -> Void,
         progress: ((String, Int, Int) -> Void)? = nil
     ) throws -> BasinJobSummary {
-        let stem = URL(fileURLWithPath: request.inputs.basinsPath).deletingPathExtension()
-            .lastPathComponent
+        let stem = outputStem(request.inputs)
         let names = ["\(stem).nc", "\(stem).gpkg"]
         let outputs = try OutputSet(
             directory: directory.path, key: stem, names: names, inputs: inputPaths(request))
@@ -138,7 +157,7 @@ public enum BasinPredictionJob {
                 dates: Array(inputs.outputDates),
                 mapping: try request.inputs.mappingPath.map {
                     try VariableMapping(contentsOf: URL(fileURLWithPath: $0))
-                })
+                }, partOfFile: request.inputs.group != nil)
         let runner = BasinRunner(model: model)
         let (predictions, problems) = runner.predict(inputs, outputs: outputs) {
             progress?("predict", $0, $1)
@@ -165,11 +184,13 @@ public enum BasinPredictionJob {
             flags: predictions.flags, problems: problems, clock: clock, manifest: manifest)
     }
 
-    /// `geomap embed --basins`: writes the embeddings file `path`, streamed group by group.
+    /// `geomap embed --basins`: writes the embeddings file `path` (for a group, its
+    /// ``embeddingPath(_:group:)``), streamed group by group.
     public static func embed(
-        _ request: BasinJobRequest, to path: String, log: (String) -> Void,
+        _ request: BasinJobRequest, to out: String, log: (String) -> Void,
         progress: ((String, Int, Int) -> Void)? = nil
     ) throws -> BasinJobSummary {
+        let path = embeddingPath(out, group: request.inputs.group)
         let file = URL(fileURLWithPath: path)
         let outputs = try OutputSet(
             directory: file.deletingLastPathComponent().path, key: file.lastPathComponent,

@@ -202,8 +202,15 @@ public struct StefaLandModel: Sendable {
                             }
                         }
                         if runHead, let p, let head = self.head {
+                            // A short group is padded with zero sequences to headGroup, so
+                            // every head product has the same shape whatever the batch:
+                            // OpenBLAS rounds by row count (a one-row product goes through
+                            // gemv), and a basin's values must not depend on its neighbours.
+                            let pad = Self.headGroup - group.count
                             let y = self.predict(
-                                head: head, embeddings: embedded, dynamic: x, static: s, days: days)
+                                head: head, embeddings: padRows(embedded, pad * days),
+                                dynamic: padRows(x, pad * days), static: padRows(s, pad),
+                                days: days)
                             y.withUnsafeBufferPointer {
                                 (p.pointer + group.lowerBound * days * outputs).update(
                                     from: $0.baseAddress!, count: group.count * days * outputs)
@@ -269,7 +276,8 @@ public struct StefaLandModel: Sendable {
         return encoderToDecoder(z.slices(0..<days))
     }
 
-    /// Basins per group in the head.
+    /// Sequences per head product: a group of fewer is padded with zero sequences, so a
+    /// sequence's predictions are the same whatever the batch it runs in (bit for bit).
     static let headGroup = 8
 
     /// The δMG head for a group of `g` basins (spec §5.2 steps 5–8).
@@ -314,6 +322,14 @@ public struct StefaLandModel: Sendable {
         }
         return head.projection(r)
     }
+}
+
+/// `rows` (`[r, n]`) with `count` rows of zeros after it: `[r + count, n]`.
+func padRows(_ rows: Tensor, _ count: Int) -> Tensor {
+    guard count > 0 else { return rows }
+    return Tensor(
+        shape: [rows.rows + count, rows.columns],
+        scalars: rows.scalars + [Float](repeating: 0, count: count * rows.columns))
 }
 
 /// Each row of `rows` (`[g, n]`) repeated `count` times in place: `[g·count, n]`.

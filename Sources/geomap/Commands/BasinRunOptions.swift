@@ -52,6 +52,19 @@ struct BasinRunOptions: ParsableArguments {
             """)
     var strictRanges = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Only group I of the basins: the features at positions I·N…(I+1)·N−1 of the layer "
+                + "(N: --group-size); outputs <stem>.group-IIII.* (embed: E.group-IIII.nc).",
+            valueName: "I"))
+    var group: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Basins per group with --group (default: \(BasinGroup.defaultSize)).",
+            valueName: "N"))
+    var groupSize: Int?
+
     @OptionGroup var weightsCache: WeightsCacheOptions
 
     /// The assembler's request.
@@ -65,12 +78,26 @@ struct BasinRunOptions: ParsableArguments {
             end: try end.map { try Self.date($0, "--end") }, areaWeighted: areaWeighted,
             cacheDirectory: weightsCache.directory)
         request.strictRanges = strictRanges
+        request.group = group.map {
+            BasinGroup(index: $0, size: groupSize ?? BasinGroup.defaultSize)
+        }
         return request
     }
 
     func validate() throws {
         if let start { _ = try Self.date(start, "--start") }
         if let end { _ = try Self.date(end, "--end") }
+        if let group, group < 0 {
+            throw ValidationError("--group \(group): a group number is 0 or more")
+        }
+        if let groupSize {
+            guard groupSize >= 1 else {
+                throw ValidationError("--group-size \(groupSize): a group holds 1 basin or more")
+            }
+            guard group != nil else {
+                throw ValidationError("--group-size needs --group I (the group to run)")
+            }
+        }
     }
 
     /// `--forcings` is given, and every input file named is there and readable (called after
