@@ -77,16 +77,49 @@ public final class TemporaryRegistry: @unchecked Sendable {
         }
     }
 
+    /// Whether a SIGINT/SIGTERM stop is under way (``waitIfStopping()``).
+    public var isStopping: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stopping
+    }
+
+    /// Blocks for good when a stop is under way: the run's other threads keep going while the
+    /// signal handler removes the temporaries, and may fail on a file it removed; their error
+    /// must not be reported (nor its exit code win) over the stop's 130/143.
+    public func waitIfStopping() {
+        guard isStopping else { return }
+        while true { pause() }
+    }
+
+    private var stopping = false
+
     private func stop(_ signalNumber: Int32) {
         lock.lock()
         let handler = stopHandler
+        if handler == nil { stopping = true }
         lock.unlock()
         if let handler { return handler(signalNumber) }
         commitLock.lock()
-        removeAll()
+        // The registry stays locked until the process exits: a thread registering a new
+        // temporary waits (it registers before it creates), so nothing is created after the
+        // removal; a file created inside a registered folder meanwhile is caught by retrying.
+        lock.lock()
+        for path in paths { Self.removeRetrying(path) }
         let name = signalNumber == SIGINT ? "SIGINT" : "SIGTERM"
         let line = "geomap: stopped by \(name); this run's temporary files were removed\n"
         try? FileHandle.standardError.write(contentsOf: Data(line.utf8))
         _exit(128 + signalNumber)
+    }
+
+    /// Removes `path` (a folder with its content), again while a writer still running puts
+    /// files into it (a removal then fails with ENOTEMPTY); at most about 0.2 s.
+    private static func removeRetrying(_ path: String) {
+        for _ in 0..<100 {
+            try? POSIXFileSystem().removeTree(path)
+            var info = stat()
+            if lstat(path, &info) != 0 { return }
+            usleep(2000)
+        }
     }
 }

@@ -53,6 +53,9 @@ struct Geomap: AsyncParsableCommand {
     }
 
     private static func exit(reporting error: Error) -> Never {
+        // A SIGINT/SIGTERM stop may have removed what this run was writing: its 130/143 and
+        // one line win over the error that caused (TemporaryRegistry).
+        TemporaryRegistry.shared.waitIfStopping()
         if let code = error as? ExitCode { Foundation.exit(code.rawValue) }
         let parserCode = exitCode(for: error)
         if parserCode == .success { exit(withError: error) }  // --help, --version
