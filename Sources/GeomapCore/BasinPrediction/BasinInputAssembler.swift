@@ -78,14 +78,32 @@ public enum BasinInputAssembler {
     ) throws(BasinInputError) {
         let findings = BasinPlausibility.check(inputs, model: model)
         if request.strictRanges, let first = findings.first {
-            let source =
-                first.kind == "forcing"
-                ? request.forcingPaths.joined(separator: ", ")
-                : request.attributesPath ?? request.staticRasters.map(\.path).first
-                    ?? request.basinsPath
-            throw BasinInputError(source, "\(first) (refused: --strict-ranges)")
+            throw BasinInputError(
+                source(of: first, request: request), "\(first) (refused: --strict-ranges)")
         }
         inputs.messages += findings.map { "warning: \($0)" }
+    }
+
+    /// The input that gave a finding's variable: the forcing files, or the static raster of
+    /// that attribute (by its name, or a user name the mapping maps to it), else the attribute
+    /// CSV.
+    static func source(of finding: BasinPlausibility.Finding, request: BasinInputRequest)
+        -> String
+    {
+        guard finding.kind != "forcing" else { return request.forcingPaths.joined(separator: ", ") }
+        var names: Set<String> = [finding.variable]
+        if let path = request.mappingPath,
+            let mapping = try? VariableMapping(contentsOf: URL(fileURLWithPath: path))
+        {
+            for (user, entry) in mapping.attributes where entry.to == finding.variable {
+                names.insert(user)
+            }
+        }
+        if let raster = request.staticRasters.first(where: { names.contains($0.name) }) {
+            return raster.path
+        }
+        return request.attributesPath ?? request.staticRasters.map(\.path).first
+            ?? request.basinsPath
     }
 
     /// The forcing and attribute mappings: the `--mapping` file completed with identity
