@@ -135,9 +135,18 @@ public struct RunPlan: Sendable {
     }
 
     /// Every existing regular file an argument names: `PATH`, `NAME=PATH` and
-    /// `NAME=PATH:class=V` forms, with a shapefile's sidecars. Absolute, sorted, each once.
+    /// `NAME=PATH:class=V` forms, with a shapefile's sidecars, and the files of a folder or
+    /// pattern of one file per basin given to `--forcings` or `--observed` (``BasinFileSet``),
+    /// so that a new or changed basin file redoes the item. Absolute, sorted, each once.
     static func inputFiles(_ arguments: [String], folder: URL) -> [String] {
         var files = Set<String>()
+        for (i, argument) in arguments.enumerated()
+        where i > 0 && ["--forcings", "--observed"].contains(arguments[i - 1]) {
+            let path = absolute(argument, folder: folder)
+            if BasinFileSet.isSet(path), let set = try? BasinFileSet.files(path) {
+                files.formUnion(set)
+            }
+        }
         for argument in arguments where !argument.hasPrefix("--") {
             var candidates = [argument]
             if let equals = argument.firstIndex(of: "=") {

@@ -149,7 +149,8 @@ struct BasinInputAssemblerErrorTests {
         #expect(
             assemblerError { _ = try assemble(request([text.path]), model) }
                 == "\(text.path): unknown forcings format '.txt' (expected a CF NetCDF grid, a "
-                + "CF timeSeries NetCDF, a per-basin CSV or a CAMELS forcing .txt)")
+                + "CF timeSeries NetCDF, one basin's NetCDF as Caravan's, a per-basin CSV or a "
+                + "CAMELS forcing .txt)")
         let other = try grid("other.nc", variables: ["pr"], units: [:])
         let renamed = dir.appendingPathComponent("renamed.json").path
         let map = try Fx.mapping(in: dir, forcings: ["precip": ("pr", nil)], name: "renamed.json")

@@ -16,7 +16,8 @@ struct BasinInputsForcingsTests {
         let error = basinError { () throws(BasinInputError) in try BasinForcings.read(txt) }
         #expect(
             error?.description
-                == "\(txt.path): unknown per-basin forcings format '.txt' (expected .csv or .nc)")
+                == "\(txt.path): unknown per-basin format '.txt' (expected .csv, .nc, or a "
+                + "CAMELS .txt: USGS streamflow or Daymet forcings)")
     }
 
     @Test("every unit of the sample forcings parses, and converts to the model's units")

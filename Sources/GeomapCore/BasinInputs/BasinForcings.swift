@@ -3,17 +3,25 @@ public import Models
 
 /// Entry points the basin pipeline calls.
 public enum BasinForcings {
-    /// Reads per-basin forcings by file kind: `.csv` (long or wide) or `.nc`/`.nc4`/`.cdf`
-    /// (CF timeSeries).
-    /// - Throws: ``BasinInputError``: an unsupported extension, or the reader's errors.
+    /// Reads per-basin series by file kind: `.csv` (long, wide, or one basin's as Caravan's),
+    /// `.nc`/`.nc4`/`.cdf` (CF timeSeries, or one basin's as Caravan's), `.txt` in a CAMELS
+    /// layout (USGS streamflow, Daymet forcings).
+    /// - Throws: ``BasinInputError``: an unsupported kind, or the reader's errors.
     public static func read(_ url: URL) throws(BasinInputError) -> BasinTable {
         switch url.pathExtension.lowercased() {
         case "csv": return try BasinCSV.readForcings(url)
-        case "nc", "nc4", "cdf", "netcdf": return try BasinNetCDF.readForcings(url)
+        case "nc", "nc4", "cdf", "netcdf":
+            if BasinSingleNetCDF.recognises(url) { return try BasinSingleNetCDF.read(url) }
+            return try BasinNetCDF.readForcings(url)
+        case "txt" where BasinCamelsStreamflow.recognises(url):
+            return try BasinCamelsStreamflow.read(url)
+        case "txt" where BasinDaymet.recognises(url):
+            return try BasinDaymet.read(url)
         default:
             throw BasinInputError(
                 url.path,
-                "unknown per-basin forcings format '.\(url.pathExtension)' (expected .csv or .nc)")
+                "unknown per-basin format '.\(url.pathExtension)' (expected .csv, .nc, or a "
+                    + "CAMELS .txt: USGS streamflow or Daymet forcings)")
         }
     }
 

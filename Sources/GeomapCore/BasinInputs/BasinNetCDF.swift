@@ -130,25 +130,7 @@ public enum BasinNetCDF {
             guard let timeVariable = all.first(where: { cfAxisRole(of: $0) == .time }),
                 let timeDim = timeVariable.dimensions.first
             else { throw BasinInputError(path, "no CF time coordinate") }
-            let calendar = CFCalendar(attribute: timeVariable.text("calendar"))
-            guard let calendar, let unitsText = timeVariable.text("units"),
-                let units = CFTimeUnits(unitsText, calendar: calendar)
-            else {
-                throw BasinInputError(
-                    path, "time '\(timeVariable.name)' has no usable CF units and calendar")
-            }
-            let times = try file.readDoubles(timeVariable)
-            var days: [Int] = []
-            for t in times {
-                let date = units.date(t)
-                guard date.hour == 0, date.minute == 0, date.second == 0,
-                    let day = BasinDay.number(date)
-                else {
-                    throw BasinInputError(
-                        path, "time \(date) is not a calendar day at midnight (daily data needed)")
-                }
-                days.append(day)
-            }
+            let days = try dailySteps(timeVariable, in: file, path: path)
             let candidates = all.filter {
                 $0.type != .char && Set($0.dimensions) == [stationDim, timeDim]
                     && $0.dimensions.count == 2
@@ -156,6 +138,127 @@ public enum BasinNetCDF {
             return try body(
                 file,
                 Header(ids: ids, stationDim: stationDim, days: days, candidates: candidates))
+        } catch let error as BasinInputError {
+            throw error
+        } catch let error as NetCDFError {
+            throw BasinInputError(path, error.message)
+        } catch {
+            throw BasinInputError(path, "\(error)")
+        }
+    }
+
+    /// The day number of each step of a CF time coordinate.
+    /// - Throws: ``BasinInputError`` naming the file: no usable units or calendar, a step that
+    ///   is not a calendar day at midnight.
+    static func dailySteps(
+        _ timeVariable: NetCDFVariable, in file: borrowing NetCDFFile, path: String
+    )
+        throws -> [Int]
+    {
+        let calendar = CFCalendar(attribute: timeVariable.text("calendar"))
+        guard let calendar, let unitsText = timeVariable.text("units"),
+            let units = CFTimeUnits(unitsText, calendar: calendar)
+        else {
+            throw BasinInputError(
+                path, "time '\(timeVariable.name)' has no usable CF units and calendar")
+        }
+        var days: [Int] = []
+        for t in try file.readDoubles(timeVariable) {
+            let date = units.date(t)
+            guard date.hour == 0, date.minute == 0, date.second == 0,
+                let day = BasinDay.number(date)
+            else {
+                throw BasinInputError(
+                    path, "time \(date) is not a calendar day at midnight (daily data needed)")
+            }
+            days.append(day)
+        }
+        return days
+    }
+}
+
+/// One basin's daily series in a NetCDF file of its own, as Caravan distributes them
+/// (`timeseries/netcdf/<source>/<gauge_id>.nc`, written by xarray): one dimension, a CF time
+/// coordinate (`date`, `days since …`), and the variables over it (`total_precipitation_sum`,
+/// `temperature_2m_mean`, …, `streamflow`), with `_FillValue` (NaN) and, when the file says,
+/// `units`. The basin id is the file name without its extension (`camels_01022500`), as for
+/// Caravan's CSV files (``BasinCSV``).
+public enum BasinSingleNetCDF {
+    /// The time coordinate and the data variables of such a file, or nil when it is not one:
+    /// it has a `timeseries_id` variable, no CF time coordinate of one dimension, or a numeric
+    /// variable over any other dimension (a grid), or no data variable.
+    static func layout(_ variables: [NetCDFVariable])
+        -> (time: NetCDFVariable, data: [NetCDFVariable])?
+    {
+        guard !variables.contains(where: { $0.text("cf_role") == "timeseries_id" }),
+            let time = variables.first(where: {
+                $0.dimensions.count == 1 && cfAxisRole(of: $0) == .time
+            })
+        else { return nil }
+        let bounds = time.text("bounds")
+        var data: [NetCDFVariable] = []
+        for variable in variables where variable.name != time.name && variable.name != bounds {
+            guard variable.dimensions == time.dimensions else {
+                if variable.type == .char || variable.dimensions.isEmpty { continue }
+                return nil
+            }
+            if variable.type != .char { data.append(variable) }
+        }
+        return data.isEmpty ? nil : (time, data)
+    }
+
+    /// Whether `url` is a NetCDF file holding one basin's series.
+    public static func recognises(_ url: URL) -> Bool {
+        do {
+            let file = try NetCDFFile(opening: url.path)
+            return layout(try file.variables()) != nil
+        } catch {
+            return false
+        }
+    }
+
+    /// The basin's table: one basin (the file's stem), the file's variables (or only
+    /// `wanted` among them) with their `units` (nil where the file has none).
+    /// - Throws: ``BasinInputError`` naming the file: not readable as NetCDF, not one basin's
+    ///   series, a time step that is not a day, a day given twice, no time step.
+    public static func read(_ url: URL, variables wanted: [String]? = nil)
+        throws(BasinInputError) -> BasinTable
+    {
+        let path = url.path
+        do {
+            let file = try NetCDFFile(opening: path)
+            guard let found = layout(try file.variables()) else {
+                throw BasinInputError(
+                    path,
+                    "not one basin's series (expected a CF time coordinate such as Caravan's "
+                        + "'date' and variables over it only)")
+            }
+            let (time, all) = found
+            let data = wanted.map { names in all.filter { names.contains($0.name) } } ?? all
+            if let wanted, data.isEmpty {
+                throw BasinInputError(
+                    path,
+                    "holds none of the forcings the model needs (\(wanted.joined(separator: ", "))); "
+                        + "it has: \(all.map(\.name).joined(separator: ", "))")
+            }
+            let days = try BasinNetCDF.dailySteps(time, in: file, path: path)
+            var builder = BasinTableBuilder(
+                variables: data.map(\.name), units: data.map { $0.text("units") })
+            let basin = builder.basin(url.deletingPathExtension().lastPathComponent)
+            for (v, variable) in data.enumerated() {
+                let packing = CFPacking(variable)
+                let raw = try file.readDoubles(variable)
+                for (t, day) in days.enumerated() {
+                    if builder.add(
+                        basin: basin, day: day, variable: v, value: packing.decode(raw[t]),
+                        line: t) != nil
+                    {
+                        throw BasinInputError(path, "time \(BasinDay.date(day)) repeats")
+                    }
+                }
+            }
+            guard !days.isEmpty else { throw BasinInputError(path, "no time steps") }
+            return try builder.build(path: path)
         } catch let error as BasinInputError {
             throw error
         } catch let error as NetCDFError {

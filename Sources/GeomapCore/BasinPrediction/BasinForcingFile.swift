@@ -63,13 +63,22 @@ final class BasinForcingFile {
         switch url.pathExtension.lowercased() {
         case "csv": perBasin = true
         case "txt" where BasinDaymet.recognises(url):
-            return try openDaymet(url, basins: basins, wanted: wanted, elsewhere: elsewhere)
-        case "nc", "nc4", "cdf", "netcdf": perBasin = try hasTimeseriesID(path)
+            return try openSingleBasin(
+                url, table: BasinDaymet.read(url), basins: basins, wanted: wanted,
+                elsewhere: elsewhere, named: "")
+        case "nc", "nc4", "cdf", "netcdf":
+            perBasin = try hasTimeseriesID(path)
+            if !perBasin, BasinSingleNetCDF.recognises(url) {
+                return try openSingleBasin(
+                    url, table: BasinSingleNetCDF.read(url, variables: wanted), basins: basins,
+                    wanted: wanted, elsewhere: elsewhere, named: " (its file name)")
+            }
         default:
             throw BasinInputError(
                 path,
                 "unknown forcings format '.\(url.pathExtension)' (expected a CF NetCDF grid, a "
-                    + "CF timeSeries NetCDF, a per-basin CSV or a CAMELS forcing .txt)")
+                    + "CF timeSeries NetCDF, one basin's NetCDF as Caravan's, a per-basin CSV or "
+                    + "a CAMELS forcing .txt)")
         }
         if perBasin, url.pathExtension.lowercased() != "csv" {
             let contents = try BasinNetCDF.scan(url)
@@ -139,21 +148,23 @@ final class BasinForcingFile {
             firstDay: first, lastDay: last)
     }
 
-    /// One basin's CAMELS forcing `.txt` (``BasinDaymet``): the other basins are NaN in it
-    /// (one file per basin; give one `--forcings` per basin).
+    /// One basin's file, read (a CAMELS forcing `.txt`, ``BasinDaymet``, or a Caravan NetCDF,
+    /// ``BasinSingleNetCDF``): the other basins are NaN in it (give one `--forcings` per basin,
+    /// or the folder, ``openSet(_:basins:wanted:elsewhere:log:)``).
+    /// - Parameter named: how the id was found, for the message (` (its file name)`).
     /// - Throws: ``BasinInputError`` when its basin is not in the basin file.
-    private static func openDaymet(
-        _ url: URL, basins: [String], wanted: [String], elsewhere: Set<String>
+    private static func openSingleBasin(
+        _ url: URL, table: BasinTable, basins: [String], wanted: [String],
+        elsewhere: Set<String>, named: String
     ) throws -> BasinForcingFile {
         let path = url.path
-        let table = try BasinDaymet.read(url)
         let names = table.variables.filter(wanted.contains)
         try requireSome(names, wanted: wanted, available: table.variables, path: path)
         let id = table.basinIDs[0]
         guard basins.contains(id) || elsewhere.contains(id) else {
             throw BasinInputError(
                 path,
-                "holds basin \(id), which is not in the basin file"
+                "holds basin \(id)\(named), which is not in the basin file"
                     + BasinIDHints.leadingZeros(missing: [id], available: basins)
                     .replacingOccurrences(of: "in the file", with: "in the basin file"))
         }
@@ -163,6 +174,91 @@ final class BasinForcingFile {
         return BasinForcingFile(
             path: path, content: .perBasin(kept), variables: kept.variables, units: kept.units,
             firstDay: first, lastDay: first + kept.dayCount - 1)
+    }
+
+    /// A folder or pattern of one file per basin (``BasinFileSet``: Caravan `.nc` or `.csv`,
+    /// CAMELS Daymet `.txt`): each basin's file is read (only the wanted variables of a NetCDF)
+    /// and all are put into one per-basin table, in the basins' order. Files of basins that are
+    /// not in the basin file are left out (a note says how many).
+    /// - Throws: ``BasinInputError`` naming the set or a file: basins without a file (one
+    ///   line), two files for one basin, a file that is not one basin's series or holds none of
+    ///   the wanted variables, two files declaring a variable in different units.
+    /// - Parameter elsewhere: the basin layer's other basins when `basins` is a group of it
+    ///   (``BasinGroup``): their files are left out without a word.
+    static func openSet(
+        _ path: String, basins: [String], wanted: [String], elsewhere: Set<String> = [],
+        log: (String) -> Void
+    ) throws -> BasinForcingFile {
+        let (selected, note) = try BasinFileSet.select(
+            path, basins: basins, requireAll: true, what: "forcing", elsewhere: elsewhere)
+        if let note { log(note) }
+        var tables: [(basin: Int, table: BasinTable)] = []
+        var units: [String: (unit: String?, path: String)] = [:]
+        for (b, file) in selected {
+            let table = try readOneBasin(URL(fileURLWithPath: file), wanted: wanted)
+            let names = table.variables.filter(wanted.contains)
+            try requireSome(names, wanted: wanted, available: table.variables, path: file)
+            for name in names {
+                let unit = table.units[table.variables.firstIndex(of: name)!]
+                guard let earlier = units[name] else {
+                    units[name] = (unit, file)
+                    continue
+                }
+                let same =
+                    earlier.unit.map(BasinUnit.normalise) == unit.map(BasinUnit.normalise)
+                    || (unit.flatMap(BasinUnit.init(parsing:)) != nil
+                        && unit.flatMap(BasinUnit.init(parsing:))
+                            == earlier.unit.flatMap(BasinUnit.init(parsing:)))
+                guard same else {
+                    throw BasinInputError(
+                        file,
+                        "gives \(name) in \(unit ?? "no unit") but \(earlier.path) gives it in "
+                            + "\(earlier.unit ?? "no unit")")
+                }
+            }
+            tables.append((b, table.keeping(names)))
+        }
+        let names = wanted.filter { units[$0] != nil }
+        let starts = tables.map { BasinDay.number($0.table.dates[0])! }
+        let first = starts.min()!
+        let last = zip(starts, tables).map { $0 + $1.table.dayCount - 1 }.max()!
+        let days = last - first + 1
+        var values = [Float](repeating: .nan, count: names.count * basins.count * days)
+        for ((b, table), start) in zip(tables, starts) {
+            for (tv, name) in table.variables.enumerated() {
+                let v = names.firstIndex(of: name)!
+                let offset = (v * basins.count + b) * days + start - first
+                for d in 0..<table.dayCount {
+                    values[offset + d] = table[variable: tv, basin: 0, day: d]
+                }
+            }
+        }
+        let combined = BasinTable(
+            basinIDs: basins, dates: (first...last).map(BasinDay.date), variables: names,
+            units: names.map { units[$0]!.unit }, values: values)
+        return BasinForcingFile(
+            path: path, content: .perBasin(combined), variables: names, units: combined.units,
+            firstDay: first, lastDay: last)
+    }
+
+    /// One basin's file of a set, by its kind.
+    /// - Throws: ``BasinInputError`` when it is not one basin's series.
+    private static func readOneBasin(_ url: URL, wanted: [String]) throws -> BasinTable {
+        let netCDF = ["nc", "nc4", "cdf", "netcdf"].contains(url.pathExtension.lowercased())
+        switch url.pathExtension.lowercased() {
+        case "csv" where BasinCSV.isSingleBasin(url):
+            return try BasinCSV.readForcings(url)
+        case "txt" where BasinDaymet.recognises(url):
+            return try BasinDaymet.read(url)
+        case _ where netCDF && BasinSingleNetCDF.recognises(url):
+            return try BasinSingleNetCDF.read(url, variables: wanted)
+        default:
+            throw BasinInputError(
+                url.path,
+                "is not one basin's series (in a folder of per-basin forcings each file holds "
+                    + "one basin: a Caravan .nc or .csv whose header starts with date, or a "
+                    + "CAMELS forcing .txt)")
+        }
     }
 
     /// Whether a netCDF file holds per-basin series (a `cf_role = "timeseries_id"` variable).

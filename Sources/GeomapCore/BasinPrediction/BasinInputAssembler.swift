@@ -151,8 +151,13 @@ public enum BasinInputAssembler {
         let ids = set.basins.map(\.id)
         let sourceOf = mapping.forcingSources
         let wanted = modelVariables.compactMap { sourceOf[$0] }
+        // A folder or pattern of one file per basin becomes one per-basin table.
         let files = try request.forcingPaths.map {
-            try BasinForcingFile.open($0, basins: ids, wanted: wanted, elsewhere: set.elsewhere)
+            BasinFileSet.isSet($0)
+                ? try BasinForcingFile.openSet(
+                    $0, basins: ids, wanted: wanted, elsewhere: set.elsewhere, log: log)
+                : try BasinForcingFile.open(
+                    $0, basins: ids, wanted: wanted, elsewhere: set.elsewhere)
         }
         // The user variables found, their units (agreeing across files) and spans.
         var names: [String] = []

@@ -1,14 +1,20 @@
 import Foundation
 public import GeoNetCDF
+import GeoProjection
+public import GeoVector
 
 /// Observed series (`--observed OBS`) for the metrics of the summary GeoPackage.
 ///
 /// Files are read like per-basin forcings (``BasinForcings/read(_:)``: CSV long or wide, CF
-/// timeSeries netCDF). A predicted variable `V` is observed by the series the mapping file's
+/// timeSeries netCDF, one basin's Caravan NetCDF, CAMELS USGS streamflow `.txt`); a folder or
+/// pattern of one file per basin (``BasinFileSet``) stands for the files of the predicted
+/// basins in it. A predicted variable `V` is observed by the series the mapping file's
 /// `"observed"` section maps to it (`{"observed": {"q_obs": {"to": "streamflow", "units":
 /// "m/day"}}}`), otherwise by a series named `V` itself. Its unit is the one the mapping
-/// declares, else the file's (`units` attribute in netCDF; CSV columns carry none), converted
-/// into the prediction's unit with the conversions of ``BasinUnit``.
+/// declares, else the file's (`units` attribute in netCDF; CSV columns carry none; CAMELS
+/// streamflow is in ft3 s-1), converted into the prediction's unit with the conversions of
+/// ``BasinUnit``; a discharge (m3 s-1, ft3 s-1, l s-1) observed for a prediction in depth per
+/// day (mm/day) is divided by the basin's area (``areas(_:)``).
 public enum BasinObserved {
     /// Reads and aligns the observations.
     ///
@@ -21,21 +27,38 @@ public enum BasinObserved {
     ///   - mapping: the variable mapping, whose `observed` section renames series.
     ///   - partOfFile: the basins are a group of the basin file (``BasinGroup``): a file
     ///     observing none of them is no error.
+    ///   - areas: each basin's area in m² (``areas(_:)``), for discharges observed against a
+    ///     depth per day; nil: such a pair is an error.
+    ///   - log: a note per folder or pattern (files left out, basins without a file).
     /// - Returns: `[observed variables × basinIDs × dates]`: the predicted variables some file
     ///   observes (in prediction order, named and in units as predicted); NaN for days and
     ///   basins without an observation.
     /// - Throws: ``BasinInputError`` naming the file: the readers' errors, a file with none of
     ///   the predicted variables or none of the basins, a series without unit, an unknown or
-    ///   unconvertible unit, a unit contradicting the mapping, two files disagreeing on a value.
+    ///   unconvertible unit, a unit contradicting the mapping, two files disagreeing on a value,
+    ///   a folder or pattern without a file of any predicted basin.
     public static func read(
         _ paths: [String], variables: [BasinOutputVariable], basinIDs: [String],
-        dates: [CFDate], mapping: VariableMapping?, partOfFile: Bool = false
+        dates: [CFDate], mapping: VariableMapping?, partOfFile: Bool = false,
+        areas: [Double?]? = nil, log: (String) -> Void = { _ in }
     ) throws -> BasinTable {
         let days = dates.map { BasinDay.number($0) }
         var values = [[Float]?](repeating: nil, count: variables.count)
         var origin = [[String?]](repeating: [], count: variables.count)
         let cells = basinIDs.count * dates.count
+        var files: [String] = []
         for path in paths {
+            guard BasinFileSet.isSet(path) else {
+                files.append(path)
+                continue
+            }
+            let (selected, note) = try BasinFileSet.select(
+                path, basins: basinIDs, requireAll: false, requireSome: !partOfFile,
+                what: "observed")
+            if let note { log(note) }
+            files += selected.map(\.path)
+        }
+        for path in files {
             let table = try BasinForcings.read(URL(fileURLWithPath: path))
             let rows = Dictionary(
                 table.basinIDs.enumerated().map { ($0.element, $0.offset) },
@@ -57,7 +80,7 @@ public enum BasinObserved {
                 used = true
                 let conversion = try Self.conversion(
                     source: source, declared: declared, fileUnit: table.units[column],
-                    to: variable, path: path, mappingPath: mapping?.path)
+                    to: variable, path: path, mappingPath: mapping?.path, areas: areas)
                 var out = values[v] ?? [Float](repeating: .nan, count: cells)
                 if origin[v].isEmpty { origin[v] = [String?](repeating: nil, count: cells) }
                 for (b, id) in basinIDs.enumerated() {
@@ -67,8 +90,9 @@ public enum BasinObserved {
                             continue
                         }
                         let raw = table[variable: column, basin: row, day: day - first]
-                        guard CFFloatMissing.isPhysical(raw) else { continue }
-                        let value = conversion?.apply(raw) ?? raw
+                        guard CFFloatMissing.isPhysical(raw),
+                            let value = conversion.apply(raw, basin: b)
+                        else { continue }
                         let i = b * dates.count + d
                         if let previous = origin[v][i], out[i] != value {
                             throw BasinInputError(
@@ -109,11 +133,43 @@ public enum BasinObserved {
         return (variable.name, nil)
     }
 
-    /// The conversion from the observed unit into the prediction's (nil: same unit).
+    /// How observed values become the prediction's unit.
+    enum Conversion {
+        case identity
+        case uniform(UnitConversion)
+        /// Per basin: a factor (a discharge divided by the basin's area into a depth per day),
+        /// nil for a basin whose area is not known (its observations are not used).
+        case perBasin([Double?])
+
+        func apply(_ raw: Float, basin: Int) -> Float? {
+            switch self {
+            case .identity: return raw
+            case .uniform(let conversion): return conversion.apply(raw)
+            case .perBasin(let factors): return factors[basin].map { Float(Double(raw) * $0) }
+            }
+        }
+    }
+
+    /// Each basin's area in m² on the WGS 84 ellipsoid: its polygons projected to EPSG:6933
+    /// (an equal-area projection); nil for a basin PROJ cannot project (or when the set's CRS
+    /// is not usable).
+    public static func areas(_ set: BasinSet) -> [Double?] {
+        guard let source = try? set.crs.projection(path: set.path),
+            let target = try? CRS(epsg: 6933),
+            let transform = try? CoordinateTransform(from: source, to: target)
+        else { return set.basins.map { _ in nil } }
+        // Long edges of lat/lon polygons are densified (0.01°) so they follow the parallels.
+        let step = source.isGeographic ? 0.01 : nil
+        return set.basins.map { basin in
+            basin.geometry.transformed(by: transform, maxSegmentLength: step).map(\.area)
+        }
+    }
+
+    /// The conversion from the observed unit into the prediction's.
     static func conversion(
         source: String, declared: String?, fileUnit: String?, to variable: BasinOutputVariable,
-        path: String, mappingPath: String?
-    ) throws(BasinInputError) -> UnitConversion? {
+        path: String, mappingPath: String?, areas: [Double?]? = nil
+    ) throws(BasinInputError) -> Conversion {
         if let declared, let fileUnit,
             BasinUnit.normalise(declared)
                 != BasinUnit.normalise(fileUnit),
@@ -132,20 +188,31 @@ public enum BasinObserved {
                 "no unit for observed \(source) (the prediction \(variable.name) is in "
                     + "\(variable.units)); declare it in the mapping file's \"observed\" section")
         }
-        if BasinUnit.normalise(unit) == BasinUnit.normalise(variable.units) { return nil }
+        if BasinUnit.normalise(unit) == BasinUnit.normalise(variable.units) { return .identity }
         guard let from = BasinUnit(parsing: unit) else {
             throw BasinInputError(
                 mappingPath.flatMap { declared != nil ? $0 : nil } ?? path,
                 "unknown unit '\(unit)' for observed \(source)")
         }
-        guard let to = BasinUnit(parsing: variable.units),
-            let conversion = UnitConversion(from: from, to: to)
-        else {
+        let to = BasinUnit(parsing: variable.units)
+        if let to, from.kind == .discharge, to.kind == .waterFlux {
+            // m3 s-1 × 86,400 s/day ÷ area (m²) = m/day; × 1000 = mm/day, the flux base.
+            guard let areas else {
+                throw BasinInputError(
+                    path,
+                    "observed \(source) is a discharge (\(unit)) and the prediction "
+                        + "\(variable.name) a depth (\(variable.units)): the basins' areas are "
+                        + "needed to convert it")
+            }
+            let scale = from.toBase.scale * 86_400 * 1000 / to.toBase.scale
+            return .perBasin(areas.map { $0.flatMap { $0 > 0 ? scale / $0 : nil } })
+        }
+        guard let to, let conversion = UnitConversion(from: from, to: to) else {
             throw BasinInputError(
                 path,
                 "cannot convert observed \(source) from \(unit) to \(variable.units) "
                     + "(\(variable.name))")
         }
-        return conversion.isIdentity ? nil : conversion
+        return conversion.isIdentity ? .identity : .uniform(conversion)
     }
 }

@@ -157,7 +157,8 @@ public enum BasinPredictionJob {
                 dates: Array(inputs.outputDates),
                 mapping: try request.inputs.mappingPath.map {
                     try VariableMapping(contentsOf: URL(fileURLWithPath: $0))
-                }, partOfFile: request.inputs.group != nil)
+                }, partOfFile: request.inputs.group != nil,
+                areas: BasinObserved.areas(inputs.basins), log: log)
         let runner = BasinRunner(model: model)
         let (predictions, problems) = runner.predict(inputs, outputs: outputs) {
             progress?("predict", $0, $1)

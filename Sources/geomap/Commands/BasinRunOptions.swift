@@ -16,7 +16,10 @@ struct BasinRunOptions: ParsableArguments {
     var idField: String?
 
     @Option(
-        help: "Forcings, repeatable: gridded CF NetCDF, or per-basin CSV / CF timeSeries NetCDF.")
+        help: """
+            Forcings, repeatable: gridded CF NetCDF, per-basin CSV / CF timeSeries NetCDF, or a \
+            folder or quoted 'pattern' of one file per basin (Caravan .nc/.csv, CAMELS .txt).
+            """)
     var forcings: [String] = []
 
     @Option(help: "Static attributes: CSV keyed by basin id.")
@@ -106,7 +109,7 @@ struct BasinRunOptions: ParsableArguments {
         guard let basins else { return }
         if forcings.isEmpty { throw ValidationError("--basins needs --forcings FILE") }
         try InputFiles.check(basins, option: "--basins", directoryAllowed: true)
-        for path in forcings { try InputFiles.check(path, option: "--forcings") }
+        for path in forcings { try InputFiles.checkSet(path, option: "--forcings") }
         if let attributes { try InputFiles.check(attributes, option: "--attributes") }
         for spec in staticRasters {
             let source: StaticRasterSource
@@ -175,11 +178,15 @@ struct BasinRunOptions: ParsableArguments {
 
 /// `--observed`: basin mode of `geomap predict` only.
 struct ObservedOptions: ParsableArguments {
-    @Option(help: "Observed series (per-basin CSV or NetCDF) for the summary's metrics.")
+    @Option(
+        help: """
+            Observed series for the summary's metrics: per-basin CSV or NetCDF, CAMELS USGS \
+            streamflow .txt, or a folder or quoted 'pattern' of one file per basin.
+            """)
     var observed: [String] = []
 
-    /// Every file named is there and readable.
+    /// Every file named is there and readable; every folder or pattern names some file.
     func checkInputFiles() throws {
-        for path in observed { try InputFiles.check(path, option: "--observed") }
+        for path in observed { try InputFiles.checkSet(path, option: "--observed") }
     }
 }
