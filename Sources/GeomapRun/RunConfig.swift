@@ -21,6 +21,7 @@ public import Foundation
 ///     static-raster: [static/*.tif]
 ///     end: yesterday
 ///     out: out/streamflow
+///     group-size: 256         # basin jobs: work items of at most 256 basins
 /// ```
 public struct RunConfig: Sendable, Equatable {
     /// The only configuration version this geomap reads.
@@ -56,6 +57,9 @@ public struct RunJob: Sendable, Equatable {
     /// whose output grid is larger is split into chunks of at most this × this output pixels
     /// (``RunPlan``). `nil` for the default, ``RunJob/defaultChunkPixels``.
     public var chunkPixels: Int? = nil
+    /// Basin jobs (`predict-basins`, `embed-basins`): `group-size`, basins per work item
+    /// (``GeomapCore/BasinGroup``); `nil` for the default, ``GeomapCore/BasinGroup/defaultSize``.
+    public var groupSize: Int? = nil
 
     /// `chunk-pixels` when not given: 256 × 256 output pixels (about 65,000 tiles, a few
     /// minutes of a 2-core machine at stride 40; docs/nightly.md).

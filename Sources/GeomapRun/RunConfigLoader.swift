@@ -8,7 +8,7 @@ public enum RunConfigLoader {
     /// Top-level keys and their meaning; anything else is an error.
     static let topLevelKeys: Set<String> = ["version", "retries", "max-failed-fraction", "jobs"]
     /// Keys of a job that are not command options.
-    static let jobKeys: Set<String> = ["name", "kind", "inputs", "chunk-pixels"]
+    static let jobKeys: Set<String> = ["name", "kind", "inputs", "chunk-pixels", "group-size"]
     /// Default transient-failure retries per item.
     public static let defaultRetries = 2
     /// Default share of failed items that stops a run.
@@ -214,6 +214,20 @@ private struct Reader {
             }
             chunkPixels = value
         }
+        var groupSize: Int?
+        if let groupNode = entries["group-size"] {
+            let path = "\(keyPath).group-size"
+            guard kind == .predictBasins || kind == .embedBasins else {
+                throw error(
+                    groupNode, path,
+                    "only basin jobs (predict-basins, embed-basins) are split into groups")
+            }
+            let value = try integer(groupNode, path)
+            guard value >= 1 else {
+                throw error(groupNode, path, "must be 1 or more (basins per group)")
+            }
+            groupSize = value
+        }
         guard case .mapping(let mapping) = node else { fatalError("checked by mapping()") }
         var options: [RunOption] = []
         for (keyNode, value) in mapping {
@@ -241,7 +255,7 @@ private struct Reader {
         }
         return RunJob(
             name: name, kind: kind, inputs: inputs, options: options,
-            line: node.mark?.line ?? 0, chunkPixels: chunkPixels)
+            line: node.mark?.line ?? 0, chunkPixels: chunkPixels, groupSize: groupSize)
     }
 
     /// A scalar or a list of scalars, as text.

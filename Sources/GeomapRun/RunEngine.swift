@@ -198,7 +198,14 @@ public final class RunEngine {
                 event(abandoned!, important: true)
             }
         }
-        if stopReason == nil { buildMosaics(records) }
+        var joinProblems: [String] = []
+        if stopReason == nil {
+            for job in config.jobs {
+                joinProblems += JobOutputs.finish(job: job, plan: plan, records: records) {
+                    line, important in event(line, important: important)
+                }
+            }
+        }
         let outcome: RunOutcome
         let left = records.filter { $0.status == "missing" }.count
         if let stopReason {
@@ -214,6 +221,11 @@ public final class RunEngine {
                 status: .partialFailure,
                 message: "\(failed) of \(total) items failed: " + names.joined(separator: ", "),
                 items: records)
+        } else if !joinProblems.isEmpty {
+            outcome = RunOutcome(
+                status: .partialFailure,
+                message: "all \(total) items done, but " + joinProblems.joined(separator: "; "),
+                items: records)
         } else {
             let skipped = records.filter { $0.action == "skipped" }.count
             outcome = RunOutcome(
@@ -224,38 +236,6 @@ public final class RunEngine {
         try manifest(outcome, started: started).write(
             to: directory.appendingPathComponent("manifest.json"))
         return outcome
-    }
-
-    /// Output kinds a tile job's mosaic is built for, by file suffix.
-    static let mosaicKinds = ["classes", "probabilities", "embeddings"]
-
-    /// For each tile job: `<out>/<job>.<kind>.vrt` over its done items' rasters of that kind,
-    /// with the first one's `.qml`, rebuilt when missing or when one of its items ran now. A
-    /// mosaic GDAL cannot build (rasters in different CRSs) is reported, not fatal.
-    private func buildMosaics(_ records: [RunManifest.Item]) {
-        for job in config.jobs where job.kind.takesInputs {
-            let items = plan.items.filter { $0.job == job.name }
-            guard let folder = items.first?.outputFolder else { continue }
-            let keys = Set(items.map(\.key))
-            let done = records.filter { $0.status == "done" && keys.contains($0.key) }
-            let ranNow = done.contains { $0.action == nil }
-            for kind in Self.mosaicKinds {
-                let sources = done.flatMap(\.outputs).map(\.path)
-                    .filter { $0.hasSuffix(".\(kind).tif") }.sorted()
-                guard !sources.isEmpty else { continue }
-                let mosaic = "\(folder)/\(job.name).\(kind).vrt"
-                guard ranNow || !FileManager.default.fileExists(atPath: mosaic) else { continue }
-                let style = String(sources[0].dropLast(4)) + ".qml"
-                do {
-                    try VRTMosaic.build(
-                        sources: sources, to: mosaic,
-                        style: FileManager.default.fileExists(atPath: style) ? style : nil)
-                    event("\(job.name): mosaic \(mosaic) over \(sources.count) rasters")
-                } catch {
-                    event("\(job.name): mosaic \(mosaic) not written: \(error)", important: true)
-                }
-            }
-        }
     }
 
     private func fail(

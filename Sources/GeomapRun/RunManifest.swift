@@ -1,4 +1,5 @@
 public import Foundation
+import GeomapCore
 
 /// `<run-dir>/manifest.json`: what a run did and produced, written atomically at the end of
 /// every run (and when it stops early), for `geomap status` and for people.
@@ -96,10 +97,13 @@ extension RunFiles {
             var arguments: [String]
             /// Tile jobs: the largest item in output pixels per side.
             var chunkPixels: Int?
+            /// Basin jobs: basins per item.
+            var groupSize: Int?
 
             enum CodingKeys: String, CodingKey {
                 case name, kind, inputs, arguments
                 case chunkPixels = "chunk-pixels"
+                case groupSize = "group-size"
             }
         }
         struct Resolved: Encodable {
@@ -121,7 +125,9 @@ extension RunFiles {
                     name: $0.name, kind: $0.kind.rawValue, inputs: $0.inputs,
                     arguments: $0.arguments,
                     chunkPixels: $0.kind.takesInputs
-                        ? $0.chunkPixels ?? RunJob.defaultChunkPixels : nil)
+                        ? $0.chunkPixels ?? RunJob.defaultChunkPixels : nil,
+                    groupSize: $0.kind == .predictBasins || $0.kind == .embedBasins
+                        ? $0.groupSize ?? BasinGroup.defaultSize : nil)
             })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

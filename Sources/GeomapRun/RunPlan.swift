@@ -12,7 +12,13 @@ import Models
 ///   `predict --in RASTER --window C,R,W,H …` writing `OUT/<stem>.x<C>y<R>.*`, key
 ///   `job/<stem>/x<C>y<R>`. Two inputs with the same file stem (or a stem equal to another's
 ///   chunk name) are an error: their outputs would collide.
-/// - Basin and zonal jobs: one item for the whole job, with the job's options as written.
+/// - Basin jobs: one item per group of `group-size` basins (default 256; ``BasinGroup``),
+///   `predict|embed … --group I --group-size N`, key `job/group-IIII`, writing
+///   `<stem>.group-IIII.*` (predict: `<stem>` the basin file's; embed: `--out E.nc`'s `E`),
+///   joined into `<stem>.nc` / `.gpkg` when the run ends (``JobOutputs``). The count of basins
+///   is the basin layer's declared feature count (no feature is read). One group is still
+///   `job/group-0000`, so the path is the same for every size.
+/// - Zonal jobs: one item for the whole job, with the job's options as written.
 public struct RunPlan: Sendable {
     public var items: [WorkItem]
 
@@ -86,20 +92,51 @@ public struct RunPlan: Sendable {
                                 outputWindow: window))
                     }
                 }
-            case .predictBasins, .embedBasins, .zonal:
-                let command: [String] =
-                    switch job.kind {
-                    case .predictBasins: ["predict"]
-                    case .embedBasins: ["embed"]
-                    default: ["zonal"]
-                    }
+            case .predictBasins, .embedBasins:
+                guard let out = job.options.last(where: { $0.key == "out" }) else {
+                    throw failure("missing out (where the job writes)")
+                }
+                guard let basins = job.options.last(where: { $0.key == "basins" }) else {
+                    throw failure("missing basins (the basin polygons)")
+                }
+                let outPath = absolute(firstValue(out), folder: folder)
+                let basinsPath = absolute(firstValue(basins), folder: folder)
+                let (outFolder, stem) =
+                    job.kind == .predictBasins
+                    ? (
+                        outPath,
+                        URL(fileURLWithPath: basinsPath).deletingPathExtension().lastPathComponent
+                    )
+                    : (
+                        URL(fileURLWithPath: outPath).deletingLastPathComponent().path,
+                        URL(fileURLWithPath: outPath).deletingPathExtension().lastPathComponent
+                    )
+                let size = job.groupSize ?? BasinGroup.defaultSize
+                // The header's count: a million polygons plan in milliseconds. A file that
+                // cannot be read is one group, which then fails with the command's message.
+                let features = try? BasinGroup.featureCount(
+                    path: basinsPath,
+                    layer: job.options.last { $0.key == "layer" }.map(firstValue))
+                let groups = BasinGroup.count(features: features ?? 0, size: size)
+                for index in 0..<groups {
+                    let group = BasinGroup(index: index, size: size)
+                    items.append(
+                        WorkItem(
+                            key: "\(job.name)/\(group.label)", job: job.name,
+                            arguments: [job.kind == .predictBasins ? "predict" : "embed"]
+                                + job.arguments
+                                + ["--group", "\(index)", "--group-size", "\(size)"],
+                            inputs: optionInputs + modelInputs, model: modelFile,
+                            modelSHA256: modelDigest, outputFolder: outFolder,
+                            outputPrefix: "\(group.stem(stem)).", joinStem: stem))
+                }
+            case .zonal:
+                let command = ["zonal"]
                 guard let out = job.options.last(where: { $0.key == "out" }) else {
                     throw failure("missing out (where the job writes)")
                 }
                 let outPath = absolute(firstValue(out), folder: folder)
-                let outFolder =
-                    job.kind == .predictBasins
-                    ? outPath : URL(fileURLWithPath: outPath).deletingLastPathComponent().path
+                let outFolder = URL(fileURLWithPath: outPath).deletingLastPathComponent().path
                 items.append(
                     WorkItem(
                         key: "\(job.name)/all", job: job.name,

@@ -21,11 +21,14 @@ public struct WorkItem: Sendable, Equatable {
     /// Where the item's outputs appear: a folder (absolute). Files that are new or replaced
     /// there during the item, hidden ones aside, are its outputs.
     public var outputFolder: String
-    /// For tile items: the output file names start with this (`<stem>.`, a chunk's
-    /// `<stem>.x<C>y<R>.`); `nil` for the others.
+    /// The output file names start with this: tile items `<stem>.` (a chunk's
+    /// `<stem>.x<C>y<R>.`), basin groups `<stem>.group-IIII.`; `nil` for zonal items.
     public var outputPrefix: String?
     /// For a chunk of a scene: the output pixels of the scene's output grid it covers (its
     /// `--window`; its cost is about proportional to `width × height`); `nil` for a whole scene
     /// and the other items.
     public var outputWindow: PixelWindow? = nil
+    /// For a group of a basin job: the stem of the job's joined outputs (`<stem>.nc`,
+    /// predict's `<stem>.gpkg`) in ``outputFolder``; `nil` for the other items.
+    public var joinStem: String? = nil
 }

@@ -1,4 +1,6 @@
 import Foundation
+import GeoNetCDF
+import GeoVector
 import TestSupport
 import Testing
 
@@ -237,8 +239,8 @@ struct RunCommandTests {
         let result = try run(root)
         #expect(result.status == 1, "\(result.stderr)")
         #expect(result.stderr.contains("landcover/c: failed (bad-input)"))
-        #expect(result.stderr.contains("streamflow/all: failed (partial)"))
-        #expect(result.stderr.contains("2 of 4 items failed: landcover/c, streamflow/all"))
+        #expect(result.stderr.contains("streamflow/group-0000: failed (partial)"))
+        #expect(result.stderr.contains("2 of 4 items failed: landcover/c, streamflow/group-0000"))
         #expect(
             FileManager.default.fileExists(
                 atPath: root.appendingPathComponent("out/landcover/b.classes.tif").path))
@@ -292,7 +294,7 @@ struct RunCommandTests {
         #expect(leftovers.isEmpty, "\(leftovers)")
         let status = try runGeomap(["status", root.appendingPathComponent("nightly.run").path])
         #expect(status.status == 1)
-        #expect(status.stdout.contains("missing streamflow/all"))
+        #expect(status.stdout.contains("missing streamflow/group-0000"))
         let resumed = try run(root)
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(resumed.stderr.contains("all 3 items done"))
@@ -344,7 +346,8 @@ struct RunCommandTests {
             let done = try ledger(root).filter { ($0["status"] as? String) == "done" }
                 .compactMap { $0["key"] as? String }
             #expect(
-                done.sorted() == ["landcover/a", "landcover/b", "streamflow/all"], "\(label)")
+                done.sorted() == ["landcover/a", "landcover/b", "streamflow/group-0000"], "\(label)"
+            )
             // No temporary or partial file is left (hidden lock files aside).
             for folder in ["out/landcover", "out/streamflow", "nightly.run"] {
                 let left = try FileManager.default.contentsOfDirectory(
@@ -380,7 +383,7 @@ struct RunCommandTests {
         let result = try run(root, ["--dry-run"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("landcover/a: to run"))
-        #expect(result.stdout.contains("streamflow/all: to run"))
+        #expect(result.stdout.contains("streamflow/group-0000: to run"))
         #expect(
             !FileManager.default.fileExists(
                 atPath: root.appendingPathComponent("nightly.run").path))
@@ -398,4 +401,104 @@ struct RunCommandTests {
         #expect(result.status == 75, "\(result.stderr)")
         #expect(result.stderr.contains("stopped: the deadline was reached; 3 items left"))
     }
+}
+
+@Suite("geomap run: basin jobs in groups, joined")
+struct RunBasinGroupTests {
+    @Test(
+        "group-size 2 plans job/group-0000…0003; the joined files equal a whole-file predict; a re-run does nothing; a lost join is rebuilt"
+    )
+    func groupsJoined() throws {
+        let root = try makeTemporaryDirectory("run-groups")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let basins = samples.appendingPathComponent("basins.shp").path
+        let forcings = samples.appendingPathComponent("forcings.nc").path
+        let rasters = staticRasters.map { "\"\($0)\"" }.joined(separator: ", ")
+        let config = """
+            version: 1
+            retries: 0
+            jobs:
+              - name: flow
+                kind: predict-basins
+                basins: \(basins)
+                forcings: \(forcings)
+                static-raster: [\(rasters)]
+                start: 2016-06-01
+                end: 2016-06-20
+                group-size: 2
+                out: out/flow
+            """
+        try config.write(
+            to: root.appendingPathComponent("nightly.yaml"), atomically: true, encoding: .utf8)
+        let dry = try run(root, ["--dry-run"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        for index in 0..<4 { #expect(dry.stdout.contains("flow/group-000\(index): to run")) }
+        let first = try run(root)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stderr.contains("all 4 items done (4 run, 0 unchanged)"), "\(first.stderr)")
+        #expect(first.stderr.contains("flow: joined 4 groups into"), "\(first.stderr)")
+        let out = root.appendingPathComponent("out/flow")
+        let names = try FileManager.default.contentsOfDirectory(atPath: out.path)
+            .filter { !$0.hasPrefix(".") }.sorted()
+        let groupFiles = (0..<4).flatMap {
+            ["basins.group-000\($0).gpkg", "basins.group-000\($0).nc"]
+        }
+        #expect(names == (["basins.gpkg", "basins.nc"] + groupFiles).sorted())
+        // The whole file predicted in one command: the same values, basins and features.
+        let whole = root.appendingPathComponent("whole")
+        let direct = try runGeomap(
+            ["predict", "--basins", basins, "--forcings", forcings, "--static-raster"]
+                + staticRasters + [
+                    "--start", "2016-06-01", "--end", "2016-06-20", "--out", whole.path,
+                ])
+        #expect(direct.status == 0, "\(direct.stderr)")
+        let joined = try seriesValues(out.appendingPathComponent("basins.nc").path)
+        let expected = try seriesValues(whole.appendingPathComponent("basins.nc").path)
+        #expect(!joined.isEmpty && joined == expected)
+        let a = try BasinReader.read(path: out.appendingPathComponent("basins.gpkg").path)
+        let b = try BasinReader.read(path: whole.appendingPathComponent("basins.gpkg").path)
+        #expect(a.fields == b.fields && a.basins.count == 7)
+        #expect(a.basins.map(\.id) == b.basins.map(\.id))
+        #expect(a.basins.map(\.attributes) == b.basins.map(\.attributes))
+        #expect(a.basins.map(\.geometry) == b.basins.map(\.geometry))
+        // A second run does nothing, the joined files untouched.
+        let joinedPath = out.appendingPathComponent("basins.nc").path
+        let stamp = try FileManager.default.attributesOfItem(atPath: joinedPath)
+        let second = try run(root)
+        #expect(second.status == 0)
+        #expect(second.stderr.contains("all 4 items done (0 run, 4 unchanged)"), "\(second.stderr)")
+        #expect(!second.stderr.contains("joined"), "\(second.stderr)")
+        let after = try FileManager.default.attributesOfItem(atPath: joinedPath)
+        #expect(after[.systemFileNumber] as? Int == stamp[.systemFileNumber] as? Int)
+        #expect(after[.modificationDate] as? Date == stamp[.modificationDate] as? Date)
+        // A joined file lost (or older than a group's, as after a kill before the join) is
+        // joined again without redoing a group.
+        try FileManager.default.removeItem(atPath: joinedPath)
+        let third = try run(root)
+        #expect(third.status == 0)
+        #expect(third.stderr.contains("all 4 items done (0 run, 4 unchanged)"), "\(third.stderr)")
+        #expect(third.stderr.contains("flow: joined 4 groups into"), "\(third.stderr)")
+        #expect(try seriesValues(joinedPath) == expected)
+    }
+}
+
+/// Every variable of a basin series file (dimensions and values as stored), history aside.
+private func seriesValues(_ path: String) throws -> [String] {
+    let file = try NetCDFFile(opening: path)
+    var lines = try file.dimensions().map { "\($0.name)=\($0.length)" }
+    for v in try file.variables() {
+        lines.append("\(v.name) \(v.dimensions) \(v.attributes.map { "\($0.name)=\($0.value)" })")
+        if v.type == .char {
+            lines.append(try file.readStrings(v).joined(separator: ","))
+        } else {
+            lines.append(
+                try file.readDoubles(v).map { String($0.bitPattern, radix: 16) }.joined(
+                    separator: ","))
+        }
+    }
+    lines += try file.globalAttributes().filter { $0.name != "history" }.map {
+        "\($0.name)=\($0.value)"
+    }
+    try file.close()
+    return lines
 }

@@ -148,6 +148,15 @@ struct RunConfigLoaderTests {
                 "nightly.yaml:5: jobs[0].out: expected a value, found nothing (null)"
             ),
             (
+                "version: 1\njobs:\n  - name: a\n    kind: zonal\n    group-size: 64\n",
+                "nightly.yaml:5: jobs[0].group-size: only basin jobs (predict-basins, "
+                    + "embed-basins) are split into groups"
+            ),
+            (
+                "version: 1\njobs:\n  - name: a\n    kind: predict-basins\n    group-size: 0\n",
+                "nightly.yaml:5: jobs[0].group-size: must be 1 or more"
+            ),
+            (
                 "version: 1\njobs:\n  - name: a\n    kind: zonal\n    chunk-pixels: 64\n",
                 "nightly.yaml:5: jobs[0].chunk-pixels: only tile jobs (predict-tiles, "
                     + "embed-tiles) are split into chunks"

@@ -84,3 +84,63 @@ struct RunPlanChunkTests {
         #expect(scratch.isEmpty, "\(scratch)")
     }
 }
+
+@Suite("run plan: basin jobs split into groups of basins")
+struct RunPlanGroupTests {
+    @Test("a basin job is one item per group of group-size basins; zonal stays one item")
+    func groupItems() throws {
+        let root = try makeTemporaryDirectory("run-plan-groups")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let basins = TestPaths.samples.appendingPathComponent("basins.shp").path
+        let forcings = TestPaths.samples.appendingPathComponent("forcings.nc").path
+        let text = """
+            version: 1
+            jobs:
+              - name: flow
+                kind: predict-basins
+                basins: \(basins)
+                forcings: \(forcings)
+                group-size: 2
+                out: out/flow
+              - name: vectors
+                kind: embed-basins
+                basins: \(basins)
+                forcings: \(forcings)
+                out: out/E.nc
+              - name: means
+                kind: zonal
+                basins: \(basins)
+                forcings: \(forcings)
+                var: pr
+                stat: mean
+                out: out/means.csv
+            """
+        let file = root.appendingPathComponent("nightly.yaml")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        let plan = try RunPlan.make(try RunConfigLoader.load(file))
+        // 7 sample basins: 4 groups of 2 (the last of 1); at the default 256, one group.
+        #expect(
+            plan.items.map(\.key) == [
+                "flow/group-0000", "flow/group-0001", "flow/group-0002", "flow/group-0003",
+                "vectors/group-0000", "means/all",
+            ])
+        let last = try #require(plan.items.first { $0.key == "flow/group-0003" })
+        #expect(Array(last.arguments.suffix(4)) == ["--group", "3", "--group-size", "2"])
+        #expect(last.arguments.first == "predict")
+        #expect(last.outputPrefix == "basins.group-0003." && last.joinStem == "basins")
+        #expect(last.outputFolder == root.appendingPathComponent("out/flow").path)
+        let embed = try #require(plan.items.first { $0.key == "vectors/group-0000" })
+        #expect(Array(embed.arguments.suffix(4)) == ["--group", "0", "--group-size", "256"])
+        #expect(embed.outputPrefix == "E.group-0000." && embed.joinStem == "E")
+        #expect(embed.outputFolder == root.appendingPathComponent("out").path)
+        let zonal = try #require(plan.items.first { $0.key == "means/all" })
+        #expect(zonal.joinStem == nil && !zonal.arguments.contains("--group"))
+        // group-size is a key of a basin job, in the resolved configuration too.
+        let resolved =
+            try JSONSerialization.jsonObject(
+                with: RunFiles.resolvedConfiguration(try RunConfigLoader.load(file)))
+            as? [String: Any]
+        let jobs = resolved?["jobs"] as? [[String: Any]]
+        #expect(jobs?.map { $0["group-size"] as? Int } == [2, 256, nil])
+    }
+}

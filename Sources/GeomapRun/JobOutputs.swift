@@ -1,0 +1,127 @@
+import Foundation
+import GeoRaster
+import GeomapCore
+
+/// What a job's finished items make together, built when a run ends (``RunEngine``) and by
+/// `geomap merge`:
+///
+/// - a tile job: a VRT mosaic per output kind, `<out>/<job>.<kind>.vrt`, over its done items'
+///   rasters of that kind, with the first one's `.qml`; items not done are left out;
+/// - a basin job: its groups' `<stem>.group-IIII.nc` (and predict's `.gpkg`) joined into
+///   `<stem>.nc` / `<stem>.gpkg` (``GeomapCore/BasinOutputJoin``), only when every group is
+///   done (a job with a group missing keeps its old joined files, if any);
+/// - a zonal job: nothing.
+///
+/// Each is rebuilt when one of the job's items ran in this run (`action == nil` in its record)
+/// or when its file is missing, or always with `force`.
+public enum JobOutputs {
+    /// Output kinds a tile job's mosaic is built for, by file suffix.
+    public static let mosaicKinds = ["classes", "probabilities", "embeddings"]
+
+    /// Builds `job`'s joint outputs from the records of its items in `plan`.
+    /// - Parameters:
+    ///   - records: the run's item records (other jobs' are ignored).
+    ///   - force: rebuild even when nothing ran and the files exist.
+    ///   - report: a line for the log, and whether a person must see it (a failure).
+    /// - Returns: the problems (one line each): a join that failed. A mosaic GDAL cannot
+    ///   build (rasters in different CRSs) is reported but not a problem.
+    @discardableResult
+    public static func finish(
+        job: RunJob, plan: RunPlan, records: [RunManifest.Item], force: Bool = false,
+        report: (String, _ important: Bool) -> Void
+    ) -> [String] {
+        let items = plan.items.filter { $0.job == job.name }
+        let keys = Set(items.map(\.key))
+        let mine = Dictionary(
+            records.filter { keys.contains($0.key) }.map { ($0.key, $0) },
+            uniquingKeysWith: { _, last in last })
+        let ranNow = force || mine.values.contains { $0.status == "done" && $0.action == nil }
+        switch job.kind {
+        case .predictTiles, .embedTiles:
+            buildMosaics(job, items: items, records: mine, ranNow: ranNow, report: report)
+            return []
+        case .predictBasins, .embedBasins:
+            return joinGroups(job, items: items, records: mine, ranNow: ranNow, report: report)
+        case .zonal:
+            return []
+        }
+    }
+
+    private static func buildMosaics(
+        _ job: RunJob, items: [WorkItem], records: [String: RunManifest.Item], ranNow: Bool,
+        report: (String, Bool) -> Void
+    ) {
+        guard let folder = items.first?.outputFolder else { return }
+        let done = items.compactMap { records[$0.key] }.filter { $0.status == "done" }
+        for kind in mosaicKinds {
+            let sources = done.flatMap(\.outputs).map(\.path)
+                .filter { $0.hasSuffix(".\(kind).tif") }.sorted()
+            guard !sources.isEmpty else { continue }
+            let mosaic = "\(folder)/\(job.name).\(kind).vrt"
+            guard ranNow || !FileManager.default.fileExists(atPath: mosaic) else { continue }
+            let style = String(sources[0].dropLast(4)) + ".qml"
+            do {
+                try VRTMosaic.build(
+                    sources: sources, to: mosaic,
+                    style: FileManager.default.fileExists(atPath: style) ? style : nil)
+                report("\(job.name): mosaic \(mosaic) over \(sources.count) rasters", false)
+            } catch {
+                report("\(job.name): mosaic \(mosaic) not written: \(error)", true)
+            }
+        }
+    }
+
+    /// A file's modification time in nanoseconds, `nil` when it is not there.
+    private static func modified(_ path: String) -> Int64? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+    }
+
+    /// The groups' files joined in plan (group) order, when every group is done.
+    private static func joinGroups(
+        _ job: RunJob, items: [WorkItem], records: [String: RunManifest.Item], ranNow: Bool,
+        report: (String, Bool) -> Void
+    ) -> [String] {
+        guard let first = items.first, let stem = first.joinStem else { return [] }
+        let waiting = items.filter { records[$0.key]?.status != "done" }
+        let folder = URL(fileURLWithPath: first.outputFolder)
+        let predicts = job.kind == .predictBasins
+        let joined = folder.appendingPathComponent("\(stem).nc").path
+        guard waiting.isEmpty else {
+            report(
+                "\(job.name): \(joined) not joined: \(waiting.count) of \(items.count) groups "
+                    + "not done", false)
+            return []
+        }
+        func file(_ item: WorkItem, _ suffix: String) -> URL {
+            URL(fileURLWithPath: item.outputFolder)
+                .appendingPathComponent((item.outputPrefix ?? "") + suffix)
+        }
+        let targets =
+            [joined] + (predicts ? [folder.appendingPathComponent("\(stem).gpkg").path] : [])
+        // Also rebuilt when a group's file is newer than the joined files: a run killed
+        // between a group's commit and the join leaves the old join behind.
+        let sources = items.flatMap { item in
+            (predicts ? ["nc", "gpkg"] : ["nc"]).map { file(item, $0).path }
+        }
+        let times = targets.map(modified)
+        let oldest = times.contains(nil) ? nil : times.compactMap { $0 }.min()
+        let stale = oldest.map { time in sources.contains { (modified($0) ?? 0) > time } } ?? true
+        guard ranNow || stale else { return [] }
+        do {
+            let written = try BasinOutputJoin.join(
+                netCDFs: items.map { file($0, "nc") },
+                geoPackages: predicts ? items.map { file($0, "gpkg") } : [],
+                directory: folder, stem: stem)
+            report(
+                "\(job.name): joined \(items.count) group\(items.count == 1 ? "" : "s") into "
+                    + written.joined(separator: ", "), false)
+            return []
+        } catch {
+            let line = "\(job.name): \(joined) not joined: \(error)"
+            report(line, true)
+            return [line]
+        }
+    }
+}
