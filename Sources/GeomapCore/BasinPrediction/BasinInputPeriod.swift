@@ -22,15 +22,18 @@ struct BasinInputPeriod: Equatable {
     /// Chooses the period. Without `start`, the first day with `warmUp` days of every forcing
     /// before it; without `end`, the last day every forcing covers. Never pads: an explicit
     /// start without its warm-up in the forcings, or an end after them, is an error.
+    /// An explicit end after the forcings within ``BasinForcingNotThereYet/window`` days of
+    /// `today` (UTC) is data not there yet (exit 75); farther from today it is an error.
     /// - Throws: ``BasinInputError`` naming the file that limits the period, with the earliest
-    ///   possible start or the last forcing day.
+    ///   possible start or the last forcing day; ``BasinForcingNotThereYet``.
     static func choose(
-        coverage: [Coverage], warmUp: Int, start: CFDate?, end: CFDate?
-    ) throws(BasinInputError) -> BasinInputPeriod {
+        coverage: [Coverage], warmUp: Int, start: CFDate?, end: CFDate?,
+        today: Int = BasinDay.today()
+    ) throws -> BasinInputPeriod {
         precondition(!coverage.isEmpty)
         let latestFirst = coverage.max { $0.first < $1.first }!
         let earliestLast = coverage.min { $0.last < $1.last }!
-        func day(_ date: CFDate, _ option: String) throws(BasinInputError) -> Int {
+        func day(_ date: CFDate, _ option: String) throws -> Int {
             guard let n = BasinDay.number(date) else {
                 throw BasinInputError(option, "\(date) is not a calendar date")
             }
@@ -41,6 +44,12 @@ struct BasinInputPeriod: Equatable {
         if let end {
             chosenEnd = try day(end, "--end")
             guard chosenEnd <= earliestLast.last else {
+                if BasinForcingNotThereYet.applies(end: chosenEnd, today: today) {
+                    throw BasinForcingNotThereYet(
+                        path: earliestLast.lastPath,
+                        lastDay: "\(BasinDay.date(earliestLast.last))",
+                        end: "\(BasinDay.date(chosenEnd))")
+                }
                 throw BasinInputError(
                     earliestLast.lastPath,
                     "--end \(BasinDay.date(chosenEnd)) is after the last forcing day "

@@ -28,7 +28,8 @@ struct PredictCommand: ParsableCommand {
             timeSeries with the basin polygons, one variable per predicted quantity and \
             prediction_flag) and <stem>.gpkg (basins with summary fields; with --observed the \
             metrics). Exit code 1 when some basins could not be run (each listed on stderr; \
-            the outputs are still written). See docs/basin-prediction.md.
+            the outputs are still written); 75 when --end is after the forcing and within 7 \
+            days of today (not there yet: try again later). See docs/basin-prediction.md.
 
             Each option belongs to one mode (or to both); an option of the other mode, an \
             option given twice or a value outside an option's choices is exit code 2.
