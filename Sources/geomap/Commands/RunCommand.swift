@@ -122,14 +122,15 @@ struct RunCommand: ParsableCommand {
 
     /// Parses every item's arguments as the command line would, so an unknown or misspelt
     /// option is a configuration error before any item runs.
-    /// The items of a tile job differ only in their `--in`, `--window` and `--out` values,
-    /// which the plan writes itself (`--in` an existing raster it found): their command line is
-    /// parsed once per job (a CONUS mosaic is thousands of chunks, a folder thousands of scenes).
+    /// The items of a tile job differ only in their `--in`, `--window` and `--out` values, those
+    /// of a basin job in their `--group`, which the plan writes itself (`--in` an existing
+    /// raster it found): their command line is parsed once per job (a CONUS mosaic is thousands
+    /// of chunks, a folder thousands of scenes, a million basins thousands of groups).
     func checkArguments(_ plan: RunPlan, config: RunConfig) throws {
         var checked = Set<[String]>()
         for item in plan.items {
             var shape = item.arguments
-            for option in ["--in", "--window", "--out"] {
+            for option in ["--in", "--window", "--out", "--group"] {
                 if let index = shape.firstIndex(of: option), index + 1 < shape.count {
                     shape[index + 1] = ""
                 }
