@@ -14,6 +14,10 @@ import GeomapCore
 ///
 /// Each is rebuilt when one of the job's items ran in this run (`action == nil` in its record)
 /// or when its file is missing, or always with `force`.
+///
+/// `geomap merge` (``ShardMerge``) calls it with the items where their shards wrote them
+/// (`<out>/shards/I-of-N/`) and `folder` the job's own output folder, so a sharded run's joint
+/// outputs are made by the same code, in the same order, as an unsharded run's.
 public enum JobOutputs {
     /// Output kinds a tile job's mosaic is built for, by file suffix.
     public static let mosaicKinds = ["classes", "probabilities", "embeddings"]
@@ -21,16 +25,19 @@ public enum JobOutputs {
     /// Builds `job`'s joint outputs from the records of its items in `plan`.
     /// - Parameters:
     ///   - records: the run's item records (other jobs' are ignored).
+    ///   - folder: where the joint outputs go; `nil` for the job's first item's output folder
+    ///     (an unsharded run, where every item writes there).
     ///   - force: rebuild even when nothing ran and the files exist.
     ///   - report: a line for the log, and whether a person must see it (a failure).
     /// - Returns: the problems (one line each): a join that failed. A mosaic GDAL cannot
     ///   build (rasters in different CRSs) is reported but not a problem.
     @discardableResult
     public static func finish(
-        job: RunJob, plan: RunPlan, records: [RunManifest.Item], force: Bool = false,
-        report: (String, _ important: Bool) -> Void
+        job: RunJob, plan: RunPlan, records: [RunManifest.Item], folder: String? = nil,
+        force: Bool = false, report: (String, _ important: Bool) -> Void
     ) -> [String] {
         let items = plan.items.filter { $0.job == job.name }
+        guard let folder = folder ?? items.first?.outputFolder else { return [] }
         let keys = Set(items.map(\.key))
         let mine = Dictionary(
             records.filter { keys.contains($0.key) }.map { ($0.key, $0) },
@@ -38,24 +45,34 @@ public enum JobOutputs {
         let ranNow = force || mine.values.contains { $0.status == "done" && $0.action == nil }
         switch job.kind {
         case .predictTiles, .embedTiles:
-            buildMosaics(job, items: items, records: mine, ranNow: ranNow, report: report)
+            buildMosaics(
+                job, items: items, folder: folder, records: mine, ranNow: ranNow, report: report)
             return []
         case .predictBasins, .embedBasins:
-            return joinGroups(job, items: items, records: mine, ranNow: ranNow, report: report)
+            return joinGroups(
+                job, items: items, folder: folder, records: mine, ranNow: ranNow, report: report)
         case .zonal:
             return []
         }
     }
 
     private static func buildMosaics(
-        _ job: RunJob, items: [WorkItem], records: [String: RunManifest.Item], ranNow: Bool,
-        report: (String, Bool) -> Void
+        _ job: RunJob, items: [WorkItem], folder: String, records: [String: RunManifest.Item],
+        ranNow: Bool, report: (String, Bool) -> Void
     ) {
-        guard let folder = items.first?.outputFolder else { return }
         let done = items.compactMap { records[$0.key] }.filter { $0.status == "done" }
         for kind in mosaicKinds {
+            // By file name, then path: items spread over shard folders are listed as an
+            // unsharded run lists them, so overlapping scenes resolve the same way.
             let sources = done.flatMap(\.outputs).map(\.path)
-                .filter { $0.hasSuffix(".\(kind).tif") }.sorted()
+                .filter { $0.hasSuffix(".\(kind).tif") }
+                .sorted {
+                    let (a, b) = (
+                        URL(fileURLWithPath: $0).lastPathComponent,
+                        URL(fileURLWithPath: $1).lastPathComponent
+                    )
+                    return a != b ? a < b : $0 < $1
+                }
             guard !sources.isEmpty else { continue }
             let mosaic = "\(folder)/\(job.name).\(kind).vrt"
             guard ranNow || !FileManager.default.fileExists(atPath: mosaic) else { continue }
@@ -80,12 +97,12 @@ public enum JobOutputs {
 
     /// The groups' files joined in plan (group) order, when every group is done.
     private static func joinGroups(
-        _ job: RunJob, items: [WorkItem], records: [String: RunManifest.Item], ranNow: Bool,
-        report: (String, Bool) -> Void
+        _ job: RunJob, items: [WorkItem], folder: String, records: [String: RunManifest.Item],
+        ranNow: Bool, report: (String, Bool) -> Void
     ) -> [String] {
         guard let first = items.first, let stem = first.joinStem else { return [] }
         let waiting = items.filter { records[$0.key]?.status != "done" }
-        let folder = URL(fileURLWithPath: first.outputFolder)
+        let folder = URL(fileURLWithPath: folder)
         let predicts = job.kind == .predictBasins
         let joined = folder.appendingPathComponent("\(stem).nc").path
         guard waiting.isEmpty else {

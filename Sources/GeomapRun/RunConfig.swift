@@ -34,6 +34,9 @@ public struct RunConfig: Sendable, Equatable {
     /// The run stops taking items once more than this share of the items tried has failed.
     public var maxFailedFraction: Double
     public var jobs: [RunJob]
+    /// `shards: n`: the number of shards when a scheduler gives only the shard's index
+    /// (Kubernetes, AWS Batch; ``ShardSelection``); `nil` when not written.
+    public var shards: Int? = nil
 
     /// The folder relative paths in the configuration resolve against.
     public var folder: URL { file.deletingLastPathComponent() }

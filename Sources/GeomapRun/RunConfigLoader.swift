@@ -6,7 +6,9 @@ import Yams
 /// the key path. Date expressions in date options are resolved against `now`.
 public enum RunConfigLoader {
     /// Top-level keys and their meaning; anything else is an error.
-    static let topLevelKeys: Set<String> = ["version", "retries", "max-failed-fraction", "jobs"]
+    static let topLevelKeys: Set<String> = [
+        "version", "retries", "max-failed-fraction", "jobs", "shards",
+    ]
     /// Keys of a job that are not command options.
     static let jobKeys: Set<String> = ["name", "kind", "inputs", "chunk-pixels", "group-size"]
     /// Default transient-failure retries per item.
@@ -68,6 +70,10 @@ public enum RunConfigLoader {
             throw reader.error(
                 top["max-failed-fraction"], "max-failed-fraction", "must be in (0, 1]")
         }
+        let shards = try top["shards"].map { try reader.integer($0, "shards") }
+        if let shards, !(1...100_000).contains(shards) {
+            throw reader.error(top["shards"], "shards", "must be 1…100000 (the number of shards)")
+        }
         guard let jobsNode = top["jobs"] else {
             throw reader.error(root, "jobs", "missing (a list of jobs)")
         }
@@ -84,7 +90,8 @@ public enum RunConfigLoader {
             }
             jobs.append(job)
         }
-        return RunConfig(file: file, retries: retries, maxFailedFraction: fraction, jobs: jobs)
+        return RunConfig(
+            file: file, retries: retries, maxFailedFraction: fraction, jobs: jobs, shards: shards)
     }
 }
 

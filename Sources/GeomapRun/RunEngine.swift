@@ -20,6 +20,11 @@ public final class RunEngine {
         /// one, at most ``maximumBackoff``.
         public var backoff: Double = 2
         public var maximumBackoff: Double = 60
+        /// A shard of a sharded run (`i-of-n`) and the hash of the plan it was dealt from:
+        /// recorded in the manifest; a shard builds no mosaic or joined file (`geomap merge`
+        /// does).
+        public var shard: String?
+        public var planHash: String?
         public init() {}
     }
 
@@ -199,7 +204,7 @@ public final class RunEngine {
             }
         }
         var joinProblems: [String] = []
-        if stopReason == nil {
+        if stopReason == nil, options.shard == nil {
             for job in config.jobs {
                 joinProblems += JobOutputs.finish(job: job, plan: plan, records: records) {
                     line, important in event(line, important: important)
@@ -275,7 +280,8 @@ public final class RunEngine {
             configSHA256: SHA256Digest.hex(hasher.finalize()), versions: versions,
             models: models, host: ProcessInfo.processInfo.hostName,
             started: iso.string(from: started), ended: iso.string(from: Date()),
-            exitCode: outcome.status.rawValue, outcome: outcome.message, items: outcome.items)
+            exitCode: outcome.status.rawValue, outcome: outcome.message, items: outcome.items,
+            shard: options.shard, planHash: options.planHash)
     }
 
 }

@@ -80,12 +80,29 @@ public final class RunLedger {
             throw RunFileError(path: url.path, problem: "cannot open the ledger")
         }
         endsWithNewline = data.isEmpty || data.last == UInt8(ascii: "\n")
+        latest = Self.latest(in: data)
+    }
+
+    /// The latest entry per key of a ledger's bytes. A torn line (a kill during an append)
+    /// decodes to nothing and is skipped.
+    static func latest(in data: Data) -> [String: Entry] {
+        var latest: [String: Entry] = [:]
         let decoder = JSONDecoder()
         for line in data.split(separator: UInt8(ascii: "\n")) {
-            // A torn line (kill during an append) decodes to nothing and is skipped.
             guard let entry = try? decoder.decode(Entry.self, from: Data(line)) else { continue }
             latest[entry.key] = entry
         }
+        return latest
+    }
+
+    /// The latest entry per key of the ledger at `url`, read only (a ledger that is not there
+    /// holds nothing).
+    public static func read(_ url: URL) throws -> [String: Entry] {
+        guard FileManager.default.fileExists(atPath: url.path) else { return [:] }
+        guard let data = try? Data(contentsOf: url) else {
+            throw RunFileError(path: url.path, problem: "cannot read the ledger")
+        }
+        return latest(in: data)
     }
 
     deinit { try? handle.close() }
@@ -113,7 +130,12 @@ public final class RunLedger {
     public func isDone(_ key: String, fingerprint: String, resolve: (String) -> URL) -> Bool {
         guard let entry = latest[key], entry.status == .done, entry.fingerprint == fingerprint
         else { return false }
-        return entry.outputs.allSatisfy { output in
+        return Self.outputsPresent(entry, resolve: resolve)
+    }
+
+    /// Whether every output `entry` lists is a regular file of the recorded size.
+    public static func outputsPresent(_ entry: Entry, resolve: (String) -> URL) -> Bool {
+        entry.outputs.allSatisfy { output in
             let path = resolve(output.path).path
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
                 attributes[.type] as? FileAttributeType == .typeRegular,

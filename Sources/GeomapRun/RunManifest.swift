@@ -41,6 +41,12 @@ public struct RunManifest: Codable, Sendable, Equatable {
     public var exitCode: Int32
     public var outcome: String
     public var items: [Item]
+    /// A shard's manifest: `i-of-n` (docs/scale-out.md); `nil` otherwise.
+    public var shard: String? = nil
+    /// A merged manifest (`geomap merge`): the number of shards joined; `nil` otherwise.
+    public var shards: Int? = nil
+    /// Sharded runs: ``ShardPlan/hash(_:)`` of the plan the shards were dealt from.
+    public var planHash: String? = nil
 
     /// Writes the manifest to `url` atomically (a temporary name in the same folder, fsync,
     /// rename), so a reader sees the old manifest or the new one, never half of one.
@@ -111,9 +117,10 @@ extension RunFiles {
             var retries: Int
             var maxFailedFraction: Double
             var jobs: [Job]
+            var shards: Int?
 
             enum CodingKeys: String, CodingKey {
-                case version, retries, jobs
+                case version, retries, jobs, shards
                 case maxFailedFraction = "max-failed-fraction"
             }
         }
@@ -128,7 +135,7 @@ extension RunFiles {
                         ? $0.chunkPixels ?? RunJob.defaultChunkPixels : nil,
                     groupSize: $0.kind == .predictBasins || $0.kind == .embedBasins
                         ? $0.groupSize ?? BasinGroup.defaultSize : nil)
-            })
+            }, shards: config.shards)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(resolved)

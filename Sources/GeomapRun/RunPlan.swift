@@ -22,6 +22,10 @@ import Models
 public struct RunPlan: Sendable {
     public var items: [WorkItem]
 
+    public init(items: [WorkItem]) {
+        self.items = items
+    }
+
     /// Plans `config`. Relative paths resolve against the configuration's folder.
     public static func make(_ config: RunConfig) throws -> RunPlan {
         var items: [WorkItem] = []
@@ -60,7 +64,9 @@ public struct RunPlan: Sendable {
                 for raster in rasters {
                     let scene = URL(fileURLWithPath: raster).deletingPathExtension()
                         .lastPathComponent
-                    let windows: [PixelWindow?] = chunks?.windows(of: raster) ?? [nil]
+                    let size = chunks?.outputSize(of: raster)
+                    let windows: [PixelWindow?] =
+                        size.flatMap { chunks?.windows(ofSize: $0) } ?? [nil]
                     for window in windows {
                         // A chunk's outputs are <stem>.x<C>y<R>.*, as predict --window names them.
                         let stem = window.map { "\(scene).\(TileChunks.label($0))" } ?? scene
@@ -75,6 +81,8 @@ public struct RunPlan: Sendable {
                             ? ["--out", outFolder]
                             : ["--out", "\(outFolder)/\(stem).embeddings.tif"]
                         let command = job.kind == .predictTiles ? "predict" : "embed"
+                        // Its cost: the output pixels it computes.
+                        let extent = window.map { (width: $0.width, height: $0.height) } ?? size
                         let windowArguments =
                             window.map {
                                 ["--window", "\($0.x),\($0.y),\($0.width),\($0.height)"]
@@ -89,7 +97,10 @@ public struct RunPlan: Sendable {
                                 inputs: [raster] + optionInputs + modelInputs,
                                 model: modelFile, modelSHA256: modelDigest,
                                 outputFolder: outFolder, outputPrefix: "\(stem).",
-                                outputWindow: window))
+                                outputWindow: window,
+                                cost: extent.map {
+                                    WorkCost.tiles(width: $0.width, height: $0.height)
+                                } ?? WorkCost.unmeasured))
                     }
                 }
             case .predictBasins, .embedBasins:
@@ -118,8 +129,11 @@ public struct RunPlan: Sendable {
                     path: basinsPath,
                     layer: job.options.last { $0.key == "layer" }.map(firstValue))
                 let groups = BasinGroup.count(features: features ?? 0, size: size)
+                let days = days(of: job)
                 for index in 0..<groups {
                     let group = BasinGroup(index: index, size: size)
+                    // Its cost: its basins (the last group's rest) × the period's days.
+                    let basinCount = features.map { min(size, $0 - index * size) } ?? size
                     items.append(
                         WorkItem(
                             key: "\(job.name)/\(group.label)", job: job.name,
@@ -128,7 +142,8 @@ public struct RunPlan: Sendable {
                                 + ["--group", "\(index)", "--group-size", "\(size)"],
                             inputs: optionInputs + modelInputs, model: modelFile,
                             modelSHA256: modelDigest, outputFolder: outFolder,
-                            outputPrefix: "\(group.stem(stem)).", joinStem: stem))
+                            outputPrefix: "\(group.stem(stem)).", joinStem: stem,
+                            cost: WorkCost.basins(max(1, basinCount), days: days)))
                 }
             case .zonal:
                 let command = ["zonal"]
@@ -147,6 +162,12 @@ public struct RunPlan: Sendable {
             }
         }
         return RunPlan(items: items)
+    }
+
+    /// Days of a basin job's period from its `start` and `end` (``WorkCost/days(start:end:)``).
+    static func days(of job: RunJob) -> Int {
+        let value = { (key: String) in job.options.last { $0.key == key }.map(firstValue) }
+        return WorkCost.days(start: value("start"), end: value("end"))
     }
 
     private static func firstValue(_ option: RunOption) -> String {

@@ -53,12 +53,20 @@ struct TileChunks {
     /// The chunks of `raster` (windows of its output grid, row by row), or `nil` when it is
     /// one item (it fits in one chunk, or cannot be measured).
     func windows(of raster: String) -> [PixelWindow]? {
-        guard
-            let size = try? TilePredictor.outputSize(
-                inputPath: raster, spec: spec, bands: bands, stride: stride,
-                temporaryDirectory: temporaryDirectory),
-            size.width > chunkPixels || size.height > chunkPixels
-        else { return nil }
+        outputSize(of: raster).flatMap(windows(ofSize:))
+    }
+
+    /// The output grid of `raster` (one pixel per `stride` input pixels), `nil` when it
+    /// cannot be measured.
+    func outputSize(of raster: String) -> (width: Int, height: Int)? {
+        try? TilePredictor.outputSize(
+            inputPath: raster, spec: spec, bands: bands, stride: stride,
+            temporaryDirectory: temporaryDirectory)
+    }
+
+    /// The chunks of an output grid of `size`, or `nil` when it fits in one chunk.
+    func windows(ofSize size: (width: Int, height: Int)) -> [PixelWindow]? {
+        guard size.width > chunkPixels || size.height > chunkPixels else { return nil }
         return Self.windows(width: size.width, height: size.height, chunk: chunkPixels)
     }
 

@@ -31,4 +31,7 @@ public struct WorkItem: Sendable, Equatable {
     /// For a group of a basin job: the stem of the job's joined outputs (`<stem>.nc`,
     /// predict's `<stem>.gpkg`) in ``outputFolder``; `nil` for the other items.
     public var joinStem: String? = nil
+    /// Estimated work, for dealing items into shards (``ShardPlan``), in basin-days
+    /// (``WorkCost``): a tile item's output pixels × 47, a basin item's basins × days.
+    public var cost: Int64 = WorkCost.unmeasured
 }

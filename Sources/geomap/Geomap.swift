@@ -25,7 +25,7 @@ struct Geomap: AsyncParsableCommand {
         subcommands: [
             InfoCommand.self, ConvertCommand.self, ZonalCommand.self, ModelsCommand.self,
             PredictCommand.self, EmbedCommand.self, ProbeCommand.self, RunCommand.self,
-            StatusCommand.self,
+            StatusCommand.self, MergeCommand.self,
         ])
 
     /// Runs the command and turns every error into one line on stderr plus a documented exit

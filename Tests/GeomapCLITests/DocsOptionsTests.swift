@@ -9,7 +9,8 @@ private let pages: [String: [String]] = [
     "embed": ["predict.md", "basin-prediction.md"], "probe fit": ["probe.md"],
     "probe samples": ["probe.md"], "models list": ["model-format.md"],
     "models inspect": ["model-format.md"], "models import": ["model-format.md"],
-    "run": ["nightly.md"], "status": ["nightly.md"],
+    "run": ["nightly.md", "scale-out.md"], "status": ["nightly.md", "scale-out.md"],
+    "merge": ["scale-out.md"],
 ]
 
 /// Whether `text` holds `option` as a whole word (`--in` is not found in `--input`).

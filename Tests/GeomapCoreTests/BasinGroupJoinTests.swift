@@ -238,5 +238,14 @@ struct BasinGroupJoinTests {
             BasinOutputJoin.wholeCommand(
                 "geomap predict --basins b.shp --group 3 --group-size 2 --out o")
                 == "geomap predict --basins b.shp --out o")
+        // A sharded run's groups wrote elsewhere: the joined file names its own folder.
+        #expect(
+            BasinOutputJoin.wholeCommand("geomap embed --out=/o/shards/1-of-2/E.nc --group 0") {
+                _ in "/o/E.nc"
+            } == "geomap embed --out=/o/E.nc")
+        #expect(
+            BasinOutputJoin.wholeCommand("geomap predict --out /o/shards/1-of-2 --quiet") { _ in
+                "/o"
+            } == "geomap predict --out /o --quiet")
     }
 }

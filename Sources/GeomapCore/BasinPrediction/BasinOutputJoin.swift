@@ -47,7 +47,9 @@ public enum BasinOutputJoin {
             inputs: (netCDFs + geoPackages).map(\.path))
         let written = try outputs.produce {
             () throws -> (ids: [String], times: Int, variables: [String]) in
-            let series = try joinNetCDF(netCDFs, to: outputs.stagedPath(names[0]))
+            let series = try joinNetCDF(
+                netCDFs, to: outputs.stagedPath(names[0]),
+                final: directory.appendingPathComponent(names[0]))
             if !geoPackages.isEmpty {
                 try joinGeoPackages(
                     geoPackages, ids: series.ids, to: outputs.stagedPath(names[1]))
@@ -76,8 +78,8 @@ public enum BasinOutputJoin {
         "geometry_container", "node_count", "part_node_count", "interior_ring", "x", "y",
     ]
 
-    /// Writes the concatenation of `paths` to `target`.
-    static func joinNetCDF(_ paths: [URL], to target: String) throws -> (
+    /// Writes the concatenation of `paths` to `target`, the staged name of `final`.
+    static func joinNetCDF(_ paths: [URL], to target: String, final: URL) throws -> (
         ids: [String], times: Int, variables: [String]
     ) {
         // The first file's metadata (checked against every other file's), every file's
@@ -102,7 +104,13 @@ public enum BasinOutputJoin {
         guard var joined = layout else { throw BasinInputError(target, "no group files") }
         joined.stations = stations
         for f in joined.stationFields.indices { joined.stationFields[f].values = fields[f] }
-        joined.history = wholeCommand(joined.history)
+        // The groups' `--out` names where they wrote; the whole file's names where it is,
+        // when that differs (a sharded run's groups, in `shards/I-of-N/`).
+        joined.history = wholeCommand(joined.history) { value in
+            let whole = value.hasSuffix(".nc") ? final : final.deletingLastPathComponent()
+            let resolved = URL(fileURLWithPath: value).standardizedFileURL.path
+            return resolved == whole.standardizedFileURL.path ? value : whole.path
+        }
         let writer = try BasinSeriesWriter(path: target, layout: joined)
         var offset = 0
         for (url, count) in zip(paths, counts) {
@@ -160,8 +168,11 @@ public enum BasinOutputJoin {
         guard part.stationFields.map(\.name) == whole.stationFields.map(\.name) else {
             throw refuse("its per-basin fields differ")
         }
+        // `--out` aside: a sharded run's groups wrote into different folders.
+        let anywhere: (String) -> String = { _ in "…" }
         guard part.title == whole.title, part.source == whole.source,
-            wholeCommand(part.history) == wholeCommand(whole.history)
+            wholeCommand(part.history, out: anywhere)
+                == wholeCommand(whole.history, out: anywhere)
         else { throw refuse("it comes from another run (title, source or command differ)") }
         guard part.extraAttributes == whole.extraAttributes else {
             throw refuse("its global attributes (model, period, sources) differ")
@@ -169,13 +180,20 @@ public enum BasinOutputJoin {
     }
 
     /// The command line of a group (`… --group 3 --group-size 256`) as the whole file's run
-    /// would have it: without `--group` and `--group-size`.
-    static func wholeCommand(_ history: String) -> String {
-        var words: [Substring] = []
+    /// would have it: without `--group` and `--group-size`, and with `out` applied to the
+    /// value of `--out` when given.
+    static func wholeCommand(_ history: String, out: ((String) -> String)? = nil) -> String {
+        var words: [String] = []
         var skip = false
+        var outValue = false
         for word in history.split(separator: " ", omittingEmptySubsequences: false) {
             if skip {
                 skip = false
+                continue
+            }
+            if outValue {
+                outValue = false
+                words.append(out.map { $0(String(word)) } ?? String(word))
                 continue
             }
             if word == "--group" || word == "--group-size" {
@@ -183,7 +201,12 @@ public enum BasinOutputJoin {
                 continue
             }
             if word.hasPrefix("--group=") || word.hasPrefix("--group-size=") { continue }
-            words.append(word)
+            if word == "--out" { outValue = true }
+            if let out, word.hasPrefix("--out=") {
+                words.append("--out=" + out(String(word.dropFirst("--out=".count))))
+                continue
+            }
+            words.append(String(word))
         }
         return words.joined(separator: " ")
     }

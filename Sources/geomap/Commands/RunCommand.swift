@@ -23,7 +23,9 @@ struct RunCommand: ParsableCommand {
             resolved, and manifest.json. Exit codes: 0 all items done; 1 some items failed; \
             2 bad configuration; 74 the run directory cannot be written; 75 try again later \
             (another run holds the directory, an item said so, SIGTERM/SIGINT or the deadline). \
-            See docs/nightly.md.
+            With --shard I/N (or a scheduler's index variable) it runs shard I of N of the plan \
+            into RUN_DIR/shards/I-of-N/, and geomap merge joins the shards. See \
+            docs/nightly.md and docs/scale-out.md.
             """)
 
     @Argument(help: "The run configuration (YAML).")
@@ -44,6 +46,21 @@ struct RunCommand: ParsableCommand {
             valueName: "time"))
     var deadline: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Run shard I of N (0-based) of the plan, into RUN_DIR/shards/I-of-N/ (default: the "
+                + "index a scheduler sets: SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX, "
+                + "AWS_BATCH_JOB_ARRAY_INDEX, BATCH_TASK_INDEX).",
+            valueName: "I/N"))
+    var shard: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "The number of shards, for a scheduler's index (default: the configuration's "
+                + "shards, or the scheduler's count). See docs/scale-out.md.",
+            valueName: "N"))
+    var shards: Int?
+
     func validate() throws {
         if let deadline, RunDeadline.parse(deadline, now: Date()) == nil {
             throw ValidationError(
@@ -59,7 +76,7 @@ struct RunCommand: ParsableCommand {
         let started = Date()
         let configURL = URL(fileURLWithPath: config).standardizedFileURL
         let loaded = try RunConfigLoader.load(configURL, displayPath: config, now: started)
-        let directory = URL(
+        let baseDirectory = URL(
             fileURLWithPath: runDir
                 ?? loaded.folder.appendingPathComponent(
                     configURL.deletingPathExtension().lastPathComponent + ".run"
@@ -69,8 +86,29 @@ struct RunCommand: ParsableCommand {
         guard FileManager.default.changeCurrentDirectoryPath(loaded.folder.path) else {
             throw RunFileError(path: loaded.folder.path, problem: "cannot enter the folder")
         }
-        let plan = try RunPlan.make(loaded)
-        try checkArguments(plan, config: loaded)
+        // The shard first: a bad index or count is exit 2 before any planning.
+        let selection = try ShardSelection.resolve(
+            shard: shard, shards: shards, configShards: loaded.shards,
+            environment: ProcessInfo.processInfo.environment)
+        let whole = try RunPlan.make(loaded)
+        try checkArguments(whole, config: loaded)
+        let log: (String) -> Void = { line in
+            FileHandle.standardError.write(Data("geomap run: \(line)\n".utf8))
+        }
+        var plan = whole
+        var sharding: ShardPlan?
+        var runDirectory = baseDirectory
+        if let selection {
+            let dealt = ShardPlan(plan: whole, count: selection.count)
+            plan = RunPlan(items: dealt.items(of: selection.index, configFolder: loaded.folder))
+            sharding = dealt
+            runDirectory = baseDirectory.appendingPathComponent("shards/\(selection.label)")
+            log(
+                "shard \(selection.index) of \(selection.count) (\(selection.source)): "
+                    + "\(plan.items.count) of \(whole.items.count) items, plan "
+                    + String(dealt.hash.prefix(12)) + ", in \(runDirectory.path)")
+        }
+        let directory = runDirectory
         guard let executable = ModelLocator.currentExecutable() else {
             throw RunFileError(path: "/proc/self/exe", problem: "cannot find the geomap binary")
         }
@@ -78,9 +116,8 @@ struct RunCommand: ParsableCommand {
         var engineOptions = RunEngine.Options()
         engineOptions.force = force
         engineOptions.deadline = deadline.flatMap { RunDeadline.parse($0, now: started) }
-        let log: (String) -> Void = { line in
-            FileHandle.standardError.write(Data("geomap run: \(line)\n".utf8))
-        }
+        engineOptions.shard = selection?.label
+        engineOptions.planHash = sharding?.hash
         let engine = RunEngine(
             config: loaded, plan: plan, directory: directory, options: engineOptions, stop: stop,
             executable: executable, versions: Self.versions, log: log)
@@ -101,6 +138,26 @@ struct RunCommand: ParsableCommand {
             stop.request(number == SIGTERM ? "SIGTERM arrived" : "SIGINT arrived")
         }
         try copyConfiguration(loaded, to: directory)
+        if let selection, let sharding {
+            // The shard's output folders (shards/I-of-N/ below each job's), for the commands
+            // whose --out names a file.
+            for folder in Set(plan.items.map(\.outputFolder)) {
+                do {
+                    try FileManager.default.createDirectory(
+                        atPath: folder, withIntermediateDirectories: true)
+                } catch {
+                    throw RunFileError(path: folder, problem: "cannot create the shard's folder")
+                }
+            }
+            // Before the first item: merge and status --missing learn the whole plan from it.
+            let fingerprints = try Dictionary(
+                plan.items.map { ($0.key, try engine.fingerprint($0)) },
+                uniquingKeysWith: { first, _ in first })
+            try ShardRecord(
+                sharding, index: selection.index, config: loaded, fingerprints: fingerprints,
+                created: started
+            ).write(to: directory.appendingPathComponent(ShardRecord.fileName))
+        }
         // On a terminal one bar over the whole run; elsewhere a line per item event.
         let reporter =
             isatty(2) != 0
