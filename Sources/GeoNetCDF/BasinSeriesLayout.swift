@@ -103,6 +103,21 @@ public struct DSGStationField: Sendable {
     }
 }
 
+/// A text per time step (e.g. a digest of the day's sources): a char variable
+/// `(time, <name>_strlen)`.
+public struct DSGTimeText: Sendable {
+    public var name: String
+    public var longName: String
+    /// One text per time step (ASCII).
+    public var values: [String]
+
+    public init(name: String, longName: String, values: [String]) {
+        self.name = name
+        self.longName = longName
+        self.values = values
+    }
+}
+
 /// The CRS of the polygon nodes: a CF grid-mapping variable's attributes.
 public struct DSGGeometryCRS: Sendable {
     /// Attributes of the `crs` variable (`grid_mapping_name`, ellipsoid, `crs_wkt`).
@@ -151,6 +166,11 @@ public struct BasinSeriesLayout: Sendable {
     public var geomapVersion: String
     /// More global attributes (`institution`, `comment`, model name, run id…).
     public var extraAttributes: [NetCDFAttribute]
+    /// Whether the time dimension is unlimited (a file that grows by days: the archives of
+    /// `geomap predict --basins --archive`).
+    public var unlimitedTime = false
+    /// Texts per time step, written with the static parts.
+    public var timeTexts: [DSGTimeText] = []
 
     public init(
         stations: [DSGStation], timeUnits: CFTimeUnits, times: [Double],

@@ -77,10 +77,15 @@ public final class BasinSeriesWriter {
             "lon", "crs", "geometry_container", "node_count", "part_node_count",
             "interior_ring", "x", "y",
         ])
-        for name in layout.variables.map(\.name) + layout.stationFields.map(\.name) {
+        for name in layout.variables.map(\.name) + layout.stationFields.map(\.name)
+            + layout.timeTexts.map(\.name)
+        {
             guard names.insert(name).inserted else {
                 throw .convention(path, "variable name '\(name)' is used twice")
             }
+        }
+        for text in layout.timeTexts where text.values.count != layout.times.count {
+            throw .convention(path, "'\(text.name)' needs one text per time step")
         }
         for field in layout.stationFields where field.values.count != layout.stations.count {
             throw .convention(path, "field '\(field.name)' needs one value per basin")
@@ -128,7 +133,9 @@ public final class BasinSeriesWriter {
         let nodes = allRings.reduce(0) { $0 + $1.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } } }
         let parts = allRings.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } }
         let station = try file.defineDimension("station", length: layout.stations.count)
-        let time = try file.defineDimension("time", length: layout.times.count)
+        // NC_UNLIMITED is 0: the data writes give the dimension its length.
+        let time = try file.defineDimension(
+            "time", length: layout.unlimitedTime ? 0 : layout.times.count)
         let strlen = try file.defineDimension("name_strlen", length: nameLength)
         let node = try file.defineDimension("node", length: nodes)
         let part = try file.defineDimension("part", length: parts)
@@ -228,6 +235,11 @@ public final class BasinSeriesWriter {
                         ? "latitude of basin outline nodes"
                         : "y coordinate of basin outline nodes"),
             ])
+        for text in layout.timeTexts {
+            let width = max(1, text.values.map(\.utf8.count).max() ?? 1)
+            let strlen = try file.defineDimension("\(text.name)_strlen", length: width)
+            try variable(text.name, .char, [time, strlen], [.text("long_name", text.longName)])
+        }
         for field in layout.stationFields {
             var attributes: [NetCDFAttribute] = [
                 .text("long_name", field.longName),
@@ -321,6 +333,10 @@ public final class BasinSeriesWriter {
         try file.write(interior, to: id("interior_ring"), start: [0], count: [interior.count])
         try file.write(xs, to: id("x"), start: [0], count: [xs.count])
         try file.write(ys, to: id("y"), start: [0], count: [ys.count])
+        for text in layout.timeTexts where !text.values.isEmpty {
+            let width = max(1, text.values.map(\.utf8.count).max() ?? 1)
+            try file.write(strings: text.values, to: id(text.name), width: width)
+        }
         for field in layout.stationFields {
             let values = field.values.map { $0.isNaN ? Double(Self.fillValue) : $0 }
             try file.write(values, to: id(field.name), start: [0], count: [n])

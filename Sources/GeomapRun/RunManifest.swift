@@ -94,7 +94,8 @@ public enum RunFiles {
 
 extension RunFiles {
     /// The configuration with defaults filled in and dates resolved, and each job's command
-    /// line, as JSON (`config.resolved.json`).
+    /// line (with the default `--archive` of `predict-basins`), as JSON
+    /// (`config.resolved.json`).
     public static func resolvedConfiguration(_ config: RunConfig) throws -> Data {
         struct Job: Encodable {
             var name: String
@@ -130,7 +131,7 @@ extension RunFiles {
             jobs: config.jobs.map {
                 Job(
                     name: $0.name, kind: $0.kind.rawValue, inputs: $0.inputs,
-                    arguments: $0.arguments,
+                    arguments: $0.arguments + RunPlan.archiveArgument($0),
                     chunkPixels: $0.kind.takesInputs
                         ? $0.chunkPixels ?? RunJob.defaultChunkPixels : nil,
                     groupSize: $0.kind == .predictBasins || $0.kind == .embedBasins

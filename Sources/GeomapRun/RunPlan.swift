@@ -17,7 +17,9 @@ import Models
 ///   `<stem>.group-IIII.*` (predict: `<stem>` the basin file's; embed: `--out E.nc`'s `E`),
 ///   joined into `<stem>.nc` / `.gpkg` when the run ends (``JobOutputs``). The count of basins
 ///   is the basin layer's declared feature count (no feature is read). One group is still
-///   `job/group-0000`, so the path is the same for every size.
+///   `job/group-0000`, so the path is the same for every size. `predict-basins` adds
+///   `--archive` unless the job says `archive: false`: each group keeps its own archives
+///   (`<stem>.group-IIII.forcings.nc`, `.nc`, `.gpkg`; docs/nightly.md, "Basin archives").
 /// - Zonal jobs: one item for the whole job, with the job's options as written.
 public struct RunPlan: Sendable {
     public var items: [WorkItem]
@@ -138,7 +140,7 @@ public struct RunPlan: Sendable {
                         WorkItem(
                             key: "\(job.name)/\(group.label)", job: job.name,
                             arguments: [job.kind == .predictBasins ? "predict" : "embed"]
-                                + job.arguments
+                                + job.arguments + archiveArgument(job)
                                 + ["--group", "\(index)", "--group-size", "\(size)"],
                             inputs: optionInputs + modelInputs, model: modelFile,
                             modelSHA256: modelDigest, outputFolder: outFolder,
@@ -168,6 +170,14 @@ public struct RunPlan: Sendable {
     static func days(of job: RunJob) -> Int {
         let value = { (key: String) in job.options.last { $0.key == key }.map(firstValue) }
         return WorkCost.days(start: value("start"), end: value("end"))
+    }
+
+    /// A `predict-basins` job keeps incremental archives unless it says `archive: false`:
+    /// `--archive` when the job does not name the option itself.
+    static func archiveArgument(_ job: RunJob) -> [String] {
+        guard job.kind == .predictBasins, !job.options.contains(where: { $0.key == "archive" })
+        else { return [] }
+        return ["--archive"]
     }
 
     private static func firstValue(_ option: RunOption) -> String {

@@ -156,7 +156,7 @@ struct BasinNotThereYetCommandTests {
         #expect(
             !FileManager.default.fileExists(
                 atPath: dir.appendingPathComponent("out/basins.nc").path))
-        // The next night the forcing is there: the job runs.
+        // The next night the forcing is there: the job runs (and starts its archives).
         try forcingCopy(
             days: 731, to: dir.appendingPathComponent("forcings.nc"), timeUnits: unitsEnding(0))
         let next = try runGeomap(["run", config.path])
@@ -166,7 +166,8 @@ struct BasinNotThereYetCommandTests {
         ).sorted()
         #expect(
             outputs == [
-                "basins.gpkg", "basins.group-0000.gpkg", "basins.group-0000.nc", "basins.nc",
+                "basins.gpkg", "basins.group-0000.forcings.nc", "basins.group-0000.gpkg",
+                "basins.group-0000.nc", "basins.nc",
             ])
     }
 }

@@ -440,8 +440,12 @@ struct RunBasinGroupTests {
         let out = root.appendingPathComponent("out/flow")
         let names = try FileManager.default.contentsOfDirectory(atPath: out.path)
             .filter { !$0.hasPrefix(".") }.sorted()
+        // Each group's files and its forcing archive (predict-basins archives by default).
         let groupFiles = (0..<4).flatMap {
-            ["basins.group-000\($0).gpkg", "basins.group-000\($0).nc"]
+            [
+                "basins.group-000\($0).forcings.nc", "basins.group-000\($0).gpkg",
+                "basins.group-000\($0).nc",
+            ]
         }
         #expect(names == (["basins.gpkg", "basins.nc"] + groupFiles).sorted())
         // The whole file predicted in one command: the same values, basins and features.

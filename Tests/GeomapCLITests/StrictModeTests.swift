@@ -59,7 +59,8 @@ private let tables: [ModeTable] = [
         baseB: ["predict", "--basins", sample("basins.shp"), "--forcings", sample("forcings.nc")],
         neither: ["predict", "--quiet"],
         onlyA: predictTile + [option("--float"), option("--embeddings", "cls")],
-        onlyB: predictBasin + [option("--observed", sample("basins.dbf"))], both: runOptions),
+        onlyB: predictBasin + [option("--observed", sample("basins.dbf")), option("--archive")],
+        both: runOptions),
     ModeTable(
         command: "embed",
         baseA: ["embed", "--in", sample("region.tif"), "--pool", "cls", "--out", "/tmp/e.tif"],

@@ -229,6 +229,27 @@ struct OutputCommitJobTests {
         }
     }
 
+    @Test("basin archive (.forcings.nc, .nc, .gpkg): a kill at each commit step: old or new set")
+    func basinArchiveFaults() throws {
+        let directory = try makeTemporaryDirectory("commit-jobs")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var day = 10
+        try faultSweep(
+            directory: directory, names: BasinArchive.names(stem: "basins"), modes: ["kill"]
+        ) {
+            // Nights that grow and shrink the archive by two days.
+            day = day == 10 ? 12 : 10
+            _ = try BasinArchive.predict(
+                Self.basinRequest(end: day), directory: directory, log: { _ in })
+        }
+        // The folder holds a whole set the next night continues from.
+        var notes: [String] = []
+        let summary = try BasinArchive.predict(
+            Self.basinRequest(end: 14), directory: directory, log: { notes.append($0) })
+        #expect(!notes.contains { $0.contains("rebuilt") }, "\(notes)")
+        #expect(summary.archive?.forcingDaysAggregated ?? 0 <= 4)
+    }
+
     @Test("a basin GeoPackage corrupted before its check: exit 3, the old .nc and .gpkg stay")
     func basinCorrupted() throws {
         let directory = try makeTemporaryDirectory("commit-jobs")

@@ -73,17 +73,30 @@ struct BasinForcingMerge {
                 + "\(BasinDay.date(firstDay + d)) but \(paths[Int(owner[i])]) gives \(old)")
     }
 
-    /// Copies or aggregates `file`'s variables into the window.
+    /// Puts values known already (a day of the forcing archive) at window day `d`:
+    /// `[variables × basins]` in the merge's order, NaN for missing.
+    mutating func prefill(day d: Int, values dayValues: [Float]) {
+        let n = basins.basins.count
+        for v in variables.indices {
+            for b in 0..<n {
+                values[(v * n + b) * days + d] = dayValues[v * n + b]
+            }
+        }
+    }
+
+    /// Copies or aggregates `file`'s variables into the window; with `only`, just the window
+    /// days (offsets from ``firstDay``) in it (the others come from the forcing archive). The
+    /// grid's weights are found either way (they also say which basins are outside the grid).
     mutating func add(
         _ file: BasinForcingFile, options: ZonalOptions, log: (String) -> Void,
-        progress: ((String, Int, Int) -> Void)?
+        progress: ((String, Int, Int) -> Void)?, only: Set<Int>? = nil
     ) throws {
         let source = paths.count
         paths.append(file.path)
         let lastDay = firstDay + days - 1
         switch file.content {
         case .perBasin(let table):
-            try copy(table, source: source)
+            try copy(table, source: source, only: only)
         case .timeSeries(let url, let stepDays):
             guard stepDays.contains(where: { $0 >= firstDay && $0 <= lastDay }) else { return }
             let table = try BasinNetCDF.readForcings(
@@ -91,41 +104,57 @@ struct BasinForcingMerge {
                 through: BasinDay.date(lastDay))
             try copy(
                 table.selecting(basins: basins.basins.map(\.id), path: file.path),
-                source: source)
+                source: source, only: only)
         case .gridded(let forcing, let stepDays):
             guard let lower = stepDays.firstIndex(where: { $0 >= firstDay }),
                 let upper = stepDays.lastIndex(where: { $0 <= lastDay }), lower <= upper
             else { return }
-            let times = lower..<(upper + 1)
             let weights = try gridWeights(forcing, file: file, options: options, log: log)
+            // Runs of consecutive steps to aggregate (every step of the window without `only`).
+            var runs: [Range<Int>] = []
+            for step in lower...upper
+            where only?.contains(stepDays[step] - firstDay) ?? true {
+                if let last = runs.last, last.upperBound == step {
+                    runs[runs.count - 1] = last.lowerBound..<(step + 1)
+                } else {
+                    runs.append(step..<(step + 1))
+                }
+            }
+            let total = runs.reduce(0) { $0 + $1.count }
             let aggregator = ZonalAggregator(
                 weights: weights, statistics: [.mean], missingValue: nil)
             let name = URL(fileURLWithPath: file.path).lastPathComponent
             for variableName in file.variables {
                 guard let v = variables.firstIndex(of: variableName) else { continue }
                 let variable = try forcing.variable(variableName)
-                let stepProgress: (Int) -> Void = {
-                    progress?("\(name) \(variableName)", $0, times.count)
-                }
-                _ = try ZonalForcing.aggregate(
-                    forcing, variable: variable, times: times, aggregator: aggregator,
-                    progress: stepProgress
-                ) { chunk, slab in
-                    let means = chunk.columns[0].values
-                    for (s, step) in slab.enumerated() {
-                        for b in 0..<chunk.basins {
-                            try put(
-                                means[s * chunk.basins + b], variable: v, basin: b,
-                                day: stepDays[step] - firstDay, source: source)
+                var done = 0
+                for times in runs {
+                    let stepProgress: (Int) -> Void = {
+                        progress?("\(name) \(variableName)", done + $0, total)
+                    }
+                    _ = try ZonalForcing.aggregate(
+                        forcing, variable: variable, times: times, aggregator: aggregator,
+                        progress: stepProgress
+                    ) { chunk, slab in
+                        let means = chunk.columns[0].values
+                        for (s, step) in slab.enumerated() {
+                            for b in 0..<chunk.basins {
+                                try put(
+                                    means[s * chunk.basins + b], variable: v, basin: b,
+                                    day: stepDays[step] - firstDay, source: source)
+                            }
                         }
                     }
+                    done += times.count
                 }
             }
         }
     }
 
     /// Copies a per-basin table (in the basins' order) into the window.
-    private mutating func copy(_ table: BasinTable, source: Int) throws(BasinInputError) {
+    private mutating func copy(_ table: BasinTable, source: Int, only: Set<Int>?)
+        throws(BasinInputError)
+    {
         let lastDay = firstDay + days - 1
         let tableFirst = BasinDay.number(table.dates[0])!
         let lower = max(firstDay, tableFirst)
@@ -134,7 +163,7 @@ struct BasinForcingMerge {
         for (tv, name) in table.variables.enumerated() {
             guard let v = variables.firstIndex(of: name) else { continue }
             for b in table.basinIDs.indices {
-                for day in lower...upper {
+                for day in lower...upper where only?.contains(day - firstDay) ?? true {
                     try put(
                         Double(table[variable: tv, basin: b, day: day - tableFirst]),
                         variable: v, basin: b, day: day - firstDay, source: source)

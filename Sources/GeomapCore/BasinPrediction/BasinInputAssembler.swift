@@ -14,6 +14,8 @@ public enum BasinInputAssembler {
     ///   - progress: `(label, done, total)` while gridded forcings are aggregated.
     ///   - warmUp: days of forcings needed before the start (default: the model's warm-up;
     ///     `geomap embed --basins` uses 0, since it embeds the period itself).
+    ///   - reuse: the forcing archive of `geomap predict --basins --archive`: days whose
+    ///     sources are unchanged are taken from it instead of being aggregated again.
     /// - Returns: forcings `[model dynamic variables × basins × days]` from `warmUp` days
     ///   before the prediction start to its end, attributes `[model static variables
     ///   × basins]`, both in the basin file's order, with per-basin problems and notes.
@@ -23,7 +25,7 @@ public enum BasinInputAssembler {
     public static func assemble(
         _ request: BasinInputRequest, model: StefaLandModel, modelPath: String,
         log: (String) -> Void, progress: ((String, Int, Int) -> Void)? = nil,
-        warmUp: Int? = nil
+        warmUp: Int? = nil, reuse: BasinForcingReuse? = nil
     ) throws -> BasinModelInputs {
         let configuration = model.configuration
         let warmUp = warmUp ?? configuration.warmUp
@@ -35,7 +37,7 @@ public enum BasinInputAssembler {
         let (forcingMapping, attributeMapping) = try mappings(request, model: configuration)
         let forcings = try assembleForcings(
             request, basins: set, model: model, mapping: forcingMapping, warmUp: warmUp,
-            log: log, progress: progress)
+            log: log, progress: progress, reuse: reuse)
         let attributes = try BasinStaticInputs.assemble(
             request, basins: set, model: model, mapping: attributeMapping, log: log)
         var messages = forcings.messages
@@ -143,7 +145,7 @@ public enum BasinInputAssembler {
     static func assembleForcings(
         _ request: BasinInputRequest, basins set: BasinSet, model: StefaLandModel,
         mapping: VariableMapping, warmUp: Int, log: (String) -> Void,
-        progress: ((String, Int, Int) -> Void)?
+        progress: ((String, Int, Int) -> Void)?, reuse: BasinForcingReuse? = nil
     ) throws -> Forcings {
         let configuration = model.configuration
         let modelVariables = configuration.dynamicVariables
@@ -202,8 +204,10 @@ public enum BasinInputAssembler {
             basins: set, variables: used, units: plan.map(\.unit),
             conversions: plan.map(\.conversion), firstDay: period.firstDay,
             days: period.dayCount)
+        let only = try reuse?.prepare(
+            &merge, files: files, variables: used, modelVariables: modelVariables)
         for file in files {
-            try merge.add(file, options: options, log: log, progress: progress)
+            try merge.add(file, options: options, log: log, progress: progress, only: only)
         }
         var table = merge.table  // already in the model's units and order
         table.variables = modelVariables

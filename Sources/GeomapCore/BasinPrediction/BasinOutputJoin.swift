@@ -212,7 +212,8 @@ public enum BasinOutputJoin {
     }
 
     /// The layout of a basin series file as ``BasinSeriesWriter`` wrote it (stations with
-    /// their polygons, time axis, variables with their own attributes, globals).
+    /// their polygons, time axis, variables with their own attributes, globals but a group
+    /// archive's ``BasinArchive/inputsAttribute``).
     static func read(_ path: String) throws -> BasinSeriesLayout {
         let file = try NetCDFFile(opening: path)
         let variables = try file.variables()
@@ -306,6 +307,8 @@ public enum BasinOutputJoin {
             case "history": history = text
             case "references": references = text
             case "geomap_version": version = text
+            // A group's archive key (it names the group): the joined file is no archive.
+            case BasinArchive.inputsAttribute: continue
             default: extra.append(attribute)
             }
         }

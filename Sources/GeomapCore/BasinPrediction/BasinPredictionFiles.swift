@@ -43,9 +43,11 @@ public enum BasinPredictionFiles {
     /// - Parameter basins: the basins as read, in prediction order (drawn in WGS 84).
     /// - Throws: ``GeoVector/VectorError`` when the basins cannot be reprojected,
     ///   ``GeoNetCDF/NetCDFError`` when writing fails.
+    /// - Parameter archive: for the archive of `--archive`: the time dimension unlimited and
+    ///   these global attributes added (`nil`: a plain output).
     public static func writePredictions(
         _ predictions: BasinPredictions, basins: BasinSet, metadata: BasinRunMetadata,
-        to path: String
+        to path: String, archive: [NetCDFAttribute]? = nil
     ) throws {
         let variables =
             predictions.variables.map { v in
@@ -57,9 +59,13 @@ public enum BasinPredictionFiles {
                         .text("source", "StefaLand model \(metadata.modelName)"),
                     ])
             } + [flagDefinition]
-        let layout = try layout(
+        var layout = try layout(
             basins: basins, dates: predictions.dates, variables: variables, metadata: metadata,
             title: "StefaLand daily predictions per basin")
+        if let archive {
+            layout.unlimitedTime = true
+            layout.extraAttributes += archive
+        }
         let writer = try BasinSeriesWriter(path: path, layout: layout)
         let (n, days, width) = (
             predictions.basinIDs.count, predictions.dates.count, predictions.variables.count

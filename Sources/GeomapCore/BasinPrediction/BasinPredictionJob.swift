@@ -48,6 +48,8 @@ public struct BasinJobSummary: Sendable {
     public var seconds: Double
     public var modelName: String
     public var modelIsDemo: Bool
+    /// With `--archive`: what the night aggregated and predicted (``BasinArchive``).
+    public var archive: BasinArchiveReport? = nil
 }
 
 /// Runs the basin pipeline: assemble the inputs, run the model, write the outputs.

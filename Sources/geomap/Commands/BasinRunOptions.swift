@@ -167,7 +167,8 @@ struct BasinRunOptions: ParsableArguments {
         progress.note(
             "geomap: \(verb): \(run) of "
                 + "\(summary.basins) basins × \(summary.days) days with model "
-                + "\(summary.modelName)\(demo)\(missing)\(nonFinite) → "
+                + "\(summary.modelName)\(demo)\(missing)\(nonFinite)"
+                + (summary.archive.map { "; \($0.description)" } ?? "") + " → "
                 + summary.outputs.joined(separator: ", ")
                 + String(format: " in %.1f s (%.0f basin-days/s)", summary.seconds, rate))
         if !summary.problems.isEmpty || !summary.failures.isEmpty {

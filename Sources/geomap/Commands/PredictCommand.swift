@@ -27,7 +27,8 @@ struct PredictCommand: ParsableCommand {
             sequence length after its warm-up. Outputs in --out DIR: <stem>.nc (CF-1.8 \
             timeSeries with the basin polygons, one variable per predicted quantity and \
             prediction_flag) and <stem>.gpkg (basins with summary fields; with --observed the \
-            metrics). Exit code 1 when some basins could not be run (each listed on stderr; \
+            metrics); with --archive also <stem>.forcings.nc, and a night computes only new or \
+            changed days. Exit code 1 when some basins could not be run (each listed on stderr; \
             the outputs are still written); 75 when --end is after the forcing and within 7 \
             days of today (not there yet: try again later). See docs/basin-prediction.md.
 
@@ -45,13 +46,15 @@ struct PredictCommand: ParsableCommand {
 
     @OptionGroup(title: "Basin mode") var observed: ObservedOptions
 
+    @OptionGroup(title: "Basin mode") var archive: BasinArchiveOptions
+
     static let modes = [
         StrictArguments.Mode(
             name: "tile", selector: "--in", value: "RASTER",
             groups: [TileRunOptions.self, PredictTileOutputs.self]),
         StrictArguments.Mode(
             name: "basin", selector: "--basins", value: "POLYGONS",
-            groups: [BasinRunOptions.self, ObservedOptions.self]),
+            groups: [BasinRunOptions.self, ObservedOptions.self, BasinArchiveOptions.self]),
     ]
 
     func validate() throws {
@@ -96,9 +99,15 @@ struct PredictCommand: ParsableCommand {
             command: CommandLine.arguments.joined(separator: " "),
             geomapVersion: VersionReport.geomapVersion)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let archive = self.archive.archive
         try BasinRunOptions.run(verb: "predict", progress: options.progress) { log, progress in
-            try BasinPredictionJob.predict(
-                request, directory: URL(fileURLWithPath: out), log: log, progress: progress)
+            let directory = URL(fileURLWithPath: out)
+            if archive {
+                return try BasinArchive.predict(
+                    request, directory: directory, log: log, progress: progress)
+            }
+            return try BasinPredictionJob.predict(
+                request, directory: directory, log: log, progress: progress)
         }
     }
 }
