@@ -10,7 +10,7 @@
 #   154,000 x 96,666 px VRT over them; conus.yaml (the VRT, chunks of 256), conus-fine.yaml
 #   (chunks of 32), scenes.yaml (the scenes folder, one item per scene);
 # - basins/ (only with PLAN_BASINS=1): make_basin_plan.py — 1,000,000 basin polygons in a
-#   GeoPackage, basins.yaml (meaningful once basin jobs are planned as groups of basins).
+#   GeoPackage, basins.yaml (one predict-basins job: 3,907 groups of 256).
 # Each configuration is planned twice; both runs are printed (the first reads cold files).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
