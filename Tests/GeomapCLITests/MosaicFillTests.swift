@@ -4,8 +4,10 @@ import Models
 import TestSupport
 import Testing
 
-/// A mosaic VRT over two clips of samples/region.tif that declare no nodata (as
-/// `gdalbuildvrt` without `-srcnodata` makes them): the gaps between the clips hold 0 in every
+/// The mosaic VRT committed in Tests/Fixtures/rasters/mosaic/ (made by
+/// tools/rasters/make_raster_fixtures.py from samples/region.tif), copied into a temporary
+/// folder: 160 × 120 px over two 60 × 40 px clips with all 7 bands that declare no nodata (as
+/// `gdalbuildvrt` without `-srcnodata` makes them); the gaps between the clips hold 0 in every
 /// band, the Landsat C2 surface-reflectance fill value.
 @Suite("Landsat fill 0 in mosaics")
 struct MosaicFillTests {
@@ -15,21 +17,13 @@ struct MosaicFillTests {
 
     init() throws {
         directory = try makeTemporaryDirectory()
-        let region = TestPaths.samples.appendingPathComponent("region.tif").path
-        var clips: [String] = []
-        for (index, origin) in [(0, 0), (240, 160)].enumerated() {
-            let clip = directory.appendingPathComponent("clip\(index).tif").path
-            try runGDALTool(
-                "gdal_translate",
-                [
-                    "-q", "-srcwin", "\(origin.0 + 40)", "\(origin.1 + 40)", "120", "80",
-                    "-a_nodata", "none", region, clip,
-                ])
-            clips.append(clip)
+        let fixtures = TestPaths.fixtures.appendingPathComponent("rasters/mosaic")
+        for name in ["mosaic.vrt", "clip0.tif", "clip1.tif"] {
+            try FileManager.default.copyItem(
+                at: fixtures.appendingPathComponent(name),
+                to: directory.appendingPathComponent(name))
         }
         mosaic = directory.appendingPathComponent("mosaic.vrt").path
-        try runGDALTool(
-            "gdalbuildvrt", ["-q", "-te", "455015", "4959015", "467015", "4968015", mosaic] + clips)
         let url = directory.appendingPathComponent("xxs.safetensors")
         try MoEMAETileModel.writeRandomModel(
             architecture: "moe-mae-xxs", classes: ["water", "forest", "urban"], reshape: nil,
@@ -49,13 +43,13 @@ struct MosaicFillTests {
         return (run, skipped, result.stderr)
     }
 
-    /// Per tile of the 40 px plan over 400×300 (last row anchored at 260): the pixels it
-    /// shares with the two clips, [40,160)×[40,120) and [280,400)×[200,280).
+    /// Per tile of the 40 px plan over 160×120 (4 × 3 tiles): the pixels it shares with the
+    /// two clips, [20,80)×[20,60) and [80,140)×[80,120).
     static var tileOverlaps: [Int] {
-        let clips = [(40, 160, 40, 120), (280, 400, 200, 280)]
+        let clips = [(20, 80, 20, 60), (80, 140, 80, 120)]
         var overlaps: [Int] = []
-        for y in [0, 40, 80, 120, 160, 200, 240, 260] {
-            for x in stride(from: 0, to: 400, by: 40) {
+        for y in [0, 40, 80] {
+            for x in [0, 40, 80, 120] {
                 overlaps.append(
                     clips.map { clip in
                         max(0, min(x + 40, clip.1) - max(x, clip.0))
@@ -72,18 +66,22 @@ struct MosaicFillTests {
         let overlaps = MosaicFillTests.tileOverlaps
         let expectedRun = overlaps.filter { $0 >= 800 }.count  // at most half invalid
         let expectedFill = overlaps.filter { $0 == 0 }.count
+        let tiles = overlaps.count
+        // Every kind of tile is there: whole, at least half clip, under half clip, all fill.
+        #expect(overlaps.contains(1600) && overlaps.contains(800) && overlaps.contains(400))
+        #expect(expectedRun == 4 && expectedFill == 6 && tiles == 12)
         let fill = try predict(["--date", "2017-06-13T10:10:31Z"])
         #expect(fill.run == expectedRun, "\(fill.stderr)")
-        #expect(fill.skipped == 80 - expectedRun, "\(fill.stderr)")
+        #expect(fill.skipped == tiles - expectedRun, "\(fill.stderr)")
         #expect(
             fill.stderr.contains(
-                "\(80 - expectedRun) skipped as nodata (\(expectedFill) of them all fill 0)"),
+                "\(tiles - expectedRun) skipped as nodata (\(expectedFill) of them all fill 0)"),
             "\(fill.stderr)")
         let none = try predict(["--date", "2017-06-13T10:10:31Z", "--fill-value", "none"])
-        #expect(none.run == 80 && none.skipped == 0, "\(none.stderr)")
+        #expect(none.run == tiles && none.skipped == 0, "\(none.stderr)")
         #expect(!none.stderr.contains("fill"), "\(none.stderr)")
         let other = try predict(["--date", "2017-06-13T10:10:31Z", "--fill-value", "65535"])
-        #expect(other.run == 80 && other.stderr.contains("(0 of them all fill 65535)"))
+        #expect(other.run == tiles && other.stderr.contains("(0 of them all fill 65535)"))
     }
 
     @Test("--fill-value that is not model, none or a number is exit 2")
