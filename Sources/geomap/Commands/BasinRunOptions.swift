@@ -129,50 +129,45 @@ struct BasinRunOptions: ParsableArguments {
         return date
     }
 
-    /// Runs `job` with progress on stderr, prints the notes, each basin not run (one line
-    /// each, even with `--quiet`), each basin with non-finite model output (likewise) and a
-    /// summary; exits 1 (partial failure) when some basins were not run or had non-finite
+    /// Runs a basin job with progress on stderr, prints the notes, each basin not run (one
+    /// line each, even with `--quiet`), each basin with non-finite model output (likewise) and
+    /// a summary; exits 1 (partial failure) when some basins were not run or had non-finite
     /// output.
-    static func run(
-        verb: String, progress: ProgressReporter,
-        _ job: (_ log: (String) -> Void, _ progress: @escaping (String, Int, Int) -> Void) throws
-            -> BasinJobSummary
-    ) throws {
-        let summary = try job(
-            { message in progress.note("geomap: \(verb): \(message)") },
-            { stage, done, total in
+    static func run<Job: GeomapJob>(
+        _ job: Job.Type, _ request: Job.Request, verb: String, progress: ProgressReporter
+    ) throws where Job.Summary == BasinJobSummary {
+        let events = JobEvents(
+            note: { progress.note("geomap: \(verb): \($0)") },
+            warn: { progress.warn("geomap: \(verb): \($0)") },
+            progress: { stage, done, total in
                 if stage == verb {
                     progress.update(verb, done: done, total: total, unit: "basins")
                 } else {
                     progress.update("\(verb): \(stage)", done: done, total: total)
                 }
             })
-        progress.clear()
-        for problem in summary.problems {
-            progress.warn("geomap: \(verb): basin \(problem.id) not run: \(problem.reason)")
-        }
-        for failure in summary.failures {
-            progress.warn("geomap: \(verb): basin \(failure.id): \(failure.reason)")
-        }
-        let run = summary.basins - summary.problems.count
-        let rate = summary.seconds > 0 ? Double(run * summary.days) / summary.seconds : 0
-        let demo = summary.modelIsDemo ? ", a DEMO model trained on synthetic data" : ""
-        let missing =
-            summary.missingDays > 0
-            ? "; \(summary.missingDays) basin-days with missing forcings flagged" : ""
-        let nonFinite =
-            summary.nonFiniteDays > 0
-            ? "; \(summary.nonFiniteDays) basin-days of \(summary.failures.count) basins "
-                + "with non-finite model output flagged" : ""
-        progress.note(
-            "geomap: \(verb): \(run) of "
-                + "\(summary.basins) basins × \(summary.days) days with model "
-                + "\(summary.modelName)\(demo)\(missing)\(nonFinite)"
-                + (summary.archive.map { "; \($0.description)" } ?? "") + " → "
-                + summary.outputs.joined(separator: ", ")
-                + String(format: " in %.1f s (%.0f basin-days/s)", summary.seconds, rate))
-        if !summary.problems.isEmpty || !summary.failures.isEmpty {
-            throw ExitCode(ExitStatus.partialFailure.rawValue)
+        for result in try Job.runAll(request, events: events) {
+            progress.clear()
+            for line in result.failed { progress.warn("geomap: \(verb): \(line)") }
+            let summary = result.summary
+            let run = summary.basins - summary.problems.count
+            let rate = summary.seconds > 0 ? Double(run * summary.days) / summary.seconds : 0
+            let demo = summary.modelIsDemo ? ", a DEMO model trained on synthetic data" : ""
+            let missing =
+                summary.missingDays > 0
+                ? "; \(summary.missingDays) basin-days with missing forcings flagged" : ""
+            let nonFinite =
+                summary.nonFiniteDays > 0
+                ? "; \(summary.nonFiniteDays) basin-days of \(summary.failures.count) basins "
+                    + "with non-finite model output flagged" : ""
+            progress.note(
+                "geomap: \(verb): \(run) of "
+                    + "\(summary.basins) basins × \(summary.days) days with model "
+                    + "\(summary.modelName)\(demo)\(missing)\(nonFinite)"
+                    + (summary.archive.map { "; \($0.description)" } ?? "") + " → "
+                    + result.written.joined(separator: ", ")
+                    + String(format: " in %.1f s (%.0f basin-days/s)", summary.seconds, rate))
+            if result.exitStatus != .success { throw ExitCode(result.exitStatus.rawValue) }
         }
     }
 }

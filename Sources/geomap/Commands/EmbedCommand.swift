@@ -55,26 +55,24 @@ struct EmbedCommand: ParsableCommand {
 
     func run() throws {
         guard let out = options.out else { return }
-        let directory = URL(fileURLWithPath: out).deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         if basinOptions.basins != nil {
             options.gdalCache.apply()
             try options.reserveModelMemory()
-            let request = BasinJobRequest(
-                inputs: try basinOptions.request(), model: options.model,
-                command: CommandLine.arguments.joined(separator: " "),
-                geomapVersion: VersionReport.geomapVersion)
-            try BasinRunOptions.run(verb: "embed", progress: options.progress) {
-                log, progress in
-                try BasinPredictionJob.embed(request, to: out, log: log, progress: progress)
-            }
+            let request = BasinEmbeddingJob.Request(
+                job: BasinJobRequest(
+                    inputs: try basinOptions.request(), model: options.model,
+                    command: CommandLine.arguments.joined(separator: " "),
+                    geomapVersion: VersionReport.geomapVersion),
+                output: out)
+            try BasinRunOptions.run(
+                BasinEmbeddingJob.self, request, verb: "embed", progress: options.progress)
             return
         }
         guard let input = tiles.input, let pool = tileOutputs.pool else { return }
-        var request = try tiles.request(input: input)
-        request.embeddingsPath = out
-        request.pooling = pool
-        try tiles.run(request, verb: "embed", options: options)
+        let request = TileEmbeddingJob.Request(
+            tiles: try tiles.request(input: input, options: options), output: out, pooling: pool,
+            model: try tiles.model(options))
+        try tiles.run(TileEmbeddingJob.self, request, verb: "embed", options: options)
     }
 }
 

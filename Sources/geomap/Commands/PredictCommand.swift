@@ -71,44 +71,27 @@ struct PredictCommand: ParsableCommand {
             return
         }
         guard let input = tiles.input else { return }
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let stem =
-            URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
-            + (try tiles.windowSuffix())
-        let directory = URL(fileURLWithPath: out)
-        var request = try tiles.request(input: input)
-        request.classesPath = directory.appendingPathComponent("\(stem).classes.tif").path
-        request.probabilitiesPath =
-            directory.appendingPathComponent("\(stem).probabilities.tif").path
+        var request = TilePredictionJob.Request(
+            tiles: try tiles.request(input: input, options: options), directory: out,
+            model: try tiles.model(options))
         request.floatProbabilities = tileOutputs.floatProbabilities
-        if let pooling = tileOutputs.embeddings {
-            request.pooling = pooling
-            request.embeddingsPath =
-                directory.appendingPathComponent("\(stem).embeddings.tif").path
-        }
-        try tiles.run(request, verb: "predict", options: options)
+        request.embeddings = tileOutputs.embeddings
+        try tiles.run(TilePredictionJob.self, request, verb: "predict", options: options)
     }
 
     /// Basin mode: `<out>/<stem>.nc` and `<out>/<stem>.gpkg`.
     func runBasins(out: String) throws {
         options.gdalCache.apply()
         try options.reserveModelMemory()
-        let request = BasinJobRequest(
-            inputs: try basinOptions.request(), model: options.model,
-            observedPaths: observed.observed,
-            command: CommandLine.arguments.joined(separator: " "),
-            geomapVersion: VersionReport.geomapVersion)
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let archive = self.archive.archive
-        try BasinRunOptions.run(verb: "predict", progress: options.progress) { log, progress in
-            let directory = URL(fileURLWithPath: out)
-            if archive {
-                return try BasinArchive.predict(
-                    request, directory: directory, log: log, progress: progress)
-            }
-            return try BasinPredictionJob.predict(
-                request, directory: directory, log: log, progress: progress)
-        }
+        let request = BasinPredictionJob.Request(
+            job: BasinJobRequest(
+                inputs: try basinOptions.request(), model: options.model,
+                observedPaths: observed.observed,
+                command: CommandLine.arguments.joined(separator: " "),
+                geomapVersion: VersionReport.geomapVersion),
+            directory: out, archive: archive.archive)
+        try BasinRunOptions.run(
+            BasinPredictionJob.self, request, verb: "predict", progress: options.progress)
     }
 }
 

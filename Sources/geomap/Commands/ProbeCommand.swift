@@ -113,131 +113,43 @@ struct ProbeFitCommand: ParsableCommand {
     }
 
     func run() throws {
-        switch (samples, labelsRaster) {
-        case (nil, nil), (_?, _?):
+        let source: ProbeFitJob.Samples
+        switch (samples, labelsRaster, input) {
+        case (nil, nil, _), (_?, _?, _):
             throw ProbeError.argument(
                 "give exactly one of --samples S.csv and --labels-raster "
                     + "L.tif (with --in R.tif)")
-        case (nil, _?) where input == nil:
+        case (nil, _?, nil):
             throw ProbeError.argument("--labels-raster needs --in R.tif, the image raster")
-        case (_?, nil) where input != nil:
+        case (_?, nil, _?):
             throw ProbeError.argument("--in is only used with --labels-raster")
-        default: break
+        case (let samples?, nil, nil):
+            source = .list(samples)
+        case (nil, let labels?, let input?):
+            source = .labelsRaster(
+                input: input, labels: labels, stride: stride, minShare: minShare)
         }
-        let modelURL = URL(fileURLWithPath: model)
-        let outURL = URL(fileURLWithPath: out)
-        guard modelURL.standardizedFileURL.path != outURL.standardizedFileURL.path else {
-            throw ProbeError.argument("--out must differ from --model (\(model))")
-        }
-        var isFolder: ObjCBool = false
-        let outFolder = outURL.deletingLastPathComponent().path
-        guard FileManager.default.fileExists(atPath: outFolder, isDirectory: &isFolder),
-            isFolder.boolValue
-        else {
-            throw ProbeError.file(path: outFolder, problem: "the output folder does not exist")
-        }
+        var request = ProbeFitJob.Request(model: model, samples: source, output: out)
+        request.task = task
+        request.classes = classes
+        request.pooling = pool
+        request.useMetadata = !noMetadata
+        request.settings = ProbeFitSettings(
+            holdoutFraction: holdout, seed: seed,
+            regression: LogisticRegressionOptions(
+                c: c, tolerance: tolerance, maxIterations: maxIterations,
+                standardize: standardize))
+        let items = try ProbeFitJob.plan(request)
         try RunOptions.reserveModelMemory(model: model)
-        if let labelsRaster, let input {
-            return try runLabelsRaster(
-                labels: labelsRaster, input: input, modelURL: modelURL, outURL: outURL)
+        let stderr: @Sendable (String) -> Void = { text in
+            try? FileHandle.standardError.write(contentsOf: Data((text + "\n").utf8))
         }
-        let samples = samples ?? ""
-        let list = try ProbeSampleList.read(
-            URL(fileURLWithPath: samples), task: task, classNames: try classNames())
-        let targets = try list.targets()
-        let file = try encoderFile(modelURL)
-        let encoder = try MoEMAEModel(file: file)
-        let pooling = pool ?? encoder.pooling
-        let embedder = SampleEmbedder(model: encoder, pooling: pooling, useMetadata: !noMetadata)
-        note(
-            "embedding \(list.samples.count) images (\(pooling.rawValue) pooling, "
-                + "\(embedder.width) features)…")
-        let features = try embedder.embed(list.samples)
-        let settings = ProbeFitSettings(
-            holdoutFraction: holdout, seed: seed,
-            regression: LogisticRegressionOptions(
-                c: c, tolerance: tolerance, maxIterations: maxIterations,
-                standardize: standardize))
-        let outcome = try ProbeFitRun.run(
-            features: features, targets: targets, classNames: list.classNames,
-            settings: settings)
-        try ProbeModelOutput.write(
-            base: file, outcome: outcome, pool: pooling.rawValue,
-            sampleList: URL(fileURLWithPath: samples).lastPathComponent, to: outURL)
-        print(report(outcome, count: list.samples.count, classNames: list.classNames))
-    }
-
-    /// The `--model` file, which must be a MoE-MAE encoder (the head is fitted on its
-    /// embeddings).
-    func encoderFile(_ modelURL: URL) throws -> ModelFile {
-        let file = try ModelFile(contentsOf: modelURL)
-        guard MoEMAEArchitecture.ids.contains(file.manifest.architecture) else {
-            throw ProbeError.file(
-                path: model,
-                problem: "architecture '\(file.manifest.architecture)' has no embeddings to fit "
-                    + "a head on (expected \(MoEMAEArchitecture.ids.joined(separator: ", ")))")
+        let events = JobEvents(note: stderr, warn: stderr)
+        for item in items {
+            let summary = try ProbeFitJob.run(item, events: events).summary
+            print(
+                report(summary.outcome, count: summary.samples, classNames: summary.classNames))
         }
-        return file
-    }
-
-    /// `--in R.tif --labels-raster L.tif`: tiles of R labelled by L.
-    func runLabelsRaster(labels: String, input: String, modelURL: URL, outURL: URL) throws {
-        let classFile: [String]? = try classes.map { name in
-            guard name != "bigearthnet-19" else {
-                throw ProbeError.argument(
-                    "--classes bigearthnet-19 does not apply to --labels-raster; give a file "
-                        + "(line n names class id n)")
-            }
-            return try classNames() ?? []
-        }
-        let file = try encoderFile(modelURL)
-        let tileModel = try MoEMAETileModel(file: file)
-        let tile = tileModel.input.tileSize
-        guard stride >= 1, stride <= tile else {
-            throw ProbeError.argument("--stride must be in 1…\(tile), got \(stride)")
-        }
-        let labelled = try LabelRasterTiles(
-            inputPath: input, labelsPath: labels, tile: tile, stride: stride, task: task,
-            minShare: minShare, classFile: classFile)
-        let targets = try labelled.targets()
-        let pooling = pool ?? tileModel.model.pooling
-        note(
-            "embedding \(labelled.tiles.count) tiles (\(labelled.skipped) mostly nodata "
-                + "skipped, \(pooling.rawValue) pooling)…")
-        let features = try labelled.embed(
-            model: tileModel, inputPath: input, pooling: pooling, useMetadata: !noMetadata)
-        let outcome = try ProbeFitRun.run(
-            features: features, targets: targets, classNames: labelled.classNames,
-            settings: settings)
-        try ProbeModelOutput.write(
-            base: file, outcome: outcome, pool: pooling.rawValue,
-            sampleList: URL(fileURLWithPath: labels).lastPathComponent, to: outURL)
-        print(report(outcome, count: labelled.tiles.count, classNames: labelled.classNames))
-    }
-
-    var settings: ProbeFitSettings {
-        ProbeFitSettings(
-            holdoutFraction: holdout, seed: seed,
-            regression: LogisticRegressionOptions(
-                c: c, tolerance: tolerance, maxIterations: maxIterations,
-                standardize: standardize))
-    }
-
-    /// The --classes list, or nil for the sample list's own names.
-    func classNames() throws -> [String]? {
-        guard let classes else { return nil }
-        if classes == "bigearthnet-19" { return BigEarthNet.classNames19 }
-        guard let text = try? String(contentsOfFile: classes, encoding: .utf8) else {
-            throw ProbeError.file(
-                path: classes, problem: "cannot read the class list (or use bigearthnet-19)")
-        }
-        let names = text.split(whereSeparator: \.isNewline)
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !names.isEmpty, Set(names).count == names.count else {
-            throw ProbeError.file(
-                path: classes, problem: "the class list is empty or repeats a name")
-        }
-        return names
     }
 
     func report(_ outcome: ProbeFitOutcome, count: Int, classNames: [String]) -> String {
@@ -261,10 +173,6 @@ struct ProbeFitCommand: ParsableCommand {
         if let holdout = outcome.holdoutMetrics { lines.append("holdout:  \(holdout.summary)") }
         lines.append("wrote \(out)")
         return lines.joined(separator: "\n")
-    }
-
-    func note(_ text: String) {
-        try? FileHandle.standardError.write(contentsOf: Data((text + "\n").utf8))
     }
 }
 

@@ -129,8 +129,8 @@ struct TileRunOptions: ParsableArguments {
         if let input { try InputFiles.check(input, option: "--in", directoryAllowed: true) }
     }
 
-    /// A request with the shared options filled in.
-    func request(input: String) throws -> TilePredictionRequest {
+    /// The pipeline's request with the shared options filled in (the job sets the outputs).
+    func request(input: String, options: RunOptions) throws -> TilePredictionRequest {
         var request = TilePredictionRequest(inputPath: input)
         request.stride = stride
         request.bands = try bandNumbers()
@@ -142,41 +142,43 @@ struct TileRunOptions: ParsableArguments {
         request.batchSize = batchSize
         request.outputWindow = try outputWindow()
         request.producer = "geomap \(VersionReport.geomapVersion)"
+        request.fitBlockCacheToInput = options.gdalCache.gdalCacheMiB == nil
         return request
     }
 
-    /// Loads the model, runs `request` with a progress bar, prints a summary; exits 1 when
-    /// some tiles had a non-finite model output (left as nodata).
-    func run(_ request: TilePredictionRequest, verb: String, options: RunOptions) throws {
+    /// `--model` and `--precision`.
+    func model(_ options: RunOptions) throws -> TileModelChoice {
+        TileModelChoice(model: options.model, precision: try matmulPrecision())
+    }
+
+    /// Runs a tile job with a progress bar and prints a summary; exits 1 when some tiles had a
+    /// non-finite model output (left as nodata).
+    func run<Job: GeomapJob>(
+        _ job: Job.Type, _ request: Job.Request, verb: String, options: RunOptions
+    ) throws where Job.Summary == TilePredictionSummary {
         options.gdalCache.apply()
         try options.reserveModelMemory()
-        let url = try TileModelLoader.resolve(options.model)
-        let model = try TileModelLoader.load(url, precision: try matmulPrecision())
-        if let notice = TileModelLoader.precisionNotice(model) {
-            FileHandle.standardError.write(Data("geomap: \(verb): \(notice)\n".utf8))
-        }
         let progress = options.progress
-        var request = request
-        request.fitBlockCacheToInput = options.gdalCache.gdalCacheMiB == nil
-        request.progress = { done, total in
-            progress.update(verb, done: done, total: total, unit: "tiles")
-        }
-        let summary = try TilePredictor.run(request, model: model)
-        let failed = summary.tilesNonFinite
-        if failed > 0 {
+        let events = JobEvents(
+            note: { progress.note("geomap: \(verb): \($0)") },
+            warn: { progress.warn("geomap: \(verb): \($0)") },
+            progress: { _, done, total in
+                progress.update(verb, done: done, total: total, unit: "tiles")
+            })
+        for result in try Job.runAll(request, events: events) {
             // Even with --quiet: the run failed for these tiles.
-            progress.warn(
-                "geomap: \(verb): \(failed) of \(summary.tilesRun) tiles run gave a non-finite "
-                    + "model output (NaN or ±Inf) and were written as nodata")
+            for line in result.failed { progress.warn("geomap: \(verb): \(line)") }
+            let summary = result.summary
+            let warped = summary.warped ? ", warped to the model's pixel size" : ""
+            let fill = summary.fillValue.map {
+                " (\(summary.tilesSkippedForFill) of them all fill \(String(format: "%g", $0)))"
+            }
+            progress.note(
+                "geomap: \(verb): \(summary.tilesRun) tiles run, \(summary.tilesSkipped) "
+                    + "skipped as nodata\(fill ?? "")\(warped); "
+                    + "\(summary.outputWidth)×\(summary.outputHeight) px → "
+                    + result.written.joined(separator: ", "))
+            if result.exitStatus != .success { throw ExitCode(result.exitStatus.rawValue) }
         }
-        let warped = summary.warped ? ", warped to the model's pixel size" : ""
-        let fill = summary.fillValue.map {
-            " (\(summary.tilesSkippedForFill) of them all fill \(String(format: "%g", $0)))"
-        }
-        progress.note(
-            "geomap: \(verb): \(summary.tilesRun) tiles run, \(summary.tilesSkipped) "
-                + "skipped as nodata\(fill ?? "")\(warped); \(summary.outputWidth)×\(summary.outputHeight) px → "
-                + summary.outputs.joined(separator: ", "))
-        if failed > 0 { throw ExitCode(ExitStatus.partialFailure.rawValue) }
     }
 }

@@ -86,14 +86,19 @@ struct ZonalCommand: ParsableCommand {
         options.weightsCSV = weights.map { URL(fileURLWithPath: $0) }
         options.cacheDirectory = weightsCache.directory
         let progress = ProgressReporter(quiet: quiet)
-        let summary = try ZonalJob.run(
-            options, log: { progress.warn("geomap: warning: \($0)") },
+        let events = JobEvents(
+            note: { progress.note("geomap: \($0)") },
+            warn: { progress.warn("geomap: warning: \($0)") },
             progress: { progress.update($0, done: $1, total: $2) })
-        progress.clear()
-        let cache = summary.cache.map { ", weights cache \($0.rawValue)" } ?? ""
-        progress.note(
-            "geomap: zonal: \(summary.basinsOnGrid) of \(summary.basins) basins on the grid, "
-                + "\(summary.nonZeroWeights) weights\(cache); \(summary.rows) values → " + out)
+        for result in try ZonalJob.runAll(options, events: events) {
+            progress.clear()
+            let summary = result.summary
+            let cache = summary.cache.map { ", weights cache \($0.rawValue)" } ?? ""
+            progress.note(
+                "geomap: zonal: \(summary.basinsOnGrid) of \(summary.basins) basins on the "
+                    + "grid, \(summary.nonZeroWeights) weights\(cache); \(summary.rows) values → "
+                    + out)
+        }
     }
 }
 

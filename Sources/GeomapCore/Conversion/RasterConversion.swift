@@ -31,13 +31,15 @@ enum RasterConversion {
     /// and a QGIS style. `path` is a staged path of `outputs`, which checks the COG when it is
     /// committed.
     ///
-    /// - Parameter sourceName: the input as the user named it (`GEOMAP_SOURCE`).
+    /// - Parameters:
+    ///   - sourceName: the input as the user named it (`GEOMAP_SOURCE`).
+    ///   - producer: `TIFFTAG_SOFTWARE` (`geomap 0.1.0`).
     @discardableResult
     static func copy(
         _ source: borrowing Raster, to path: String, compression: COGCompression,
-        sourceName: String, outputs: OutputSet
+        sourceName: String, producer: String, outputs: OutputSet
     ) throws -> COGOutput {
-        var options = COGOptions(producer: "geomap \(VersionReport.geomapVersion)")
+        var options = COGOptions(producer: producer)
         options.compression = compression
         options.metadata["GEOMAP_SOURCE"] = URL(fileURLWithPath: sourceName).lastPathComponent
         let specs = try source.bands.map { try spec(for: $0, source: source) }
