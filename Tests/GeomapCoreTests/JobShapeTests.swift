@@ -103,6 +103,39 @@ struct JobShapeTests {
         #expect(!stages.values.isEmpty && !stages.values.contains("predict"), "\(stages.values)")
     }
 
+    @Test("basin jobs: a group size plans one item per group; a group past the last fails")
+    func basinGroups() throws {
+        let out = try makeTemporaryDirectory("job-shape")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let request = BasinPredictionJob.Request(
+            job: try Self.basinJob(), directory: out.path, groupSize: 3)
+        let items = try BasinPredictionJob.plan(request)
+        #expect(items.map(\.job.inputs.group) == (0..<3).map { BasinGroup(index: $0, size: 3) })
+        #expect(items.allSatisfy { $0.groupSize == nil && $0.directory == out.path })
+        let embeddings = try BasinEmbeddingJob.plan(
+            BasinEmbeddingJob.Request(
+                job: try Self.basinJob(), output: out.appendingPathComponent("e.nc").path,
+                groupSize: 4))
+        #expect(embeddings.map { $0.job.inputs.group?.index } == [0, 1])
+
+        let last = try BasinPredictionJob.run(items[2], events: .silent)
+        #expect(last.written == ["nc", "gpkg"].map { "\(out.path)/basins.group-0002.\($0)" })
+        #expect(last.summary.basins == 1 && last.failed.isEmpty)
+
+        var past = request
+        past.groupSize = nil
+        past.job.inputs.group = BasinGroup(index: 3, size: 3)
+        #expect(throws: BasinInputError.self) { _ = try BasinPredictionJob.plan(past) }
+        var empty = request
+        empty.groupSize = 0
+        #expect(throws: BasinInputError.self) { _ = try BasinPredictionJob.plan(empty) }
+        #expect(
+            try BasinPredictionJob.plan(
+                BasinPredictionJob.Request(
+                    job: try Self.basinJob(), directory: out.path)
+            ).map(\.job.inputs.group) == [nil])
+    }
+
     @Test("basin embeddings: one NetCDF with the embedding dimension")
     func basinEmbeddings() throws {
         let out = try makeTemporaryDirectory("job-shape")

@@ -53,4 +53,27 @@ public struct BasinGroup: Sendable, Equatable {
     public static func count(features: Int, size: Int) -> Int {
         max(1, (features + size - 1) / size)
     }
+
+    /// Every group of `size` basins of the layer, in order: the items of a basin job planned
+    /// with a group size, and the `job/group-IIII` work items of `geomap run`.
+    /// - Throws: `VectorError` for an unreadable file or an unknown layer.
+    public static func all(path: String, layer: String? = nil, size: Int) throws -> [BasinGroup] {
+        let features = try featureCount(path: path, layer: layer)
+        return (0..<count(features: features, size: size)).map { BasinGroup(index: $0, size: size) }
+    }
+
+    /// Checks that the group holds features of the layer.
+    /// - Throws: ``BasinInputError`` for a group past the last one, naming the file and the
+    ///   number of groups; `VectorError` for an unreadable file or an unknown layer.
+    public func check(path: String, layer: String? = nil) throws {
+        let features = try Self.featureCount(path: path, layer: layer)
+        let groups = Self.count(features: features, size: size)
+        guard index < groups, self.features.lowerBound < max(features, 1) else {
+            throw BasinInputError(
+                path,
+                "--group \(index) is out of range: \(features) features in groups of "
+                    + "\(size) make \(groups) group\(groups == 1 ? "" : "s") "
+                    + "(--group 0…\(groups - 1))")
+        }
+    }
 }

@@ -58,15 +58,7 @@ public enum BasinInputAssembler {
             return try BasinReader.read(
                 path: request.basinsPath, layer: request.layer, idField: request.idField)
         }
-        let features = try BasinReader.featureCount(path: request.basinsPath, layer: request.layer)
-        let groups = BasinGroup.count(features: features, size: group.size)
-        guard group.index < groups, group.features.lowerBound < max(features, 1) else {
-            throw BasinInputError(
-                request.basinsPath,
-                "--group \(group.index) is out of range: \(features) features in groups of "
-                    + "\(group.size) make \(groups) group\(groups == 1 ? "" : "s") "
-                    + "(--group 0…\(groups - 1))")
-        }
+        try group.check(path: request.basinsPath, layer: request.layer)
         return try BasinReader.read(
             path: request.basinsPath, layer: request.layer, idField: request.idField,
             features: group.features)

@@ -9,22 +9,58 @@ extension BasinPredictionJob: GeomapJob {
         public var directory: String
         /// `--archive`: keep and grow the incremental archives (``BasinArchive``).
         public var archive: Bool
+        /// Plan one item per group of this many basins (``BasinGroup``, what `geomap run`
+        /// plans as `job/group-IIII`), each writing `<stem>.group-IIII.*`; `nil`: one item,
+        /// the whole file (or the request's own `--group`).
+        public var groupSize: Int?
 
-        public init(job: BasinJobRequest, directory: String, archive: Bool = false) {
+        public init(
+            job: BasinJobRequest, directory: String, archive: Bool = false, groupSize: Int? = nil
+        ) {
             self.job = job
             self.directory = directory
             self.archive = archive
+            self.groupSize = groupSize
         }
     }
 
     public typealias Item = Request
     public typealias Summary = BasinJobSummary
 
-    /// One item: the basin file. Every input file named is checked here; their contents are
-    /// read and checked by the assembler and ``BasinObserved`` before the model runs.
+    /// The items: the request's group, every group of `groupSize` basins, or the whole file.
+    /// Every input file named is checked here, and a group against the basin layer's count;
+    /// their contents are read and checked by the assembler and ``BasinObserved`` before the
+    /// model runs.
     public static func plan(_ request: Request) throws -> [Request] {
         try checkInputFiles(request.job)
-        return [request]
+        return try groups(request.job, size: request.groupSize).map {
+            var item = request
+            item.job = $0
+            item.groupSize = nil
+            return item
+        }
+    }
+
+    /// `job` as the items of a plan: its own group (checked against the layer), one request
+    /// per group of `size` basins, or `job` itself.
+    /// - Throws: ``BasinInputError`` for a group past the last one or a size below 1,
+    ///   `VectorError` for an unreadable basin file.
+    static func groups(_ job: BasinJobRequest, size: Int?) throws -> [BasinJobRequest] {
+        let inputs = job.inputs
+        if let group = inputs.group {
+            try group.check(path: inputs.basinsPath, layer: inputs.layer)
+            return [job]
+        }
+        guard let size else { return [job] }
+        guard size >= 1 else {
+            throw BasinInputError(
+                inputs.basinsPath, "group size \(size): a group holds 1 basin or more")
+        }
+        return try BasinGroup.all(path: inputs.basinsPath, layer: inputs.layer, size: size).map {
+            var item = job
+            item.inputs.group = $0
+            return item
+        }
     }
 
     public static func run(_ item: Request, events: JobEvents) throws -> JobResult<
@@ -66,16 +102,21 @@ public enum BasinEmbeddingJob: GeomapJob {
         public var job: BasinJobRequest
         /// The NetCDF to write (its folder is created when missing).
         public var output: String
+        /// Plan one item per group of this many basins, each writing `E.group-IIII.nc` beside
+        /// `output`; `nil`: one item (the whole file, or the request's own `--group`).
+        public var groupSize: Int?
 
-        public init(job: BasinJobRequest, output: String) {
+        public init(job: BasinJobRequest, output: String, groupSize: Int? = nil) {
             self.job = job
             self.output = output
+            self.groupSize = groupSize
         }
     }
 
     public typealias Item = Request
     public typealias Summary = BasinJobSummary
 
+    /// The items, as ``BasinPredictionJob/plan(_:)``'s.
     public static func plan(_ request: Request) throws -> [Request] {
         guard request.job.observedPaths.isEmpty else {
             throw JobInputError(
@@ -83,7 +124,12 @@ public enum BasinEmbeddingJob: GeomapJob {
                 problem: "observed series are only read by basin prediction")
         }
         try BasinPredictionJob.checkInputFiles(request.job)
-        return [request]
+        return try BasinPredictionJob.groups(request.job, size: request.groupSize).map {
+            var item = request
+            item.job = $0
+            item.groupSize = nil
+            return item
+        }
     }
 
     public static func run(_ item: Request, events: JobEvents) throws -> JobResult<

@@ -104,7 +104,7 @@ public enum ProbeFitJob: GeomapJob {
 
     public static func run(_ item: Item, events: JobEvents) throws -> JobResult<Summary> {
         let request = item.request
-        let file = try encoderFile(request.model)
+        let file: ModelFile
         let outURL = URL(fileURLWithPath: request.output)
         let features: FeatureMatrix
         let targets: ProbeTargets
@@ -116,6 +116,8 @@ public enum ProbeFitJob: GeomapJob {
             let list = try ProbeSampleList.read(
                 URL(fileURLWithPath: path), task: request.task, classNames: item.classNames)
             targets = try list.targets()
+            // The sample list is read first: its errors name it, whatever the model file.
+            file = try encoderFile(request.model)
             let encoder = try MoEMAEModel(file: file)
             pooling = request.pooling ?? encoder.pooling
             let embedder = SampleEmbedder(
@@ -127,6 +129,7 @@ public enum ProbeFitJob: GeomapJob {
             classNames = list.classNames
             count = list.samples.count
         case .labelsRaster(let input, let labels, let stride, let minShare):
+            file = try encoderFile(request.model)
             let tileModel = try MoEMAETileModel(file: file)
             let tile = tileModel.input.tileSize
             guard stride >= 1, stride <= tile else {
