@@ -6,7 +6,8 @@
 //
 //   geomap (CLI)
 //     └─ GeomapRun (nightly runs: configuration, work items, fingerprints, ledger; Yams)
-//          └─ GeomapCore (pipelines)
+//          └─ GeomapCore (the jobs; umbrella re-exporting the pipeline modules)
+//               ├─ BasinInputs (per-basin tables, attributes, mapping, units)
 //               ├─ Models ─ Tensor ─ COpenBLAS, CTensorKernels
 //               ├─ GeoRaster ─┐
 //               ├─ GeoVector ─┴─ GeoGDAL ─ CGDAL
@@ -90,11 +91,19 @@ let package = Package(
         .target(name: "Models", dependencies: ["Tensor"], swiftSettings: swiftSettings),
 
         // Pipelines: tiling, aggregation, basin runs.
+
+        // The basin pipeline's readers: per-basin tables (CSV, CF timeSeries and Caravan
+        // NetCDF, Daymet, CAMELS streamflow), attributes, variable mapping and units.
+        .target(
+            name: "BasinInputs", dependencies: ["GeoNetCDF", "Models", "OutputFiles"],
+            swiftSettings: swiftSettings),
+
+        // The umbrella the CLI imports: the jobs, re-exporting the pipeline modules.
         .target(
             name: "GeomapCore",
             dependencies: [
-                "GeoRaster", "GeoVector", "GeoProjection", "GeoNetCDF", "Models", "Tensor",
-                "OutputFiles",
+                "BasinInputs", "GeoRaster", "GeoVector", "GeoProjection", "GeoNetCDF", "Models",
+                "Tensor", "OutputFiles",
             ],
             swiftSettings: swiftSettings),
 
@@ -157,8 +166,8 @@ let package = Package(
         .testTarget(
             name: "GeomapCoreTests",
             dependencies: [
-                "GeomapCore", "GeoRaster", "GeoVector", "GeoProjection", "GeoNetCDF", "Models",
-                "TestSupport",
+                "GeomapCore", "BasinInputs", "GeoRaster", "GeoVector", "GeoProjection",
+                "GeoNetCDF", "Models", "TestSupport",
             ],
             swiftSettings: swiftSettings),
         .testTarget(

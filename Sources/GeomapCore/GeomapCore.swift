@@ -1,5 +1,9 @@
-// GeomapCore: pipelines (tiling and stitching, basin aggregation and runs, run manifests).
-
+// GeomapCore: the jobs (tiles, basins, zonal, probe, convert) and the umbrella the CLI imports.
+// Like swift-numerics' `Numerics`, it re-exports the modules the pipelines are split into, so
+// `import GeomapCore` is the whole core; each of them can be imported (and tested) on its own.
+//
 // Exit codes and the output-set commit live in the low-level OutputFiles module (the Geo*
 // writers use them too); callers of GeomapCore see them as before.
+
+@_exported public import BasinInputs
 @_exported public import OutputFiles

@@ -1,3 +1,4 @@
+import BasinInputs
 public import Foundation
 import GeoNetCDF
 import GeoVector

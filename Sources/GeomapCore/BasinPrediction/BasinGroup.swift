@@ -1,3 +1,4 @@
+import BasinInputs
 import GeoVector
 
 /// A group of basins (`geomap predict --basins … --group I --group-size N`): the features at

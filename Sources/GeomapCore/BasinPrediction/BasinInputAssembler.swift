@@ -1,3 +1,4 @@
+import BasinInputs
 import Foundation
 import GeoNetCDF
 import GeoVector

@@ -1,3 +1,4 @@
+import BasinInputs
 import GeoNetCDF
 
 /// The prediction window: `start − warmUp … end` (day numbers, ``BasinDay``).

@@ -1,4 +1,5 @@
-public import Foundation
+import BasinInputs
+import Foundation
 
 /// `geomap predict --basins`: `<directory>/<stem>.nc` (daily predictions) and
 /// `<directory>/<stem>.gpkg` (the basins with their summary fields).

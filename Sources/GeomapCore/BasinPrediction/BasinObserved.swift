@@ -1,3 +1,4 @@
+import BasinInputs
 import Foundation
 public import GeoNetCDF
 import GeoProjection

@@ -1,3 +1,5 @@
+import BasinInputs
+
 /// The default end of a basin period: the last day every needed forcing covers for every
 /// basin (docs/basin-inputs.md, "Period"), not the end of the longest record.
 extension BasinInputAssembler {

@@ -1,3 +1,4 @@
+import BasinInputs
 import GeoNetCDF
 public import GeoVector
 

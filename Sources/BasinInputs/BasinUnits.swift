@@ -42,7 +42,7 @@ public enum BasinUnit: String, Sendable, CaseIterable, CustomStringConvertible {
     }
 
     /// Canonical spelling key: lower case, exponent form, single spaces between factors.
-    static func normalise(_ text: String) -> String {
+    package static func normalise(_ text: String) -> String {
         var s = text.trimmingCharacters(in: .whitespaces).lowercased()
         for (from, to) in [("**", ""), ("^", ""), ("·", " "), ("*", " "), (".", " ")] {
             s = s.replacingOccurrences(of: from, with: to)
@@ -112,11 +112,11 @@ public enum BasinUnit: String, Sendable, CaseIterable, CustomStringConvertible {
     }()
 
     /// What a unit measures; conversions stay within one kind.
-    enum Kind {
+    package enum Kind {
         case temperature, waterFlux, energyFlux, ratio, discharge, gradient, pressure, duration
     }
 
-    var kind: Kind {
+    package var kind: Kind {
         switch self {
         case .kelvin, .celsius: .temperature
         case .mmPerDay, .mPerDay, .kgPerM2PerDay, .kgPerM2PerSecond: .waterFlux
@@ -131,7 +131,7 @@ public enum BasinUnit: String, Sendable, CaseIterable, CustomStringConvertible {
 
     /// `base = value × scale + shift` into the kind's base unit (°C, mm/day, W m-2, fraction,
     /// m3 s-1, m m-1, Pa, s). A cubic foot is exactly 0.3048³ m³.
-    var toBase: (scale: Double, shift: Double) {
+    package var toBase: (scale: Double, shift: Double) {
         switch self {
         case .kelvin: (1, -273.15)
         case .celsius: (1, 0)

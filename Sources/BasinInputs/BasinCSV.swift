@@ -77,7 +77,7 @@ public enum BasinCSV {
     /// Whether the header of `lines` starts with `date` or `time`: one basin's series, as
     /// Caravan writes them (`timeseries/csv/camels/camels_01022500.csv`), the basin id being
     /// the file name without its extension.
-    static func isSingleBasin(_ url: URL) -> Bool {
+    package static func isSingleBasin(_ url: URL) -> Bool {
         guard let header = try? readLines(url).first?.fields.first?.lowercased() else {
             return false
         }
@@ -175,13 +175,13 @@ public enum BasinCSV {
     }
 
     /// A non-empty line of a CSV file with its 1-based number.
-    struct Line {
+    package struct Line {
         var number: Int
         var text: Substring
         /// The file's separator (detected from its header).
         var delimiter = Delimiter.character(",")
         /// The fields, trimmed, surrounding double quotes removed.
-        var fields: [String] {
+        package var fields: [String] {
             delimiter.split(text).map { raw in
                 var f = raw.trimmingCharacters(in: .whitespaces)
                 if f.count >= 2, f.hasPrefix("\""), f.hasSuffix("\"") {
@@ -193,7 +193,7 @@ public enum BasinCSV {
     }
 
     /// The file's non-blank lines (a UTF-8 byte-order mark and CR line ends tolerated).
-    static func readLines(_ url: URL) throws(BasinInputError) -> [Line] {
+    package static func readLines(_ url: URL) throws(BasinInputError) -> [Line] {
         let text: String
         do {
             text = try String(contentsOf: url, encoding: .utf8)

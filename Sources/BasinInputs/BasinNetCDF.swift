@@ -10,7 +10,7 @@ public enum BasinNetCDF {
     public struct Contents: Sendable {
         public var basinIDs: [String]
         /// Day number (proleptic Gregorian) of each time step.
-        var days: [Int]
+        package var days: [Int]
         /// The numeric (station, time) variables and their `units` attributes.
         public var variables: [String]
         public var units: [String?]

@@ -8,6 +8,12 @@ public struct BasinAttributes: Sendable, Equatable {
     /// `[attributes.count × basinIDs.count]`, basin fastest.
     public var values: [Float]
 
+    package init(basinIDs: [String], attributes: [String], values: [Float]) {
+        self.basinIDs = basinIDs
+        self.attributes = attributes
+        self.values = values
+    }
+
     public func value(_ attribute: String, basin: String) -> Float? {
         guard let a = attributes.firstIndex(of: attribute),
             let b = basinIDs.firstIndex(of: basin)

@@ -1,10 +1,12 @@
 /// Why basin ids that a file should hold are absent, when the reason is plain to see.
-enum BasinIDHints {
+package enum BasinIDHints {
     /// `"; the ids differ only by leading zeros …"` when some of `missing` are in `available`
     /// once leading zeros are dropped (USGS gauge ids such as 01022500 stored as integers by a
     /// spreadsheet or pandas), else `""`. geomap never matches such ids itself: ids are text,
     /// and 01022500 and 1022500 may be two basins.
-    static func leadingZeros(missing: [String], available: some Sequence<String>) -> String {
+    package static func leadingZeros(missing: [String], available: some Sequence<String>)
+        -> String
+    {
         func stripped(_ id: String) -> Substring {
             let s = id.drop { $0 == "0" }
             return s.isEmpty ? "0" : s

@@ -75,14 +75,14 @@ public struct BasinTable: Sendable, Equatable {
 }
 
 /// Day numbers for the table's contiguous calendar (proleptic Gregorian).
-enum BasinDay {
+package enum BasinDay {
     static let calendar = CFCalendar.prolepticGregorian
 
-    static func number(_ d: CFDate) -> Int? {
+    package static func number(_ d: CFDate) -> Int? {
         calendar.dayNumber(year: d.year, month: d.month, day: d.day)
     }
 
-    static func date(_ n: Int) -> CFDate {
+    package static func date(_ n: Int) -> CFDate {
         let (y, m, d) = calendar.date(dayNumber: n)
         return CFDate(year: y, month: m, day: d)
     }
