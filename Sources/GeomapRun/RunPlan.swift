@@ -29,10 +29,16 @@ public struct RunPlan: Sendable {
     }
 
     /// Plans `config`. Relative paths resolve against the configuration's folder.
-    public static func make(_ config: RunConfig) throws -> RunPlan {
+    /// - Parameter scratchParent: the folder path where the plan's scratch folder
+    ///   (`geomap-plan-<pid>-<n>`, removed before returning) is made; nil: the system's
+    ///   temporary folder.
+    public static func make(_ config: RunConfig, scratchParent: String? = nil) throws -> RunPlan {
         var items: [WorkItem] = []
         // Scenes are measured for chunking through TileInput, which may write a warped VRT.
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+        let parent =
+            scratchParent.map { URL(fileURLWithPath: $0, isDirectory: true) }
+            ?? FileManager.default.temporaryDirectory
+        let scratch = parent.appendingPathComponent(
             "geomap-plan-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         defer { try? FileManager.default.removeItem(at: scratch) }
         for (index, job) in config.jobs.enumerated() {

@@ -57,7 +57,11 @@ struct RunPlanChunkTests {
             """
         let file = root.appendingPathComponent("nightly.yaml")
         try text.write(to: file, atomically: true, encoding: .utf8)
-        let plan = try RunPlan.make(try RunConfigLoader.load(file))
+        let scratchParent = root.appendingPathComponent("scratch")
+        try FileManager.default.createDirectory(
+            at: scratchParent, withIntermediateDirectories: true)
+        let plan = try RunPlan.make(
+            try RunConfigLoader.load(file), scratchParent: scratchParent.path)
         // big.tif at stride 20: a 20 × 15 grid, 3 × 2 chunks of 8; small.tif (4 × 4) whole;
         // the embed job's chunks of 16: 2 × 1.
         #expect(
@@ -77,10 +81,10 @@ struct RunPlanChunkTests {
         let embed = try #require(plan.items.first { $0.key == "vectors/big/x16y0" })
         let out = try #require(embed.arguments.firstIndex(of: "--out"))
         #expect(embed.arguments[out + 1].hasSuffix("/out/big.x16y0.embeddings.tif"))
-        // Measuring the scenes left nothing behind in the temporary folder.
-        let scratch = try FileManager.default.contentsOfDirectory(
-            atPath: FileManager.default.temporaryDirectory.path
-        ).filter { $0.hasPrefix("geomap-plan-\(getpid())-") }
+        // Measuring the scenes left nothing behind (a scratch folder of its own: other tests
+        // of this process plan at the same time in the system's temporary folder).
+        let scratch = try FileManager.default.contentsOfDirectory(atPath: scratchParent.path)
+            .filter { $0.hasPrefix("geomap-plan-") }
         #expect(scratch.isEmpty, "\(scratch)")
     }
 }
