@@ -98,11 +98,17 @@ let package = Package(
             name: "BasinInputs", dependencies: ["GeoNetCDF", "Models", "OutputFiles"],
             swiftSettings: swiftSettings),
 
+        // The one job shape (GeomapJob, JobEvents, JobResult, JobInputs) every pipeline conforms to.
+        .target(
+            name: "GeomapJobs", dependencies: ["BasinInputs", "GeoRaster", "OutputFiles"],
+            swiftSettings: swiftSettings),
+
         // The umbrella the CLI imports: the jobs, re-exporting the pipeline modules.
         .target(
             name: "GeomapCore",
             dependencies: [
-                "BasinInputs", "GeoRaster", "GeoVector", "GeoProjection", "GeoNetCDF", "Models",
+                "GeomapJobs", "BasinInputs", "GeoRaster", "GeoVector", "GeoProjection", "GeoNetCDF",
+                "Models",
                 "Tensor", "OutputFiles",
             ],
             swiftSettings: swiftSettings),
@@ -166,7 +172,8 @@ let package = Package(
         .testTarget(
             name: "GeomapCoreTests",
             dependencies: [
-                "GeomapCore", "BasinInputs", "GeoRaster", "GeoVector", "GeoProjection",
+                "GeomapJobs", "GeomapCore", "BasinInputs", "GeoRaster", "GeoVector",
+                "GeoProjection",
                 "GeoNetCDF", "Models", "TestSupport",
             ],
             swiftSettings: swiftSettings),

@@ -6,4 +6,5 @@
 // writers use them too); callers of GeomapCore see them as before.
 
 @_exported public import BasinInputs
+@_exported public import GeomapJobs
 @_exported public import OutputFiles

@@ -1,3 +1,5 @@
+import GeomapJobs
+
 /// `geomap zonal`: exact per-basin statistics of gridded forcings or a static raster, one
 /// output (`.csv` or `.nc`).
 extension ZonalJob: GeomapJob {

@@ -1,6 +1,7 @@
-public import Foundation
-public import GeoProjection
+import Foundation
+import GeoProjection
 public import GeoRaster
+import GeomapJobs
 import OutputFiles
 
 /// A raster conversion that cannot be done as asked: bad input (exit 2), one line.

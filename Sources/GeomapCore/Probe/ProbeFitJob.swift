@@ -1,4 +1,5 @@
-public import Foundation
+import Foundation
+import GeomapJobs
 public import Models
 
 /// `geomap probe fit`: embeds labelled samples with a MoE-MAE encoder, fits a linear head on

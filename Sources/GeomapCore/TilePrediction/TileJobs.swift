@@ -1,4 +1,5 @@
-public import Foundation
+import Foundation
+import GeomapJobs
 public import Models
 public import Tensor
 

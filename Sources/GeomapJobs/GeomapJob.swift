@@ -1,5 +1,5 @@
 import BasinInputs
-public import Foundation
+import Foundation
 import GeoRaster
 public import OutputFiles
 
@@ -96,6 +96,12 @@ public struct JobInputError: Error, CustomStringConvertible, Equatable {
     public var option: String
     public var path: String
     public var problem: String
+
+    package init(option: String, path: String, problem: String) {
+        self.option = option
+        self.path = path
+        self.problem = problem
+    }
 
     public var description: String { "\(option) \(path): \(problem)" }
 }
