@@ -7,6 +7,7 @@
 //   geomap (CLI)
 //     └─ GeomapRun (nightly runs: configuration, work items, fingerprints, ledger; Yams)
 //          └─ GeomapCore (the jobs; umbrella re-exporting the pipeline modules)
+//               ├─ Probe (linear probes) ─ TilePipeline (tile by tile) ─ GeomapJobs (job shape)
 //               ├─ BasinInputs (per-basin tables, attributes, mapping, units)
 //               ├─ Models ─ Tensor ─ COpenBLAS, CTensorKernels
 //               ├─ GeoRaster ─┐
@@ -103,11 +104,27 @@ let package = Package(
             name: "GeomapJobs", dependencies: ["BasinInputs", "GeoRaster", "OutputFiles"],
             swiftSettings: swiftSettings),
 
+        // Tile by tile: raster input, tile plan, row buffer, blending, COG outputs; the tile jobs.
+        .target(
+            name: "TilePipeline",
+            dependencies: [
+                "GeomapJobs", "GeoRaster", "GeoProjection", "Models", "Tensor", "OutputFiles",
+            ], swiftSettings: swiftSettings),
+
+        // Linear probes on MoE-MAE embeddings: sample lists, label rasters, the solver, ProbeFitJob.
+        .target(
+            name: "Probe",
+            dependencies: [
+                "TilePipeline", "GeomapJobs", "GeoRaster", "GeoProjection", "Models", "Tensor",
+                "OutputFiles",
+            ], swiftSettings: swiftSettings),
+
         // The umbrella the CLI imports: the jobs, re-exporting the pipeline modules.
         .target(
             name: "GeomapCore",
             dependencies: [
-                "GeomapJobs", "BasinInputs", "GeoRaster", "GeoVector", "GeoProjection", "GeoNetCDF",
+                "Probe", "TilePipeline", "GeomapJobs", "BasinInputs", "GeoRaster", "GeoVector",
+                "GeoProjection", "GeoNetCDF",
                 "Models",
                 "Tensor", "OutputFiles",
             ],
@@ -172,7 +189,8 @@ let package = Package(
         .testTarget(
             name: "GeomapCoreTests",
             dependencies: [
-                "GeomapJobs", "GeomapCore", "BasinInputs", "GeoRaster", "GeoVector",
+                "Probe", "TilePipeline", "GeomapJobs", "GeomapCore", "BasinInputs", "GeoRaster",
+                "GeoVector",
                 "GeoProjection",
                 "GeoNetCDF", "Models", "TestSupport",
             ],

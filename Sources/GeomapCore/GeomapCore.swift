@@ -8,3 +8,5 @@
 @_exported public import BasinInputs
 @_exported public import GeomapJobs
 @_exported public import OutputFiles
+@_exported public import Probe
+@_exported public import TilePipeline

@@ -9,6 +9,7 @@ import TestSupport
 import Testing
 
 @testable import GeomapCore
+@testable import TilePipeline
 
 /// Issue 12 item 6: ±Inf and absurd magnitudes are missing values in every reader, NaN or
 /// infinite weights are refused, and a non-finite model output is never written as a value.

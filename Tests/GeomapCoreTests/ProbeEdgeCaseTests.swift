@@ -1,6 +1,7 @@
 import Testing
 
 @testable import GeomapCore
+@testable import Probe
 
 @Suite("Logistic regression edge cases")
 struct ProbeEdgeCaseTests {

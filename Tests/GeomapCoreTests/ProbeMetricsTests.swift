@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import GeomapCore
+@testable import Probe
 
 @Suite("Probe metrics against sklearn.metrics")
 struct ProbeMetricsTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import GeomapCore
+@testable import Probe
 
 @Suite("Logistic regression against scikit-learn goldens")
 struct ProbeSolverTests {

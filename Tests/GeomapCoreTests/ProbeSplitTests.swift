@@ -1,6 +1,7 @@
 import Testing
 
 @testable import GeomapCore
+@testable import Probe
 
 @Suite("Deterministic stratified holdout split")
 struct ProbeSplitTests {

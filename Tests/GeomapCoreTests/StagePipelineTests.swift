@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import GeomapCore
+@testable import TilePipeline
 
 /// The three-thread pipeline under the tile commands: order, completeness, and errors.
 @Suite("Stage pipeline")

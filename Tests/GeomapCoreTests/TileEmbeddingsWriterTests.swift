@@ -6,6 +6,7 @@ import TestSupport
 import Testing
 
 @testable import GeomapCore
+@testable import TilePipeline
 
 /// The embeddings output written row block by row block, as the tile pipeline writes it,
 /// against the same values written by GDAL in one piece (`gdal_translate -of COG` of a raw

@@ -5,6 +5,7 @@ import TestSupport
 import Testing
 
 @testable import GeomapCore
+@testable import TilePipeline
 
 /// The fill rule of ``TileRowBuffer``: a pixel is fill (and invalid) only when every band holds
 /// the fill value as read; NaN, ±Inf and a fill value in some bands only are not fill.

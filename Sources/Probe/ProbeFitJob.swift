@@ -1,5 +1,5 @@
 import Foundation
-import GeomapJobs
+public import GeomapJobs
 public import Models
 
 /// `geomap probe fit`: embeds labelled samples with a MoE-MAE encoder, fits a linear head on

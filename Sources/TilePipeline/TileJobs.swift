@@ -1,5 +1,5 @@
 import Foundation
-import GeomapJobs
+public import GeomapJobs
 public import Models
 public import Tensor
 

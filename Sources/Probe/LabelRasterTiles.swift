@@ -3,6 +3,7 @@ import GeoProjection
 import GeoRaster
 public import Models
 import Tensor
+import TilePipeline
 
 /// One tile of a label raster: its window origin and its classes (indices into the names).
 public struct LabelledTile: Sendable, Equatable {

@@ -1,3 +1,5 @@
+public import OutputFiles
+
 /// What can go wrong before or during a tile-by-tile prediction. Every case is bad input (exit
 /// 2) and describes itself in one line naming the file and the problem.
 public enum TilePredictionError: Error, CustomStringConvertible, Sendable, Equatable,

@@ -3,6 +3,7 @@ import GeoProjection
 import GeoRaster
 public import Models
 import Tensor
+import TilePipeline
 
 /// Embeddings of the images of a sample list with a MoE-MAE encoder, for `geomap probe fit`.
 ///
