@@ -307,6 +307,103 @@ struct ShardedRunTests {
     }
 
     @Test(
+        "merge joins basin groups of two shards and copies a zonal job's file as the unsharded run has them; a group file that no longer reads is exit 1 naming it, nothing merged"
+    )
+    func basinGroupsAndZonal() throws {
+        let root = try makeTemporaryDirectory("shards-basins")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let sample = samples.path
+        let config = """
+            version: 1
+            jobs:
+              - name: streamflow
+                kind: predict-basins
+                basins: \(sample)/basins.shp
+                forcings: \(sample)/forcings.nc
+                static-raster: [\(sample)/static/clay.tif, \(sample)/static/elevation.tif,
+                  \(sample)/static/forest_fraction.tif, \(sample)/static/sand.tif,
+                  \(sample)/static/silt.tif, \(sample)/static/slope.tif]
+                start: 2016-06-01
+                end: 2016-08-31
+                group-size: 4
+                out: out/streamflow
+              - name: rain
+                kind: zonal
+                basins: \(sample)/basins.shp
+                forcings: \(sample)/forcings.nc
+                var: pr
+                stat: mean
+                out: out/rain.csv
+            """
+        var folders: [URL] = []
+        for name in ["whole", "sharded"] {
+            let folder = root.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try config.write(
+                to: folder.appendingPathComponent("nightly.yaml"), atomically: true,
+                encoding: .utf8)
+            folders.append(folder)
+        }
+        let (whole, sharded) = (folders[0], folders[1])
+        let unsharded = try runGeomap(
+            ["run", whole.appendingPathComponent("nightly.yaml").path], environment: reproducible)
+        #expect(unsharded.status == 0, "\(unsharded.stderr)")
+        // Groups of 4 and 3 basins (368 and 276 basin-days) and the zonal item: shard 0 runs
+        // group 0, shard 1 group 1 and the zonal job.
+        for index in 0..<2 {
+            let result = try runGeomap(
+                [
+                    "run", sharded.appendingPathComponent("nightly.yaml").path, "--shard",
+                    "\(index)/2",
+                ],
+                environment: reproducible)
+            #expect(result.status == 0, "shard \(index): \(result.stderr)")
+        }
+        let out = sharded.appendingPathComponent("out")
+        let group = out.appendingPathComponent("streamflow/shards/1-of-2/basins.group-0001.nc")
+        let run = sharded.appendingPathComponent("nightly.run")
+        // The group's file unreadable at the same size: every item is done for the ledger,
+        // but the join fails: exit 1 naming the file, no merged manifest, no joined file.
+        let original = try Data(contentsOf: group)
+        try Data(count: original.count).write(to: group)
+        let broken = try runGeomap(["merge", run.path])
+        #expect(broken.status == 1, "\(broken.stderr)")
+        #expect(broken.stderr.contains("not joined") && broken.stderr.contains(group.path))
+        #expect(
+            !FileManager.default.fileExists(
+                atPath: run.appendingPathComponent("manifest.json").path)
+        )
+        #expect(
+            !FileManager.default.fileExists(
+                atPath: out.appendingPathComponent("streamflow/basins.nc").path))
+        try original.write(to: group)
+        let merged = try runGeomap(["merge", run.path])
+        #expect(merged.status == 0, "\(merged.stderr)")
+        #expect(merged.stderr.contains("merged 2 shards: all 3 items done"), "\(merged.stderr)")
+        let reference = whole.appendingPathComponent("out")
+        for name in ["streamflow/basins.nc", "streamflow/basins.group-0000.nc"] {
+            let mine =
+                name.hasSuffix("group-0000.nc")
+                ? out.appendingPathComponent("streamflow/shards/0-of-2/basins.group-0000.nc")
+                : out.appendingPathComponent(name)
+            #expect(
+                try netCDFValues(reference.appendingPathComponent(name).path)
+                    == netCDFValues(mine.path), "\(name)")
+        }
+        #expect(
+            try Data(contentsOf: reference.appendingPathComponent("rain.csv"))
+                == Data(contentsOf: out.appendingPathComponent("rain.csv")))
+        // The joined GeoPackage holds the whole run's 7 basins in its order.
+        let ids = { (path: URL) in
+            try runGDALTool("ogrinfo", ["-q", "-al", "-geom=NO", path.path]).stdout
+                .split(separator: "\n").filter { $0.contains("basin_id") }
+        }
+        let joinedIDs = try ids(out.appendingPathComponent("streamflow/basins.gpkg"))
+        #expect(joinedIDs.count == 7)
+        #expect(try ids(reference.appendingPathComponent("streamflow/basins.gpkg")) == joinedIDs)
+    }
+
+    @Test(
         "merge refuses shards made from different plans (exit 2 naming them); status --missing lists the older one"
     )
     func differentPlans() throws {
