@@ -8,6 +8,7 @@
 //     └─ GeomapRun (nightly runs: configuration, work items, fingerprints, ledger; Yams)
 //          └─ GeomapCore (the jobs; umbrella re-exporting the pipeline modules)
 //               ├─ Probe (linear probes) ─ TilePipeline (tile by tile) ─ GeomapJobs (job shape)
+//               ├─ ZonalAggregation (exact zonal statistics) ─ GeomapJobs
 //               ├─ BasinInputs (per-basin tables, attributes, mapping, units)
 //               ├─ Models ─ Tensor ─ COpenBLAS, CTensorKernels
 //               ├─ GeoRaster ─┐
@@ -119,11 +120,20 @@ let package = Package(
                 "OutputFiles",
             ], swiftSettings: swiftSettings),
 
+        // Exact zonal statistics: coverage fractions, weights and their cache, the aggregator, zonal outputs; ZonalJob.
+        .target(
+            name: "ZonalAggregation",
+            dependencies: [
+                "GeomapJobs", "GeoRaster", "GeoVector", "GeoProjection", "GeoNetCDF", "Models",
+                "OutputFiles",
+            ], swiftSettings: swiftSettings),
+
         // The umbrella the CLI imports: the jobs, re-exporting the pipeline modules.
         .target(
             name: "GeomapCore",
             dependencies: [
-                "Probe", "TilePipeline", "GeomapJobs", "BasinInputs", "GeoRaster", "GeoVector",
+                "ZonalAggregation", "Probe", "TilePipeline", "GeomapJobs", "BasinInputs",
+                "GeoRaster", "GeoVector",
                 "GeoProjection", "GeoNetCDF",
                 "Models",
                 "Tensor", "OutputFiles",
@@ -189,7 +199,8 @@ let package = Package(
         .testTarget(
             name: "GeomapCoreTests",
             dependencies: [
-                "Probe", "TilePipeline", "GeomapJobs", "GeomapCore", "BasinInputs", "GeoRaster",
+                "ZonalAggregation", "Probe", "TilePipeline", "GeomapJobs", "GeomapCore",
+                "BasinInputs", "GeoRaster",
                 "GeoVector",
                 "GeoProjection",
                 "GeoNetCDF", "Models", "TestSupport",

@@ -10,3 +10,4 @@
 @_exported public import OutputFiles
 @_exported public import Probe
 @_exported public import TilePipeline
+@_exported public import ZonalAggregation

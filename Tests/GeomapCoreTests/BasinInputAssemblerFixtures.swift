@@ -4,6 +4,7 @@ import Models
 import TestSupport
 
 @testable import GeomapCore
+@testable import ZonalAggregation
 
 /// Inputs for the assembler tests, all derived from `samples/` and written as real files.
 enum AssemblerFixtures {

@@ -2,6 +2,7 @@ import GeoVector
 import Testing
 
 @testable import GeomapCore
+@testable import ZonalAggregation
 
 /// A rectangle ring (counter-clockwise unless `clockwise`).
 func rectangle(

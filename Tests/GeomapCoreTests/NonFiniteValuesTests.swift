@@ -10,6 +10,7 @@ import Testing
 
 @testable import GeomapCore
 @testable import TilePipeline
+@testable import ZonalAggregation
 
 /// Issue 12 item 6: ±Inf and absurd magnitudes are missing values in every reader, NaN or
 /// infinite weights are refused, and a non-finite model output is never written as a value.

@@ -6,6 +6,7 @@ import TestSupport
 import Testing
 
 @testable import GeomapCore
+@testable import ZonalAggregation
 
 @Suite("Static attributes from rasters")
 struct StaticRasterAttributesTests {

@@ -3,6 +3,7 @@ import GeoVector
 import Testing
 
 @testable import GeomapCore
+@testable import ZonalAggregation
 
 /// Values read as stored (fill values left in the buffer, tested during the gather) give the
 /// same statistics as values whose missing cells were first replaced by NaN, whatever the

@@ -3,6 +3,7 @@ import GeoVector
 import Testing
 
 @testable import GeomapCore
+@testable import ZonalAggregation
 
 @Suite("Zonal statistics over coverage weights")
 struct ZonalAggregatorTests {

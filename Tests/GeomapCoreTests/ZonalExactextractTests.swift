@@ -5,6 +5,7 @@ import TestSupport
 import Testing
 
 @testable import GeomapCore
+@testable import ZonalAggregation
 
 /// geomap against exactextract 0.3.0 on the polygons exactextract saw (already in each grid's
 /// CRS, from `Tests/Fixtures/zonal/`, made by `tools/zonal/compare_exactextract.py`).

@@ -3,6 +3,7 @@ import GeoVector
 import TestSupport
 
 @testable import GeomapCore
+@testable import ZonalAggregation
 
 /// Readers for the exactextract goldens in `Tests/Fixtures/zonal/` (written by
 /// `tools/zonal/compare_exactextract.py`).

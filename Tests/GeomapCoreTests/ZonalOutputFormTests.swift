@@ -5,6 +5,7 @@ import TestSupport
 import Testing
 
 @testable import GeomapCore
+@testable import ZonalAggregation
 
 /// Zonal outputs that tools downstream read as they are (issue 13 item 13): one ISO 8601 form
 /// per CSV time column, the basin's name in the NetCDF `basin_name`.

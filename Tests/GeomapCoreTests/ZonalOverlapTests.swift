@@ -4,6 +4,7 @@ import TestSupport
 import Testing
 
 @testable import GeomapCore
+@testable import ZonalAggregation
 
 /// Reading the next slab on a second thread (`SlabPipeline`) changes nothing in the results,
 /// and errors on either side stop both threads and come back to the caller.

@@ -6,6 +6,7 @@ import TestSupport
 import Testing
 
 @testable import GeomapCore
+@testable import ZonalAggregation
 
 /// Grids as real files have them (issue 13 items 1 and 2): a rotated-pole grid with float64
 /// and float32 axes, and global grids on 0…360 and −180…180 with basins across 0° and 180°,

@@ -4,6 +4,7 @@ import TestSupport
 import Testing
 
 @testable import GeomapCore
+@testable import ZonalAggregation
 
 /// `geomap zonal --forcings f.nc --var V` for a NetCDF variable without a time axis (issue 13
 /// item 10): aggregated as the static raster `NETCDF:"f.nc":V`, or refused with that form.

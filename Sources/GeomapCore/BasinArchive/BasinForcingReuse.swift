@@ -2,6 +2,7 @@ import BasinInputs
 import Foundation
 import GeoNetCDF
 import Models
+import ZonalAggregation
 
 /// The forcing archive's part in assembling a night's inputs (`geomap predict --basins
 /// --archive`): every day of the period gets a digest of the source values that feed it

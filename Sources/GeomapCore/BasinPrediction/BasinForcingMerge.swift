@@ -3,6 +3,7 @@ import Foundation
 import GeoNetCDF
 import GeoProjection
 import GeoVector
+import ZonalAggregation
 
 /// Fills one table `[user variables × basins × window days]` from several forcing files,
 /// converting each value into the model's unit as it comes (in Double, before rounding to

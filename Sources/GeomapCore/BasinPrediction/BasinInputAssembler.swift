@@ -3,6 +3,7 @@ import Foundation
 import GeoNetCDF
 import GeoVector
 public import Models
+import ZonalAggregation
 
 /// The basin pipeline's first stage: basins, forcing files and static attributes →
 /// model-ready inputs (model variables, order and units; not normalised). See

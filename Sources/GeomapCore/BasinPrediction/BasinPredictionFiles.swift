@@ -3,6 +3,7 @@ import Foundation
 public import GeoNetCDF
 import GeoProjection
 public import GeoVector
+import ZonalAggregation
 
 /// What a basin run records about itself in its outputs' global attributes.
 public struct BasinRunMetadata: Sendable {
@@ -177,26 +178,8 @@ public enum BasinPredictionFiles {
             geomapVersion: metadata.geomapVersion, extraAttributes: extra)
     }
 
-    /// The basins as WGS 84 stations (id, name from ``BasinSummary/nameField(of:)`` when the
-    /// basin has one, else the id; centroid; polygons).
+    /// The basins as WGS 84 stations (``BasinStations``).
     static func stations(_ basins: BasinSet) throws -> [DSGStation] {
-        let lonLat = try basins.reprojected(to: CRS.wgs84, maxSegmentLength: nil)
-        let nameField = BasinSummary.nameField(of: basins).flatMap { name in
-            basins.fields.firstIndex { $0.name == name }
-        }
-        return lonLat.basins.map { basin in
-            let centre = ZonalSink.centroid(basin.geometry)
-            var name = basin.id
-            if let nameField, case .string(let text) = basin.attributes[nameField], !text.isEmpty {
-                name = text
-            }
-            return DSGStation(
-                id: basin.id, name: name, latitude: centre.y, longitude: centre.x,
-                polygons: basin.geometry.polygons.map { polygon in
-                    DSGPolygon(
-                        exterior: polygon.exterior.points.map { SIMD2($0.x, $0.y) },
-                        holes: polygon.holes.map { $0.points.map { SIMD2($0.x, $0.y) } })
-                })
-        }
+        try BasinStations.stations(basins)
     }
 }

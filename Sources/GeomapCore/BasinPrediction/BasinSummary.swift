@@ -1,6 +1,7 @@
 import BasinInputs
 import GeoNetCDF
 public import GeoVector
+import ZonalAggregation
 
 /// The per-basin summary GeoPackage of a basin prediction (`DIR/<stem>.gpkg`): one
 /// MultiPolygon per basin in the basins' own CRS, layer `basins`, with summary fields and,
@@ -34,16 +35,7 @@ public enum BasinSummary {
     /// field) called `name`, `basin_name`, `gauge_name`, `station_name` or `gauge_nm`, any
     /// case; nil when there is none.
     public static func nameField(of basins: BasinSet) -> String? {
-        let candidates = ["name", "basin_name", "gauge_name", "station_name", "gauge_nm"]
-        for candidate in candidates {
-            if let field = basins.fields.first(where: {
-                $0.name.lowercased() == candidate && $0.kind == .string
-                    && $0.name != basins.idField
-            }) {
-                return field.name
-            }
-        }
-        return nil
+        BasinStations.nameField(of: basins)
     }
 
     /// Writes the summary.

@@ -3,6 +3,7 @@ public import Foundation
 import GeoProjection
 import GeoRaster
 public import GeoVector
+import ZonalAggregation
 
 /// Static basin attributes computed from rasters (`--static-raster`): the coverage-weighted
 /// mean of a band, or the share of a class, over each basin (see `docs/basin-prediction.md`).

@@ -1,7 +1,7 @@
 public import Foundation
-import GeoNetCDF
+package import GeoNetCDF
 public import GeoProjection
-import GeoRaster
+package import GeoRaster
 public import GeoVector
 import OutputFiles
 
@@ -45,6 +45,9 @@ public struct ZonalSummary: Sendable {
     public var rows = 0
     public var secondsForWeights = 0.0
     public var secondsForValues = 0.0
+
+    /// Nothing counted yet.
+    package init() {}
 }
 
 /// Runs `geomap zonal`: basins → grid CRS → cached weights → statistics → CSV or CF NetCDF.
@@ -168,7 +171,7 @@ public enum ZonalJob {
     /// The weights of `basins` (already in `crs`) on `grid`, from the cache when one is given;
     /// logs basins outside or partly outside the grid.
     /// - Throws: ``ZonalError/noBasinOnGrid(_:)`` when no basin touches the grid.
-    static func weights(
+    package static func weights(
         _ basins: [ZonalBasin], grid: RegularGrid, crs: CRS, cacheDirectory: URL?,
         areaWeighted: Bool, gridSource: String, summary: inout ZonalSummary,
         log: (String) -> Void
@@ -278,7 +281,7 @@ public enum ZonalJob {
     /// which then streams `ZonalForcing.aggregate` into its own sink. Only the options'
     /// `areaWeighted`, `cacheDirectory` and `weightsCSV` are used.
     /// - Throws: ``ZonalError/noBasinOnGrid(_:)`` when no basin touches the grid.
-    static func forcingWeights(
+    package static func forcingWeights(
         _ forcing: CFForcing, basins set: BasinSet, options: ZonalOptions,
         summary: inout ZonalSummary, log: (String) -> Void
     ) throws -> ZonalWeights {
@@ -353,7 +356,7 @@ public enum ZonalJob {
     /// - Parameter bandOption: how the band was chosen, for the error (`--band`, `band`).
     /// - Throws: ``ZonalError/badInput(_:_:)`` for a band that does not exist or a rotated
     ///   grid, ``GeoRaster/RasterError/missingCRS(path:operation:)`` without a CRS.
-    static func rasterGrid(_ raster: borrowing Raster, band: Int, bandOption: String) throws
+    package static func rasterGrid(_ raster: borrowing Raster, band: Int, bandOption: String) throws
         -> (crs: CRS, grid: RegularGrid)
     {
         guard (1...raster.bands.count).contains(band) else {
@@ -370,7 +373,7 @@ public enum ZonalJob {
 
     /// `statistics` of band `band` of `raster` over `weights` (computed on its grid); logs
     /// each basin on the grid without a valid cell (its values are NaN).
-    static func aggregateRaster(
+    package static func aggregateRaster(
         _ raster: borrowing Raster, band: Int, name: String, weights: ZonalWeights,
         statistics: [ZonalStatistic], log: (String) -> Void,
         progress: ((String, Int, Int) -> Void)?

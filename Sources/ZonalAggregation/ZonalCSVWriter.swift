@@ -1,5 +1,5 @@
 public import Foundation
-import OutputFiles
+public import OutputFiles
 
 /// Writes zonal results as long CSV rows `basin_id,time,variable,stat,value` (time empty for
 /// static rasters), streamed chunk by chunk.

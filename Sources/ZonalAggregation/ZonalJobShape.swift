@@ -1,4 +1,4 @@
-import GeomapJobs
+public import GeomapJobs
 
 /// `geomap zonal`: exact per-basin statistics of gridded forcings or a static raster, one
 /// output (`.csv` or `.nc`).

@@ -26,7 +26,7 @@ public enum ZonalStatistic: String, CaseIterable, Sendable, Hashable {
     }
 
     /// The column name of class `value` for `frac` (`frac_3`, `frac_0.5`).
-    static func fracName(_ value: Double) -> String {
+    package static func fracName(_ value: Double) -> String {
         if value == value.rounded(), abs(value) < 1e15 { return "frac_\(Int(value))" }
         return "frac_\(value)"
     }

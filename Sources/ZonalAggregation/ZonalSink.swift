@@ -31,7 +31,7 @@ struct ZonalSink {
             csv = try ZonalCSVWriter(url: options.output)
             return
         }
-        let stations = try BasinPredictionFiles.stations(basins)
+        let stations = try BasinStations.stations(basins)
         var specs: [DSGVariable] = []
         for variable in variables {
             for statistic in options.statistics {
