@@ -6,8 +6,9 @@
 //
 //   geomap (CLI)
 //     └─ GeomapRun (nightly runs: configuration, work items, fingerprints, ledger; Yams)
-//          └─ GeomapCore (the jobs; umbrella re-exporting the pipeline modules)
+//          └─ GeomapCore (convert; umbrella re-exporting the pipeline modules)
 //               ├─ Probe (linear probes) ─ TilePipeline (tile by tile) ─ GeomapJobs (job shape)
+//               ├─ BasinPipeline (basin by basin) ─ BasinInputs, ZonalAggregation
 //               ├─ ZonalAggregation (exact zonal statistics) ─ GeomapJobs
 //               ├─ BasinInputs (per-basin tables, attributes, mapping, units)
 //               ├─ Models ─ Tensor ─ COpenBLAS, CTensorKernels
@@ -128,11 +129,20 @@ let package = Package(
                 "OutputFiles",
             ], swiftSettings: swiftSettings),
 
+        // Basin by basin: the input assembler, forcing merge, static inputs, observed series, runner, prediction files, summary, groups and their join, archives, metrics; the basin jobs.
+        .target(
+            name: "BasinPipeline",
+            dependencies: [
+                "BasinInputs", "ZonalAggregation", "GeomapJobs", "GeoRaster", "GeoVector",
+                "GeoProjection", "GeoNetCDF", "Models", "Tensor", "OutputFiles",
+            ], swiftSettings: swiftSettings),
+
         // The umbrella the CLI imports: the jobs, re-exporting the pipeline modules.
         .target(
             name: "GeomapCore",
             dependencies: [
-                "ZonalAggregation", "Probe", "TilePipeline", "GeomapJobs", "BasinInputs",
+                "BasinPipeline", "ZonalAggregation", "Probe", "TilePipeline", "GeomapJobs",
+                "BasinInputs",
                 "GeoRaster", "GeoVector",
                 "GeoProjection", "GeoNetCDF",
                 "Models",
@@ -199,7 +209,8 @@ let package = Package(
         .testTarget(
             name: "GeomapCoreTests",
             dependencies: [
-                "ZonalAggregation", "Probe", "TilePipeline", "GeomapJobs", "GeomapCore",
+                "BasinPipeline", "ZonalAggregation", "Probe", "TilePipeline", "GeomapJobs",
+                "GeomapCore",
                 "BasinInputs", "GeoRaster",
                 "GeoVector",
                 "GeoProjection",

@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
+@testable import BasinPipeline
 @testable import GeomapCore
 
 /// CAMELS-style basin inputs (issue 13 item 12): delimiters, ids that lost their leading

@@ -2,6 +2,7 @@ import Foundation
 import GeoNetCDF
 import Testing
 
+@testable import BasinPipeline
 @testable import GeomapCore
 
 /// An end after the forcing within 7 days of today is "try again later" (exit 75); farther

@@ -4,6 +4,7 @@ import GeoVector
 import TestSupport
 import Testing
 
+@testable import BasinPipeline
 @testable import GeomapCore
 
 private let samples = TestPaths.samples

@@ -4,6 +4,7 @@ import Models
 import TestSupport
 import Testing
 
+@testable import BasinPipeline
 @testable import GeomapCore
 
 @Suite("BasinInputAssembler: static attributes from rasters and a CSV")

@@ -4,6 +4,7 @@ import Models
 import TestSupport
 import Testing
 
+@testable import BasinPipeline
 @testable import GeomapCore
 
 @Suite("BasinInputAssembler: every bad input is a one-line error naming the file")

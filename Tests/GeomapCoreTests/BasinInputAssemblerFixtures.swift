@@ -3,6 +3,7 @@ import GeoNetCDF
 import Models
 import TestSupport
 
+@testable import BasinPipeline
 @testable import GeomapCore
 @testable import ZonalAggregation
 

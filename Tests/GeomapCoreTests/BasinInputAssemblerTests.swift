@@ -5,6 +5,7 @@ import Models
 import TestSupport
 import Testing
 
+@testable import BasinPipeline
 @testable import GeomapCore
 @testable import ZonalAggregation
 

@@ -4,6 +4,7 @@ import Models
 import TestSupport
 import Testing
 
+@testable import BasinPipeline
 @testable import GeomapCore
 
 @Suite("Variable mapping, unit conversions and normalisation")

@@ -3,6 +3,7 @@ import GeoNetCDF
 import TestSupport
 import Testing
 
+@testable import BasinPipeline
 @testable import GeomapCore
 
 @Suite("Selecting basins and a date window from a basin table")

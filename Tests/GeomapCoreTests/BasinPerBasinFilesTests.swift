@@ -4,6 +4,7 @@ import GeoVector
 import TestSupport
 import Testing
 
+@testable import BasinPipeline
 @testable import GeomapCore
 
 /// One file per basin as the large-sample datasets ship them (issue 13 item 12): Caravan's

@@ -3,6 +3,7 @@ import GeoNetCDF
 import TestSupport
 import Testing
 
+@testable import BasinPipeline
 @testable import GeomapCore
 
 /// The default period ends on the last day every needed forcing covers for every basin

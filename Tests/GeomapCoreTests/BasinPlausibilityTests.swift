@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
+@testable import BasinPipeline
 @testable import GeomapCore
 
 /// Inputs far outside the model's normalisation statistics (issue 13 item 4): clay in %

@@ -6,6 +6,7 @@ import Tensor
 import TestSupport
 import Testing
 
+@testable import BasinPipeline
 @testable import GeomapCore
 
 /// The bundled demo model with a short window (L 30, W 10) so tests run many windows quickly;

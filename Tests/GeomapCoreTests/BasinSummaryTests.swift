@@ -4,6 +4,7 @@ import GeoVector
 import TestSupport
 import Testing
 
+@testable import BasinPipeline
 @testable import GeomapCore
 
 /// A tiny 3-basin, 5-day prediction (2020-01-01 … 05) of `streamflow` (mm/day) and `storage`

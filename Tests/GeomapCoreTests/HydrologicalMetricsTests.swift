@@ -1,5 +1,6 @@
 import Testing
 
+@testable import BasinPipeline
 @testable import GeomapCore
 
 @Suite("Hydrological metrics (NSE, KGE, RMSE, correlation, bias)")

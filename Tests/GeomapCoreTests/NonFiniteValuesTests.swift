@@ -8,6 +8,7 @@ import Tensor
 import TestSupport
 import Testing
 
+@testable import BasinPipeline
 @testable import GeomapCore
 @testable import TilePipeline
 @testable import ZonalAggregation

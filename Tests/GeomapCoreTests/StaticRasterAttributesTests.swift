@@ -5,6 +5,7 @@ import GeoVector
 import TestSupport
 import Testing
 
+@testable import BasinPipeline
 @testable import GeomapCore
 @testable import ZonalAggregation
 

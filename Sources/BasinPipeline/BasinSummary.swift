@@ -1,4 +1,4 @@
-import BasinInputs
+public import BasinInputs
 import GeoNetCDF
 public import GeoVector
 import ZonalAggregation

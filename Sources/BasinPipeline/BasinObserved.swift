@@ -1,4 +1,4 @@
-import BasinInputs
+public import BasinInputs
 import Foundation
 public import GeoNetCDF
 import GeoProjection

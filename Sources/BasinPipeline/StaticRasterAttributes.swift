@@ -1,4 +1,4 @@
-import BasinInputs
+public import BasinInputs
 public import Foundation
 import GeoProjection
 import GeoRaster

@@ -1,4 +1,4 @@
-import BasinInputs
+public import BasinInputs
 public import Foundation
 public import GeoNetCDF
 public import GeoVector

@@ -1,6 +1,6 @@
 import BasinInputs
 import Foundation
-import GeomapJobs
+public import GeomapJobs
 
 /// `geomap predict --basins`: `<directory>/<stem>.nc` (daily predictions) and
 /// `<directory>/<stem>.gpkg` (the basins with their summary fields).
