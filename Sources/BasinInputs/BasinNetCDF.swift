@@ -61,9 +61,19 @@ public enum BasinNetCDF {
                         + "and \(through.map { "\($0)" } ?? "…")")
             }
             let steps = t0..<(t1 + 1)
-            var builder = BasinTableBuilder(variables: names, units: [])
-            builder.units = names.map { n in candidates.first { $0.name == n }!.text("units") }
-            let basins = ids.map { builder.basin($0) }
+            let selected = steps.filter { days[$0] >= low && days[$0] <= high }
+            var seenDays = Set<Int>(minimumCapacity: selected.count)
+            for t in selected where !seenDays.insert(days[t]).inserted {
+                throw BasinInputError(path, "time \(BasinDay.date(days[t])) repeats")
+            }
+            // Ids are unique (the header refuses repeats), days too (above), so the table is
+            // dense [variable][station][day] from the first to the last selected day, filled
+            // in place (an archive of 256 basins × 10 years × 8 variables is 7.5 million
+            // values: no per-value record or hash).
+            let first = selected.map { days[$0] }.min()!
+            let dayCount = selected.map { days[$0] }.max()! - first + 1
+            var values = [Float](repeating: .nan, count: names.count * ids.count * dayCount)
+            let units = names.map { n in candidates.first { $0.name == n }!.text("units") }
             for (v, name) in names.enumerated() {
                 let variable = candidates.first { $0.name == name }!
                 let packing = CFPacking(variable)
@@ -77,19 +87,17 @@ public enum BasinNetCDF {
                     throw BasinInputError(path, error.message)
                 }
                 for s in ids.indices {
-                    for t in steps where days[t] >= low && days[t] <= high {
+                    let row = (v * ids.count + s) * dayCount - first
+                    for t in selected {
                         let k = t - t0
                         let i = stationFirst ? s * steps.count + k : k * ids.count + s
-                        if builder.add(
-                            basin: basins[s], day: days[t], variable: v,
-                            value: packing.decode(raw[i]), line: t) != nil
-                        {
-                            throw BasinInputError(path, "time \(BasinDay.date(days[t])) repeats")
-                        }
+                        values[row + days[t]] = packing.decode(raw[i])
                     }
                 }
             }
-            return try builder.build(path: path)
+            return BasinTable(
+                basinIDs: ids, dates: (first..<(first + dayCount)).map(BasinDay.date),
+                variables: names, units: units, values: values)
         }
     }
 

@@ -63,7 +63,7 @@ struct BasinInputsNetCDFTests {
     }
 
     /// A hand-made (time, station) file with integer basin ids and the given time values.
-    func timeStationFile(hours: [Double]) throws -> String {
+    func timeStationFile(hours: [Double], ids: [Int32] = [7, 42]) throws -> String {
         let path = try makeTemporaryDirectory("basin-inputs-nc").appendingPathComponent("ts.nc")
             .path
         let file = try NetCDFFile(creatingClassicModel: path)
@@ -79,7 +79,7 @@ struct BasinInputsNetCDFTests {
         try file.putAttribute(.double("missing_value", -999), on: qv)
         try file.endDefinitions()
         try file.write(hours, to: tv, start: [0], count: [hours.count])
-        try file.write([Int32(7), 42], to: iv, start: [0], count: [2])
+        try file.write(ids, to: iv, start: [0], count: [2])
         let values: [Float] = (0..<(hours.count * 2)).map { $0 == 1 ? -999 : Float($0) }
         try file.write(values, to: qv, start: [0, 0], count: [hours.count, 2])
         try file.close()
@@ -117,5 +117,19 @@ struct BasinInputsNetCDFTests {
         let e3 = basinError { () throws(BasinInputError) in try BasinNetCDF.readForcings(text) }
         #expect(e3?.description.hasPrefix("\(text.path): ") == true)
         #expect(e3?.description.contains("\n") == false)
+    }
+
+    @Test("a day given twice and a basin id given twice are one-line errors naming them")
+    func repeats() throws {
+        let twice = try timeStationFile(hours: [0, 24, 24])
+        let e1 = basinError { () throws(BasinInputError) in
+            try BasinNetCDF.readForcings(URL(fileURLWithPath: twice))
+        }
+        #expect(e1?.description == "\(twice): time 1990-05-02 repeats")
+        let sameID = try timeStationFile(hours: [0, 24], ids: [7, 7])
+        let e2 = basinError { () throws(BasinInputError) in
+            try BasinNetCDF.readForcings(URL(fileURLWithPath: sameID))
+        }
+        #expect(e2?.description == "\(sameID): duplicate basin ids in 'gauge'")
     }
 }

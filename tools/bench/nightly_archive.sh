@@ -5,13 +5,17 @@
 # day), and a plain one-shot `predict --basins` over the same 10 years for comparison. Prints
 # each run's wall time, CPU and peak RSS (/usr/bin/time -v), its summary line (what it
 # aggregated and predicted) and what the night read (file sizes). Then the same two nights
-# through `geomap run` with groups of 3 basins (3 items, archives per group, joined into
+# through `geomap run` with groups of GROUP_SIZE basins (archives per group, joined into
 # basins.nc/.gpkg): each run's wall time and item seconds, and a run that only joins (the
 # joined files removed, every group done): what rewriting the joined files costs a night.
 #
 #   nice -n 19 tools/bench/nightly_archive.sh [GEOMAP]
+#   BASINS=256 GROUP_SIZE=256 nice -n 19 tools/bench/nightly_archive.sh [GEOMAP]
 #
 # GEOMAP: the binary to time (default .build-release/release/geomap, built if missing).
+# BASINS: a number N runs the nights on N rectangular basins tiling the samples' basin extent
+# (tools/bench/make_bench_basins.py; needs python3-gdal), so the model's share is that of a
+# group of N basins; default the 7 sample basins. GROUP_SIZE: geomap run's group-size (default 3).
 # Fixtures and outputs live under $SCRATCH (default /tmp/geomap-bench-nightly).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -24,6 +28,13 @@ GEOMAP="$(cd "$(dirname "$GEOMAP")" && pwd)/$(basename "$GEOMAP")"
 mkdir -p "$SCRATCH"
 [ -f "$SCRATCH/night2.nc" ] || python3 tools/bench/make_nightly_forcing.py "$SCRATCH" samples
 rm -rf "$SCRATCH/archive" "$SCRATCH/plain" "$SCRATCH/cache"
+BASIN_FILE="$(pwd)/samples/basins.shp"
+if [ -n "${BASINS:-}" ]; then
+    BASIN_FILE="$SCRATCH/basins-$BASINS.gpkg"
+    rm -f "$BASIN_FILE"
+    /usr/bin/python3 tools/bench/make_bench_basins.py "$BASIN_FILE" "$BASINS" samples
+fi
+GROUP_SIZE="${GROUP_SIZE:-3}"
 STATIC=(samples/static/*.tif)
 
 run() { # label, forcing, out, extra…
@@ -31,7 +42,7 @@ run() { # label, forcing, out, extra…
     shift 3
     cp "$SCRATCH/$forcing" "$SCRATCH/forcing.nc"
     local log="$SCRATCH/time.log"
-    /usr/bin/time -v "$GEOMAP" predict --basins samples/basins.shp \
+    /usr/bin/time -v "$GEOMAP" predict --basins "$BASIN_FILE" \
         --forcings "$SCRATCH/forcing.nc" --static-raster "${STATIC[@]}" \
         --weights-cache "$SCRATCH/cache" --out "$SCRATCH/$out" "$@" 2>"$log" || {
         tail -3 "$log"
@@ -50,7 +61,8 @@ uptime
 run "weights cache (first use)" night1.nc plain --end 2008-05-01
 rm -rf "$SCRATCH/plain"
 run "first night (3652 days, --archive)" night1.nc archive --archive
-before=$(($(size "$SCRATCH/archive/basins.forcings.nc") + $(size "$SCRATCH/archive/basins.nc")))
+stem=$(basename "${BASIN_FILE%.*}")
+before=$(($(size "$SCRATCH/archive/$stem.forcings.nc") + $(size "$SCRATCH/archive/$stem.nc")))
 run "next night (+1 day, --archive)" night2.nc archive --archive
 echo "    the next night read: forcing $(size "$SCRATCH/night2.nc") B (every day, to digest it)," \
     "archives $before B, the weights cache, the static rasters and the model"
@@ -66,11 +78,11 @@ version: 1
 jobs:
   - name: streamflow
     kind: predict-basins
-    basins: $ROOT/samples/basins.shp
+    basins: $BASIN_FILE
     forcings: forcing.nc
     static-raster: [${statics%, }]
     weights-cache: ../cache
-    group-size: 3
+    group-size: $GROUP_SIZE
     out: out
 YAML
 night() { # label, forcing (- keeps the last one)
@@ -94,10 +106,10 @@ PY
             sed 's/.*; archive/    archive/;s/ → .*//' || true
     fi
 }
-night "run, first night (3 groups)" night1.nc
+night "run, first night (groups of $GROUP_SIZE)" night1.nc
 night "run, next night (+1 day)" night2.nc
-rm "$SCRATCH/runs/out/basins.nc" "$SCRATCH/runs/out/basins.gpkg"
+rm "$SCRATCH/runs/out/$stem.nc" "$SCRATCH/runs/out/$stem.gpkg"
 night "run, only the join" -
-echo "    joined files: basins.nc $(size "$SCRATCH/runs/out/basins.nc") B," \
-    "basins.gpkg $(size "$SCRATCH/runs/out/basins.gpkg") B"
+echo "    joined files: $stem.nc $(size "$SCRATCH/runs/out/$stem.nc") B," \
+    "$stem.gpkg $(size "$SCRATCH/runs/out/$stem.gpkg") B"
 uptime
