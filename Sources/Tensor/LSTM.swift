@@ -96,7 +96,8 @@ public func lstmStep(_ x: Tensor, h: Tensor, c: Tensor, weights: LSTMWeights)
 }
 
 /// A whole sequence through PyTorch `nn.LSTM` (single layer, one direction). The input
-/// projection `x · W_ihᵀ + b` of all steps is one sgemm; each step then adds `h · W_hhᵀ`.
+/// projection `x · W_ihᵀ + b` of all steps is one sgemm (one per sequence when `batchFirst`);
+/// each step then adds `h · W_hhᵀ`.
 /// - Parameters:
 ///   - x: `[batch, steps, input]` when `batchFirst` (PyTorch `batch_first=True`), else
 ///     `[steps, batch, input]`.
@@ -117,7 +118,12 @@ public func lstmSequence(
     precondition(
         h.shape == [batch, hidden] && c.shape == [batch, hidden],
         "lstmSequence: initial state is not [\(batch), \(hidden)]")
-    let projected = linear(x, weight: weights.weightIH, bias: weights.bias)  // [.., .., 4h]
+    // [.., .., 4h]; batch first, each sequence is a product of its own (its values then do
+    // not depend on the batch, see linear(_:weight:bias:blockRows:)).
+    let projected =
+        batchFirst
+        ? linear(x, weight: weights.weightIH, bias: weights.bias, blockRows: steps)
+        : linear(x, weight: weights.weightIH, bias: weights.bias)
     var output = Tensor(zeros: Array(x.shape.dropLast()) + [hidden])
     var gates = Tensor(zeros: [batch, 4 * hidden])
     // Row of (b, t) in `projected`/`output`.

@@ -97,7 +97,7 @@ private func files(under folder: URL) -> [String] {
         let name = URL(fileURLWithPath: path).lastPathComponent
         if name == "shards" { enumerator?.skipDescendants() }
         var isFolder: ObjCBool = false
-        FileManager.default.fileExists(
+        _ = FileManager.default.fileExists(
             atPath: folder.appendingPathComponent(path).path, isDirectory: &isFolder)
         if !isFolder.boolValue, !name.hasPrefix(".") { found.append(path) }
     }

@@ -276,8 +276,11 @@ public struct StefaLandModel: Sendable {
         return encoderToDecoder(z.slices(0..<days))
     }
 
-    /// Sequences per head product: a group of fewer is padded with zero sequences, so a
-    /// sequence's predictions are the same whatever the batch it runs in (bit for bit).
+    /// Sequences per head product of the LSTM steps and the static rows: a group of fewer is
+    /// padded with zero sequences, so those products always have 8 rows; the head's products
+    /// over days run per sequence (``LinearWeights/callAsFunction(_:sequencesOf:)``). So a
+    /// sequence's predictions are the same whatever the batch it runs in (bit for bit), on
+    /// AVX-512 and AVX2 OpenBLAS kernels alike.
     static let headGroup = 8
 
     /// The δMG head for a group of `g` basins (spec §5.2 steps 5–8).
@@ -293,14 +296,15 @@ public struct StefaLandModel: Sendable {
         scale(&h, by: head.embeddingScale)
         var a = h
         if let adapter = head.adapter {
-            var tp = adapter.time(x)
+            var tp = adapter.time(x, sequencesOf: days)
             relu(&tp)
             var sp = adapter.static(s)
             relu(&sp)
             let spRows = repeatRows(sp, days)
-            var u = adapter.combined1(concatenateColumns([h, tp, spRows]))
+            var u = adapter.combined1(
+                concatenateColumns([h, tp, spRows]), sequencesOf: days)
             relu(&u)
-            a = adapter.combined2(u)
+            a = adapter.combined2(u, sequencesOf: days)
             add(&a, h)
             adapter.norm1.apply(&a)
             add(&a, tp)
@@ -311,16 +315,16 @@ public struct StefaLandModel: Sendable {
         var r: Tensor
         if let pre = head.preLSTM, let post = head.postLSTM {
             let sRows = repeatRows(s, days)
-            let z = pre(concatenateColumns([a, x, sRows]))
+            let z = pre(concatenateColumns([a, x, sRows]), sequencesOf: days)
             let o = lstmSequence(z.reshaped([group, days, d]), weights: head.lstm).output
                 .reshaped([group * days, d])
-            r = post(concatenateColumns([o, x, sRows]))
+            r = post(concatenateColumns([o, x, sRows]), sequencesOf: days)
             add(&r, o)
         } else {
             r = lstmSequence(a.reshaped([group, days, d]), weights: head.lstm).output
                 .reshaped([group * days, d])
         }
-        return head.projection(r)
+        return head.projection(r, sequencesOf: days)
     }
 }
 

@@ -75,6 +75,12 @@ struct LinearWeights: Sendable {
     }
 
     func callAsFunction(_ x: Tensor) -> Tensor { linear(x, weight: weight, bias: bias) }
+
+    /// The layer on `[g·days, in]` rows of `g` sequences, each sequence a product of its own,
+    /// so a sequence's values do not depend on the others in the batch.
+    func callAsFunction(_ x: Tensor, sequencesOf days: Int) -> Tensor {
+        linear(x, weight: weight, bias: bias, blockRows: days)
+    }
 }
 
 /// A PyTorch `nn.LayerNorm(d)` (eps 1e-5).
