@@ -18,6 +18,8 @@
 //               └─ GeoNetCDF ─ CNetCDF, CHDF5, CDeflate
 //   OutputFiles (exit codes, output-set commit, locks, temporaries; Foundation only), used by
 //   the Geo* writers, Tensor (its exit codes), GeomapCore, GeomapRun and the CLI
+//   CSVFiles (the one RFC 4180 reader of delimited text; Foundation only), used by BasinInputs,
+//   ZonalAggregation and Probe
 //
 // Only the Geo* and Tensor modules import the C modules, always with `internal import` (or
 // `package import` inside GeoGDAL, whose handle types are shared by GeoRaster and GeoVector).
@@ -64,6 +66,9 @@ let package = Package(
         // Output sets replaced whole or not at all, locks, temporaries, exit codes.
         .target(name: "OutputFiles", swiftSettings: swiftSettings),
 
+        // The one reader of delimited text (RFC 4180 CSV, `;`, tab, runs of spaces); Foundation only.
+        .target(name: "CSVFiles", swiftSettings: swiftSettings),
+
         // Wrappers around the C libraries.
         .target(name: "GeoGDAL", dependencies: ["CGDAL"], swiftSettings: swiftSettings),
         .target(
@@ -98,7 +103,7 @@ let package = Package(
         // The basin pipeline's readers: per-basin tables (CSV, CF timeSeries and Caravan
         // NetCDF, Daymet, CAMELS streamflow), attributes, variable mapping and units.
         .target(
-            name: "BasinInputs", dependencies: ["GeoNetCDF", "Models", "OutputFiles"],
+            name: "BasinInputs", dependencies: ["CSVFiles", "GeoNetCDF", "Models", "OutputFiles"],
             swiftSettings: swiftSettings),
 
         // The one job shape (GeomapJob, JobEvents, JobResult, JobInputs) every pipeline conforms to.
@@ -117,16 +122,16 @@ let package = Package(
         .target(
             name: "Probe",
             dependencies: [
-                "TilePipeline", "GeomapJobs", "GeoRaster", "GeoProjection", "Models", "Tensor",
-                "OutputFiles",
+                "TilePipeline", "GeomapJobs", "CSVFiles", "GeoRaster", "GeoProjection", "Models",
+                "Tensor", "OutputFiles",
             ], swiftSettings: swiftSettings),
 
         // Exact zonal statistics: coverage fractions, weights and their cache, the aggregator, zonal outputs; ZonalJob.
         .target(
             name: "ZonalAggregation",
             dependencies: [
-                "GeomapJobs", "GeoRaster", "GeoVector", "GeoProjection", "GeoNetCDF", "Models",
-                "OutputFiles",
+                "GeomapJobs", "CSVFiles", "GeoRaster", "GeoVector", "GeoProjection", "GeoNetCDF",
+                "Models", "OutputFiles",
             ], swiftSettings: swiftSettings),
 
         // Basin by basin: the input assembler, forcing merge, static inputs, observed series, runner, prediction files, summary, groups and their join, archives, metrics; the basin jobs.
@@ -183,6 +188,9 @@ let package = Package(
         // Shared test helpers: paths to samples, fixtures and ../shared, running the binary.
         .target(name: "TestSupport", dependencies: ["OutputFiles"], swiftSettings: swiftSettings),
 
+        .testTarget(
+            name: "CSVFilesTests", dependencies: ["CSVFiles", "TestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "OutputFilesTests", dependencies: ["OutputFiles", "TestSupport"],
             swiftSettings: swiftSettings),

@@ -29,7 +29,7 @@ public struct BasinAttributes: Sendable, Equatable {
         throws(BasinInputError) -> BasinAttributes
     {
         let path = url.path
-        let lines = try BasinCSV.readLines(url)
+        let lines = try BasinCSV.readRecords(url)
         guard let header = lines.first else { throw BasinInputError(path, "the file is empty") }
         let columns = header.fields
         guard let first = columns.first, BasinCSV.isBasinColumn(first.lowercased()) else {
@@ -43,16 +43,16 @@ public struct BasinAttributes: Sendable, Equatable {
             let fields = row.fields
             guard fields.count == columns.count else {
                 throw BasinInputError(
-                    path, line: row.number,
+                    path, line: row.line,
                     "\(fields.count) fields where the header has \(columns.count)")
             }
             if let previous = rowLine[fields[0]] {
                 throw BasinInputError(
-                    path, line: row.number,
+                    path, line: row.line,
                     "duplicate basin \(fields[0]) (already on line \(previous))")
             }
             rows[fields[0]] = fields
-            rowLine[fields[0]] = row.number
+            rowLine[fields[0]] = row.line
         }
         let missingBasins = basins.filter { rows[$0] == nil }
         if !missingAttributes.isEmpty || !missingBasins.isEmpty {

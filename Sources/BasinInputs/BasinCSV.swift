@@ -1,3 +1,4 @@
+package import CSVFiles
 public import Foundation
 import GeoNetCDF
 
@@ -7,7 +8,7 @@ import GeoNetCDF
 /// - wide: `basin_id,time,<variable>,…` (one row per basin and day).
 ///
 /// Fields are separated by `,`, `;`, a tab or runs of spaces (detected from the header, see
-/// ``Delimiter``). `time` (also accepted: `date`) is `YYYY-MM-DD` (a midnight time of day may follow). An
+/// ``readRecords(_:delimiter:)``); a field may be quoted (RFC 4180). `time` (also accepted: `date`) is `YYYY-MM-DD` (a midnight time of day may follow). An
 /// empty value, `NaN`, `NA` or `nan` is missing (NaN). Basin ids are text (leading zeros kept).
 public enum BasinCSV {
     /// The two layouts.
@@ -18,7 +19,7 @@ public enum BasinCSV {
     ///   layout, wrong field count, bad date, non-numeric value, duplicate row, no rows.
     public static func readForcings(_ url: URL) throws(BasinInputError) -> BasinTable {
         let path = url.path
-        let lines = try readLines(url)
+        let lines = try readRecords(url)
         guard let header = lines.first else { throw BasinInputError(path, "the file is empty") }
         let columns = header.fields
         if let first = columns.first?.lowercased(), first == "date" || first == "time" {
@@ -32,22 +33,22 @@ public enum BasinCSV {
             let fields = row.fields
             guard fields.count == columns.count else {
                 throw BasinInputError(
-                    path, line: row.number,
+                    path, line: row.line,
                     "\(fields.count) fields where the header has \(columns.count)")
             }
             guard !fields[0].isEmpty else {
-                throw BasinInputError(path, line: row.number, "empty basin id")
+                throw BasinInputError(path, line: row.line, "empty basin id")
             }
             guard let day = BasinDay.parse(Substring(fields[1])) else {
                 throw BasinInputError(
-                    path, line: row.number, "bad date '\(fields[1])' (expected YYYY-MM-DD)")
+                    path, line: row.line, "bad date '\(fields[1])' (expected YYYY-MM-DD)")
             }
             let basin = builder.basin(fields[0])
             let cells: [(variable: Int, text: String)]
             switch layout {
             case .long:
                 guard !fields[2].isEmpty else {
-                    throw BasinInputError(path, line: row.number, "empty variable name")
+                    throw BasinInputError(path, line: row.line, "empty variable name")
                 }
                 cells = [(builder.variable(fields[2]), fields[3])]
             case .wide:
@@ -56,15 +57,15 @@ public enum BasinCSV {
             for cell in cells {
                 guard let value = parseValue(cell.text) else {
                     throw BasinInputError(
-                        path, line: row.number,
+                        path, line: row.line,
                         "non-numeric value '\(cell.text)' for \(builder.variables[cell.variable])")
                 }
                 if let previous = builder.add(
                     basin: basin, day: day, variable: cell.variable, value: value,
-                    line: row.number)
+                    line: row.line)
                 {
                     throw BasinInputError(
-                        path, line: row.number,
+                        path, line: row.line,
                         "duplicate row: basin \(fields[0]), \(fields[1]), "
                             + "\(builder.variables[cell.variable]) already given on line "
                             + "\(previous)")
@@ -78,14 +79,14 @@ public enum BasinCSV {
     /// Caravan writes them (`timeseries/csv/camels/camels_01022500.csv`), the basin id being
     /// the file name without its extension.
     package static func isSingleBasin(_ url: URL) -> Bool {
-        guard let header = try? readLines(url).first?.fields.first?.lowercased() else {
+        guard let header = try? readRecords(url).first?.fields.first?.lowercased() else {
             return false
         }
         return header == "date" || header == "time"
     }
 
     /// One basin's wide series `date,<variable>,…`; the id is the file name's stem.
-    static func readSingleBasin(_ lines: [Line], columns: [String], url: URL)
+    static func readSingleBasin(_ lines: [CSVRecord], columns: [String], url: URL)
         throws(BasinInputError) -> BasinTable
     {
         let path = url.path
@@ -100,16 +101,16 @@ public enum BasinCSV {
             let fields = row.fields
             guard fields.count == columns.count else {
                 throw BasinInputError(
-                    path, line: row.number,
+                    path, line: row.line,
                     "\(fields.count) fields where the header has \(columns.count)")
             }
             guard let day = BasinDay.parse(Substring(fields[0])) else {
                 throw BasinInputError(
-                    path, line: row.number, "bad date '\(fields[0])' (expected YYYY-MM-DD)")
+                    path, line: row.line, "bad date '\(fields[0])' (expected YYYY-MM-DD)")
             }
             try builder.addRow(
                 fields.dropFirst(), basin: basin, day: day, dayText: fields[0], path: path,
-                line: row.number)
+                line: row.line)
         }
         return try builder.build(path: path)
     }
@@ -151,69 +152,22 @@ public enum BasinCSV {
         return CFFloatMissing.isPhysical(float) ? float : .nan
     }
 
-    /// The field separator of a delimited text file, detected from its header line: a tab,
-    /// else `;` (CAMELS attribute files, European spreadsheets), else `,`, else runs of spaces
-    /// (fixed-width tables such as Daymet's).
-    enum Delimiter: Sendable, Equatable {
-        case character(Character)
-        case whitespace
-
-        static func detect(_ header: Substring) -> Delimiter {
-            for candidate: Character in ["\t", ";", ","] where header.contains(candidate) {
-                return .character(candidate)
-            }
-            return header.trimmingCharacters(in: .whitespaces).contains(" ")
-                ? .whitespace : .character(",")
-        }
-
-        func split(_ text: Substring) -> [Substring] {
-            switch self {
-            case .character(let c): text.split(separator: c, omittingEmptySubsequences: false)
-            case .whitespace: text.split(whereSeparator: { $0 == " " || $0 == "\t" })
-            }
-        }
-    }
-
-    /// A non-empty line of a CSV file with its 1-based number.
-    package struct Line {
-        var number: Int
-        var text: Substring
-        /// The file's separator (detected from its header).
-        var delimiter = Delimiter.character(",")
-        /// The fields, trimmed, surrounding double quotes removed.
-        package var fields: [String] {
-            delimiter.split(text).map { raw in
-                var f = raw.trimmingCharacters(in: .whitespaces)
-                if f.count >= 2, f.hasPrefix("\""), f.hasSuffix("\"") {
-                    f = String(f.dropFirst().dropLast())
-                }
-                return f
-            }
-        }
-    }
-
-    /// The file's non-blank lines (a UTF-8 byte-order mark and CR line ends tolerated).
-    package static func readLines(_ url: URL) throws(BasinInputError) -> [Line] {
-        let text: String
+    /// The file's records (``CSVFiles/CSVReader``: RFC 4180 quoting, a UTF-8 byte-order mark
+    /// and CR line ends tolerated, blank lines skipped), each field trimmed of spaces.
+    /// - Parameter delimiter: `nil` detects `,`, `;`, a tab or runs of spaces from the header
+    ///   (``CSVFiles/CSVDelimiter/detect(header:)``).
+    /// - Throws: ``BasinInputError`` naming the file (and the line of a broken quote).
+    package static func readRecords(_ url: URL, delimiter: CSVDelimiter? = nil)
+        throws(BasinInputError) -> [CSVRecord]
+    {
         do {
-            text = try String(contentsOf: url, encoding: .utf8)
+            return try CSVReader.records(of: url, delimiter: delimiter).map { record in
+                CSVRecord(
+                    line: record.line,
+                    fields: record.fields.map { $0.trimmingCharacters(in: .whitespaces) })
+            }
         } catch {
-            throw BasinInputError(url.path, "cannot read the file as UTF-8 text")
+            throw BasinInputError(url.path, line: error.line, error.problem)
         }
-        var lines: [Line] = []
-        for (i, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
-            .enumerated()
-        {
-            var line = raw
-            if line.hasSuffix("\r") { line = line.dropLast() }
-            if i == 0, line.hasPrefix("\u{FEFF}") { line = line.dropFirst() }
-            if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
-            lines.append(Line(number: i + 1, text: line))
-        }
-        if let header = lines.first?.text {
-            let delimiter = Delimiter.detect(header)
-            for i in lines.indices { lines[i].delimiter = delimiter }
-        }
-        return lines
     }
 }

@@ -22,23 +22,24 @@ public enum BasinCamelsStreamflow {
     static let missingMarker = -999.0
 
     /// The fields of a data row: id, date, value and flag; nil when the line is no such row.
-    static func row(_ text: Substring) -> (
+    static func row(_ fields: [String]) -> (
         id: String, year: Int, month: Int, day: Int,
         value: Double, flag: String
     )? {
-        let fields = text.split(whereSeparator: { $0 == " " || $0 == "\t" })
         guard fields.count == 5 || fields.count == 6, let year = Int(fields[1]),
             let month = Int(fields[2]), let day = Int(fields[3]), let value = Double(fields[4])
         else { return nil }
         return (
-            String(fields[0]), year, month, day, value, fields.count == 6 ? String(fields[5]) : ""
+            fields[0], year, month, day, value, fields.count == 6 ? fields[5] : ""
         )
     }
 
     /// Whether `url` looks like such a file: its first line is a data row.
     public static func recognises(_ url: URL) -> Bool {
-        guard let first = try? BasinCSV.readLines(url).first else { return false }
-        return row(first.text) != nil
+        guard let first = try? BasinCSV.readRecords(url, delimiter: .whitespace).first else {
+            return false
+        }
+        return row(first.fields) != nil
     }
 
     /// The basin's series: one basin, variable ``variable`` in ``units``, missing values NaN.
@@ -48,15 +49,15 @@ public enum BasinCamelsStreamflow {
         let path = url.path
         var builder = BasinTableBuilder(variables: [variable], units: [units])
         var gauge: String?
-        for line in try BasinCSV.readLines(url) {
-            guard let row = row(line.text) else {
+        for line in try BasinCSV.readRecords(url, delimiter: .whitespace) {
+            guard let row = row(line.fields) else {
                 throw BasinInputError(
-                    path, line: line.number,
+                    path, line: line.line,
                     "not a CAMELS streamflow row (expected 'gauge_id year month day Q flag')")
             }
             if let gauge, gauge != row.id {
                 throw BasinInputError(
-                    path, line: line.number,
+                    path, line: line.line,
                     "gauge \(row.id) in a file of gauge \(gauge) (one gauge per file)")
             }
             gauge = row.id
@@ -65,17 +66,17 @@ public enum BasinCamelsStreamflow {
                 let day = BasinDay.number(date)
             else {
                 throw BasinInputError(
-                    path, line: line.number, "bad date '\(row.year) \(row.month) \(row.day)'")
+                    path, line: line.line, "bad date '\(row.year) \(row.month) \(row.day)'")
             }
             let missing = row.flag.uppercased().hasPrefix("M") || row.value == missingMarker
             let value = Float(row.value)
             let kept = missing || !CFFloatMissing.isPhysical(value) ? Float.nan : value
             let basin = builder.basin(row.id)
             if let previous = builder.add(
-                basin: basin, day: day, variable: 0, value: kept, line: line.number)
+                basin: basin, day: day, variable: 0, value: kept, line: line.line)
             {
                 throw BasinInputError(
-                    path, line: line.number, "duplicate date \(text) (already on line \(previous))")
+                    path, line: line.line, "duplicate date \(text) (already on line \(previous))")
             }
         }
         return try builder.build(path: path)

@@ -20,14 +20,14 @@ public enum BasinDaymet {
     /// Whether `url` looks like such a file: a header line starting `Year Mnth Day` within the
     /// first five lines.
     public static func recognises(_ url: URL) -> Bool {
-        guard let lines = try? BasinCSV.readLines(url) else { return false }
-        return lines.prefix(5).contains { isHeader($0.text) }
+        guard let lines = try? BasinCSV.readRecords(url, delimiter: .whitespace) else {
+            return false
+        }
+        return lines.prefix(5).contains { isHeader($0.fields) }
     }
 
-    static func isHeader(_ text: Substring) -> Bool {
-        let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).prefix(3)
-            .map { $0.lowercased() }
-        return words == ["year", "mnth", "day"]
+    static func isHeader(_ fields: [String]) -> Bool {
+        fields.prefix(3).map { $0.lowercased() } == ["year", "mnth", "day"]
     }
 
     /// The basin's table: one basin, the file's variables with their declared units.
@@ -35,8 +35,8 @@ public enum BasinDaymet {
     ///   file name without an id, a wrong field count, a bad date or a non-numeric value.
     public static func read(_ url: URL) throws(BasinInputError) -> BasinTable {
         let path = url.path
-        let lines = try BasinCSV.readLines(url)
-        guard let h = lines.prefix(5).firstIndex(where: { isHeader($0.text) }) else {
+        let lines = try BasinCSV.readRecords(url, delimiter: .whitespace)
+        guard let h = lines.prefix(5).firstIndex(where: { isHeader($0.fields) }) else {
             throw BasinInputError(
                 path,
                 "no 'Year Mnth Day …' header line in the first 5 lines (CAMELS forcing "
@@ -47,8 +47,7 @@ public enum BasinDaymet {
             throw BasinInputError(
                 path, "the file name does not start with a basin id (e.g. 01022500_…)")
         }
-        let split = BasinCSV.Delimiter.whitespace
-        let columns = split.split(lines[h].text).map(String.init)
+        let columns = lines[h].fields
         // Year Mnth Day [Hr] then the variables.
         let first = columns.count > 3 && columns[3].lowercased() == "hr" ? 4 : 3
         var names: [String] = []
@@ -67,10 +66,10 @@ public enum BasinDaymet {
         var builder = BasinTableBuilder(variables: names, units: units)
         let basin = builder.basin(id)
         for row in lines.dropFirst(h + 1) {
-            let fields = split.split(row.text)
+            let fields = row.fields
             guard fields.count == columns.count else {
                 throw BasinInputError(
-                    path, line: row.number,
+                    path, line: row.line,
                     "\(fields.count) fields where the header has \(columns.count)")
             }
             guard let y = Int(fields[0]), let m = Int(fields[1]), let d = Int(fields[2]),
@@ -80,11 +79,11 @@ public enum BasinDaymet {
                 let day = BasinDay.number(date)
             else {
                 throw BasinInputError(
-                    path, line: row.number, "bad date '\(fields[0]) \(fields[1]) \(fields[2])'")
+                    path, line: row.line, "bad date '\(fields[0]) \(fields[1]) \(fields[2])'")
             }
             try builder.addRow(
                 fields.dropFirst(first), basin: basin, day: day,
-                dayText: String(format: "%04d-%02d-%02d", y, m, d), path: path, line: row.number)
+                dayText: String(format: "%04d-%02d-%02d", y, m, d), path: path, line: row.line)
         }
         return try builder.build(path: path)
     }

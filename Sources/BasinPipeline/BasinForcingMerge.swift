@@ -90,7 +90,7 @@ struct BasinForcingMerge {
     /// days (offsets from ``firstDay``) in it (the others come from the forcing archive). The
     /// grid's weights are found either way (they also say which basins are outside the grid).
     mutating func add(
-        _ file: BasinForcingFile, options: ZonalOptions, log: (String) -> Void,
+        _ file: BasinForcingFile, weights coverage: CoverageWeights, log: (String) -> Void,
         progress: ((String, Int, Int) -> Void)?, only: Set<Int>? = nil
     ) throws {
         let source = paths.count
@@ -111,7 +111,7 @@ struct BasinForcingMerge {
             guard let lower = stepDays.firstIndex(where: { $0 >= firstDay }),
                 let upper = stepDays.lastIndex(where: { $0 <= lastDay }), lower <= upper
             else { return }
-            let weights = try gridWeights(forcing, file: file, options: options, log: log)
+            let weights = try gridWeights(forcing, file: file, coverage: coverage, log: log)
             // Runs of consecutive steps to aggregate (every step of the window without `only`).
             var runs: [Range<Int>] = []
             for step in lower...upper
@@ -177,28 +177,24 @@ struct BasinForcingMerge {
     /// The basins' weights on a file's grid; basins outside it become problems, basins partly
     /// outside a message; no basin on the grid is an error naming both files.
     private mutating func gridWeights(
-        _ forcing: CFForcing, file: BasinForcingFile, options: ZonalOptions,
+        _ forcing: CFForcing, file: BasinForcingFile, coverage: CoverageWeights,
         log: (String) -> Void
     ) throws -> ZonalWeights {
         let grid = try ZonalForcing.grid(of: forcing)
         let crs = forcing.grid.crs?.definition ?? "EPSG:4326"
         if let last = lastWeights, last.grid == grid, last.crs == crs { return last.weights }
-        var summary = ZonalSummary()
         var notes: [String] = []
-        let weights: ZonalWeights
+        let outcome: CoverageWeights.Outcome
         do {
-            weights = try ZonalJob.forcingWeights(
-                forcing, basins: basins, options: options, summary: &summary,
-                log: { notes.append($0) })
+            outcome = try coverage.weights(basins, forcing: forcing, log: { notes.append($0) })
         } catch ZonalError.noBasinOnGrid {
             throw BasinInputError(
                 file.path,
                 "no basin of \(basins.path) overlaps the forcing grid (check the CRS of both "
                     + "files: the grid's grid_mapping and the basins' .prj)")
         }
-        if let outcome = summary.cache {
-            log("weights for \(file.path): cache \(outcome.rawValue)")
-        }
+        if let cache = outcome.cache { log("weights for \(file.path): cache \(cache.rawValue)") }
+        let weights = outcome.weights
         let name = URL(fileURLWithPath: file.path).lastPathComponent
         for b in weights.basinsOutsideGrid where problems[b] == nil {
             problems[b] = "outside the forcing grid of \(name)"

@@ -187,13 +187,8 @@ public enum BasinInputAssembler {
             "period \(BasinDay.date(period.start)) … \(BasinDay.date(period.end))"
                 + (warmUp == 0
                     ? "" : " after \(warmUp) warm-up days from \(BasinDay.date(period.firstDay))"))
-        var options = ZonalOptions(
-            basinsPath: request.basinsPath, statistics: [.mean],
-            output: URL(fileURLWithPath: request.basinsPath))
-        options.layer = request.layer
-        options.idField = request.idField
-        options.areaWeighted = request.areaWeighted
-        options.cacheDirectory = request.cacheDirectory
+        let coverageWeights = CoverageWeights(
+            cacheDirectory: request.cacheDirectory, areaWeighted: request.areaWeighted)
         var merge = BasinForcingMerge(
             basins: set, variables: used, units: plan.map(\.unit),
             conversions: plan.map(\.conversion), firstDay: period.firstDay,
@@ -201,7 +196,7 @@ public enum BasinInputAssembler {
         let only = try reuse?.prepare(
             &merge, files: files, variables: used, modelVariables: modelVariables)
         for file in files {
-            try merge.add(file, options: options, log: log, progress: progress, only: only)
+            try merge.add(file, weights: coverageWeights, log: log, progress: progress, only: only)
         }
         var table = merge.table  // already in the model's units and order
         table.variables = modelVariables

@@ -38,7 +38,7 @@ enum BasinStaticInputs {
         }
         var columns: [String] = []
         if let path = request.attributesPath {
-            let lines = try BasinCSV.readLines(URL(fileURLWithPath: path))
+            let lines = try BasinCSV.readRecords(URL(fileURLWithPath: path))
             columns = lines.first?.fields ?? []
         }
         var fromCSV: [String] = []

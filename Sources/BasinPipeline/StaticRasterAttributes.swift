@@ -60,20 +60,18 @@ public enum StaticRasterAttributes {
         }
         for group in groups {
             let raster = try Raster(opening: group.path)
-            let (crs, grid) = try ZonalJob.rasterGrid(
+            let (crs, grid) = try CoverageWeights.rasterGrid(
                 raster, band: group.band, bandOption: "band")
             let weights: ZonalWeights
             if let known = shared.first(where: { $0.grid == grid && $0.crs.isSame(as: crs) }) {
                 weights = known.weights
             } else {
-                let zonal = try ZonalJob.basins(basins, target: crs, grid: grid)
-                var summary = ZonalSummary()
-                weights = try ZonalJob.weights(
-                    zonal, grid: grid, crs: crs, cacheDirectory: cacheDirectory,
-                    areaWeighted: false, gridSource: group.path, summary: &summary, log: log)
-                if let outcome = summary.cache {
-                    log("weights for \(group.path): cache \(outcome.rawValue)")
+                let outcome = try CoverageWeights(cacheDirectory: cacheDirectory).weights(
+                    basins, grid: grid, crs: crs, gridSource: group.path, log: log)
+                if let cache = outcome.cache {
+                    log("weights for \(group.path): cache \(cache.rawValue)")
                 }
+                weights = outcome.weights
                 shared.append(SharedWeights(grid: grid, crs: crs, weights: weights))
             }
             let members = group.members.map { sources[$0] }

@@ -1,3 +1,4 @@
+import CSVFiles
 public import Foundation
 public import Models
 import OutputFiles
@@ -73,9 +74,9 @@ public struct ProbeSampleList: Sendable, Equatable {
         guard let text = String(data: data, encoding: .utf8) else {
             throw fail(nil, "the sample list is not UTF-8 text")
         }
-        let records: [CSVRecords.Record]
+        let records: [CSVRecord]
         do {
-            records = try CSVRecords.parse(text)
+            records = try CSVReader.records(text)
         } catch .unterminatedQuote(let line) {
             throw fail(line, "a quoted field is not closed")
         } catch .textAfterQuote(let line) {
@@ -161,8 +162,8 @@ public struct ProbeSampleList: Sendable, Equatable {
         for row in rows {
             let path = relativePath(of: row.image.standardizedFileURL, from: folder)
             text +=
-                CSVRecords.escape(path) + ","
-                + CSVRecords.escape(row.classNames.joined(separator: ";")) + "\n"
+                CSVField.escape(path) + ","
+                + CSVField.escape(row.classNames.joined(separator: ";")) + "\n"
         }
         // A short temporary name with this process's id (swept if the process dies).
         let temporary = folder.appendingPathComponent(TemporaryName.make(suffix: "partial.csv"))

@@ -1,3 +1,4 @@
+import CSVFiles
 public import Foundation
 public import OutputFiles
 
@@ -42,8 +43,8 @@ public final class ZonalCSVWriter {
         _ chunk: ZonalChunk, basinIDs: [String], times: [String], variable: String,
         skipping: Set<Int> = []
     ) throws {
-        let ids = basinIDs.map(Self.escape)
-        let name = Self.escape(variable)
+        let ids = basinIDs.map(CSVField.escape)
+        let name = CSVField.escape(variable)
         for step in 0..<chunk.steps {
             let time = times[step]
             for b in 0..<chunk.basins where !skipping.contains(b) {
@@ -94,20 +95,12 @@ public final class ZonalCSVWriter {
         value.isNaN ? "NaN" : "\(value)"
     }
 
-    /// Quotes a field holding a comma, quote or newline (RFC 4180).
-    static func escape(_ field: String) -> String {
-        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else {
-            return field
-        }
-        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
     /// Writes `basin_id,row,col,coverage` for inspection (`--weights W.csv`), atomically.
     public static func writeWeights(_ weights: ZonalWeights, to url: URL) throws {
         var text = "basin_id,row,col,coverage\n"
         let cols = weights.grid.cols
         for b in 0..<weights.basinCount {
-            let id = escape(weights.basinIDs[b])
+            let id = CSVField.escape(weights.basinIDs[b])
             for k in weights.offsets[b]..<weights.offsets[b + 1] {
                 let cell = Int(weights.cells[k])
                 text += "\(id),\(cell / cols),\(cell % cols),\(weights.coverage[k])\n"

@@ -1,5 +1,5 @@
 public import Foundation
-package import GeoNetCDF
+import GeoNetCDF
 public import GeoProjection
 package import GeoRaster
 public import GeoVector
@@ -28,6 +28,12 @@ public struct ZonalOptions: Sendable {
     /// Weights cache directory; `nil` computes the weights without caching them.
     public var cacheDirectory: URL?
 
+    /// The weights provider these options ask for.
+    package var coverageWeights: CoverageWeights {
+        CoverageWeights(
+            cacheDirectory: cacheDirectory, areaWeighted: areaWeighted, csvDump: weightsCSV)
+    }
+
     public init(basinsPath: String, statistics: [ZonalStatistic], output: URL) {
         self.basinsPath = basinsPath
         self.statistics = statistics
@@ -48,6 +54,16 @@ public struct ZonalSummary: Sendable {
 
     /// Nothing counted yet.
     package init() {}
+
+    /// Counts the basins and weights of `outcome`; returns its weights.
+    mutating func record(_ outcome: CoverageWeights.Outcome) -> ZonalWeights {
+        basins = outcome.weights.basinCount
+        basinsOnGrid = outcome.basinsOnGrid
+        nonZeroWeights = outcome.weights.nonZeroCount
+        cache = outcome.cache
+        secondsForWeights = outcome.seconds
+        return outcome.weights
+    }
 }
 
 /// Runs `geomap zonal`: basins → grid CRS → cached weights → statistics → CSV or CF NetCDF.
@@ -109,109 +125,7 @@ public enum ZonalJob {
         let set = try BasinReader.read(
             path: options.basinsPath, layer: options.layer, idField: options.idField)
         for message in set.messages { log(message) }
-        return (set, try basins(set, target: target, grid: grid))
-    }
-
-    /// Basins already read, reprojected to `target`, edges densified so that their images are
-    /// at most a quarter cell long in the grid's units.
-    public static func basins(_ set: BasinSet, target: CRS, grid: RegularGrid) throws
-        -> [ZonalBasin]
-    {
-        let source = try set.crs.projection(path: set.path)
-        if source.isSame(as: target) {
-            let zonal = set.basins.map { ZonalBasin(id: $0.id, geometry: $0.geometry) }
-            return wrapLongitudes(zonal, to: grid)
-        }
-        // Edges cut so that their images are at most a quarter of the smaller cell side, in
-        // the grid's own units (metres, degrees or rotated degrees alike).
-        let length = min(abs(grid.cellWidth), abs(grid.cellHeight)) / 4
-        let moved = try set.reprojected(to: target, maxTargetSegmentLength: length)
-        let zonal = moved.basins.map { ZonalBasin(id: $0.id, geometry: $0.geometry) }
-        return wrapLongitudes(zonal, to: grid)
-    }
-
-    /// On a longitude/latitude grid, shifts each basin by ±360° when that brings it from off
-    /// the grid onto it (basins in −180…180 over a 0…360 grid such as ERA5's, or the reverse).
-    public static func wrapLongitudes(_ basins: [ZonalBasin], to grid: RegularGrid)
-        -> [ZonalBasin]
-    {
-        guard grid.isGeographic else { return basins }
-        let extent = grid.bounds
-        return basins.map { basin in
-            guard let box = basin.geometry.bounds else { return basin }
-            let shift: Double
-            if box.maxX <= extent.minX, box.minX + 360 < extent.maxX {
-                shift = 360
-            } else if box.minX >= extent.maxX, box.maxX - 360 > extent.minX {
-                shift = -360
-            } else {
-                return basin
-            }
-            var moved = basin
-            moved.geometry = basin.geometry.shifted(x: shift)
-            return moved
-        }
-    }
-
-    /// The most cells a grid may have (Int32 cell numbers: 2^31 − 1).
-    static let maximumGridCells = Int(Int32.max)
-
-    static func weights(
-        _ basins: [ZonalBasin], grid: RegularGrid, crs: CRS, options: ZonalOptions,
-        gridSource: String, summary: inout ZonalSummary, log: (String) -> Void
-    ) throws -> ZonalWeights {
-        let weights = try Self.weights(
-            basins, grid: grid, crs: crs, cacheDirectory: options.cacheDirectory,
-            areaWeighted: options.areaWeighted, gridSource: gridSource, summary: &summary,
-            log: log)
-        if let url = options.weightsCSV { try ZonalCSVWriter.writeWeights(weights, to: url) }
-        return weights
-    }
-
-    /// The weights of `basins` (already in `crs`) on `grid`, from the cache when one is given;
-    /// logs basins outside or partly outside the grid.
-    /// - Throws: ``ZonalError/noBasinOnGrid(_:)`` when no basin touches the grid.
-    package static func weights(
-        _ basins: [ZonalBasin], grid: RegularGrid, crs: CRS, cacheDirectory: URL?,
-        areaWeighted: Bool, gridSource: String, summary: inout ZonalSummary,
-        log: (String) -> Void
-    ) throws -> ZonalWeights {
-        // Cell numbers are stored as Int32 (weights, cache files): larger grids are refused
-        // here, before any weight is computed.
-        guard grid.cellCount <= maximumGridCells else {
-            throw ZonalError.badInput(
-                gridSource,
-                "the grid has \(grid.rows) × \(grid.cols) cells, more than the "
-                    + "\(maximumGridCells) geomap can index (cut or coarsen it first)")
-        }
-        let start = Date()
-        let weights: ZonalWeights
-        if let directory = cacheDirectory {
-            let result = WeightsCache(directory: directory).weights(
-                basins: basins, grid: grid, crs: crs.wkt, areaWeighted: areaWeighted,
-                warn: log)
-            weights = result.weights
-            summary.cache = result.outcome
-        } else {
-            weights = ZonalWeights(basins: basins, grid: grid, areaWeighted: areaWeighted)
-        }
-        summary.secondsForWeights = Date().timeIntervalSince(start)
-        summary.basins = weights.basinCount
-        summary.nonZeroWeights = weights.nonZeroCount
-        let outside = weights.basinsOutsideGrid
-        summary.basinsOnGrid = weights.basinCount - outside.count
-        if !outside.isEmpty {
-            let ids = outside.map { weights.basinIDs[$0] }.joined(separator: ", ")
-            log("\(outside.count) basin(s) outside the grid of \(gridSource), left out: \(ids)")
-        }
-        for b in weights.basinsPartlyOutside() {
-            let share = (weights.coveredShare[b] * 1000).rounded() / 10
-            log(
-                "basin \(weights.basinIDs[b]) lies only \(share) % on the grid of "
-                    + "\(gridSource); its statistics cover that part")
-        }
-        guard summary.basinsOnGrid > 0 else { throw ZonalError.noBasinOnGrid(gridSource) }
-        return weights
+        return (set, try CoverageWeights.basins(set, target: target, grid: grid))
     }
 
     // MARK: forcings
@@ -242,8 +156,8 @@ public enum ZonalJob {
         let set = try BasinReader.read(
             path: options.basinsPath, layer: options.layer, idField: options.idField)
         for message in set.messages { log(message) }
-        let weights = try forcingWeights(
-            forcing, basins: set, options: options, summary: &summary, log: log)
+        let weights = try summary.record(
+            options.coverageWeights.weights(set, forcing: forcing, log: log))
         let aggregator = ZonalAggregator(
             weights: weights, statistics: options.statistics, missingValue: nil)
         let skip = Set(weights.basinsOutsideGrid)
@@ -274,23 +188,6 @@ public enum ZonalJob {
         try sink.finish()
         summary.secondsForValues = Date().timeIntervalSince(start)
         return summary
-    }
-
-    /// The coverage weights of `basins` on a forcing's grid (reprojected to its CRS, cached
-    /// when `options.cacheDirectory` is set); shared by `geomap zonal` and the basin pipeline,
-    /// which then streams `ZonalForcing.aggregate` into its own sink. Only the options'
-    /// `areaWeighted`, `cacheDirectory` and `weightsCSV` are used.
-    /// - Throws: ``ZonalError/noBasinOnGrid(_:)`` when no basin touches the grid.
-    package static func forcingWeights(
-        _ forcing: CFForcing, basins set: BasinSet, options: ZonalOptions,
-        summary: inout ZonalSummary, log: (String) -> Void
-    ) throws -> ZonalWeights {
-        let grid = try ZonalForcing.grid(of: forcing)
-        let crs = try CRS(forcing.grid.crs?.definition ?? "EPSG:4326")
-        let basins = try Self.basins(set, target: crs, grid: grid)
-        return try weights(
-            basins, grid: grid, crs: crs, options: options, gridSource: forcing.paths[0],
-            summary: &summary, log: log)
     }
 
     static func timeRange(_ forcing: CFForcing, options: ZonalOptions) throws -> Range<Int> {
@@ -329,11 +226,12 @@ public enum ZonalJob {
     ) throws -> ZonalSummary {
         var summary = ZonalSummary()
         let raster = try Raster(opening: path)
-        let (crs, grid) = try rasterGrid(raster, band: options.band, bandOption: "--band")
+        let (crs, grid) = try CoverageWeights.rasterGrid(
+            raster, band: options.band, bandOption: "--band")
         let (_, basins) = try Self.basins(options, target: crs, grid: grid, log: log)
-        let weights = try Self.weights(
-            basins, grid: grid, crs: crs, options: options, gridSource: path,
-            summary: &summary, log: log)
+        let weights = try summary.record(
+            options.coverageWeights.weights(
+                basins, grid: grid, crs: crs, gridSource: path, log: log))
         let start = Date()
         let name =
             options.variableName
@@ -350,25 +248,6 @@ public enum ZonalJob {
         summary.rows = (weights.basinCount - weights.basinsOutsideGrid.count) * chunk.columns.count
         summary.secondsForValues = Date().timeIntervalSince(start)
         return summary
-    }
-
-    /// The CRS and regular grid of a raster whose band `band` is to be aggregated.
-    /// - Parameter bandOption: how the band was chosen, for the error (`--band`, `band`).
-    /// - Throws: ``ZonalError/badInput(_:_:)`` for a band that does not exist or a rotated
-    ///   grid, ``GeoRaster/RasterError/missingCRS(path:operation:)`` without a CRS.
-    package static func rasterGrid(_ raster: borrowing Raster, band: Int, bandOption: String) throws
-        -> (crs: CRS, grid: RegularGrid)
-    {
-        guard (1...raster.bands.count).contains(band) else {
-            throw ZonalError.badInput(
-                raster.path,
-                "has \(raster.bands.count) band(s); \(bandOption) \(band) does not exist")
-        }
-        // GDAL leaves CF latitude/longitude NetCDF files without a CRS; CF says WGS 84.
-        let crs =
-            try raster.grid.crs ?? netCDFCRS(of: raster.path)
-            ?? raster.requireCRS(for: "zonal statistics")
-        return (crs, try ZonalRaster.grid(of: raster))
     }
 
     /// `statistics` of band `band` of `raster` over `weights` (computed on its grid); logs

@@ -68,12 +68,12 @@ extension ZonalJob {
         let start = Date()
         for name in variables {
             let raster = try Raster(opening: "NETCDF:\"\(path)\":\(name)")
-            let (crs, grid) = try rasterGrid(raster, band: 1, bandOption: "band")
+            let (crs, grid) = try CoverageWeights.rasterGrid(raster, band: 1, bandOption: "band")
             if weights == nil || weights?.grid != grid {
                 let (_, basins) = try Self.basins(options, target: crs, grid: grid, log: log)
-                weights = try Self.weights(
-                    basins, grid: grid, crs: crs, options: options, gridSource: path,
-                    summary: &summary, log: log)
+                weights = try summary.record(
+                    options.coverageWeights.weights(
+                        basins, grid: grid, crs: crs, gridSource: path, log: log))
             }
             guard let weights else { continue }
             let chunk = try aggregateRaster(

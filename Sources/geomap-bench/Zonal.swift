@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GeoNetCDF
 import GeoProjection
+import GeoVector
 import GeomapCore
 
 /// `geomap-bench zonal`: basin means of a long daily forcing. Prints, from one process, the time
@@ -80,12 +81,10 @@ struct ZonalBench: ParsableCommand {
                 checksum += Double(buffer[slab.count * perStep / 2])
             }
         }
-        var options = ZonalOptions(
-            basinsPath: basins, statistics: [.mean], output: URL(fileURLWithPath: "/dev/null"))
-        options.idField = idField
         var zonalBasins: [ZonalBasin] = []
         let load = try best {
-            zonalBasins = try ZonalJob.basins(options, target: crs, grid: grid, log: { _ in }).zonal
+            let set = try BasinReader.read(path: basins, idField: idField)
+            zonalBasins = try CoverageWeights.basins(set, target: crs, grid: grid)
         }
         var weights: ZonalWeights?
         let cold = best {

@@ -382,11 +382,8 @@ struct BasinInputAssemblerGridTests {
         let sample = try Fx.sampleFields()
         let forcing = try CFForcing(path: Fx.forcings)
         let set = try BasinReader.read(path: Fx.basins)
-        var summary = ZonalSummary()
-        let weights = try ZonalJob.forcingWeights(
-            forcing, basins: set,
-            options: ZonalOptions(basinsPath: Fx.basins, statistics: [.mean], output: dir),
-            summary: &summary, log: { _ in })
+        let weights = try CoverageWeights(cacheDirectory: nil)
+            .weights(set, forcing: forcing, log: { _ in }).weights
         let b7 = 6
         let cells = Set(weights.cells[weights.offsets[b7]..<weights.offsets[b7 + 1]].map(Int.init))
         #expect(!cells.isEmpty)

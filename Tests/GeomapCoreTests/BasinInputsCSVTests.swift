@@ -93,7 +93,7 @@ struct BasinInputsCSVTests {
         let absent = URL(fileURLWithPath: "/nonexistent/forcings.csv")
         let error = basinError { () throws(BasinInputError) in try BasinCSV.readForcings(absent) }
         #expect(
-            error?.description == "/nonexistent/forcings.csv: cannot read the file as UTF-8 text")
+            error?.description == "/nonexistent/forcings.csv: no such file")
     }
 }
 

@@ -169,7 +169,7 @@ struct ZonalAggregatorTests {
             cols: 1440, isGeographic: true)
         let west = ZonalBasin(id: "w", geometry: multi(rectangle(-71.3, 42.1, -70.9, 42.6)))
         let east = ZonalBasin(id: "e", geometry: multi(rectangle(20.3, 44.7, 20.9, 45.0)))
-        let wrapped = ZonalJob.wrapLongitudes([west, east], to: era5)
+        let wrapped = CoverageWeights.wrapLongitudes([west, east], to: era5)
         let shifted: Double = -71.3 + 360
         #expect(wrapped[0].geometry.bounds?.minX == shifted)
         #expect(wrapped[1] == east)
@@ -184,9 +184,9 @@ struct ZonalAggregatorTests {
             isGeographic: true)
         let far = ZonalBasin(id: "f", geometry: multi(rectangle(288.7, 42.1, 289.1, 42.6)))
         let back: Double = 289.1 - 360
-        #expect(ZonalJob.wrapLongitudes([far], to: signed)[0].geometry.bounds?.maxX == back)
+        #expect(CoverageWeights.wrapLongitudes([far], to: signed)[0].geometry.bounds?.maxX == back)
         let projected = RegularGrid(
             originX: 0, originY: 10, cellWidth: 1, cellHeight: -1, rows: 10, cols: 10)
-        #expect(ZonalJob.wrapLongitudes([west], to: projected)[0] == west)
+        #expect(CoverageWeights.wrapLongitudes([west], to: projected)[0] == west)
     }
 }

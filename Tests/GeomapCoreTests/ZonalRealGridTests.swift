@@ -70,7 +70,7 @@ struct ZonalRealGridTests {
         let set = try BasinReader.read(
             path: Self.grids.appendingPathComponent("rotated_basins.geojson").path, layer: nil,
             idField: "basin_id")
-        let basins = try ZonalJob.basins(set, target: crs, grid: grid)
+        let basins = try CoverageWeights.basins(set, target: crs, grid: grid)
         let quarter = min(abs(grid.cellWidth), abs(grid.cellHeight)) / 4
         for basin in basins {
             let ring = basin.geometry.polygons[0].exterior
