@@ -85,8 +85,17 @@ public func gemmBatched(
 ///   - x: `[..., in]` (any leading shape; treated as `[m, in]`).
 ///   - weight: `[out, in]` (PyTorch layout).
 ///   - bias: `[out]` or `nil`.
+///   - blockRows: run each `blockRows` consecutive rows of `x` (one sequence of a batch) as a
+///     product of its own, so a row's result depends only on its block: not on how many
+///     blocks `x` holds nor on where its block lies. OpenBLAS's AVX2 sgemm kernels
+///     (Haswell/Zen) round a row differently by its position in a product and by the
+///     product's row count (0.3.21, see `SequenceProductTests`), which would make a
+///     sequence's values depend on the batch it runs in, in the last float32 bits. `m` must
+///     be a multiple of it; `nil` is one product of all rows.
 /// - Returns: `[..., out]`.
-public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
+public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, blockRows: Int? = nil)
+    -> Tensor
+{
     precondition(weight.rank == 2, "linear: weight must be [out, in], got \(weight.shape)")
     let outFeatures = weight.shape[0]
     var outShape = x.shape
@@ -96,65 +105,35 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
         outShape[outShape.count - 1] = outFeatures
     }
     var y = Tensor(zeros: outShape)
-    linear(x, weight: weight, bias: bias, into: &y)
+    linear(x, weight: weight, bias: bias, into: &y, blockRows: blockRows)
     return y
 }
 
-/// ``linear(_:weight:bias:)`` into a preallocated output `y` of shape `[..., out]` (reused
-/// buffers avoid allocation in hot loops).
-public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, into y: inout Tensor) {
+/// ``linear(_:weight:bias:blockRows:)`` into a preallocated output `y` of shape `[..., out]`
+/// (reused buffers avoid allocation in hot loops).
+public func linear(
+    _ x: Tensor, weight: Tensor, bias: Tensor?, into y: inout Tensor, blockRows: Int? = nil
+) {
     precondition(weight.rank == 2, "linear: weight must be [out, in], got \(weight.shape)")
     let (n, k) = (weight.shape[0], weight.shape[1])
     precondition(x.columns == k, "linear: input \(x.shape) does not end in \(k)")
     let m = x.rows
     precondition(y.columns == n && y.rows == m, "linear: output \(y.shape) is not [\(m), \(n)]")
     if let bias { precondition(bias.count == n, "linear: bias \(bias.shape) is not [\(n)]") }
+    let block = max(1, blockRows ?? m)
+    precondition(m % block == 0, "linear: \(m) rows are not blocks of \(block)")
     x.withUnsafeBufferPointer { xp in
         weight.withUnsafeBufferPointer { wp in
             y.withUnsafeMutableBufferPointer { yp in
-                linear(
-                    m: m, inFeatures: k, outFeatures: n, x: xp.baseAddress!, ldx: k,
-                    weight: wp.baseAddress!,
-                    bias: bias, y: yp.baseAddress!, ldy: n)
-            }
-        }
-    }
-}
-
-/// ``linear(_:weight:bias:)`` with each run of `blockRows` consecutive rows of `x` (one
-/// sequence of a batch) as a product of its own, so a row's result depends only on its block:
-/// not on how many blocks `x` holds nor on where its block lies. OpenBLAS's AVX2 sgemm
-/// kernels (Haswell/Zen) round a row differently by its position in a product and by the
-/// product's row count (0.3.21, measured in `SequenceProductTests`), which would make a
-/// sequence's values depend on the batch it runs in, in the last float32 bits.
-/// - Parameters:
-///   - x: `[..., in]` whose rows (`[m, in]`) are `m / blockRows` blocks; `m` a multiple of
-///     `blockRows`.
-/// - Returns: `[..., out]`.
-public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, blockRows: Int) -> Tensor {
-    precondition(weight.rank == 2, "linear: weight must be [out, in], got \(weight.shape)")
-    let (n, k) = (weight.shape[0], weight.shape[1])
-    precondition(x.columns == k, "linear: input \(x.shape) does not end in \(k)")
-    let m = x.rows
-    precondition(
-        blockRows > 0 && m % blockRows == 0,
-        "linear: \(m) rows are not blocks of \(blockRows)")
-    var shape = x.shape
-    shape[shape.count - 1] = n
-    var y = Tensor(zeros: shape)
-    x.withUnsafeBufferPointer { xp in
-        weight.withUnsafeBufferPointer { wp in
-            y.withUnsafeMutableBufferPointer { yp in
-                for start in stride(from: 0, to: m, by: blockRows) {
+                for start in stride(from: 0, to: m, by: block) {
                     linear(
-                        m: blockRows, inFeatures: k, outFeatures: n, x: xp.baseAddress! + start * k,
+                        m: block, inFeatures: k, outFeatures: n, x: xp.baseAddress! + start * k,
                         ldx: k, weight: wp.baseAddress!, bias: bias,
                         y: yp.baseAddress! + start * n, ldy: n)
                 }
             }
         }
     }
-    return y
 }
 
 /// Pointer form of `nn.Linear` on strided rows: `y[i, :] = x[i, :] · weightᵀ + bias` for

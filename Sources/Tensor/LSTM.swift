@@ -120,10 +120,8 @@ public func lstmSequence(
         "lstmSequence: initial state is not [\(batch), \(hidden)]")
     // [.., .., 4h]; batch first, each sequence is a product of its own (its values then do
     // not depend on the batch, see linear(_:weight:bias:blockRows:)).
-    let projected =
-        batchFirst
-        ? linear(x, weight: weights.weightIH, bias: weights.bias, blockRows: steps)
-        : linear(x, weight: weights.weightIH, bias: weights.bias)
+    let projected = linear(
+        x, weight: weights.weightIH, bias: weights.bias, blockRows: batchFirst ? steps : nil)
     var output = Tensor(zeros: Array(x.shape.dropLast()) + [hidden])
     var gates = Tensor(zeros: [batch, 4 * hidden])
     // Row of (b, t) in `projected`/`output`.

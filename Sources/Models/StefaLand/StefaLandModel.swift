@@ -202,14 +202,8 @@ public struct StefaLandModel: Sendable {
                             }
                         }
                         if runHead, let p, let head = self.head {
-                            // A short group is padded with zero sequences to headGroup, so
-                            // every head product has the same shape whatever the batch:
-                            // OpenBLAS rounds by row count (a one-row product goes through
-                            // gemv), and a basin's values must not depend on its neighbours.
-                            let pad = Self.headGroup - group.count
                             let y = self.predict(
-                                head: head, embeddings: padRows(embedded, pad * days),
-                                dynamic: padRows(x, pad * days), static: padRows(s, pad),
+                                head: head, embeddings: embedded, dynamic: x, static: s,
                                 days: days)
                             y.withUnsafeBufferPointer {
                                 (p.pointer + group.lowerBound * days * outputs).update(
@@ -276,14 +270,16 @@ public struct StefaLandModel: Sendable {
         return encoderToDecoder(z.slices(0..<days))
     }
 
-    /// Sequences per head product of the LSTM steps and the static rows: a group of fewer is
-    /// padded with zero sequences, so those products always have 8 rows; the head's products
-    /// over days run per sequence (``LinearWeights/callAsFunction(_:sequencesOf:)``). So a
-    /// sequence's predictions are the same whatever the batch it runs in (bit for bit), on
-    /// AVX-512 and AVX2 OpenBLAS kernels alike.
+    /// Sequences per head product across sequences (the static rows, the LSTM's steps): a
+    /// group of fewer is padded with zero sequences there, so those products always have 8
+    /// rows; the products over days run per sequence and only for the group's own sequences
+    /// (``LinearWeights/callAsFunction(_:sequencesOf:)``). So a sequence's predictions are the
+    /// same whatever the batch it runs in (bit for bit), on AVX-512 and AVX2 OpenBLAS kernels
+    /// alike: OpenBLAS rounds a row by the product's row count (a one-row product goes through
+    /// gemv) and, on AVX2, by the row's position in it.
     static let headGroup = 8
 
-    /// The δMG head for a group of `g` basins (spec §5.2 steps 5–8).
+    /// The δMG head for a group of `g ≤ headGroup` basins (spec §5.2 steps 5–8).
     /// - Parameters:
     ///   - embeddings: `[g·T, d]` (basin-major); x: `[g·T, F]`; s: `[g, C]`.
     /// - Returns: `[g·T, outputs]`.
@@ -291,6 +287,15 @@ public struct StefaLandModel: Sendable {
         head: HeadWeights, embeddings: Tensor, dynamic x: Tensor, static s: Tensor, days: Int
     ) -> Tensor {
         let group = s.shape[0]
+        precondition(group <= Self.headGroup, "StefaLand head: \(group) basins in one group")
+        // A product across the group's sequences, on `headGroup` rows (zeros after the group).
+        func across(_ rows: Tensor, _ f: (Tensor) -> Tensor) -> Tensor {
+            let perSequence = rows.rows / group
+            let out = f(padRows(rows, (Self.headGroup - group) * perSequence))
+            return Tensor(
+                shape: [rows.rows, out.columns],
+                scalars: Array(out.scalars.prefix(rows.rows * out.columns)))
+        }
         var h = embeddings
         head.embeddingNorm.apply(&h)
         scale(&h, by: head.embeddingScale)
@@ -298,7 +303,7 @@ public struct StefaLandModel: Sendable {
         if let adapter = head.adapter {
             var tp = adapter.time(x, sequencesOf: days)
             relu(&tp)
-            var sp = adapter.static(s)
+            var sp = across(s) { adapter.static($0) }
             relu(&sp)
             let spRows = repeatRows(sp, days)
             var u = adapter.combined1(
@@ -316,13 +321,17 @@ public struct StefaLandModel: Sendable {
         if let pre = head.preLSTM, let post = head.postLSTM {
             let sRows = repeatRows(s, days)
             let z = pre(concatenateColumns([a, x, sRows]), sequencesOf: days)
-            let o = lstmSequence(z.reshaped([group, days, d]), weights: head.lstm).output
-                .reshaped([group * days, d])
+            let o = across(z) {
+                lstmSequence($0.reshaped([Self.headGroup, days, d]), weights: head.lstm).output
+                    .reshaped([Self.headGroup * days, d])
+            }
             r = post(concatenateColumns([o, x, sRows]), sequencesOf: days)
             add(&r, o)
         } else {
-            r = lstmSequence(a.reshaped([group, days, d]), weights: head.lstm).output
-                .reshaped([group * days, d])
+            r = across(a) {
+                lstmSequence($0.reshaped([Self.headGroup, days, d]), weights: head.lstm).output
+                    .reshaped([Self.headGroup * days, d])
+            }
         }
         return head.projection(r, sequencesOf: days)
     }

@@ -74,11 +74,9 @@ struct LinearWeights: Sendable {
         bias = try store.tensor("\(name).bias", shape: [out])
     }
 
-    func callAsFunction(_ x: Tensor) -> Tensor { linear(x, weight: weight, bias: bias) }
-
-    /// The layer on `[g·days, in]` rows of `g` sequences, each sequence a product of its own,
-    /// so a sequence's values do not depend on the others in the batch.
-    func callAsFunction(_ x: Tensor, sequencesOf days: Int) -> Tensor {
+    /// The layer on `x`; with `days`, `x` is `[g·days, in]`, the rows of `g` sequences, and
+    /// each sequence is a product of its own, so its values do not depend on the others.
+    func callAsFunction(_ x: Tensor, sequencesOf days: Int? = nil) -> Tensor {
         linear(x, weight: weight, bias: bias, blockRows: days)
     }
 }
