@@ -79,7 +79,8 @@ public enum BasinCSV {
     /// Caravan writes them (`timeseries/csv/camels/camels_01022500.csv`), the basin id being
     /// the file name without its extension.
     package static func isSingleBasin(_ url: URL) -> Bool {
-        guard let header = try? readRecords(url).first?.fields.first?.lowercased() else {
+        guard let header = try? readRecords(url, limit: 1).first?.fields.first?.lowercased()
+        else {
             return false
         }
         return header == "date" || header == "time"
@@ -154,14 +155,17 @@ public enum BasinCSV {
 
     /// The file's records (``CSVFiles/CSVReader``: RFC 4180 quoting, a UTF-8 byte-order mark
     /// and CR line ends tolerated, blank lines skipped), each field trimmed of spaces.
-    /// - Parameter delimiter: `nil` detects `,`, `;`, a tab or runs of spaces from the header
-    ///   (``CSVFiles/CSVDelimiter/detect(header:)``).
+    /// - Parameters:
+    ///   - delimiter: `nil` detects `,`, `;`, a tab or runs of spaces from the header
+    ///     (``CSVFiles/CSVDelimiter/detect(header:)``).
+    ///   - limit: only the first `limit` records (a format check), the rest not parsed.
     /// - Throws: ``BasinInputError`` naming the file (and the line of a broken quote).
-    package static func readRecords(_ url: URL, delimiter: CSVDelimiter? = nil)
-        throws(BasinInputError) -> [CSVRecord]
-    {
+    package static func readRecords(
+        _ url: URL, delimiter: CSVDelimiter? = nil, limit: Int? = nil
+    ) throws(BasinInputError) -> [CSVRecord] {
         do {
-            return try CSVReader.records(of: url, delimiter: delimiter).map { record in
+            return try CSVReader.records(of: url, delimiter: delimiter, limit: limit).map {
+                record in
                 CSVRecord(
                     line: record.line,
                     fields: record.fields.map { $0.trimmingCharacters(in: .whitespaces) })

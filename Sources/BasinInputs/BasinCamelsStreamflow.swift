@@ -36,7 +36,8 @@ public enum BasinCamelsStreamflow {
 
     /// Whether `url` looks like such a file: its first line is a data row.
     public static func recognises(_ url: URL) -> Bool {
-        guard let first = try? BasinCSV.readRecords(url, delimiter: .whitespace).first else {
+        guard let first = try? BasinCSV.readRecords(url, delimiter: .whitespace, limit: 1).first
+        else {
             return false
         }
         return row(first.fields) != nil

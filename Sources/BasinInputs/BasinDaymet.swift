@@ -20,7 +20,7 @@ public enum BasinDaymet {
     /// Whether `url` looks like such a file: a header line starting `Year Mnth Day` within the
     /// first five lines.
     public static func recognises(_ url: URL) -> Bool {
-        guard let lines = try? BasinCSV.readRecords(url, delimiter: .whitespace) else {
+        guard let lines = try? BasinCSV.readRecords(url, delimiter: .whitespace, limit: 5) else {
             return false
         }
         return lines.prefix(5).contains { isHeader($0.fields) }

@@ -54,14 +54,15 @@ public enum CSVReadError: Error, Equatable, Sendable {
 /// UTF-8 byte-order mark is ignored, and blank lines (only spaces or tabs) are skipped.
 public enum CSVReader {
     /// The records of `text`, split at `delimiter` (`nil`: detected from the first non-blank
-    /// line, ``CSVDelimiter/detect(header:)``).
-    public static func records(_ text: String, delimiter: CSVDelimiter? = .comma)
-        throws(CSVReadError) -> [CSVRecord]
-    {
+    /// line, ``CSVDelimiter/detect(header:)``); with `limit`, only the first `limit` records
+    /// (the rest of the text is not parsed: a format check reads a file's first lines).
+    public static func records(
+        _ text: String, delimiter: CSVDelimiter? = .comma, limit: Int? = nil
+    ) throws(CSVReadError) -> [CSVRecord] {
         var text = text
         let chosen = delimiter ?? .detect(header: firstLine(text))
         let result = text.withUTF8 { bytes -> Result<[CSVRecord], CSVReadError> in
-            var parser = Parser(delimiter: chosen)
+            var parser = Parser(delimiter: chosen, limit: limit ?? Int.max)
             do throws(CSVReadError) {
                 return .success(try parser.parse(bytes))
             } catch {
@@ -71,34 +72,37 @@ public enum CSVReader {
         return try result.get()
     }
 
-    /// The records of a UTF-8 file (see ``records(_:delimiter:)``).
+    /// The records of a UTF-8 file (see ``records(_:delimiter:limit:)``).
     /// - Throws: ``CSVFileError``: unreadable, not UTF-8, or not valid delimited text.
-    public static func records(of url: URL, delimiter: CSVDelimiter? = .comma)
-        throws(CSVFileError) -> [CSVRecord]
-    {
+    public static func records(
+        of url: URL, delimiter: CSVDelimiter? = .comma, limit: Int? = nil
+    ) throws(CSVFileError) -> [CSVRecord] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-            throw .unreadable("no such file")
+            throw .missing
         }
-        guard !isDirectory.boolValue else { throw .unreadable("is a folder, not a text file") }
+        guard !isDirectory.boolValue else { throw .folder }
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw .unreadable("cannot read the file")
+            throw .unreadable
         }
         guard let text = String(data: data, encoding: .utf8) else { throw .notUTF8 }
         do {
-            return try records(text, delimiter: delimiter)
+            return try records(text, delimiter: delimiter, limit: limit)
         } catch {
             throw .malformed(error)
         }
     }
 
-    /// The first line that is not blank (after a byte-order mark), for delimiter detection.
+    /// The first line that is not blank (after a byte-order mark), for delimiter detection;
+    /// the text after it is not looked at.
     static func firstLine(_ text: String) -> Substring {
         var rest = Substring(text)
         if rest.hasPrefix("\u{FEFF}") { rest = rest.dropFirst() }
-        for line in rest.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline)
-        where !line.allSatisfy({ $0 == " " || $0 == "\t" }) {
-            return line
+        while !rest.isEmpty {
+            let end = rest.firstIndex(where: \.isNewline) ?? rest.endIndex
+            let line = rest[..<end]
+            if !line.allSatisfy({ $0 == " " || $0 == "\t" }) { return line }
+            rest = end == rest.endIndex ? "" : rest[rest.index(after: end)...]
         }
         return ""
     }
@@ -107,6 +111,8 @@ public enum CSVReader {
     /// are ASCII, so multi-byte characters pass through unchanged).
     struct Parser {
         let delimiter: CSVDelimiter
+        /// Records after which parsing stops.
+        let limit: Int
         var records: [CSVRecord] = []
         var fields: [String] = []
         var field: [UInt8] = []
@@ -117,8 +123,9 @@ public enum CSVReader {
         var line = 1
         var recordLine = 1
 
-        init(delimiter: CSVDelimiter) {
+        init(delimiter: CSVDelimiter, limit: Int) {
             self.delimiter = delimiter
+            self.limit = limit
         }
 
         static let quote = UInt8(ascii: "\"")
@@ -132,7 +139,7 @@ public enum CSVReader {
         {
             var i = 0
             if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { i = 3 }
-            while i < bytes.count {
+            while i < bytes.count, records.count < limit {
                 let c = bytes[i]
                 if quoted {
                     if c == Self.quote {
@@ -159,7 +166,9 @@ public enum CSVReader {
                     } else {
                         endField()
                     }
-                } else if c == Self.quote, !started || field.allSatisfy({ $0 == Self.space }) {
+                } else if c == Self.quote, !afterQuote,
+                    !started || field.allSatisfy({ $0 == Self.space })
+                {
                     field.removeAll(keepingCapacity: true)
                     quoted = true
                     started = true
@@ -171,6 +180,7 @@ public enum CSVReader {
                 }
                 i += 1
             }
+            if records.count >= limit { return records }
             if quoted { throw .unterminatedQuote(line: recordLine) }
             endRecord()
             return records
@@ -211,15 +221,19 @@ public enum CSVReader {
 
 /// Why a delimited text file could not be read.
 public enum CSVFileError: Error, Equatable, Sendable {
-    /// Missing, a folder, or unreadable (the text says which).
-    case unreadable(String)
+    case missing
+    case folder
+    /// Exists but cannot be read (permissions, an I/O error).
+    case unreadable
     case notUTF8
     case malformed(CSVReadError)
 
     /// The problem in words, for an error that names the file and ``line``.
     public var problem: String {
         switch self {
-        case .unreadable(let text): text
+        case .missing: "no such file"
+        case .folder: "is a folder, not a text file"
+        case .unreadable: "cannot read the file"
         case .notUTF8: "cannot read the file as UTF-8 text"
         case .malformed(.unterminatedQuote): "a quoted field is not closed"
         case .malformed(.textAfterQuote): "text after a closing quote"

@@ -63,24 +63,11 @@ public struct ProbeSampleList: Sendable, Equatable {
         func fail(_ line: Int?, _ problem: String) -> ProbeError {
             .file(path: line.map { "\(path) line \($0)" } ?? path, problem: problem)
         }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw fail(nil, "no such sample list")
-        }
-        guard !isDirectory.boolValue else { throw fail(nil, "is a folder, not a CSV file") }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw fail(nil, "cannot read the sample list")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw fail(nil, "the sample list is not UTF-8 text")
-        }
         let records: [CSVRecord]
         do {
-            records = try CSVReader.records(text)
-        } catch .unterminatedQuote(let line) {
-            throw fail(line, "a quoted field is not closed")
-        } catch .textAfterQuote(let line) {
-            throw fail(line, "text after a closing quote")
+            records = try CSVReader.records(of: url)
+        } catch {
+            throw fail(error.line, error.problem)
         }
         guard records.count > 1 else {
             throw fail(

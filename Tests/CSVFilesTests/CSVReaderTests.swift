@@ -57,6 +57,10 @@ struct CSVReaderTests {
         #expect(throws: CSVReadError.textAfterQuote(line: 3)) {
             try CSVReader.records("a,b\n1,2\n3,\"x\"y\n")
         }
+        // A second quoted part after a closed one (even one of spaces) is not a new field.
+        #expect(throws: CSVReadError.textAfterQuote(line: 1)) {
+            try CSVReader.records("\" \" \"x\",b\n")
+        }
     }
 
     @Test(
@@ -85,6 +89,17 @@ struct CSVReaderTests {
             ])
     }
 
+    @Test("with a limit, only the first records are parsed: a broken quote after them is not read")
+    func limit() throws {
+        let text = "Year Mnth Day\n1980 01 01\n1980 01 02\n\"open\n"
+        let first = try CSVReader.records(text, delimiter: .whitespace, limit: 2)
+        #expect(first.map(\.fields) == [["Year", "Mnth", "Day"], ["1980", "01", "01"]])
+        #expect(try CSVReader.records(text, delimiter: .whitespace, limit: 1).count == 1)
+        #expect(throws: CSVReadError.unterminatedQuote(line: 4)) {
+            try CSVReader.records(text, delimiter: .whitespace)
+        }
+    }
+
     @Test("what CSVField.escape writes reads back unchanged")
     func roundTrip() throws {
         let fields = ["plain", "a,b", "say \"hi\"", "two\nlines", " edge ", "", "Zürich"]
@@ -99,10 +114,10 @@ struct CSVReaderTests {
         let good = dir.appendingPathComponent("good.csv")
         try Data("a,b\n1,2\n".utf8).write(to: good)
         #expect(try CSVReader.records(of: good).count == 2)
-        #expect(throws: CSVFileError.unreadable("no such file")) {
+        #expect(throws: CSVFileError.missing) {
             try CSVReader.records(of: dir.appendingPathComponent("absent.csv"))
         }
-        #expect(throws: CSVFileError.unreadable("is a folder, not a text file")) {
+        #expect(throws: CSVFileError.folder) {
             try CSVReader.records(of: dir)
         }
         let latin1 = dir.appendingPathComponent("latin1.csv")

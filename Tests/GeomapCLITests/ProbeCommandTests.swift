@@ -86,7 +86,7 @@ struct ProbeCommandTests {
     @Test(
         "probe fit refuses bad input with a clear error and no output",
         arguments: [
-            (["--samples", "missing.csv"], "missing.csv: no such sample list"),
+            (["--samples", "missing.csv"], "missing.csv: no such file"),
             (["--holdout", "1.5"], "--holdout must be in [0, 1)"),
             (["--task", "regression"], "--task <task>"),
             (["--pool", "tokens"], "--pool <pool>"),

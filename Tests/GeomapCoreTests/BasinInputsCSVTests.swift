@@ -79,6 +79,11 @@ struct BasinInputsCSVTests {
             ("basin_id,time,pr,pr\nA,2000-01-01,1,2\n", ":1: column 'pr' appears twice"),
             ("basin_id,time,pr\n", ": no data rows"),
             ("basin_id,time,pr\n,2000-01-01,1\n", ":2: empty basin id"),
+            (
+                "basin_id,time,pr\nA,2000-01-01,1\n\"B,2000-01-02,2\n",
+                ":3: a quoted field is not closed"
+            ),
+            ("basin_id,time,pr\nA,\"2000-01-01\"x,1\n", ":2: text after a closing quote"),
         ]
         for (text, expected) in cases {
             let url = try basinFile("bad.csv", text)

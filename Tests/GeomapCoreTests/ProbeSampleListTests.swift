@@ -77,7 +77,7 @@ struct ProbeSampleListTests {
     @Test(
         "bad lists give one-line errors",
         arguments: [
-            (nil, "no such sample list"),
+            (nil, "no such file"),
             ("image,classes\n", "has no samples"),
             ("", "has no samples"),
             ("image\nimg/a.tif\n", "the header must have 2 columns"),
