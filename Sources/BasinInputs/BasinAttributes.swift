@@ -1,12 +1,12 @@
-public import Foundation
+package import Foundation
 
 /// Static basin attributes from a CSV keyed by basin id: `basin_id,<attribute>,…`.
 /// `values[attribute][basin]` in the order asked for; an empty or `NaN` cell is NaN.
-public struct BasinAttributes: Sendable, Equatable {
-    public var basinIDs: [String]
-    public var attributes: [String]
+package struct BasinAttributes: Sendable, Equatable {
+    package var basinIDs: [String]
+    package var attributes: [String]
     /// `[attributes.count × basinIDs.count]`, basin fastest.
-    public var values: [Float]
+    package var values: [Float]
 
     package init(basinIDs: [String], attributes: [String], values: [Float]) {
         self.basinIDs = basinIDs
@@ -14,7 +14,7 @@ public struct BasinAttributes: Sendable, Equatable {
         self.values = values
     }
 
-    public func value(_ attribute: String, basin: String) -> Float? {
+    package func value(_ attribute: String, basin: String) -> Float? {
         guard let a = attributes.firstIndex(of: attribute),
             let b = basinIDs.firstIndex(of: basin)
         else { return nil }
@@ -25,7 +25,7 @@ public struct BasinAttributes: Sendable, Equatable {
     /// - Throws: ``BasinInputError``: unreadable file, header without a basin id column,
     ///   wrong field count, non-numeric value or duplicate basin (naming the line), and one
     ///   error listing every attribute and every basin that is missing.
-    public static func read(_ url: URL, attributes names: [String], basins: [String])
+    package static func read(_ url: URL, attributes names: [String], basins: [String])
         throws(BasinInputError) -> BasinAttributes
     {
         let path = url.path

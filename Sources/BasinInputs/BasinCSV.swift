@@ -1,5 +1,5 @@
 package import CSVFiles
-public import Foundation
+package import Foundation
 import GeoNetCDF
 
 /// Reads per-basin daily forcings from CSV, in one of two layouts detected from the header:
@@ -10,14 +10,14 @@ import GeoNetCDF
 /// Fields are separated by `,`, `;`, a tab or runs of spaces (detected from the header, see
 /// ``readRecords(_:delimiter:)``); a field may be quoted (RFC 4180). `time` (also accepted: `date`) is `YYYY-MM-DD` (a midnight time of day may follow). An
 /// empty value, `NaN`, `NA` or `nan` is missing (NaN). Basin ids are text (leading zeros kept).
-public enum BasinCSV {
+package enum BasinCSV {
     /// The two layouts.
-    public enum Layout: String, Sendable { case long, wide }
+    package enum Layout: String, Sendable { case long, wide }
 
     /// Reads a forcings CSV into a table (units nil: the mapping file declares them).
     /// - Throws: ``BasinInputError`` naming the file and line: unreadable file, unknown
     ///   layout, wrong field count, bad date, non-numeric value, duplicate row, no rows.
-    public static func readForcings(_ url: URL) throws(BasinInputError) -> BasinTable {
+    package static func readForcings(_ url: URL) throws(BasinInputError) -> BasinTable {
         let path = url.path
         let lines = try readRecords(url)
         guard let header = lines.first else { throw BasinInputError(path, "the file is empty") }
@@ -118,7 +118,7 @@ public enum BasinCSV {
 
     /// The layout a header names.
     /// - Throws: ``BasinInputError`` when it is neither layout (naming what was found).
-    public static func detectLayout(_ columns: [String], path: String)
+    package static func detectLayout(_ columns: [String], path: String)
         throws(BasinInputError) -> Layout
     {
         let lower = columns.map { $0.lowercased() }

@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 import GeoNetCDF
 
 /// USGS daily streamflow in the CAMELS-US layout that neuralhydrology reads
@@ -14,10 +14,10 @@ import GeoNetCDF
 /// missing). A value flagged `M` or equal to −999 (CAMELS's missing marker) is missing. The
 /// series is named `streamflow`, in `ft3 s-1`; the basin id is the file's first field (text,
 /// leading zeros kept).
-public enum BasinCamelsStreamflow {
+package enum BasinCamelsStreamflow {
     /// The series name and unit of the table read.
-    public static let variable = "streamflow"
-    public static let units = "ft3 s-1"
+    package static let variable = "streamflow"
+    package static let units = "ft3 s-1"
     /// CAMELS's missing marker.
     static let missingMarker = -999.0
 
@@ -35,7 +35,7 @@ public enum BasinCamelsStreamflow {
     }
 
     /// Whether `url` looks like such a file: its first line is a data row.
-    public static func recognises(_ url: URL) -> Bool {
+    package static func recognises(_ url: URL) -> Bool {
         guard let first = try? BasinCSV.readRecords(url, delimiter: .whitespace, limit: 1).first
         else {
             return false
@@ -46,7 +46,7 @@ public enum BasinCamelsStreamflow {
     /// The basin's series: one basin, variable ``variable`` in ``units``, missing values NaN.
     /// - Throws: ``BasinInputError`` naming the file and line: a line that is no data row, a
     ///   bad date, a second gauge id, a day given twice, no rows.
-    public static func read(_ url: URL) throws(BasinInputError) -> BasinTable {
+    package static func read(_ url: URL) throws(BasinInputError) -> BasinTable {
         let path = url.path
         var builder = BasinTableBuilder(variables: [variable], units: [units])
         var gauge: String?

@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 import GeoNetCDF
 
 /// Reads one basin's daily forcings in the CAMELS-US layout that neuralhydrology uses (Daymet,
@@ -16,10 +16,10 @@ import GeoNetCDF
 /// (`dayl`, `prcp`, …); each unit is the text in parentheses and goes through the unit table
 /// (``BasinUnit``) like any declared unit. The basin id is the file name up to the first `_`
 /// (`01022500_lump_cida_forcing_leap.txt` → `01022500`, leading zeros kept).
-public enum BasinDaymet {
+package enum BasinDaymet {
     /// Whether `url` looks like such a file: a header line starting `Year Mnth Day` within the
     /// first five lines.
-    public static func recognises(_ url: URL) -> Bool {
+    package static func recognises(_ url: URL) -> Bool {
         guard let lines = try? BasinCSV.readRecords(url, delimiter: .whitespace, limit: 5) else {
             return false
         }
@@ -33,7 +33,7 @@ public enum BasinDaymet {
     /// The basin's table: one basin, the file's variables with their declared units.
     /// - Throws: ``BasinInputError`` naming the file and line: no `Year Mnth Day` header, a
     ///   file name without an id, a wrong field count, a bad date or a non-numeric value.
-    public static func read(_ url: URL) throws(BasinInputError) -> BasinTable {
+    package static func read(_ url: URL) throws(BasinInputError) -> BasinTable {
         let path = url.path
         let lines = try BasinCSV.readRecords(url, delimiter: .whitespace)
         guard let h = lines.prefix(5).firstIndex(where: { isHeader($0.fields) }) else {

@@ -13,13 +13,13 @@ import Foundation
 ///
 /// Each file's basin is told by its name (``basinID(ofFile:)``), so only the files of the
 /// basins asked for are read.
-public enum BasinFileSet {
+package enum BasinFileSet {
     /// The extensions of per-basin files; other files in a folder are not looked at.
     static let extensions: Set<String> = ["nc", "nc4", "cdf", "netcdf", "csv", "txt"]
 
     /// Whether `path` names a set: an existing folder, or a pattern (`*`, `?`, `[`) that is no
     /// file's own name.
-    public static func isSet(_ path: String) -> Bool {
+    package static func isSet(_ path: String) -> Bool {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             return isDirectory.boolValue
@@ -31,7 +31,7 @@ public enum BasinFileSet {
     /// its sub-folders (CAMELS groups basins by HUC region; hidden names are left out); the
     /// matches of a pattern (`glob(3)`, e.g. `'timeseries/netcdf/camels/*.nc'`).
     /// - Throws: ``BasinInputError`` naming the set when it holds no such file.
-    public static func files(_ path: String) throws(BasinInputError) -> [String] {
+    package static func files(_ path: String) throws(BasinInputError) -> [String] {
         var isDirectory: ObjCBool = false
         var found: [String] = []
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
@@ -84,7 +84,7 @@ public enum BasinFileSet {
     /// `01022500_lump_cida_forcing_leap.txt`, streamflow `01022500_streamflow_qc.txt`) the name
     /// up to the first `_`; for any other the name without its extension (Caravan:
     /// `camels_01022500.nc` is basin `camels_01022500`).
-    public static func basinID(ofFile path: String) -> String {
+    package static func basinID(ofFile path: String) -> String {
         let url = URL(fileURLWithPath: path)
         if url.pathExtension.lowercased() == "txt" {
             return String(url.lastPathComponent.prefix { $0 != "_" && $0 != "." })
@@ -107,7 +107,7 @@ public enum BasinFileSet {
     /// - Throws: ``BasinInputError`` naming the set: no file, two files for one basin, no file
     ///   for any basin, or with `requireAll` basins without a file (listed in one line, with a
     ///   hint when the ids differ only by leading zeros).
-    public static func select(
+    package static func select(
         _ path: String, basins: [String], requireAll: Bool, requireSome: Bool = true,
         what: String, elsewhere: Set<String> = []
     ) throws(BasinInputError) -> (files: [(basin: Int, path: String)], note: String?) {

@@ -1,13 +1,13 @@
-public import Foundation
-public import Models
+package import Foundation
+package import Models
 
 /// Entry points the basin pipeline calls.
-public enum BasinForcings {
+package enum BasinForcings {
     /// Reads per-basin series by file kind: `.csv` (long, wide, or one basin's as Caravan's),
     /// `.nc`/`.nc4`/`.cdf` (CF timeSeries, or one basin's as Caravan's), `.txt` in a CAMELS
     /// layout (USGS streamflow, Daymet forcings).
     /// - Throws: ``BasinInputError``: an unsupported kind, or the reader's errors.
-    public static func read(_ url: URL) throws(BasinInputError) -> BasinTable {
+    package static func read(_ url: URL) throws(BasinInputError) -> BasinTable {
         switch url.pathExtension.lowercased() {
         case "csv": return try BasinCSV.readForcings(url)
         case "nc", "nc4", "cdf", "netcdf":
@@ -26,7 +26,7 @@ public enum BasinForcings {
     }
 
     /// The units the model expects, from its statistics (variables without `units` omitted).
-    public static func modelUnits(_ statistics: StefaLandStatistics) -> [String: String] {
+    package static func modelUnits(_ statistics: StefaLandStatistics) -> [String: String] {
         statistics.entries.compactMapValues(\.units)
     }
 }

@@ -1,27 +1,27 @@
-public import Foundation
-public import GeoNetCDF
+package import Foundation
+package import GeoNetCDF
 
 /// Reads per-basin daily forcings from a CF discrete-sampling-geometry `timeSeries` file
 /// (CF §9): a station dimension with a `cf_role = "timeseries_id"` variable (the basin ids),
 /// a CF time coordinate, and data variables `(station, time)` or `(time, station)`.
 /// `_FillValue`, `missing_value`, valid range and packing are honoured (missing → NaN).
-public enum BasinNetCDF {
+package enum BasinNetCDF {
     /// What a timeSeries file holds, read from its header, ids and time axis only.
-    public struct Contents: Sendable {
-        public var basinIDs: [String]
+    package struct Contents: Sendable {
+        package var basinIDs: [String]
         /// Day number (proleptic Gregorian) of each time step.
         package var days: [Int]
         /// The numeric (station, time) variables and their `units` attributes.
-        public var variables: [String]
-        public var units: [String?]
+        package var variables: [String]
+        package var units: [String?]
         /// First and last date of the time axis.
-        public var firstDate: CFDate { BasinDay.date(days.min() ?? 0) }
-        public var lastDate: CFDate { BasinDay.date(days.max() ?? 0) }
+        package var firstDate: CFDate { BasinDay.date(days.min() ?? 0) }
+        package var lastDate: CFDate { BasinDay.date(days.max() ?? 0) }
     }
 
     /// Reads a file's basin ids, days and variables without reading any data value.
     /// - Throws: as ``readForcings(_:variables:from:through:)``.
-    public static func scan(_ url: URL) throws(BasinInputError) -> Contents {
+    package static func scan(_ url: URL) throws(BasinInputError) -> Contents {
         try withFile(url) { file, header throws(BasinInputError) in
             Contents(
                 basinIDs: header.ids, days: header.days,
@@ -35,7 +35,7 @@ public enum BasinNetCDF {
     /// - Throws: ``BasinInputError`` naming the file: not readable as netCDF, no
     ///   `timeseries_id` variable, no CF time, a time step that is not whole days, a variable
     ///   that is absent or not over (station, time), no time step in the window.
-    public static func readForcings(
+    package static func readForcings(
         _ url: URL, variables wanted: [String]? = nil, from: CFDate? = nil,
         through: CFDate? = nil
     ) throws(BasinInputError) -> BasinTable {
@@ -191,7 +191,7 @@ public enum BasinNetCDF {
 /// `temperature_2m_mean`, …, `streamflow`), with `_FillValue` (NaN) and, when the file says,
 /// `units`. The basin id is the file name without its extension (`camels_01022500`), as for
 /// Caravan's CSV files (``BasinCSV``).
-public enum BasinSingleNetCDF {
+package enum BasinSingleNetCDF {
     /// The time coordinate and the data variables of such a file, or nil when it is not one:
     /// it has a `timeseries_id` variable, no CF time coordinate of one dimension, or a numeric
     /// variable over any other dimension (a grid), or no data variable.
@@ -216,7 +216,7 @@ public enum BasinSingleNetCDF {
     }
 
     /// Whether `url` is a NetCDF file holding one basin's series.
-    public static func recognises(_ url: URL) -> Bool {
+    package static func recognises(_ url: URL) -> Bool {
         do {
             let file = try NetCDFFile(opening: url.path)
             return layout(try file.variables()) != nil
@@ -229,7 +229,7 @@ public enum BasinSingleNetCDF {
     /// `wanted` among them) with their `units` (nil where the file has none).
     /// - Throws: ``BasinInputError`` naming the file: not readable as NetCDF, not one basin's
     ///   series, a time step that is not a day, a day given twice, no time step.
-    public static func read(_ url: URL, variables wanted: [String]? = nil)
+    package static func read(_ url: URL, variables wanted: [String]? = nil)
         throws(BasinInputError) -> BasinTable
     {
         let path = url.path

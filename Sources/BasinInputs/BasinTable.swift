@@ -1,20 +1,20 @@
-public import GeoNetCDF
+package import GeoNetCDF
 
 /// Per-basin daily series: `values[variable][basin][day]`, Float32, NaN where missing.
 ///
 /// Days are contiguous (one per calendar day, proleptic Gregorian) from ``dates``' first to
 /// last; days a source did not give are NaN. ``units`` holds each variable's unit as declared
 /// by the source (nil when the source did not say).
-public struct BasinTable: Sendable, Equatable {
-    public var basinIDs: [String]
+package struct BasinTable: Sendable, Equatable {
+    package var basinIDs: [String]
     /// One date per day, midnight.
-    public var dates: [CFDate]
-    public var variables: [String]
-    public var units: [String?]
+    package var dates: [CFDate]
+    package var variables: [String]
+    package var units: [String?]
     /// `[variables.count × basinIDs.count × dates.count]`, day fastest.
-    public var values: [Float]
+    package var values: [Float]
 
-    public init(
+    package init(
         basinIDs: [String], dates: [CFDate], variables: [String], units: [String?],
         values: [Float]
     ) {
@@ -27,21 +27,21 @@ public struct BasinTable: Sendable, Equatable {
         self.values = values
     }
 
-    public var dayCount: Int { dates.count }
+    package var dayCount: Int { dates.count }
 
     /// The flat index of (variable, basin, day).
     @inline(__always)
-    public func index(variable v: Int, basin b: Int, day d: Int) -> Int {
+    package func index(variable v: Int, basin b: Int, day d: Int) -> Int {
         (v * basinIDs.count + b) * dates.count + d
     }
 
-    public subscript(variable v: Int, basin b: Int, day d: Int) -> Float {
+    package subscript(variable v: Int, basin b: Int, day d: Int) -> Float {
         get { values[index(variable: v, basin: b, day: d)] }
         set { values[index(variable: v, basin: b, day: d)] = newValue }
     }
 
     /// One variable's series for one basin: `[days]`.
-    public func series(_ variable: String, basin: String) -> [Float]? {
+    package func series(_ variable: String, basin: String) -> [Float]? {
         guard let v = variables.firstIndex(of: variable),
             let b = basinIDs.firstIndex(of: basin)
         else { return nil }
@@ -50,7 +50,7 @@ public struct BasinTable: Sendable, Equatable {
     }
 
     /// The table restricted to the days `range` (indices into ``dates``).
-    public func days(_ range: ClosedRange<Int>) -> BasinTable {
+    package func days(_ range: ClosedRange<Int>) -> BasinTable {
         precondition(range.lowerBound >= 0 && range.upperBound < dates.count)
         var kept: [Float] = []
         kept.reserveCapacity(variables.count * basinIDs.count * range.count)
@@ -66,7 +66,7 @@ public struct BasinTable: Sendable, Equatable {
     }
 
     /// Number of NaN values per variable, in ``variables`` order.
-    public var missingCounts: [Int] {
+    package var missingCounts: [Int] {
         let block = basinIDs.count * dates.count
         return variables.indices.map { v in
             values[(v * block)..<((v + 1) * block)].reduce(0) { $0 + ($1.isNaN ? 1 : 0) }

@@ -1,4 +1,4 @@
-public import GeoNetCDF
+package import GeoNetCDF
 
 extension BasinTable {
     /// The table restricted to `basins` (in that order) and the days `from…through`
@@ -10,7 +10,7 @@ extension BasinTable {
     ///     per basin).
     /// - Throws: ``BasinInputError`` listing every basin absent from the table, or a window
     ///   that ends before it starts.
-    public func selecting(
+    package func selecting(
         basins: [String], from: CFDate? = nil, through: CFDate? = nil, path: String,
         padMissingBasins: Bool = false
     ) throws(BasinInputError) -> BasinTable {

@@ -2,7 +2,7 @@ import Foundation
 
 /// The units the basin pipeline knows and the only conversions it makes between them:
 /// `model = source × factor + offset`, exact factors, declared by the user's mapping file.
-public enum BasinUnit: String, Sendable, CaseIterable, CustomStringConvertible {
+package enum BasinUnit: String, Sendable, CaseIterable, CustomStringConvertible {
     case kelvin = "K"
     case celsius = "degC"
     case mmPerDay = "mm/day"
@@ -30,13 +30,13 @@ public enum BasinUnit: String, Sendable, CaseIterable, CustomStringConvertible {
     case second = "s"
     case hour = "h"
 
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 
     /// Parses a unit string, tolerant of spelling: case of day/d, `/` versus negative
     /// exponents, `^`, `**`, spaces, `.` and `*` separators (`kg m-2 d-1`, `kg/m2/day`,
     /// `mm d-1`, `mm/d`, `°C`, `degrees_Celsius`, `percent`, `fraction`, `-`).
     /// - Returns: nil for a unit outside the table.
-    public init?(parsing text: String) {
+    package init?(parsing text: String) {
         guard let unit = BasinUnit.spellings[BasinUnit.normalise(text)] else { return nil }
         self = unit
     }
@@ -158,16 +158,16 @@ public enum BasinUnit: String, Sendable, CaseIterable, CustomStringConvertible {
 }
 
 /// `target = source × factor + offset`.
-public struct UnitConversion: Sendable, Equatable, CustomStringConvertible {
-    public var from: BasinUnit
-    public var to: BasinUnit
-    public var factor: Double
-    public var offset: Double
+package struct UnitConversion: Sendable, Equatable, CustomStringConvertible {
+    package var from: BasinUnit
+    package var to: BasinUnit
+    package var factor: Double
+    package var offset: Double
 
-    public var isIdentity: Bool { factor == 1 && offset == 0 }
+    package var isIdentity: Bool { factor == 1 && offset == 0 }
 
     /// The conversion between two units of the same kind, or nil (unconvertible pair).
-    public init?(from: BasinUnit, to: BasinUnit) {
+    package init?(from: BasinUnit, to: BasinUnit) {
         guard from.kind == to.kind else { return nil }
         let a = from.toBase
         let b = to.toBase
@@ -179,9 +179,9 @@ public struct UnitConversion: Sendable, Equatable, CustomStringConvertible {
     }
 
     @inline(__always)
-    public func apply(_ x: Float) -> Float {
+    package func apply(_ x: Float) -> Float {
         isIdentity ? x : Float(Double(x) * factor + offset)
     }
 
-    public var description: String { "\(from) → \(to) (×\(factor) + \(offset))" }
+    package var description: String { "\(from) → \(to) (×\(factor) + \(offset))" }
 }

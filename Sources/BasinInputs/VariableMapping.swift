@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 
 /// The user's variable mapping file (JSON, see `docs/basin-inputs.md`):
 ///
@@ -12,28 +12,28 @@ public import Foundation
 /// Keys are the user's names (columns / netCDF variables); `to` is the model variable;
 /// `units` is the user's unit (optional for netCDF sources whose variable has a `units`
 /// attribute). Only the conversions of ``BasinUnit`` are made.
-public struct VariableMapping: Sendable, Equatable {
-    public struct Entry: Codable, Sendable, Equatable {
-        public var to: String
-        public var units: String?
+package struct VariableMapping: Sendable, Equatable {
+    package struct Entry: Codable, Sendable, Equatable {
+        package var to: String
+        package var units: String?
 
-        public init(to: String, units: String? = nil) {
+        package init(to: String, units: String? = nil) {
             self.to = to
             self.units = units
         }
     }
 
     /// User forcing name → entry.
-    public var forcings: [String: Entry]
+    package var forcings: [String: Entry]
     /// User attribute name → entry.
-    public var attributes: [String: Entry]
+    package var attributes: [String: Entry]
     /// User name of an observed series (`--observed`) → entry whose `to` is a predicted
     /// variable (see `docs/basin-prediction.md`).
-    public var observed: [String: Entry]
+    package var observed: [String: Entry]
     /// The file it came from (for messages).
-    public var path: String
+    package var path: String
 
-    public init(
+    package init(
         forcings: [String: Entry], attributes: [String: Entry] = [:],
         observed: [String: Entry] = [:], path: String = "mapping"
     ) {
@@ -52,7 +52,7 @@ public struct VariableMapping: Sendable, Equatable {
     /// Reads a mapping file.
     /// - Throws: ``BasinInputError`` naming the file: unreadable, not JSON of that form, or
     ///   two user names mapped to one model variable.
-    public init(contentsOf url: URL) throws(BasinInputError) {
+    package init(contentsOf url: URL) throws(BasinInputError) {
         let data: Data
         do {
             data = try Data(contentsOf: url)
@@ -120,7 +120,7 @@ public struct VariableMapping: Sendable, Equatable {
     ///   - modelUnits: the unit each model variable expects (absent: no unit check).
     /// - Throws: ``BasinInputError`` listing every model variable with no source at once, an
     ///   unknown unit, an unconvertible pair, or a mapping unit contradicting the file's.
-    public func mapForcings(
+    package func mapForcings(
         _ table: BasinTable, modelVariables: [String], modelUnits: [String: String]
     ) throws(BasinInputError) -> BasinTable {
         let plan = try forcingPlan(
@@ -148,7 +148,7 @@ public struct VariableMapping: Sendable, Equatable {
     /// - Returns: per model variable, in model order: the user's name, the conversion into
     ///   the model's unit (nil: none needed) and the resulting unit.
     /// - Throws: as ``mapForcings(_:modelVariables:modelUnits:)``.
-    public func forcingPlan(
+    package func forcingPlan(
         variables: [String], units fileUnits: [String?], modelVariables: [String],
         modelUnits: [String: String]
     ) throws(BasinInputError) -> [(source: String, conversion: UnitConversion?, unit: String?)] {
@@ -193,7 +193,7 @@ public struct VariableMapping: Sendable, Equatable {
 
     /// The user attribute names to read for the model's static attributes, in model order.
     /// - Throws: ``BasinInputError`` listing every model attribute with no source at once.
-    public func attributeSources(for modelAttributes: [String]) throws(BasinInputError)
+    package func attributeSources(for modelAttributes: [String]) throws(BasinInputError)
         -> [String]
     {
         let sourceOf = Dictionary(
@@ -210,7 +210,7 @@ public struct VariableMapping: Sendable, Equatable {
     /// renamed and converted into the model's units.
     /// - Parameter fileUnits: units the sources declare themselves (user name → unit, e.g. a
     ///   raster band's unit type); a mapping unit must agree with them.
-    public func mapAttributes(
+    package func mapAttributes(
         _ table: BasinAttributes, modelAttributes: [String], modelUnits: [String: String],
         fileUnits: [String: String] = [:]
     ) throws(BasinInputError) -> BasinAttributes {
@@ -246,7 +246,7 @@ extension VariableMapping {
     /// The mapping used without a mapping file: every model variable is taken by its own
     /// name, in the unit its source declares.
     /// - Parameter path: names the inputs in errors (there is no mapping file).
-    public static func identity(
+    package static func identity(
         forcings: [String], attributes: [String], path: String
     ) -> VariableMapping {
         VariableMapping(
@@ -257,7 +257,7 @@ extension VariableMapping {
 
     /// This mapping, plus an identity entry for every model variable no entry maps to and
     /// whose name no entry uses (a mapping file need only list what differs).
-    public func completed(forcings modelForcings: [String], attributes modelAttributes: [String])
+    package func completed(forcings modelForcings: [String], attributes modelAttributes: [String])
         -> VariableMapping
     {
         var result = self
@@ -273,7 +273,7 @@ extension VariableMapping {
     }
 
     /// The user's name for each model forcing that has an entry (model name → user name).
-    public var forcingSources: [String: String] {
+    package var forcingSources: [String: String] {
         Dictionary(forcings.map { ($0.value.to, $0.key) }, uniquingKeysWith: { a, _ in a })
     }
 }

@@ -1,5 +1,5 @@
 import BasinInputs
-public import Foundation
+package import Foundation
 import GeoNetCDF
 import GeoVector
 import Models
@@ -23,9 +23,9 @@ import OutputFiles
 /// (basins, attributes, static rasters, mapping), the options and geomap's version; an archive
 /// whose digest differs (or that cannot be read) is rebuilt over the whole period, with one
 /// line saying so.
-public enum BasinArchive {
+package enum BasinArchive {
     /// The archive's files for output stem `stem`, in commit order.
-    public static func names(stem: String) -> [String] {
+    package static func names(stem: String) -> [String] {
         ["\(stem).forcings.nc", "\(stem).nc", "\(stem).gpkg"]
     }
 
@@ -38,7 +38,7 @@ public enum BasinArchive {
     /// (`stem`: default ``BasinPredictionJob/outputStem(_:)``, the basin file's name without
     /// extension, `<stem>.group-IIII` for a group: each group keeps its own archives).
     /// - Throws: as ``BasinPredictionJob/predict(_:directory:log:progress:)``.
-    public static func predict(
+    package static func predict(
         _ request: BasinJobRequest, directory: URL, stem: String? = nil,
         log: (String) -> Void, progress: ((String, Int, Int) -> Void)? = nil
     ) throws -> BasinJobSummary {
@@ -111,19 +111,19 @@ public enum BasinArchive {
         try BasinPredictionFiles.writePredictions(
             predictions, basins: inputs.basins, metadata: metadata,
             to: files.stagedPath(predictionName), archive: [.text(inputsAttribute, key)])
-        try BasinSummary.write(
+        try BasinSummaryGeoPackage.write(
             to: files.stagedPath(summaryName), basins: inputs.basins, predictions: predictions,
             observed: observed, problems: ran.problems)
         let basinCount = predictions.basinIDs.count
         files.validate(forcingName) { path in
             try BasinSeriesWriter.verify(
-                path: path, stations: basinCount, times: table.dayCount,
+                path: path, basins: basinCount, times: table.dayCount,
                 variables: table.variables + [digestVariable])
         }
         let variables = predictions.variables.map(\.name) + [BasinPredictionFiles.flagVariable]
         files.validate(predictionName) { path in
             try BasinSeriesWriter.verify(
-                path: path, stations: basinCount, times: predictions.dates.count,
+                path: path, basins: basinCount, times: predictions.dates.count,
                 variables: variables)
         }
         files.validate(summaryName) { path in
@@ -329,7 +329,7 @@ public enum BasinArchive {
         let (n, days) = (table.basinIDs.count, table.dayCount)
         for (v, name) in table.variables.enumerated() {
             try writer.write(
-                name, stations: 0..<n, times: 0..<days,
+                name, basins: 0..<n, times: 0..<days,
                 values: Array(table.values[(v * n * days)..<((v + 1) * n * days)]))
         }
         try writer.finish()
@@ -390,19 +390,19 @@ public enum BasinArchive {
 }
 
 /// What a night of `--archive` did (the summary line's archive part).
-public struct BasinArchiveReport: Sendable, Equatable {
+package struct BasinArchiveReport: Sendable, Equatable {
     /// Forcing days aggregated from the files (new, or changed since the archive).
-    public var forcingDaysAggregated: Int
+    package var forcingDaysAggregated: Int
     /// Forcing days copied from the archive.
-    public var forcingDaysReused: Int
+    package var forcingDaysReused: Int
     /// Predicted days computed tonight, and the model windows run of the period's.
-    public var daysPredicted: Int
-    public var windowsRun: Int
-    public var windows: Int
+    package var daysPredicted: Int
+    package var windowsRun: Int
+    package var windows: Int
 
     /// `archive: 1 forcing day aggregated (730 from the archive), 92 days predicted (1 of 3
     /// windows)`.
-    public var description: String {
+    package var description: String {
         let s = forcingDaysAggregated == 1 ? "" : "s"
         return "archive: \(forcingDaysAggregated) forcing day\(s) aggregated "
             + "(\(forcingDaysReused) from the archive), \(daysPredicted) days predicted "

@@ -29,8 +29,8 @@ struct BasinForcingMerge {
     /// Basins outside some forcing grid (basin index → reason).
     private(set) var problems: [Int: String] = [:]
     private(set) var messages: [String] = []
-    /// The last grid's weights (files split in time share one grid).
-    private var lastWeights: (grid: RegularGrid, crs: String, weights: ZonalWeights)?
+    /// The grids' weights (files split in time share one grid).
+    private var memo = CoverageWeightsMemo()
 
     init(
         basins: BasinSet, variables: [String], units: [String?],
@@ -137,12 +137,12 @@ struct BasinForcingMerge {
                     _ = try ZonalForcing.aggregate(
                         forcing, variable: variable, times: times, aggregator: aggregator,
                         progress: stepProgress
-                    ) { chunk, slab in
-                        let means = chunk.columns[0].values
+                    ) { stats, slab in
+                        let means = stats.columns[0].values
                         for (s, step) in slab.enumerated() {
-                            for b in 0..<chunk.basins {
+                            for b in 0..<stats.basins {
                                 try put(
-                                    means[s * chunk.basins + b], variable: v, basin: b,
+                                    means[s * stats.basins + b], variable: v, basin: b,
                                     day: stepDays[step] - firstDay, source: source)
                             }
                         }
@@ -180,13 +180,13 @@ struct BasinForcingMerge {
         _ forcing: CFForcing, file: BasinForcingFile, coverage: CoverageWeights,
         log: (String) -> Void
     ) throws -> ZonalWeights {
-        let grid = try ZonalForcing.grid(of: forcing)
-        let crs = forcing.grid.crs?.definition ?? "EPSG:4326"
-        if let last = lastWeights, last.grid == grid, last.crs == crs { return last.weights }
+        let (grid, crs) = try CoverageWeights.forcingGrid(forcing)
+        if let known = memo.weights(grid: grid, crs: crs) { return known }
         var notes: [String] = []
         let outcome: CoverageWeights.Outcome
         do {
-            outcome = try coverage.weights(basins, forcing: forcing, log: { notes.append($0) })
+            outcome = try coverage.weights(
+                basins, grid: grid, crs: crs, gridSource: file.path, log: { notes.append($0) })
         } catch ZonalError.noBasinOnGrid {
             throw BasinInputError(
                 file.path,
@@ -200,7 +200,7 @@ struct BasinForcingMerge {
             problems[b] = "outside the forcing grid of \(name)"
         }
         messages += notes
-        lastWeights = (grid, crs, weights)
+        memo.remember(weights, grid: grid, crs: crs)
         return weights
     }
 }

@@ -1,27 +1,27 @@
 import BasinInputs
 import Foundation
 import GeoNetCDF
-public import OutputFiles
+package import OutputFiles
 
 /// The requested last day is after the forcing's last day but close to today (UTC): the
 /// forcing of that day is expected soon, so the run should be tried again later (exit 75,
 /// EX_TEMPFAIL) rather than fixed (exit 2). See docs/nightly.md, "Exit codes".
-public struct BasinForcingNotThereYet: Error, CustomStringConvertible, ExitStatusProviding,
+package struct BasinForcingNotThereYet: Error, CustomStringConvertible, ExitStatusProviding,
     Sendable, Equatable
 {
     /// The forcing file whose record ends first.
-    public let path: String
+    package let path: String
     /// Its last day and the requested end (`YYYY-MM-DD`).
-    public let lastDay: String
-    public let end: String
+    package let lastDay: String
+    package let end: String
 
     /// Days around today (UTC) in which a requested end after the forcing means "not there
     /// yet": an end farther in the future or in the past is a configuration error (exit 2).
-    public static let window = 7
+    package static let window = 7
 
-    public var exitStatus: ExitStatus { .tryAgainLater }
+    package var exitStatus: ExitStatus { .tryAgainLater }
 
-    public var description: String {
+    package var description: String {
         "forcing \(path) ends \(lastDay); \(end) not there yet: try again later"
     }
 

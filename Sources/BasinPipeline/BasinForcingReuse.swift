@@ -8,7 +8,7 @@ import ZonalAggregation
 /// --archive`): every day of the period gets a digest of the source values that feed it
 /// (``BasinForcingDigests``); a day the archive holds with the same digest is copied from it,
 /// and only the other days (new, or changed in a re-issued file) are aggregated.
-public final class BasinForcingReuse {
+package final class BasinForcingReuse {
     /// What the forcing archive holds: its days' digests and values.
     struct Archived {
         /// The archive's basins and variables (the model's dynamic variables, in its units).

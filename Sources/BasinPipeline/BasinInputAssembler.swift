@@ -2,13 +2,13 @@ import BasinInputs
 import Foundation
 import GeoNetCDF
 import GeoVector
-public import Models
+package import Models
 import ZonalAggregation
 
 /// The basin pipeline's first stage: basins, forcing files and static attributes →
 /// model-ready inputs (model variables, order and units; not normalised). See
 /// `docs/basin-inputs.md`, "From files to model inputs".
-public enum BasinInputAssembler {
+package enum BasinInputAssembler {
     /// Reads and assembles everything `request` names for `model`.
     /// - Parameters:
     ///   - modelPath: the model file (names it in messages).
@@ -24,7 +24,7 @@ public enum BasinInputAssembler {
     /// - Throws: one-line errors naming the file: ``BasinInputError`` (missing variables or
     ///   attributes, units, period, conflicting files, no basin on the grid), `NetCDFError`,
     ///   `VectorError`.
-    public static func assemble(
+    package static func assemble(
         _ request: BasinInputRequest, model: StefaLandModel, modelPath: String,
         log: (String) -> Void, progress: ((String, Int, Int) -> Void)? = nil,
         warmUp: Int? = nil, reuse: BasinForcingReuse? = nil

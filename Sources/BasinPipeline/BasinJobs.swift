@@ -1,22 +1,22 @@
 import BasinInputs
 import Foundation
-public import GeomapJobs
+package import GeomapJobs
 
 /// `geomap predict --basins`: `<directory>/<stem>.nc` (daily predictions) and
 /// `<directory>/<stem>.gpkg` (the basins with their summary fields).
 extension BasinPredictionJob: GeomapJob {
-    public struct Request: Sendable {
-        public var job: BasinJobRequest
+    package struct Request: Sendable {
+        package var job: BasinJobRequest
         /// The output folder (created when missing).
-        public var directory: String
+        package var directory: String
         /// `--archive`: keep and grow the incremental archives (``BasinArchive``).
-        public var archive: Bool
+        package var archive: Bool
         /// Plan one item per group of this many basins (``BasinGroup``, what `geomap run`
         /// plans as `job/group-IIII`), each writing `<stem>.group-IIII.*`; `nil`: one item,
         /// the whole file (or the request's own `--group`).
-        public var groupSize: Int?
+        package var groupSize: Int?
 
-        public init(
+        package init(
             job: BasinJobRequest, directory: String, archive: Bool = false, groupSize: Int? = nil
         ) {
             self.job = job
@@ -26,14 +26,14 @@ extension BasinPredictionJob: GeomapJob {
         }
     }
 
-    public typealias Item = Request
-    public typealias Summary = BasinJobSummary
+    package typealias Item = Request
+    package typealias Summary = BasinJobSummary
 
     /// The items: the request's group, every group of `groupSize` basins, or the whole file.
     /// Every input file named is checked here, and a group against the basin layer's count;
     /// their contents are read and checked by the assembler and ``BasinObserved`` before the
     /// model runs.
-    public static func plan(_ request: Request) throws -> [Request] {
+    package static func plan(_ request: Request) throws -> [Request] {
         try checkInputFiles(request.job)
         return try groups(request.job, size: request.groupSize).map {
             var item = request
@@ -65,7 +65,7 @@ extension BasinPredictionJob: GeomapJob {
         }
     }
 
-    public static func run(_ item: Request, events: JobEvents) throws -> JobResult<
+    package static func run(_ item: Request, events: JobEvents) throws -> JobResult<
         BasinJobSummary
     > {
         try FileManager.default.createDirectory(
@@ -99,27 +99,27 @@ extension BasinPredictionJob: GeomapJob {
 }
 
 /// `geomap embed --basins`: per-basin, per-day StefaLand embeddings as one CF-1.8 NetCDF.
-public enum BasinEmbeddingJob: GeomapJob {
-    public struct Request: Sendable {
-        public var job: BasinJobRequest
+package enum BasinEmbeddingJob: GeomapJob {
+    package struct Request: Sendable {
+        package var job: BasinJobRequest
         /// The NetCDF to write (its folder is created when missing).
-        public var output: String
+        package var output: String
         /// Plan one item per group of this many basins, each writing `E.group-IIII.nc` beside
         /// `output`; `nil`: one item (the whole file, or the request's own `--group`).
-        public var groupSize: Int?
+        package var groupSize: Int?
 
-        public init(job: BasinJobRequest, output: String, groupSize: Int? = nil) {
+        package init(job: BasinJobRequest, output: String, groupSize: Int? = nil) {
             self.job = job
             self.output = output
             self.groupSize = groupSize
         }
     }
 
-    public typealias Item = Request
-    public typealias Summary = BasinJobSummary
+    package typealias Item = Request
+    package typealias Summary = BasinJobSummary
 
     /// The items, as ``BasinPredictionJob/plan(_:)``'s.
-    public static func plan(_ request: Request) throws -> [Request] {
+    package static func plan(_ request: Request) throws -> [Request] {
         guard request.job.observedPaths.isEmpty else {
             throw JobInputError(
                 option: "--observed", path: request.job.observedPaths[0],
@@ -134,7 +134,7 @@ public enum BasinEmbeddingJob: GeomapJob {
         }
     }
 
-    public static func run(_ item: Request, events: JobEvents) throws -> JobResult<
+    package static func run(_ item: Request, events: JobEvents) throws -> JobResult<
         BasinJobSummary
     > {
         let folder = URL(fileURLWithPath: item.output).deletingLastPathComponent()
@@ -147,7 +147,7 @@ public enum BasinEmbeddingJob: GeomapJob {
 
 extension BasinJobSummary {
     /// Basins not run and basins with non-finite model output, one line each.
-    public var failedLines: [String] {
+    package var failedLines: [String] {
         problems.map { "basin \($0.id) not run: \($0.reason)" }
             + failures.map { "basin \($0.id): \($0.reason)" }
     }

@@ -1,8 +1,8 @@
-public import BasinInputs
+package import BasinInputs
 import Foundation
-public import GeoNetCDF
+package import GeoNetCDF
 import GeoProjection
-public import GeoVector
+package import GeoVector
 
 /// Observed series (`--observed OBS`) for the metrics of the summary GeoPackage.
 ///
@@ -16,7 +16,7 @@ public import GeoVector
 /// streamflow is in ft3 s-1), converted into the prediction's unit with the conversions of
 /// ``BasinUnit``; a discharge (m3 s-1, ft3 s-1, l s-1) observed for a prediction in depth per
 /// day (mm/day) is divided by the basin's area (``areas(_:)``).
-public enum BasinObserved {
+package enum BasinObserved {
     /// Reads and aligns the observations.
     ///
     /// - Parameters:
@@ -38,7 +38,7 @@ public enum BasinObserved {
     ///   the predicted variables or none of the basins, a series without unit, an unknown or
     ///   unconvertible unit, a unit contradicting the mapping, two files disagreeing on a value,
     ///   a folder or pattern without a file of any predicted basin.
-    public static func read(
+    package static func read(
         _ paths: [String], variables: [BasinOutputVariable], basinIDs: [String],
         dates: [CFDate], mapping: VariableMapping?, partOfFile: Bool = false,
         areas: [Double?]? = nil, log: (String) -> Void = { _ in }
@@ -154,7 +154,7 @@ public enum BasinObserved {
     /// Each basin's area in m² on the WGS 84 ellipsoid: its polygons projected to EPSG:6933
     /// (an equal-area projection); nil for a basin PROJ cannot project (or when the set's CRS
     /// is not usable).
-    public static func areas(_ set: BasinSet) -> [Double?] {
+    package static func areas(_ set: BasinSet) -> [Double?] {
         guard let source = try? set.crs.projection(path: set.path),
             let target = try? CRS(epsg: 6933),
             let transform = try? CoordinateTransform(from: source, to: target)

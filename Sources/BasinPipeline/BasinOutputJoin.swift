@@ -1,5 +1,5 @@
 import BasinInputs
-public import Foundation
+package import Foundation
 import GeoNetCDF
 import GeoVector
 import OutputFiles
@@ -13,7 +13,7 @@ import OutputFiles
 ///   by the same ``GeoNetCDF/BasinSeriesWriter`` as a whole-file run: the same dimensions,
 ///   variables, variable and global attributes (`history` is the groups' command line without
 ///   `--group`/`--group-size`, i.e. the whole-file command), the same `prediction_flag`, the
-///   values copied as stored (bit for bit). Data are copied in blocks of stations, so memory
+///   values copied as stored (bit for bit). Data are copied in blocks of basins, so memory
 ///   holds the basins' outlines and one block, not the values of all basins.
 /// - The GeoPackages' `basins` features are written one group at a time into one layer with
 ///   the groups' fields (which must agree), in the same order.
@@ -23,7 +23,7 @@ import OutputFiles
 /// are written through an ``OutputFiles/OutputSet`` (staged, checked, renamed; the lock of
 /// `<stem>`, as a whole-file run of the same stem takes): never a partial file under the final
 /// name.
-public enum BasinOutputJoin {
+package enum BasinOutputJoin {
     /// Values per read-and-write block when copying data (16 MiB of Float32).
     static let blockValues = 4 << 20
 
@@ -34,7 +34,7 @@ public enum BasinOutputJoin {
     ///   join (exit 2); ``OutputFiles/OutputError`` (75 when another run holds the outputs'
     ///   lock), `EnvironmentError` (74), exit 3 when a joined file fails its check.
     @discardableResult
-    public static func join(
+    package static func join(
         netCDFs: [URL], geoPackages: [URL], directory: URL, stem: String
     ) throws -> [String] {
         guard !netCDFs.isEmpty else {
@@ -59,7 +59,7 @@ public enum BasinOutputJoin {
         }
         outputs.validate(names[0]) { path in
             try BasinSeriesWriter.verify(
-                path: path, stations: written.ids.count, times: written.times,
+                path: path, basins: written.ids.count, times: written.times,
                 variables: written.variables)
         }
         if names.count > 1 {
@@ -73,7 +73,7 @@ public enum BasinOutputJoin {
 
     // MARK: - NetCDF
 
-    /// Variables of the file format that are not data variables or station fields.
+    /// Variables of the file format that are not data variables or basin fields.
     static let structural: Set<String> = [
         "time", "time_bnds", "basin_id", "basin_name", "basin_code", "lat", "lon", "crs",
         "geometry_container", "node_count", "part_node_count", "interior_ring", "x", "y",
@@ -84,27 +84,27 @@ public enum BasinOutputJoin {
         ids: [String], times: Int, variables: [String]
     ) {
         // The first file's metadata (checked against every other file's), every file's
-        // stations and per-basin fields, appended in order.
+        // basins and per-basin fields, appended in order.
         var layout: BasinSeriesLayout?
-        var stations: [DSGStation] = []
+        var joinedBasins: [DSGBasin] = []
         var fields: [[Double]] = []
         var counts: [Int] = []
         for url in paths {
             var part = try read(url.path)
-            counts.append(part.stations.count)
-            stations += part.stations
-            part.stations = []
+            counts.append(part.basins.count)
+            joinedBasins += part.basins
+            part.basins = []
             if let layout {
                 try agree(part, with: layout, path: url.path, first: paths[0].path)
             } else {
-                fields = part.stationFields.map { _ in [] }
+                fields = part.basinFields.map { _ in [] }
                 layout = part
             }
-            for (f, field) in part.stationFields.enumerated() { fields[f] += field.values }
+            for (f, field) in part.basinFields.enumerated() { fields[f] += field.values }
         }
         guard var joined = layout else { throw BasinInputError(target, "no group files") }
-        joined.stations = stations
-        for f in joined.stationFields.indices { joined.stationFields[f].values = fields[f] }
+        joined.basins = joinedBasins
+        for f in joined.basinFields.indices { joined.basinFields[f].values = fields[f] }
         // The groups' `--out` names where they wrote; the whole file's names where it is,
         // when that differs (a sharded run's groups, in `shards/I-of-N/`).
         joined.history = wholeCommand(joined.history) { value in
@@ -122,15 +122,15 @@ public enum BasinOutputJoin {
                     throw NetCDFError.convention(url.path, "variable '\(spec.name)' is missing")
                 }
                 let inner = Array(variable.shape.dropFirst())
-                let perStation = max(1, inner.reduce(1, *))
-                let block = max(1, blockValues / perStation)
+                let perBasin = max(1, inner.reduce(1, *))
+                let block = max(1, blockValues / perBasin)
                 var start = 0
                 while start < count {
                     let n = min(block, count - start)
                     let values = try file.readFloats(
                         variable, start: [start] + inner.map { _ in 0 }, count: [n] + inner)
                     try writer.write(
-                        spec.name, stations: (offset + start)..<(offset + start + n),
+                        spec.name, basins: (offset + start)..<(offset + start + n),
                         times: 0..<joined.times.count, values: values)
                     start += n
                 }
@@ -140,7 +140,7 @@ public enum BasinOutputJoin {
         }
         try writer.finish()
         return (
-            joined.stations.map(\.id), joined.times.count, joined.variables.map(\.name)
+            joined.basins.map(\.id), joined.times.count, joined.variables.map(\.name)
         )
     }
 
@@ -166,7 +166,7 @@ public enum BasinOutputJoin {
             part.variables.map({ $0.extraDimensions })
                 == whole.variables.map({ $0.extraDimensions })
         else { throw refuse("its variables' dimensions differ") }
-        guard part.stationFields.map(\.name) == whole.stationFields.map(\.name) else {
+        guard part.basinFields.map(\.name) == whole.basinFields.map(\.name) else {
             throw refuse("its per-basin fields differ")
         }
         // `--out` aside: a sharded run's groups wrote into different folders.
@@ -212,7 +212,7 @@ public enum BasinOutputJoin {
         return words.joined(separator: " ")
     }
 
-    /// The layout of a basin series file as ``BasinSeriesWriter`` wrote it (stations with
+    /// The layout of a basin series file as ``BasinSeriesWriter`` wrote it (basins with
     /// their polygons, time axis, variables with their own attributes, globals but a group
     /// archive's ``BasinArchive/inputsAttribute``).
     static func read(_ path: String) throws -> BasinSeriesLayout {
@@ -241,7 +241,7 @@ public enum BasinOutputJoin {
         else {
             throw NetCDFError.convention(path, "its basin geometry is inconsistent")
         }
-        var stations: [DSGStation] = []
+        var layoutBasins: [DSGBasin] = []
         var (part, node) = (0, 0)
         for s in ids.indices {
             var polygons: [DSGPolygon] = []
@@ -260,8 +260,8 @@ public enum BasinOutputJoin {
                 node += partCounts[part]
                 part += 1
             }
-            stations.append(
-                DSGStation(
+            layoutBasins.append(
+                DSGBasin(
                     id: ids[s], name: names[s], latitude: latitudes[s],
                     longitude: longitudes[s], polygons: polygons))
         }
@@ -277,11 +277,11 @@ public enum BasinOutputJoin {
             bounds = stride(from: 0, to: flat.count - 1, by: 2).map { (flat[$0], flat[$0 + 1]) }
         }
         var data: [DSGVariable] = []
-        var fields: [DSGStationField] = []
+        var fields: [DSGBasinField] = []
         for v in variables where !structural.contains(v.name) {
             if v.dimensions == ["station"] {
                 fields.append(
-                    DSGStationField(
+                    DSGBasinField(
                         name: v.name, units: v.text("units"), longName: v.text("long_name") ?? "",
                         values: try file.readDoubles(v)))
                 continue
@@ -315,8 +315,8 @@ public enum BasinOutputJoin {
         }
         try file.close()
         return BasinSeriesLayout(
-            stations: stations, timeUnits: units, times: times, timeBounds: bounds,
-            variables: data, stationFields: fields,
+            basins: layoutBasins, timeUnits: units, times: times, timeBounds: bounds,
+            variables: data, basinFields: fields,
             geometryCRS: DSGGeometryCRS(attributes: crs.attributes, isGeographic: geographic),
             title: title, source: source, history: history, references: references,
             geomapVersion: version, extraAttributes: extra)

@@ -1,48 +1,48 @@
-public import BasinInputs
-public import Foundation
-public import GeoNetCDF
-public import GeoVector
+package import BasinInputs
+package import Foundation
+package import GeoNetCDF
+package import GeoVector
 
 // The values passed between the stages of the basin pipeline (`geomap predict --basins`,
 // `geomap embed --basins`):
 //
 //   BasinInputRequest ──BasinInputAssembler──▶ BasinModelInputs ──BasinRunner──▶ BasinPredictions
 //                                                                        │
-//                                   BasinSeriesWriter (.nc) ◀────────────┴────▶ BasinSummary (.gpkg)
+//                                   BasinSeriesWriter (.nc) ◀────────────┴────▶ BasinSummaryGeoPackage (.gpkg)
 
 /// What the basin pipeline is asked to read (the command line's input options).
-public struct BasinInputRequest: Sendable {
+package struct BasinInputRequest: Sendable {
     /// Basin polygons (any OGR vector format).
-    public var basinsPath: String
-    public var layer: String?
+    package var basinsPath: String
+    package var layer: String?
     /// The field holding basin ids (default: the reader's choice, see `BasinReader`).
-    public var idField: String?
+    package var idField: String?
     /// `--forcings`, one or more: gridded CF NetCDF (aggregated per basin with exact coverage
     /// weights) or per-basin files (CSV long/wide, CF timeSeries NetCDF). Several files may
     /// give different variables or consecutive periods.
-    public var forcingPaths: [String]
+    package var forcingPaths: [String]
     /// `--attributes`: a CSV of static attributes keyed by basin id.
-    public var attributesPath: String?
+    package var attributesPath: String?
     /// `--static-raster`: static attributes computed from rasters.
-    public var staticRasters: [StaticRasterSource]
+    package var staticRasters: [StaticRasterSource]
     /// `--mapping`: user names and units → model variables (default: names are the model's).
-    public var mappingPath: String?
+    package var mappingPath: String?
     /// First and last day to predict (inclusive). `nil`: the first day that has the model's
     /// warm-up before it in the forcings / the last forcing day.
-    public var start: CFDate?
-    public var end: CFDate?
+    package var start: CFDate?
+    package var end: CFDate?
     /// Area-weight latitude/longitude cells (as `geomap zonal --area-weighted`).
-    public var areaWeighted: Bool
+    package var areaWeighted: Bool
     /// Weights cache directory (`nil`: compute without caching).
-    public var cacheDirectory: URL?
+    package var cacheDirectory: URL?
     /// `--strict-ranges`: refuse (instead of warning about) inputs far outside the model's
     /// normalisation statistics (``BasinPlausibility``).
-    public var strictRanges = false
+    package var strictRanges = false
 
     /// `--group I --group-size N`: only this group of the basins (``BasinGroup``); `nil`: all.
-    public var group: BasinGroup?
+    package var group: BasinGroup?
 
-    public init(
+    package init(
         basinsPath: String, layer: String? = nil, idField: String? = nil,
         forcingPaths: [String], attributesPath: String? = nil,
         staticRasters: [StaticRasterSource] = [], mappingPath: String? = nil,
@@ -65,8 +65,8 @@ public struct BasinInputRequest: Sendable {
 
 /// One `--static-raster NAME=PATH` (coverage-weighted basin mean of band 1) or
 /// `--static-raster NAME=PATH:class=V` (share 0–1 of the basin's covered area in class V).
-public struct StaticRasterSource: Sendable, Equatable {
-    public enum Statistic: Sendable, Equatable {
+package struct StaticRasterSource: Sendable, Equatable {
+    package enum Statistic: Sendable, Equatable {
         /// Coverage-weighted mean of the valid cells.
         case mean
         /// Share (0–1) of the valid covered area whose value is `classValue`.
@@ -74,12 +74,12 @@ public struct StaticRasterSource: Sendable, Equatable {
     }
 
     /// The attribute's name (a model variable, or a user name mapped by `--mapping`).
-    public var name: String
-    public var path: String
-    public var band: Int
-    public var statistic: Statistic
+    package var name: String
+    package var path: String
+    package var band: Int
+    package var statistic: Statistic
 
-    public init(name: String, path: String, band: Int = 1, statistic: Statistic = .mean) {
+    package init(name: String, path: String, band: Int = 1, statistic: Statistic = .mean) {
         self.name = name
         self.path = path
         self.band = band
@@ -90,23 +90,23 @@ public struct StaticRasterSource: Sendable, Equatable {
 /// Model-ready inputs for every basin of the basin file, over the prediction period plus the
 /// model's warm-up. Values are in the model's variables, order and units, NOT normalised;
 /// NaN marks a missing value.
-public struct BasinModelInputs: Sendable {
+package struct BasinModelInputs: Sendable {
     /// The basins as read (in their own CRS), in file order; the writers draw these.
-    public var basins: BasinSet
+    package var basins: BasinSet
     /// Forcings `[model dynamic variables × basins × days]`; `basinIDs` are `basins`' ids in
     /// order; the days run from `firstOutputDay` days before the prediction start to its end.
-    public var forcings: BasinTable
+    package var forcings: BasinTable
     /// Static attributes `[model static variables × basins]`, same basin order.
-    public var attributes: BasinAttributes
+    package var attributes: BasinAttributes
     /// Index into `forcings.dates` of the first day to predict (the warm-up days come before).
-    public var firstOutputDay: Int
+    package var firstOutputDay: Int
     /// Basins that cannot be predicted and why (basin index → one-line reason, e.g.
     /// "outside the forcing grid", "all forcings missing"); the others are still run.
-    public var problems: [Int: String]
+    package var problems: [Int: String]
     /// Notes for the log (cache use, basins partly outside the grid, …).
-    public var messages: [String]
+    package var messages: [String]
 
-    public init(
+    package init(
         basins: BasinSet, forcings: BasinTable, attributes: BasinAttributes,
         firstOutputDay: Int, problems: [Int: String] = [:], messages: [String] = []
     ) {
@@ -122,17 +122,17 @@ public struct BasinModelInputs: Sendable {
     }
 
     /// The prediction period's days.
-    public var outputDates: ArraySlice<CFDate> { forcings.dates[firstOutputDay...] }
+    package var outputDates: ArraySlice<CFDate> { forcings.dates[firstOutputDay...] }
 }
 
 /// A predicted quantity (the model manifest's output variables).
-public struct BasinOutputVariable: Sendable, Equatable {
-    public var name: String
-    public var units: String
-    public var longName: String
-    public var standardName: String?
+package struct BasinOutputVariable: Sendable, Equatable {
+    package var name: String
+    package var units: String
+    package var longName: String
+    package var standardName: String?
 
-    public init(name: String, units: String, longName: String, standardName: String? = nil) {
+    package init(name: String, units: String, longName: String, standardName: String? = nil) {
         self.name = name
         self.units = units
         self.longName = longName
@@ -141,7 +141,7 @@ public struct BasinOutputVariable: Sendable, Equatable {
 }
 
 /// Why a predicted basin-day is missing (the `prediction_flag` variable's values).
-public enum BasinDayFlag: UInt8, Sendable, CaseIterable {
+package enum BasinDayFlag: UInt8, Sendable, CaseIterable {
     case ok = 0
     /// An input of that day was missing.
     case missingForcing = 1
@@ -152,24 +152,24 @@ public enum BasinDayFlag: UInt8, Sendable, CaseIterable {
 
     /// The basin's status when `count` of its `days` days are flagged ``nonFiniteOutput``
     /// (its GeoPackage `status` and the run's message; the run exits 1).
-    public static func nonFiniteStatus(count: Int, days: Int) -> String {
+    package static func nonFiniteStatus(count: Int, days: Int) -> String {
         "model output not finite (NaN or ±Inf) on \(count) of \(days) days, "
             + "flagged non_finite_output"
     }
 }
 
 /// Predictions of every basin over the prediction period.
-public struct BasinPredictions: Sendable {
-    public var basinIDs: [String]
-    public var dates: [CFDate]
-    public var variables: [BasinOutputVariable]
+package struct BasinPredictions: Sendable {
+    package var basinIDs: [String]
+    package var dates: [CFDate]
+    package var variables: [BasinOutputVariable]
     /// `[basins × days × variables]`, variable fastest, in the variables' units; NaN where
     /// the flag is not `.ok`.
-    public var values: [Float]
+    package var values: [Float]
     /// `[basins × days]`.
-    public var flags: [BasinDayFlag]
+    package var flags: [BasinDayFlag]
 
-    public init(
+    package init(
         basinIDs: [String], dates: [CFDate], variables: [BasinOutputVariable], values: [Float],
         flags: [BasinDayFlag]
     ) {
@@ -183,7 +183,7 @@ public struct BasinPredictions: Sendable {
     }
 
     /// One basin's series of one variable: `[days]`.
-    public func series(variable v: Int, basin b: Int) -> [Float] {
+    package func series(variable v: Int, basin b: Int) -> [Float] {
         let (days, n) = (dates.count, variables.count)
         return (0..<days).map { values[(b * days + $0) * n + v] }
     }

@@ -1,5 +1,5 @@
 import Foundation
-public import Models
+package import Models
 
 /// Inputs far outside the model's normalisation statistics: the usual sign of a unit mistake
 /// (clay in % declared as a fraction, temperatures in K declared as °C), which the model would
@@ -10,29 +10,29 @@ public import Models
 /// attribute is flagged per basin; a forcing when more than ``shareLimit`` of a basin's valid
 /// days are implausible (so a handful of extreme storms is not). One line per variable names
 /// up to five basins, the value seen and the typical range `mean ± 2·std` in the model's unit.
-public enum BasinPlausibility {
+package enum BasinPlausibility {
     /// Standard deviations from the model's mean beyond which a value is implausible.
-    public static let zLimit = 10.0
+    package static let zLimit = 10.0
     /// Share of a basin's valid days that must be implausible to flag a forcing.
-    public static let shareLimit = 0.1
+    package static let shareLimit = 0.1
 
     /// One variable with implausible values.
-    public struct Finding: Sendable, Equatable, CustomStringConvertible {
-        public var variable: String
+    package struct Finding: Sendable, Equatable, CustomStringConvertible {
+        package var variable: String
         /// `static attribute` or `forcing`.
-        public var kind: String
+        package var kind: String
         /// Flagged basins with the value seen (a forcing's mean over its valid days).
-        public var basins: [(id: String, value: Double)]
-        public var mean: Double
-        public var std: Double
-        public var units: String?
+        package var basins: [(id: String, value: Double)]
+        package var mean: Double
+        package var std: Double
+        package var units: String?
 
-        public static func == (a: Finding, b: Finding) -> Bool {
+        package static func == (a: Finding, b: Finding) -> Bool {
             a.variable == b.variable && a.kind == b.kind && a.mean == b.mean && a.std == b.std
                 && a.basins.map(\.id) == b.basins.map(\.id)
         }
 
-        public var description: String {
+        package var description: String {
             let unit = units.map { " \($0)" } ?? ""
             let shown =
                 basins.prefix(5).map { "\($0.id) = \(Self.format($0.value))" }
@@ -56,7 +56,7 @@ public enum BasinPlausibility {
 
     /// The implausible static attributes and forcings of `inputs` for `model`, over the
     /// prediction days (warm-up included); basins in `inputs.problems` are left out.
-    public static func check(_ inputs: BasinModelInputs, model: StefaLandModel) -> [Finding] {
+    package static func check(_ inputs: BasinModelInputs, model: StefaLandModel) -> [Finding] {
         var findings: [Finding] = []
         let ids = inputs.forcings.basinIDs
         let running = ids.indices.filter { inputs.problems[$0] == nil }

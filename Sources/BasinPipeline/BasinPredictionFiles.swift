@@ -1,24 +1,24 @@
 import BasinInputs
 import Foundation
-public import GeoNetCDF
+package import GeoNetCDF
 import GeoProjection
-public import GeoVector
+package import GeoVector
 import ZonalAggregation
 
 /// What a basin run records about itself in its outputs' global attributes.
-public struct BasinRunMetadata: Sendable {
+package struct BasinRunMetadata: Sendable {
     /// The model's name (manifest) and file.
-    public var modelName: String
-    public var modelPath: String
+    package var modelName: String
+    package var modelPath: String
     /// Whether the model is a demonstration model (manifest provenance).
-    public var demo: Bool
+    package var demo: Bool
     /// The input files (basins, forcings, attributes, rasters, mapping), as given.
-    public var sources: [String]
+    package var sources: [String]
     /// The command line (`history`).
-    public var command: String
-    public var geomapVersion: String
+    package var command: String
+    package var geomapVersion: String
 
-    public init(
+    package init(
         modelName: String, modelPath: String, demo: Bool, sources: [String], command: String,
         geomapVersion: String
     ) {
@@ -34,12 +34,12 @@ public struct BasinRunMetadata: Sendable {
 /// The CF-1.8 NetCDF outputs of the basin pipeline (timeSeries with polygon geometry, see
 /// ``GeoNetCDF/BasinSeriesWriter``): predictions (one variable per predicted quantity plus
 /// `prediction_flag`) and embeddings (`basin_embedding(station, time, embedding)`).
-public enum BasinPredictionFiles {
+package enum BasinPredictionFiles {
     /// The flag variable's name.
-    public static let flagVariable = "prediction_flag"
+    package static let flagVariable = "prediction_flag"
     /// The embeddings' data variable and extra dimension.
-    public static let embeddingVariable = "basin_embedding"
-    public static let embeddingDimension = "embedding"
+    package static let embeddingVariable = "basin_embedding"
+    package static let embeddingDimension = "embedding"
 
     /// Writes the predictions (under a temporary name, renamed when complete).
     /// - Parameter basins: the basins as read, in prediction order (drawn in WGS 84).
@@ -47,7 +47,7 @@ public enum BasinPredictionFiles {
     ///   ``GeoNetCDF/NetCDFError`` when writing fails.
     /// - Parameter archive: for the archive of `--archive`: the time dimension unlimited and
     ///   these global attributes added (`nil`: a plain output).
-    public static func writePredictions(
+    package static func writePredictions(
         _ predictions: BasinPredictions, basins: BasinSet, metadata: BasinRunMetadata,
         to path: String, archive: [NetCDFAttribute]? = nil
     ) throws {
@@ -75,10 +75,10 @@ public enum BasinPredictionFiles {
         for (v, variable) in predictions.variables.enumerated() {
             var values = [Float](repeating: .nan, count: n * days)
             for i in 0..<(n * days) { values[i] = predictions.values[i * width + v] }
-            try writer.write(variable.name, stations: 0..<n, times: 0..<days, values: values)
+            try writer.write(variable.name, basins: 0..<n, times: 0..<days, values: values)
         }
         try writer.write(
-            flagVariable, stations: 0..<n, times: 0..<days,
+            flagVariable, basins: 0..<n, times: 0..<days,
             values: predictions.flags.map { Float($0.rawValue) })
         try writer.finish()
     }
@@ -87,7 +87,7 @@ public enum BasinPredictionFiles {
     /// ``writeEmbeddings(_:to:basins:days:width:)``, then the flags (`flagVariable`,
     /// `[basins × days]`), then `finish()`. The variable is `(station, embedding, time)`
     /// (CF §2.4: other dimensions left of time).
-    public static func embeddingWriter(
+    package static func embeddingWriter(
         basins: BasinSet, dates: [CFDate], width: Int, metadata: BasinRunMetadata, to path: String
     ) throws -> BasinSeriesWriter {
         let variable = DSGVariable(
@@ -105,7 +105,7 @@ public enum BasinPredictionFiles {
     /// Writes one group of basins' embeddings.
     /// - Parameter block: `[basins × days × width]` as ``BasinRunner/embed(_:progress:sink:)``
     ///   gives it (stored transposed, `[basins × width × days]`).
-    public static func writeEmbeddings(
+    package static func writeEmbeddings(
         _ block: [Float], to writer: BasinSeriesWriter, basins: Range<Int>, days: Int, width: Int
     ) throws {
         var stored = [Float](repeating: .nan, count: block.count)
@@ -116,7 +116,7 @@ public enum BasinPredictionFiles {
                 }
             }
         }
-        try writer.write(embeddingVariable, stations: basins, times: 0..<days, values: stored)
+        try writer.write(embeddingVariable, basins: basins, times: 0..<days, values: stored)
     }
 
     /// The flag variable: byte values with their meanings (``BasinDayFlag``).
@@ -171,15 +171,10 @@ public enum BasinPredictionFiles {
                         + "say nothing about real catchments (docs/models/)."))
         }
         return BasinSeriesLayout(
-            stations: try stations(basins), timeUnits: units, times: times,
+            basins: try DSGBasins.make(from: basins), timeUnits: units, times: times,
             variables: variables, title: title,
             source: "geomap \(metadata.geomapVersion), StefaLand model \(metadata.modelName)",
             history: metadata.command, references: "docs/basin-prediction.md",
             geomapVersion: metadata.geomapVersion, extraAttributes: extra)
-    }
-
-    /// The basins as WGS 84 stations (``BasinStations``).
-    static func stations(_ basins: BasinSet) throws -> [DSGStation] {
-        try BasinStations.stations(basins)
     }
 }

@@ -1,23 +1,23 @@
 import BasinInputs
-public import Foundation
+package import Foundation
 import GeoNetCDF
 import GeoVector
-public import Models
+package import Models
 import OutputFiles
 
 /// One basin run as the command line asks for it (`geomap predict --basins`,
 /// `geomap embed --basins`): inputs, model, outputs.
-public struct BasinJobRequest: Sendable {
-    public var inputs: BasinInputRequest
+package struct BasinJobRequest: Sendable {
+    package var inputs: BasinInputRequest
     /// `--model`: a model file path or an installed model's name; `nil`: the bundled demo.
-    public var model: String?
+    package var model: String?
     /// `--observed`: observed series for the summary's metrics (predict only).
-    public var observedPaths: [String]
+    package var observedPaths: [String]
     /// The command line, recorded as the outputs' `history`.
-    public var command: String
-    public var geomapVersion: String
+    package var command: String
+    package var geomapVersion: String
 
-    public init(
+    package init(
         inputs: BasinInputRequest, model: String? = nil, observedPaths: [String] = [],
         command: String, geomapVersion: String
     ) {
@@ -30,37 +30,37 @@ public struct BasinJobRequest: Sendable {
 }
 
 /// What a basin run did.
-public struct BasinJobSummary: Sendable {
+package struct BasinJobSummary: Sendable {
     /// The files written.
-    public var outputs: [String]
-    public var basins: Int
+    package var outputs: [String]
+    package var basins: Int
     /// Days per basin in the outputs.
-    public var days: Int
+    package var days: Int
     /// Basins not run, in basin order: (id, one-line reason).
-    public var problems: [(id: String, reason: String)]
+    package var problems: [(id: String, reason: String)]
     /// Basin-days whose inputs were partly missing (flagged `missing_forcing`).
-    public var missingDays: Int
+    package var missingDays: Int
     /// Basins run whose model output was NaN or ±Inf on some days, in basin order: (id,
     /// one-line status); their days are flagged `non_finite_output` and the run exits 1.
-    public var failures: [(id: String, reason: String)] = []
+    package var failures: [(id: String, reason: String)] = []
     /// Basin-days flagged `non_finite_output`.
-    public var nonFiniteDays = 0
+    package var nonFiniteDays = 0
     /// Wall-clock seconds of the whole job (reading, running, writing).
-    public var seconds: Double
-    public var modelName: String
-    public var modelIsDemo: Bool
+    package var seconds: Double
+    package var modelName: String
+    package var modelIsDemo: Bool
     /// With `--archive`: what the night aggregated and predicted (``BasinArchive``).
-    public var archive: BasinArchiveReport? = nil
+    package var archive: BasinArchiveReport? = nil
 }
 
 /// Runs the basin pipeline: assemble the inputs, run the model, write the outputs.
-public enum BasinPredictionJob {
+package enum BasinPredictionJob {
     /// The model `geomap predict --basins` and `geomap embed --basins` use without `--model`.
-    public static let defaultModel = "stefaland-demo"
+    package static let defaultModel = "stefaland-demo"
 
     /// Resolves `--model` like tile mode (a path or a name); `nil`: the bundled demo model.
     /// - Throws: ``Models/ModelError`` naming what is missing and where geomap looked.
-    public static func resolveModel(_ value: String?) throws -> URL {
+    package static func resolveModel(_ value: String?) throws -> URL {
         let locator = ModelLocator()
         if let value { return try locator.resolve(value) }
         do {
@@ -76,7 +76,7 @@ public enum BasinPredictionJob {
 
     /// Loads a StefaLand model file strictly.
     /// - Throws: ``Models/ModelError`` for an unreadable file or another architecture.
-    public static func loadModel(_ url: URL) throws -> (
+    package static func loadModel(_ url: URL) throws -> (
         model: StefaLandModel, manifest: ModelManifest
     ) {
         let file = try ModelFile(contentsOf: url)
@@ -94,7 +94,7 @@ public enum BasinPredictionJob {
 
     /// The stem of `geomap predict --basins`' outputs: the basin file's name without its
     /// extension, and `<stem>.group-IIII` for a group (``BasinGroup``).
-    public static func outputStem(_ inputs: BasinInputRequest) -> String {
+    package static func outputStem(_ inputs: BasinInputRequest) -> String {
         let stem = URL(fileURLWithPath: inputs.basinsPath).deletingPathExtension()
             .lastPathComponent
         return inputs.group.map { $0.stem(stem) } ?? stem
@@ -102,7 +102,7 @@ public enum BasinPredictionJob {
 
     /// The file `geomap embed --basins --out E.nc` writes: `E.nc`, and `E.group-IIII.nc`
     /// beside it for a group.
-    public static func embeddingPath(_ out: String, group: BasinGroup?) -> String {
+    package static func embeddingPath(_ out: String, group: BasinGroup?) -> String {
         guard let group else { return out }
         let url = URL(fileURLWithPath: out)
         let stem = group.stem(url.deletingPathExtension().lastPathComponent)
@@ -119,7 +119,7 @@ public enum BasinPredictionJob {
     ///   - progress: (stage, done, total): the assembler's stages, then `predict` in basins.
     /// - Throws: bad input from the assembler (``BasinInputError``, vector, NetCDF and model
     ///   errors); a model without prediction head.
-    public static func predict(
+    package static func predict(
         _ request: BasinJobRequest, directory: URL, log: (String) -> Void,
         progress: ((String, Int, Int) -> Void)? = nil
     ) throws -> BasinJobSummary {
@@ -171,14 +171,14 @@ public enum BasinPredictionJob {
         try BasinPredictionFiles.writePredictions(
             predictions, basins: inputs.basins,
             metadata: metadata(request, url: url, manifest: manifest), to: netCDF)
-        try BasinSummary.write(
+        try BasinSummaryGeoPackage.write(
             to: geoPackage, basins: inputs.basins, predictions: predictions,
             observed: observed, problems: problems)
         let (basinCount, days) = (predictions.basinIDs.count, predictions.dates.count)
         let variables = predictions.variables.map(\.name) + [BasinPredictionFiles.flagVariable]
         files.validate(files.names[0]) { path in
             try BasinSeriesWriter.verify(
-                path: path, stations: basinCount, times: days, variables: variables)
+                path: path, basins: basinCount, times: days, variables: variables)
         }
         files.validate(files.names[1]) { path in
             try BasinGeoPackageWriter.verify(path: path, layerName: "basins", features: basinCount)
@@ -190,7 +190,7 @@ public enum BasinPredictionJob {
 
     /// `geomap embed --basins`: writes the embeddings file `path` (for a group, its
     /// ``embeddingPath(_:group:)``), streamed group by group.
-    public static func embed(
+    package static func embed(
         _ request: BasinJobRequest, to out: String, log: (String) -> Void,
         progress: ((String, Int, Int) -> Void)? = nil
     ) throws -> BasinJobSummary {
@@ -234,13 +234,13 @@ public enum BasinPredictionJob {
                 width: model.configuration.dModel)
         }
         try writer.write(
-            BasinPredictionFiles.flagVariable, stations: 0..<inputs.basins.basins.count,
+            BasinPredictionFiles.flagVariable, basins: 0..<inputs.basins.basins.count,
             times: 0..<dates.count, values: outcome.flags.map { Float($0.rawValue) })
         try writer.finish()
         let basinCount = inputs.basins.basins.count
         outputs.validate(URL(fileURLWithPath: path).lastPathComponent) { staged in
             try BasinSeriesWriter.verify(
-                path: staged, stations: basinCount, times: dates.count,
+                path: staged, basins: basinCount, times: dates.count,
                 variables: [
                     BasinPredictionFiles.embeddingVariable, BasinPredictionFiles.flagVariable,
                 ])

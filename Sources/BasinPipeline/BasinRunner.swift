@@ -1,5 +1,5 @@
-public import Foundation
-public import Models
+import Foundation
+package import Models
 import Tensor
 
 /// Runs StefaLand over ``BasinModelInputs``: basin by basin, window by window
@@ -14,30 +14,30 @@ import Tensor
 /// ``BasinModelInputs/problems``, basins with a missing static attribute and basins without
 /// one output day that has every forcing (`BasinInputAssembler.missingReason`) are not run (``BasinDayFlag/basinNotRun``) and listed in the result's
 /// problems.
-public struct BasinRunner: Sendable {
-    public let model: StefaLandModel
+package struct BasinRunner: Sendable {
+    package let model: StefaLandModel
     /// Sequences (basin windows) per model call; a group holds `sequencesPerCall / windows`
     /// basins (at least one).
-    public var sequencesPerCall: Int
-    /// Parallel chunks of one model call (default: the cores).
-    public var chunks: Int
+    package var sequencesPerCall: Int
+    /// Ranges of basins one model call runs in parallel (default: the cores).
+    package var parts: Int
 
-    public init(
+    package init(
         model: StefaLandModel, sequencesPerCall: Int = 64,
-        chunks: Int = ProcessInfo.processInfo.activeProcessorCount
+        parts: Int = ProcessInfo.processInfo.activeProcessorCount
     ) {
         self.model = model
         self.sequencesPerCall = max(1, sequencesPerCall)
-        self.chunks = max(1, chunks)
+        self.parts = max(1, parts)
     }
 
     /// What a run produced besides its values.
-    public struct Outcome: Sendable {
+    package struct Outcome: Sendable {
         /// `[basins × output days]`.
-        public var flags: [BasinDayFlag]
+        package var flags: [BasinDayFlag]
         /// Basins not run (basin index → one-line reason): the inputs' problems and the
         /// runner's own (missing static attribute, every day missing).
-        public var problems: [Int: String]
+        package var problems: [Int: String]
     }
 
     /// Predictions of every basin over ``BasinModelInputs/outputDates``.
@@ -45,7 +45,7 @@ public struct BasinRunner: Sendable {
     ///   - outputs: the head's quantities in output order (``BasinOutputVariable/variables(of:)``).
     ///   - progress: called with (basins done, basins total) after each group.
     /// - Returns: the predictions (NaN where not `.ok`) and the problems.
-    public func predict(
+    package func predict(
         _ inputs: BasinModelInputs, outputs: [BasinOutputVariable],
         progress: ((Int, Int) -> Void)? = nil
     ) -> (predictions: BasinPredictions, problems: [Int: String]) {
@@ -70,7 +70,7 @@ public struct BasinRunner: Sendable {
     }
 
     /// The window plan of a prediction: every input day may be read, warm-up included.
-    public func predictionPlan(_ inputs: BasinModelInputs) -> BasinWindowPlan {
+    package func predictionPlan(_ inputs: BasinModelInputs) -> BasinWindowPlan {
         let c = model.configuration
         return BasinWindowPlan(
             available: 0..<inputs.forcings.dayCount,
@@ -83,7 +83,7 @@ public struct BasinRunner: Sendable {
     /// prediction period is (windows of `L` days stepping `L − W`, the first `W` days of
     /// every window but the first only context, the last window anchored to the end), so
     /// every embedded day after the first window has at least `W` days of context before it.
-    public func embeddingPlan(_ inputs: BasinModelInputs) -> BasinWindowPlan {
+    package func embeddingPlan(_ inputs: BasinModelInputs) -> BasinWindowPlan {
         let c = model.configuration
         let period = inputs.firstOutputDay..<inputs.forcings.dayCount
         return BasinWindowPlan(
@@ -95,7 +95,7 @@ public struct BasinRunner: Sendable {
     /// every basin over the period, streamed group by group to `sink`.
     /// - Parameter sink: gets (basin range, `[basins × output days × d]`, NaN where the
     ///   day's flag is not `.ok`), in basin order.
-    public func embed(
+    package func embed(
         _ inputs: BasinModelInputs, progress: ((Int, Int) -> Void)? = nil,
         sink: (Range<Int>, [Float]) throws -> Void
     ) rethrows -> Outcome {
@@ -233,7 +233,7 @@ public struct BasinRunner: Sendable {
             static: Tensor(shape: [sequences, cs], scalars: staticValues))
         let out = model(
             dynamic: x.dynamic, static: x.static, embeddings: embeddings,
-            predictions: !embeddings, chunks: chunks)
+            predictions: !embeddings, parts: parts)
         return embeddings ? out.embeddings! : out.predictions!
     }
 }
@@ -241,7 +241,7 @@ public struct BasinRunner: Sendable {
 extension BasinOutputVariable {
     /// The predicted quantities of a model file, in output order: the manifest's output
     /// variables (name, units, description), or `output_<i>` without units when it has none.
-    public static func variables(of manifest: ModelManifest, count: Int) -> [BasinOutputVariable] {
+    package static func variables(of manifest: ModelManifest, count: Int) -> [BasinOutputVariable] {
         let declared = manifest.output.variables ?? []
         return (0..<count).map { i in
             guard i < declared.count else {

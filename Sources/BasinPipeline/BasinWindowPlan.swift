@@ -7,32 +7,32 @@
 /// day, and its outputs are kept from the first output day on, with less spin-up); the last
 /// window is anchored to the last day (it may overlap its predecessor, whose days win); when
 /// the available days are fewer than `L`, they are one shorter window.
-public struct BasinWindowPlan: Sendable, Equatable {
+package struct BasinWindowPlan: Sendable, Equatable {
     /// One model window, in day indices of the input table.
-    public struct Window: Sendable, Equatable {
+    package struct Window: Sendable, Equatable {
         /// First day of the window.
-        public var start: Int
+        package var start: Int
         /// Days in the window (`L`, or fewer when the input is shorter).
-        public var length: Int
+        package var length: Int
         /// The days whose outputs come from this window (inside `start..<start + length`).
-        public var kept: Range<Int>
+        package var kept: Range<Int>
 
-        public init(start: Int, length: Int, kept: Range<Int>) {
+        package init(start: Int, length: Int, kept: Range<Int>) {
             self.start = start
             self.length = length
             self.kept = kept
         }
     }
 
-    public var windows: [Window]
+    package var windows: [Window]
     /// The days predicted (the union of the windows' kept days, in order).
-    public var output: Range<Int>
+    package var output: Range<Int>
 
     /// - Parameters:
     ///   - available: the input days the windows may read (table indices).
     ///   - output: the days to predict, inside `available`, not empty.
     ///   - sequenceLength: `L ≥ 1`; warmUp: `0 ≤ W < L`.
-    public init(available: Range<Int>, output: Range<Int>, sequenceLength: Int, warmUp: Int) {
+    package init(available: Range<Int>, output: Range<Int>, sequenceLength: Int, warmUp: Int) {
         precondition(
             !output.isEmpty && available.contains(output.lowerBound)
                 && output.upperBound <= available.upperBound, "output days outside the input")
@@ -56,5 +56,5 @@ public struct BasinWindowPlan: Sendable, Equatable {
     }
 
     /// Days per window (all windows of a plan have the same length).
-    public var windowLength: Int { windows[0].length }
+    package var windowLength: Int { windows[0].length }
 }

@@ -13,20 +13,20 @@
 /// - `correlation`: Pearson's r; NaN when either series is constant.
 /// - `bias`: mean error, mean(ŷ − y), in the series' units (the pretraining package's `Bias`;
 ///   positive means over-prediction).
-public struct HydrologicalMetrics: Sendable, Equatable, Codable {
-    public var nse: Double
-    public var kge: Double
-    public var rmse: Double
-    public var correlation: Double
-    public var bias: Double
+package struct HydrologicalMetrics: Sendable, Equatable, Codable {
+    package var nse: Double
+    package var kge: Double
+    package var rmse: Double
+    package var correlation: Double
+    package var bias: Double
     /// Number of (prediction, observation) pairs that were both finite.
-    public var count: Int
+    package var count: Int
 
     /// The metrics of `predicted` against `observed` (same length, same units).
     /// - Parameters:
     ///   - predicted: [days]
     ///   - observed: [days]; missing days as NaN.
-    public init(predicted: [Float], observed: [Float]) {
+    package init(predicted: [Float], observed: [Float]) {
         precondition(predicted.count == observed.count, "series lengths differ")
         var p: [Double] = []
         var o: [Double] = []

@@ -1,8 +1,8 @@
-public import BasinInputs
-public import Foundation
+package import BasinInputs
+package import Foundation
 import GeoProjection
 import GeoRaster
-public import GeoVector
+package import GeoVector
 import ZonalAggregation
 
 /// Static basin attributes computed from rasters (`--static-raster`): the coverage-weighted
@@ -12,14 +12,14 @@ import ZonalAggregation
 /// fractions of `geomap zonal` (``ZonalJob``, ``ZonalWeights``), so a value equals what
 /// `geomap zonal --raster R --stat mean` writes. Rasters on one grid share their weights
 /// (computed once per call, and kept in the weights cache when a directory is given).
-public enum StaticRasterAttributes {
-    public struct Result: Sendable {
+package enum StaticRasterAttributes {
+    package struct Result: Sendable {
         /// `[attributes × basins]`: the sources' names in order, the basins of the basin set
         /// in file order; NaN for a basin without any valid cell.
-        public var attributes: BasinAttributes
+        package var attributes: BasinAttributes
         /// Per attribute: the band's GDAL unit type (`nil` when the band has none); `"1"` for
         /// a class share.
-        public var units: [String?]
+        package var units: [String?]
     }
 
     /// Computes every source's attribute for every basin.
@@ -33,7 +33,7 @@ public enum StaticRasterAttributes {
     ///   that does not exist, a rotated raster or one no basin overlaps, ``RasterError`` for a
     ///   raster without CRS, ``GeoGDAL/GDALError`` for a file GDAL cannot read; each message
     ///   names the file.
-    public static func read(
+    package static func read(
         _ sources: [StaticRasterSource], basins: BasinSet, cacheDirectory: URL?,
         log: (String) -> Void
     ) throws -> Result {
@@ -47,7 +47,7 @@ public enum StaticRasterAttributes {
         let ids = basins.basins.map(\.id)
         var values = [Float](repeating: .nan, count: sources.count * ids.count)
         var units = [String?](repeating: nil, count: sources.count)
-        var shared: [SharedWeights] = []
+        var memo = CoverageWeightsMemo()
         // One pass over each (file, band) computes all the statistics asked of it.
         var groups: [(path: String, band: Int, members: [Int])] = []
         for (i, source) in sources.enumerated() {
@@ -63,8 +63,8 @@ public enum StaticRasterAttributes {
             let (crs, grid) = try CoverageWeights.rasterGrid(
                 raster, band: group.band, bandOption: "band")
             let weights: ZonalWeights
-            if let known = shared.first(where: { $0.grid == grid && $0.crs.isSame(as: crs) }) {
-                weights = known.weights
+            if let known = memo.weights(grid: grid, crs: crs) {
+                weights = known
             } else {
                 let outcome = try CoverageWeights(cacheDirectory: cacheDirectory).weights(
                     basins, grid: grid, crs: crs, gridSource: group.path, log: log)
@@ -72,24 +72,24 @@ public enum StaticRasterAttributes {
                     log("weights for \(group.path): cache \(cache.rawValue)")
                 }
                 weights = outcome.weights
-                shared.append(SharedWeights(grid: grid, crs: crs, weights: weights))
+                memo.remember(weights, grid: grid, crs: crs)
             }
             let members = group.members.map { sources[$0] }
             let statistics: [ZonalStatistic] =
                 (members.contains { $0.statistic == .mean } ? [.mean] : [])
                 + (members.contains { $0.statistic != .mean } ? [.frac] : [])
             let unit = raster.bands[group.band - 1].unit
-            let chunk = try ZonalJob.aggregateRaster(
+            let stats = try ZonalJob.aggregateRaster(
                 raster, band: group.band, name: members.map(\.name).joined(separator: ", "),
                 weights: weights, statistics: statistics, log: log, progress: nil)
             for (i, source) in zip(group.members, members) {
                 let column: [Double]
                 switch source.statistic {
                 case .mean:
-                    column = chunk.columns.first { $0.name == "mean" }!.values
+                    column = stats.columns.first { $0.name == "mean" }!.values
                     units[i] = unit.isEmpty ? nil : unit
                 case .fraction(let classValue):
-                    column = classShares(chunk, classValue: classValue)
+                    column = classShares(stats, classValue: classValue)
                     units[i] = "1"
                 }
                 for b in ids.indices { values[i * ids.count + b] = Float(column[b]) }
@@ -101,21 +101,14 @@ public enum StaticRasterAttributes {
             units: units)
     }
 
-    /// Weights computed for one grid in one CRS.
-    private struct SharedWeights {
-        var grid: RegularGrid
-        var crs: CRS
-        var weights: ZonalWeights
-    }
-
     /// The share of class `classValue` per basin: the `frac_k` column, or 0 where the class
     /// never occurs (NaN stays NaN for a basin without a valid cell).
-    private static func classShares(_ chunk: ZonalChunk, classValue: Double) -> [Double] {
+    private static func classShares(_ stats: ZonalValues, classValue: Double) -> [Double] {
         // Raster cells reach the accumulator as Float: compare in that precision.
         let name = ZonalStatistic.fracName(Double(Float(classValue)))
-        if let column = chunk.columns.first(where: { $0.name == name }) { return column.values }
-        let valid = chunk.columns.first { $0.name.hasPrefix("frac_") }
-        return (0..<chunk.basins).map { b in
+        if let column = stats.columns.first(where: { $0.name == name }) { return column.values }
+        let valid = stats.columns.first { $0.name.hasPrefix("frac_") }
+        return (0..<stats.basins).map { b in
             guard let valid else { return .nan }
             return valid.values[b].isNaN ? .nan : 0
         }
@@ -135,7 +128,7 @@ extension StaticRasterSource {
     /// contain `=` in a directory name.
     /// - Throws: ``BasinInputError`` naming the argument: empty name or path, a name with
     ///   spaces, a class value or band that is not a number.
-    public init(parsing text: String) throws {
+    package init(parsing text: String) throws {
         let label = "--static-raster '\(text)'"
         var rest = Substring(text)
         var band = 1

@@ -1,34 +1,34 @@
-public import Foundation
+package import Foundation
 
 /// One record of a delimited text file.
-public struct CSVRecord: Sendable, Equatable {
+package struct CSVRecord: Sendable, Equatable {
     /// 1-based line on which the record starts (a quoted field may span lines).
-    public let line: Int
+    package let line: Int
     /// The fields, unquoted (`""` inside quotes is one `"`); unquoted fields keep their spaces,
     /// except with ``CSVDelimiter/whitespace``.
-    public let fields: [String]
+    package let fields: [String]
 
-    public init(line: Int, fields: [String]) {
+    package init(line: Int, fields: [String]) {
         self.line = line
         self.fields = fields
     }
 }
 
 /// What separates the fields of a record.
-public enum CSVDelimiter: Sendable, Equatable {
+package enum CSVDelimiter: Sendable, Equatable {
     /// One byte: `,` (RFC 4180), `;` (European spreadsheets, CAMELS attribute files) or a tab.
     case character(UInt8)
     /// Runs of spaces and tabs, leading and trailing ones ignored (fixed-width tables such as
     /// CAMELS-US Daymet forcings and USGS streamflow).
     case whitespace
 
-    public static let comma = CSVDelimiter.character(UInt8(ascii: ","))
-    public static let semicolon = CSVDelimiter.character(UInt8(ascii: ";"))
-    public static let tab = CSVDelimiter.character(UInt8(ascii: "\t"))
+    package static let comma = CSVDelimiter.character(UInt8(ascii: ","))
+    package static let semicolon = CSVDelimiter.character(UInt8(ascii: ";"))
+    package static let tab = CSVDelimiter.character(UInt8(ascii: "\t"))
 
     /// The separator of a file whose header line is `header`: a tab, else `;`, else `,`, else
     /// runs of spaces when the trimmed header has a space, else `,` (a one-column file).
-    public static func detect(header: Substring) -> CSVDelimiter {
+    package static func detect(header: Substring) -> CSVDelimiter {
         if header.contains("\t") { return .tab }
         if header.contains(";") { return .semicolon }
         if header.contains(",") { return .comma }
@@ -37,7 +37,7 @@ public enum CSVDelimiter: Sendable, Equatable {
 }
 
 /// Why a text is not valid delimited text.
-public enum CSVReadError: Error, Equatable, Sendable {
+package enum CSVReadError: Error, Equatable, Sendable {
     /// A quoted field opened on `line` is never closed.
     case unterminatedQuote(line: Int)
     /// Something other than spaces follows a closing quote before the delimiter, on `line`.
@@ -52,11 +52,11 @@ public enum CSVReadError: Error, Equatable, Sendable {
 /// spaces) is quoted and may hold delimiters, line breaks and doubled quotes (`""` → `"`);
 /// a `"` inside an unquoted field is kept as text. Records end at LF, CRLF or CR. A leading
 /// UTF-8 byte-order mark is ignored, and blank lines (only spaces or tabs) are skipped.
-public enum CSVReader {
+package enum CSVReader {
     /// The records of `text`, split at `delimiter` (`nil`: detected from the first non-blank
     /// line, ``CSVDelimiter/detect(header:)``); with `limit`, only the first `limit` records
     /// (the rest of the text is not parsed: a format check reads a file's first lines).
-    public static func records(
+    package static func records(
         _ text: String, delimiter: CSVDelimiter? = .comma, limit: Int? = nil
     ) throws(CSVReadError) -> [CSVRecord] {
         var text = text
@@ -74,7 +74,7 @@ public enum CSVReader {
 
     /// The records of a UTF-8 file (see ``records(_:delimiter:limit:)``).
     /// - Throws: ``CSVFileError``: unreadable, not UTF-8, or not valid delimited text.
-    public static func records(
+    package static func records(
         of url: URL, delimiter: CSVDelimiter? = .comma, limit: Int? = nil
     ) throws(CSVFileError) -> [CSVRecord] {
         var isDirectory: ObjCBool = false
@@ -220,7 +220,7 @@ public enum CSVReader {
 }
 
 /// Why a delimited text file could not be read.
-public enum CSVFileError: Error, Equatable, Sendable {
+package enum CSVFileError: Error, Equatable, Sendable {
     case missing
     case folder
     /// Exists but cannot be read (permissions, an I/O error).
@@ -229,7 +229,7 @@ public enum CSVFileError: Error, Equatable, Sendable {
     case malformed(CSVReadError)
 
     /// The problem in words, for an error that names the file and ``line``.
-    public var problem: String {
+    package var problem: String {
         switch self {
         case .missing: "no such file"
         case .folder: "is a folder, not a text file"
@@ -241,7 +241,7 @@ public enum CSVFileError: Error, Equatable, Sendable {
     }
 
     /// The line the problem is on, when it is on one.
-    public var line: Int? {
+    package var line: Int? {
         switch self {
         case .malformed(.unterminatedQuote(let line)), .malformed(.textAfterQuote(let line)):
             line
@@ -251,9 +251,9 @@ public enum CSVFileError: Error, Equatable, Sendable {
 }
 
 /// Writing fields that the reader reads back unchanged.
-public enum CSVField {
+package enum CSVField {
     /// `field`, quoted when it holds a comma, quote, line break or edge spaces (RFC 4180).
-    public static func escape(_ field: String) -> String {
+    package static func escape(_ field: String) -> String {
         let needsQuotes =
             field.contains { $0 == "," || $0 == "\"" || $0.isNewline }
             || field.first == " " || field.last == " "

@@ -4,14 +4,14 @@ package import CGDAL
 ///
 /// Not Sendable on purpose: GDAL is re-entrant but not thread-safe, so a dataset stays with the
 /// task that opened it. Across tasks, pass paths and windows, never datasets.
-public struct GDALDataset: ~Copyable {
+package struct GDALDataset: ~Copyable {
     /// The C handle; only the Geo* modules see it.
     package let handle: GDALDatasetH
     /// The path the dataset was opened from or created at.
-    public let path: String
+    package let path: String
 
     /// Which kind of data to open.
-    public enum Kind: Sendable {
+    package enum Kind: Sendable {
         case raster, vector, any
 
         var flags: Int32 {
@@ -26,7 +26,7 @@ public struct GDALDataset: ~Copyable {
     /// Opens `path` read-only (or for update), reporting GDAL's own reason on failure.
     ///
     /// - Throws: ``GDALError`` naming `GDALOpenEx` and the path.
-    public init(opening path: String, kind: Kind = .any, update: Bool = false) throws(GDALError) {
+    package init(opening path: String, kind: Kind = .any, update: Bool = false) throws(GDALError) {
         GDALRuntime.registerDrivers()
         let access = update ? GDAL_OF_UPDATE : GDAL_OF_READONLY
         let flags = UInt32(kind.flags | access | GDAL_OF_VERBOSE_ERROR)
@@ -46,7 +46,7 @@ public struct GDALDataset: ~Copyable {
     ///
     /// GDAL 3.6's `GDALFlushCache` and `GDALClose` return nothing, so write errors are caught
     /// through the error handler while flushing. The handle is closed when `self` ends here.
-    public consuming func close() throws(GDALError) {
+    package consuming func close() throws(GDALError) {
         let handle = self.handle
         _ = try withGDALErrors("GDALFlushCache", path: path) { () -> Bool? in
             GDALFlushCache(handle)

@@ -4,19 +4,19 @@ package import CGDAL
 ///
 /// GDAL reports errors through its error handler (`CPLError`), not through return values alone;
 /// ``withGDALErrors(_:path:_:)`` collects them per thread and turns a failed call into this error.
-public struct GDALError: Error, CustomStringConvertible, Sendable {
+package struct GDALError: Error, CustomStringConvertible, Sendable {
     /// The GDAL error class (`CE_Warning` = 2, `CE_Failure` = 3, `CE_Fatal` = 4).
-    public let errorClass: Int32
+    package let errorClass: Int32
     /// The GDAL error number (`CPLE_OpenFailed` = 4, `CPLE_FileIO` = 3, …).
-    public let number: Int32
+    package let number: Int32
     /// GDAL's own message, or geomap's when GDAL gave none.
-    public let message: String
+    package let message: String
     /// The C function that failed, e.g. `GDALOpenEx`.
-    public let function: String
+    package let function: String
     /// The file the call concerned, when there is one.
-    public let path: String?
+    package let path: String?
 
-    public init(
+    package init(
         function: String, path: String?, message: String, number: Int32 = 1,
         errorClass: Int32 = 3
     ) {
@@ -27,7 +27,7 @@ public struct GDALError: Error, CustomStringConvertible, Sendable {
         self.errorClass = errorClass
     }
 
-    public var description: String {
+    package var description: String {
         let subject = path.map { "\($0): " } ?? ""
         return "\(subject)\(message) (\(function))"
     }

@@ -1,18 +1,18 @@
 internal import CGDAL
 
 /// Process-wide GDAL set-up: driver registration, block cache size, library version.
-public enum GDALRuntime {
+package enum GDALRuntime {
     /// Registers all drivers (idempotent) and bounds the raster block cache.
     ///
     /// - Parameter cacheMiB: GDAL block cache size in MiB (`GDALSetCacheMax64`). geomap keeps it
     ///   small by default (64 MiB) so memory stays bounded whatever the scene size.
-    public static func configure(cacheMiB: Int = 64) {
+    package static func configure(cacheMiB: Int = 64) {
         registerDrivers()
         GDALSetCacheMax64(GIntBig(cacheMiB) * 1024 * 1024)
     }
 
     /// Registers all GDAL and OGR drivers once.
-    public static func registerDrivers() {
+    package static func registerDrivers() {
         _ = registration
     }
 
@@ -24,10 +24,10 @@ public enum GDALRuntime {
     }()
 
     /// The block cache size currently in force, in bytes.
-    public static var cacheBytes: Int { Int(GDALGetCacheMax64()) }
+    package static var cacheBytes: Int { Int(GDALGetCacheMax64()) }
 
     /// GDAL's release name, e.g. `3.6.2`.
-    public static var version: String {
+    package static var version: String {
         String(cString: GDALVersionInfo("RELEASE_NAME"))
     }
 }

@@ -4,27 +4,27 @@
 /// One polygon: an exterior ring and holes, as (x, y) = (lon/easting, lat/northing) nodes.
 /// Rings may be given open or closed and in any orientation; the writer closes them and
 /// orients exteriors anticlockwise, holes clockwise, as CF §7.5 asks.
-public struct DSGPolygon: Sendable {
-    public var exterior: [SIMD2<Double>]
-    public var holes: [[SIMD2<Double>]]
+package struct DSGPolygon: Sendable {
+    package var exterior: [SIMD2<Double>]
+    package var holes: [[SIMD2<Double>]]
 
-    public init(exterior: [SIMD2<Double>], holes: [[SIMD2<Double>]] = []) {
+    package init(exterior: [SIMD2<Double>], holes: [[SIMD2<Double>]] = []) {
         self.exterior = exterior
         self.holes = holes
     }
 }
 
 /// One basin (station): its id, name, representative point and polygon parts.
-public struct DSGStation: Sendable {
-    public var id: String
-    public var name: String
+package struct DSGBasin: Sendable {
+    package var id: String
+    package var name: String
     /// Representative latitude/longitude (outlet or centroid), degrees.
-    public var latitude: Double
-    public var longitude: Double
+    package var latitude: Double
+    package var longitude: Double
     /// One or more polygons (a multipolygon), in the CRS of ``BasinSeriesLayout/geometryCRS``.
-    public var polygons: [DSGPolygon]
+    package var polygons: [DSGPolygon]
 
-    public init(
+    package init(
         id: String, name: String, latitude: Double, longitude: Double,
         polygons: [DSGPolygon]
     ) {
@@ -37,11 +37,11 @@ public struct DSGStation: Sendable {
 }
 
 /// A named extra dimension of a data variable (e.g. `embedding` of length 64).
-public struct DSGDimension: Sendable, Equatable {
-    public var name: String
-    public var length: Int
+package struct DSGDimension: Sendable, Equatable {
+    package var name: String
+    package var length: Int
 
-    public init(name: String, length: Int) {
+    package init(name: String, length: Int) {
         self.name = name
         self.length = length
     }
@@ -49,28 +49,28 @@ public struct DSGDimension: Sendable, Equatable {
 
 /// A data variable `(station, extra…, time)`: float32 (NaN → `_FillValue`), or byte for flags
 /// (no `_FillValue`; every value must fit a signed byte).
-public struct DSGVariable: Sendable {
+package struct DSGVariable: Sendable {
     /// The stored type of a data variable.
-    public enum StorageType: Sendable, Equatable {
+    package enum StorageType: Sendable, Equatable {
         case float
         /// Signed byte, e.g. a flag variable with `flag_values` / `flag_meanings`.
         case byte
     }
 
-    public var name: String
+    package var name: String
     /// Units; empty writes no `units` attribute (flag variables).
-    public var units: String
-    public var longName: String
-    public var standardName: String?
+    package var units: String
+    package var longName: String
+    package var standardName: String?
     /// e.g. `time: mean` (requires time bounds in the layout).
-    public var cellMethods: String?
+    package var cellMethods: String?
     /// Dimensions between `station` and `time` (empty for a plain time series).
-    public var extraDimensions: [DSGDimension]
+    package var extraDimensions: [DSGDimension]
     /// More attributes (`comment`, `source`, …).
-    public var attributes: [NetCDFAttribute]
-    public var storage: StorageType
+    package var attributes: [NetCDFAttribute]
+    package var storage: StorageType
 
-    public init(
+    package init(
         name: String, units: String, longName: String, standardName: String? = nil,
         cellMethods: String? = nil, extraDimensions: [DSGDimension] = [],
         attributes: [NetCDFAttribute] = [], storage: StorageType = .float
@@ -88,14 +88,14 @@ public struct DSGVariable: Sendable {
 
 /// A per-basin number (area, a summary statistic): written with `geometry=` so GIS readers
 /// (GDAL's netCDF vector driver, QGIS) show it as a field of the basin polygons.
-public struct DSGStationField: Sendable {
-    public var name: String
-    public var units: String?
-    public var longName: String
-    /// One value per station (NaN → missing).
-    public var values: [Double]
+package struct DSGBasinField: Sendable {
+    package var name: String
+    package var units: String?
+    package var longName: String
+    /// One value per basin (NaN → missing).
+    package var values: [Double]
 
-    public init(name: String, units: String?, longName: String, values: [Double]) {
+    package init(name: String, units: String?, longName: String, values: [Double]) {
         self.name = name
         self.units = units
         self.longName = longName
@@ -105,13 +105,13 @@ public struct DSGStationField: Sendable {
 
 /// A text per time step (e.g. a digest of the day's sources): a char variable
 /// `(time, <name>_strlen)`.
-public struct DSGTimeText: Sendable {
-    public var name: String
-    public var longName: String
+package struct DSGTimeText: Sendable {
+    package var name: String
+    package var longName: String
     /// One text per time step (ASCII).
-    public var values: [String]
+    package var values: [String]
 
-    public init(name: String, longName: String, values: [String]) {
+    package init(name: String, longName: String, values: [String]) {
         self.name = name
         self.longName = longName
         self.values = values
@@ -119,19 +119,19 @@ public struct DSGTimeText: Sendable {
 }
 
 /// The CRS of the polygon nodes: a CF grid-mapping variable's attributes.
-public struct DSGGeometryCRS: Sendable {
+package struct DSGGeometryCRS: Sendable {
     /// Attributes of the `crs` variable (`grid_mapping_name`, ellipsoid, `crs_wkt`).
-    public var attributes: [NetCDFAttribute]
+    package var attributes: [NetCDFAttribute]
     /// Whether node coordinates are longitude/latitude degrees (else metres).
-    public var isGeographic: Bool
+    package var isGeographic: Bool
 
-    public init(attributes: [NetCDFAttribute], isGeographic: Bool) {
+    package init(attributes: [NetCDFAttribute], isGeographic: Bool) {
         self.attributes = attributes
         self.isGeographic = isGeographic
     }
 
     /// WGS 84 longitude/latitude (EPSG:4326), the encoding verified to open in QGIS and GDAL.
-    public static let wgs84 = DSGGeometryCRS(
+    package static let wgs84 = DSGGeometryCRS(
         attributes: [
             .text("grid_mapping_name", "latitude_longitude"),
             .double("semi_major_axis", 6_378_137.0),
@@ -149,42 +149,42 @@ public struct DSGGeometryCRS: Sendable {
 }
 
 /// Everything a per-basin file holds except the data values, which are streamed.
-public struct BasinSeriesLayout: Sendable {
-    public var stations: [DSGStation]
+package struct BasinSeriesLayout: Sendable {
+    package var basins: [DSGBasin]
     /// Time values in ``timeUnits`` (its calendar is written too).
-    public var timeUnits: CFTimeUnits
-    public var times: [Double]
+    package var timeUnits: CFTimeUnits
+    package var times: [Double]
     /// Optional `[start, end]` per step (written as `time_bnds`; needed with `cell_methods`).
-    public var timeBounds: [(Double, Double)]?
-    public var variables: [DSGVariable]
-    public var stationFields: [DSGStationField]
-    public var geometryCRS: DSGGeometryCRS
-    public var title: String
-    public var source: String
-    public var history: String
-    public var references: String
-    public var geomapVersion: String
+    package var timeBounds: [(Double, Double)]?
+    package var variables: [DSGVariable]
+    package var basinFields: [DSGBasinField]
+    package var geometryCRS: DSGGeometryCRS
+    package var title: String
+    package var source: String
+    package var history: String
+    package var references: String
+    package var geomapVersion: String
     /// More global attributes (`institution`, `comment`, model name, run id…).
-    public var extraAttributes: [NetCDFAttribute]
+    package var extraAttributes: [NetCDFAttribute]
     /// Whether the time dimension is unlimited (a file that grows by days: the archives of
     /// `geomap predict --basins --archive`).
-    public var unlimitedTime = false
+    package var unlimitedTime = false
     /// Texts per time step, written with the static parts.
-    public var timeTexts: [DSGTimeText] = []
+    package var timeTexts: [DSGTimeText] = []
 
-    public init(
-        stations: [DSGStation], timeUnits: CFTimeUnits, times: [Double],
+    package init(
+        basins: [DSGBasin], timeUnits: CFTimeUnits, times: [Double],
         timeBounds: [(Double, Double)]? = nil, variables: [DSGVariable],
-        stationFields: [DSGStationField] = [], geometryCRS: DSGGeometryCRS = .wgs84,
+        basinFields: [DSGBasinField] = [], geometryCRS: DSGGeometryCRS = .wgs84,
         title: String, source: String, history: String, references: String,
         geomapVersion: String, extraAttributes: [NetCDFAttribute] = []
     ) {
-        self.stations = stations
+        self.basins = basins
         self.timeUnits = timeUnits
         self.times = times
         self.timeBounds = timeBounds
         self.variables = variables
-        self.stationFields = stationFields
+        self.basinFields = basinFields
         self.geometryCRS = geometryCRS
         self.title = title
         self.source = source

@@ -6,28 +6,28 @@ internal import OutputFiles
 /// classic model, deflate, data chunked along time.
 ///
 /// The metadata, ids and geometry are written at creation; data values are streamed with
-/// ``write(_:stations:times:values:)`` (a time chunk of all basins, or one basin's series).
+/// ``write(_:basins:times:values:)`` (a range of time steps of all basins, or one basin's series).
 /// The file is written under a short temporary name beside `path`
 /// (`.geomap-<pid>-<x>.partial.nc`, see ``OutputFiles/TemporaryName``) and renamed by
 /// ``finish()``; a writer dropped without `finish`, or failing, closes its netCDF handle and
 /// removes its partial file. Not Sendable: use from one task.
-public final class BasinSeriesWriter {
+package final class BasinSeriesWriter {
     /// The final path.
-    public let path: String
+    package let path: String
     /// The temporary path written until ``finish()``.
-    public let partialPath: String
-    public let layout: BasinSeriesLayout
+    package let partialPath: String
+    package let layout: BasinSeriesLayout
     private var file: NetCDFFile?
     private var variableIDs: [String: Int32] = [:]
 
     /// The `_FillValue` of data variables.
-    public static let fillValue: Float = -9999
+    package static let fillValue: Float = -9999
 
     /// Creates the file and writes everything but the data values.
     ///
     /// - Throws: ``NetCDFError`` for a layout CF cannot express (no stations, a basin without
     ///   polygons, time bounds of the wrong length, duplicate names) or a failed `nc_*` call.
-    public init(path: String, layout: BasinSeriesLayout) throws(NetCDFError) {
+    package init(path: String, layout: BasinSeriesLayout) throws(NetCDFError) {
         self.path = path
         self.partialPath = TemporaryName.beside(path, suffix: "partial")
         self.layout = layout
@@ -62,12 +62,12 @@ public final class BasinSeriesWriter {
     }
 
     private static func validate(_ layout: BasinSeriesLayout, path: String) throws(NetCDFError) {
-        guard !layout.stations.isEmpty else { throw .convention(path, "no basins to write") }
-        for station in layout.stations
-        where station.polygons.isEmpty
-            || station.polygons.contains(where: { $0.exterior.count < 3 })
+        guard !layout.basins.isEmpty else { throw .convention(path, "no basins to write") }
+        for basin in layout.basins
+        where basin.polygons.isEmpty
+            || basin.polygons.contains(where: { $0.exterior.count < 3 })
         {
-            throw .convention(path, "basin '\(station.id)' has no polygon to write")
+            throw .convention(path, "basin '\(basin.id)' has no polygon to write")
         }
         if let bounds = layout.timeBounds, bounds.count != layout.times.count {
             throw .convention(path, "time bounds count differs from the time steps")
@@ -77,7 +77,7 @@ public final class BasinSeriesWriter {
             "lon", "crs", "geometry_container", "node_count", "part_node_count",
             "interior_ring", "x", "y",
         ])
-        for name in layout.variables.map(\.name) + layout.stationFields.map(\.name)
+        for name in layout.variables.map(\.name) + layout.basinFields.map(\.name)
             + layout.timeTexts.map(\.name)
         {
             guard names.insert(name).inserted else {
@@ -87,18 +87,18 @@ public final class BasinSeriesWriter {
         for text in layout.timeTexts where text.values.count != layout.times.count {
             throw .convention(path, "'\(text.name)' needs one text per time step")
         }
-        for field in layout.stationFields where field.values.count != layout.stations.count {
+        for field in layout.basinFields where field.values.count != layout.basins.count {
             throw .convention(path, "field '\(field.name)' needs one value per basin")
         }
-        let ids = layout.stations.map(\.id)
+        let ids = layout.basins.map(\.id)
         guard Set(ids).count == ids.count else {
             throw .convention(path, "basin ids are not unique")
         }
     }
 
-    /// Closed rings in CF orientation, per station: `[polygon][ring]`, ring 0 exterior.
-    private func rings(_ station: DSGStation) -> [[[SIMD2<Double>]]] {
-        station.polygons.map { polygon in
+    /// Closed rings in CF orientation, per basin: `[polygon][ring]`, ring 0 exterior.
+    private func rings(_ basin: DSGBasin) -> [[[SIMD2<Double>]]] {
+        basin.polygons.map { polygon in
             [orient(polygon.exterior, anticlockwise: true)]
                 + polygon.holes.filter { $0.count >= 3 }.map { orient($0, anticlockwise: false) }
         }
@@ -120,19 +120,19 @@ public final class BasinSeriesWriter {
 
     /// `ascii` (the verified encoding) unless some id needs UTF-8.
     private var idEncoding: String {
-        layout.stations.allSatisfy { $0.id.utf8.allSatisfy { $0 < 128 } } ? "ascii" : "utf-8"
+        layout.basins.allSatisfy { $0.id.utf8.allSatisfy { $0 < 128 } } ? "ascii" : "utf-8"
     }
 
     private var nameLength: Int {
-        let longest = layout.stations.map { max($0.id.utf8.count, $0.name.utf8.count) }.max() ?? 1
+        let longest = layout.basins.map { max($0.id.utf8.count, $0.name.utf8.count) }.max() ?? 1
         return max(1, longest)
     }
 
     private func define(_ file: borrowing NetCDFFile) throws(NetCDFError) {
-        let allRings = layout.stations.map(rings)
+        let allRings = layout.basins.map(rings)
         let nodes = allRings.reduce(0) { $0 + $1.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } } }
         let parts = allRings.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } }
-        let station = try file.defineDimension("station", length: layout.stations.count)
+        let station = try file.defineDimension("station", length: layout.basins.count)
         // NC_UNLIMITED is 0: the data writes give the dimension its length.
         let time = try file.defineDimension(
             "time", length: layout.unlimitedTime ? 0 : layout.times.count)
@@ -240,7 +240,7 @@ public final class BasinSeriesWriter {
             let strlen = try file.defineDimension("\(text.name)_strlen", length: width)
             try variable(text.name, .char, [time, strlen], [.text("long_name", text.longName)])
         }
-        for field in layout.stationFields {
+        for field in layout.basinFields {
             var attributes: [NetCDFAttribute] = [
                 .text("long_name", field.longName),
                 NetCDFAttribute("_FillValue", .numbers([Double(Self.fillValue)], .double)),
@@ -278,7 +278,7 @@ public final class BasinSeriesWriter {
             try variable(
                 v.name, v.storage == .float ? .float : .byte, dims, attributes + v.attributes)
             let chunks =
-                [min(layout.stations.count, 16)] + v.extraDimensions.map(\.length)
+                [min(layout.basins.count, 16)] + v.extraDimensions.map(\.length)
                 + [min(max(layout.times.count, 1), 512)]
             try file.setChunkingAndDeflate(variableIDs[v.name]!, chunks: chunks)
         }
@@ -294,7 +294,7 @@ public final class BasinSeriesWriter {
     }
 
     private func writeStatic(_ file: borrowing NetCDFFile) throws(NetCDFError) {
-        let n = layout.stations.count
+        let n = layout.basins.count
         let id = { (name: String) in self.variableIDs[name]! }
         try file.write(layout.times, to: id("time"), start: [0], count: [layout.times.count])
         if let bounds = layout.timeBounds {
@@ -302,22 +302,22 @@ public final class BasinSeriesWriter {
                 bounds.flatMap { [$0.0, $0.1] }, to: id("time_bnds"),
                 start: [0, 0], count: [bounds.count, 2])
         }
-        let ids = layout.stations.map(\.id)
+        let ids = layout.basins.map(\.id)
         try file.write(strings: ids, to: id("basin_id"), width: nameLength)
         try file.write(strings: ids, to: id("basin_code"), width: nameLength)
         try file.write(
-            strings: layout.stations.map(\.name), to: id("basin_name"),
+            strings: layout.basins.map(\.name), to: id("basin_name"),
             width: nameLength)
-        try file.write(layout.stations.map(\.latitude), to: id("lat"), start: [0], count: [n])
-        try file.write(layout.stations.map(\.longitude), to: id("lon"), start: [0], count: [n])
+        try file.write(layout.basins.map(\.latitude), to: id("lat"), start: [0], count: [n])
+        try file.write(layout.basins.map(\.longitude), to: id("lon"), start: [0], count: [n])
         var nodeCounts: [Int32] = []
         var partCounts: [Int32] = []
         var interior: [Int32] = []
         var xs: [Double] = []
         var ys: [Double] = []
-        for station in layout.stations {
+        for basin in layout.basins {
             var count = 0
-            for polygon in rings(station) {
+            for polygon in rings(basin) {
                 for (r, ring) in polygon.enumerated() {
                     partCounts.append(Int32(ring.count))
                     interior.append(r == 0 ? 0 : 1)
@@ -337,7 +337,7 @@ public final class BasinSeriesWriter {
             let width = max(1, text.values.map(\.utf8.count).max() ?? 1)
             try file.write(strings: text.values, to: id(text.name), width: width)
         }
-        for field in layout.stationFields {
+        for field in layout.basinFields {
             let values = field.values.map { $0.isNaN ? Double(Self.fillValue) : $0 }
             try file.write(values, to: id(field.name), start: [0], count: [n])
         }
@@ -347,23 +347,23 @@ public final class BasinSeriesWriter {
     ///
     /// - Parameters:
     ///   - name: the data variable.
-    ///   - stations: station indices (all basins: `0..<layout.stations.count`).
+    ///   - basins: basin indices, the positions along `station` (all: `0..<layout.basins.count`).
     ///   - times: time-step indices.
     ///   - values: `[station][extra…][time]` (the variable's dimension order), NaN for
     ///     missing (written as `_FillValue`; byte variables take whole numbers −128…127).
     /// - Throws: ``NetCDFError`` for an unknown variable, a wrong value count, or a failed write.
-    public func write(_ name: String, stations: Range<Int>, times: Range<Int>, values: [Float])
+    package func write(_ name: String, basins: Range<Int>, times: Range<Int>, values: [Float])
         throws(NetCDFError)
     {
         guard let spec = layout.variables.first(where: { $0.name == name }),
             let varid = variableIDs[name]
         else { throw .convention(path, "no data variable '\(name)' in this file") }
         guard file != nil else { throw .convention(path, "the file is already finished") }
-        guard stations.lowerBound >= 0, stations.upperBound <= layout.stations.count,
+        guard basins.lowerBound >= 0, basins.upperBound <= layout.basins.count,
             times.lowerBound >= 0, times.upperBound <= layout.times.count
         else { throw .convention(path, "write of '\(name)' is outside the file's extent") }
         let extra = spec.extraDimensions.map(\.length)
-        let count = [stations.count] + extra + [times.count]
+        let count = [basins.count] + extra + [times.count]
         guard values.count == count.reduce(1, *) else {
             throw .convention(
                 path, "write of '\(name)' got \(values.count) values for a block of \(count)")
@@ -374,7 +374,7 @@ public final class BasinSeriesWriter {
             throw .convention(path, "write of '\(name)': \(bad) is not a byte value")
         }
         let cleaned = values.map { $0.isNaN ? Self.fillValue : $0 }
-        let start = [stations.lowerBound] + extra.map { _ in 0 } + [times.lowerBound]
+        let start = [basins.lowerBound] + extra.map { _ in 0 } + [times.lowerBound]
         do {
             try file!.write(cleaned, to: varid, start: start, count: count)
         } catch {
@@ -383,9 +383,9 @@ public final class BasinSeriesWriter {
     }
 
     /// Writes one basin's whole series: `values` is `[extra…][time]`.
-    public func write(_ name: String, station: Int, values: [Float]) throws(NetCDFError) {
+    package func write(_ name: String, basin: Int, values: [Float]) throws(NetCDFError) {
         try write(
-            name, stations: station..<(station + 1), times: 0..<layout.times.count,
+            name, basins: basin..<(basin + 1), times: 0..<layout.times.count,
             values: values)
     }
 
@@ -393,7 +393,7 @@ public final class BasinSeriesWriter {
     ///
     /// - Throws: ``NetCDFError`` when closing (flushing) or renaming fails; the netCDF handle
     ///   is released and the partial file removed either way.
-    public func finish() throws(NetCDFError) {
+    package func finish() throws(NetCDFError) {
         guard let open = file.take() else {
             throw .convention(path, "the file is already finished")
         }
@@ -417,15 +417,15 @@ public final class BasinSeriesWriter {
         }
     }
 
-    /// Checks a written file before it is committed: it opens, has `stations` stations and
+    /// Checks a written file before it is committed: it opens, has `basins` stations and
     /// `times` time steps, and holds every variable in `variables`.
     /// - Throws: ``NetCDFError`` naming what is missing or wrong.
-    public static func verify(path: String, stations: Int, times: Int, variables: [String])
+    package static func verify(path: String, basins: Int, times: Int, variables: [String])
         throws(NetCDFError)
     {
         let file = try NetCDFFile(opening: path)
         let dimensions = try file.dimensions()
-        for (name, length) in [("station", stations), ("time", times)] {
+        for (name, length) in [("station", basins), ("time", times)] {
             guard let found = dimensions.first(where: { $0.name == name }) else {
                 throw .convention(path, "dimension '\(name)' is missing")
             }

@@ -2,7 +2,7 @@
 /// `_CoordinateAxisType`), never from variable names.
 
 /// The role of a coordinate variable.
-public enum CFAxisRole: String, Sendable {
+package enum CFAxisRole: String, Sendable {
     case time, latitude, longitude
     case projectionX = "projection_x"
     case projectionY = "projection_y"
@@ -20,7 +20,7 @@ private let longitudeUnits: Set<String> = [
 ///
 /// - Throws: nothing; a time variable without valid units is still recognised (as `.time`) so
 ///   the caller can report it clearly.
-public func cfAxisRole(of variable: NetCDFVariable) -> CFAxisRole? {
+package func cfAxisRole(of variable: NetCDFVariable) -> CFAxisRole? {
     let standardName = variable.text("standard_name")?.lowercased()
     let axis = variable.text("axis")?.uppercased()
     let units = variable.text("units")?.lowercased() ?? ""
@@ -57,38 +57,38 @@ public func cfAxisRole(of variable: NetCDFVariable) -> CFAxisRole? {
 }
 
 /// A decoded CF time axis.
-public struct CFTimeAxis: Sendable {
+package struct CFTimeAxis: Sendable {
     /// The time coordinate variable's name.
-    public var variableName: String
-    public var units: CFTimeUnits
+    package var variableName: String
+    package var units: CFTimeUnits
     /// Values in ``units``, one per time step.
-    public var values: [Double]
+    package var values: [Double]
 
-    public init(variableName: String, units: CFTimeUnits, values: [Double]) {
+    package init(variableName: String, units: CFTimeUnits, values: [Double]) {
         self.variableName = variableName
         self.units = units
         self.values = values
     }
 
-    public var calendar: CFCalendar { units.calendar }
-    public var count: Int { values.count }
+    package var calendar: CFCalendar { units.calendar }
+    package var count: Int { values.count }
 
     /// The date of step `index`.
-    public func date(at index: Int) -> CFDate { units.date(values[index]) }
+    package func date(at index: Int) -> CFDate { units.date(values[index]) }
 
     /// All dates (one per step).
-    public var dates: [CFDate] { values.map(units.date) }
+    package var dates: [CFDate] { values.map(units.date) }
 
     /// ISO 8601 texts of the steps `range`, all in one form (as tools downstream need): dates
     /// `YYYY-MM-DD` when every step is at midnight, else date-times `YYYY-MM-DDTHH:MM:SS`.
-    public func isoTexts(_ range: Range<Int>) -> [String] {
+    package func isoTexts(_ range: Range<Int>) -> [String] {
         let dates = range.map(date(at:))
         return dates.allSatisfy(\.isMidnight)
             ? dates.map(\.dateDescription) : dates.map(\.dateTimeDescription)
     }
 
     /// The constant step in seconds, or `nil` for fewer than two steps or irregular steps.
-    public var stepSeconds: Double? {
+    package var stepSeconds: Double? {
         guard values.count >= 2 else { return nil }
         let step = values[1] - values[0]
         for i in 1..<values.count where abs(values[i] - values[i - 1] - step) > 1e-6 * abs(step) {
@@ -98,7 +98,7 @@ public struct CFTimeAxis: Sendable {
     }
 
     /// The step as words: `1 day`, `6 hours`, `30 minutes`, `irregular`, `single step`.
-    public var stepDescription: String {
+    package var stepDescription: String {
         guard values.count >= 2 else { return values.isEmpty ? "empty" : "single step" }
         guard let seconds = stepSeconds else { return "irregular" }
         for (size, word) in [(86400.0, "day"), (3600, "hour"), (60, "minute"), (1, "second")] {
@@ -112,7 +112,7 @@ public struct CFTimeAxis: Sendable {
     }
 
     /// The index range of steps whose dates lie in `[from, to]` (inclusive).
-    public func indices(from: CFDate, through to: CFDate) -> Range<Int> {
+    package func indices(from: CFDate, through to: CFDate) -> Range<Int> {
         let dates = self.dates
         let lower = dates.firstIndex { $0 >= from } ?? dates.count
         let upper = dates.lastIndex { $0 <= to }.map { $0 + 1 } ?? 0
@@ -121,26 +121,26 @@ public struct CFTimeAxis: Sendable {
 }
 
 /// A horizontal grid: 1-D x/y coordinate axes and the CRS.
-public struct CFGrid: Sendable {
-    public enum Kind: String, Sendable { case geographic, projected }
-    public var kind: Kind
+package struct CFGrid: Sendable {
+    package enum Kind: String, Sendable { case geographic, projected }
+    package var kind: Kind
     /// Names of the x and y dimensions (and coordinate variables).
-    public var xName: String
-    public var yName: String
+    package var xName: String
+    package var yName: String
     /// Cell-centre coordinates in CRS units (metres for projected grids, degrees otherwise),
     /// in file order.
-    public var x: [Double]
-    public var y: [Double]
-    public var crs: CFGridCRS?
+    package var x: [Double]
+    package var y: [Double]
+    package var crs: CFGridCRS?
     /// Machine epsilon of the coarser of the two axis variables' types: `Float.ulpOfOne` when
     /// either is float32 (its values carry float32 rounding), `Double.ulpOfOne` otherwise.
-    public var axisEpsilon: Double = Double.ulpOfOne
+    package var axisEpsilon: Double = Double.ulpOfOne
 
-    public var width: Int { x.count }
-    public var height: Int { y.count }
+    package var width: Int { x.count }
+    package var height: Int { y.count }
 
     /// The constant spacing of an axis, or `nil` when irregular (or fewer than two values).
-    public static func spacing(_ values: [Double]) -> Double? {
+    package static func spacing(_ values: [Double]) -> Double? {
         guard values.count >= 2 else { return nil }
         let step = values[1] - values[0]
         for i in 1..<values.count
@@ -151,7 +151,7 @@ public struct CFGrid: Sendable {
     }
 
     /// Whether both grids have the same axes (within 1e-9 of a cell) and CRS.
-    public func matches(_ other: CFGrid) -> Bool {
+    package func matches(_ other: CFGrid) -> Bool {
         guard kind == other.kind, width == other.width, height == other.height,
             crs?.definition == other.crs?.definition
         else { return false }

@@ -7,7 +7,7 @@
 #endif
 
 /// How ``CFForcing`` reads a variable of one of its files.
-public enum CFChunkDecoding: Sendable, Equatable, CustomStringConvertible {
+package enum CFChunkDecoding: Sendable, Equatable, CustomStringConvertible {
     /// Chunks read raw through HDF5 and decoded (DEFLATE, shuffle) by geomap on `tasks`
     /// threads.
     case parallel(tasks: Int)
@@ -15,9 +15,9 @@ public enum CFChunkDecoding: Sendable, Equatable, CustomStringConvertible {
     case netCDF(reason: String)
 
     /// Threads that decode chunks unless told otherwise: the online processors.
-    public static var defaultTasks: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+    package static var defaultTasks: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .parallel(let tasks): "parallel chunk decoding on \(tasks) threads"
         case .netCDF(let reason): "netCDF-C (\(reason))"

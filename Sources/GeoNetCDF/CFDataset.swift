@@ -4,19 +4,19 @@
 /// How stored values become physical values, and which stored values are missing
 /// (`_FillValue`, `missing_value`, `valid_range`/`valid_min`/`valid_max`, `scale_factor`,
 /// `add_offset`).
-public struct CFPacking: Sendable, Equatable {
-    public var scale: Double = 1
-    public var offset: Double = 0
+package struct CFPacking: Sendable, Equatable {
+    package var scale: Double = 1
+    package var offset: Double = 0
     /// Stored values meaning "missing" (fill value and missing values, in stored units).
-    public var missing: [Double] = []
+    package var missing: [Double] = []
     /// The valid interval, in stored units (already converted when given unpacked).
-    public var validMin: Double = -.infinity
-    public var validMax: Double = .infinity
+    package var validMin: Double = -.infinity
+    package var validMax: Double = .infinity
 
     /// Whether the variable is packed (a scale or offset other than identity).
-    public var isPacked: Bool { scale != 1 || offset != 0 }
+    package var isPacked: Bool { scale != 1 || offset != 0 }
 
-    public init(_ variable: NetCDFVariable) {
+    package init(_ variable: NetCDFVariable) {
         scale = variable.number("scale_factor") ?? 1
         offset = variable.number("add_offset") ?? 0
         if let fill = variable.attribute("_FillValue")?.numbers {
@@ -52,7 +52,7 @@ public struct CFPacking: Sendable, Equatable {
     /// The physical value of a stored value, or NaN when it is missing, out of range, ±Inf
     /// or beyond ±``CFFloatMissing/magnitudeLimit`` once unpacked.
     @inline(__always)
-    public func decode(_ raw: Double) -> Float {
+    package func decode(_ raw: Double) -> Float {
         if !raw.isFinite || raw < validMin || raw > validMax { return .nan }
         for m in missing where raw == m || abs(raw - m) <= 1e-7 * abs(m) { return .nan }
         let value = Float(raw * scale + offset)
@@ -61,50 +61,50 @@ public struct CFPacking: Sendable, Equatable {
 }
 
 /// A data variable on the grid (with or without time), as reported and read.
-public struct CFGridVariable: Sendable {
-    public var variable: NetCDFVariable
-    public var name: String { variable.name }
-    public var standardName: String? { variable.text("standard_name") }
-    public var longName: String? { variable.text("long_name") }
+package struct CFGridVariable: Sendable {
+    package var variable: NetCDFVariable
+    package var name: String { variable.name }
+    package var standardName: String? { variable.text("standard_name") }
+    package var longName: String? { variable.text("long_name") }
     /// The `units` attribute (what the values mean after unpacking).
-    public var units: String? { variable.text("units") }
+    package var units: String? { variable.text("units") }
     /// Index in the variable's dimensions of the time, y and x axes (time `nil` for static
     /// fields).
-    public var timeDimension: Int?
-    public var yDimension: Int
-    public var xDimension: Int
-    public var packing: CFPacking
+    package var timeDimension: Int?
+    package var yDimension: Int
+    package var xDimension: Int
+    package var packing: CFPacking
     /// Chunk lengths (file order), or `nil` when contiguous.
-    public var chunkSizes: [Int]?
+    package var chunkSizes: [Int]?
 
     /// Time steps per chunk along the time dimension (1 for contiguous variables, where any
     /// slab is as good as another).
-    public var timeChunkLength: Int {
+    package var timeChunkLength: Int {
         guard let t = timeDimension, let chunks = chunkSizes else { return 1 }
         return max(1, chunks[t])
     }
 }
 
 /// The CF reading of one file.
-public struct CFDataset: Sendable {
-    public var path: String
-    public var format: String
-    public var dimensions: [NetCDFDimension]
-    public var variables: [NetCDFVariable]
-    public var globalAttributes: [NetCDFAttribute]
+package struct CFDataset: Sendable {
+    package var path: String
+    package var format: String
+    package var dimensions: [NetCDFDimension]
+    package var variables: [NetCDFVariable]
+    package var globalAttributes: [NetCDFAttribute]
     /// The time axis, when the file has one.
-    public var timeAxis: CFTimeAxis?
+    package var timeAxis: CFTimeAxis?
     /// The horizontal grid, when the file has 1-D x/y (or longitude/latitude) axes.
-    public var grid: CFGrid?
+    package var grid: CFGrid?
     /// Data variables on the grid (time, y, x in any order; other dimensions of length 1).
-    public var gridVariables: [CFGridVariable]
+    package var gridVariables: [CFGridVariable]
     /// What could not be interpreted when reading with `describingProblems` (a time axis
     /// without CF units or with an unknown calendar, a broken grid_mapping), one line each;
     /// always empty otherwise (those problems throw).
-    public var problems: [String] = []
+    package var problems: [String] = []
 
     /// The global `featureType` (`timeSeries` for geomap's per-basin files).
-    public var featureType: String? {
+    package var featureType: String? {
         globalAttributes.first { $0.name == "featureType" }?.value.text
     }
 
@@ -116,13 +116,13 @@ public struct CFDataset: Sendable {
     /// - Parameter describingProblems: record CF problems in ``problems`` and leave the part
     ///   concerned out (no time axis, no grid CRS) instead of throwing — for describing a file
     ///   (`geomap info`), never for computing with it.
-    public init(path: String, describingProblems: Bool = false) throws(NetCDFError) {
+    package init(path: String, describingProblems: Bool = false) throws(NetCDFError) {
         let file = try NetCDFFile(opening: path)
         try self.init(file: file, describingProblems: describingProblems)
     }
 
     /// Interprets an open file (`describingProblems` as in ``init(path:describingProblems:)``).
-    public init(file: borrowing NetCDFFile, describingProblems: Bool = false)
+    package init(file: borrowing NetCDFFile, describingProblems: Bool = false)
         throws(NetCDFError)
     {
         path = file.path
@@ -290,7 +290,7 @@ public struct CFDataset: Sendable {
     }
 
     /// The grid variable called `name`, or whose `standard_name` is `name`.
-    public func gridVariable(_ name: String) -> CFGridVariable? {
+    package func gridVariable(_ name: String) -> CFGridVariable? {
         gridVariables.first { $0.name == name }
             ?? gridVariables.first { $0.standardName == name }
     }

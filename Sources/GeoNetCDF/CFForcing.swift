@@ -4,15 +4,15 @@
 /// A gridded forcing: one or more CF files with the same grid, read as one time axis.
 ///
 /// Not Sendable: it keeps the file being read open. Use one per task.
-public final class CFForcing {
+package final class CFForcing {
     /// The files, sorted by their first time step.
-    public let paths: [String]
+    package let paths: [String]
     /// The time axis of all files together, in the units of the first file.
-    public let timeAxis: CFTimeAxis
+    package let timeAxis: CFTimeAxis
     /// The common grid, with its CRS.
-    public let grid: CFGrid
+    package let grid: CFGrid
     /// Gridded variables of the first file that have a time dimension.
-    public let variables: [CFGridVariable]
+    package let variables: [CFGridVariable]
 
     /// One file's share of the time axis.
     private struct Segment {
@@ -29,14 +29,14 @@ public final class CFForcing {
     /// Threads that decode compressed chunks (read raw through HDF5, DEFLATE and shuffle undone
     /// by geomap; the values are netCDF-C's, bit for bit); 0 reads everything through
     /// netCDF-C on the calling thread. Default: the online processors.
-    public var chunkDecodeTasks = CFChunkDecoding.defaultTasks
+    package var chunkDecodeTasks = CFChunkDecoding.defaultTasks
 
     /// Opens the forcing made of `paths` (one per year, say).
     ///
     /// - Throws: ``NetCDFError`` when a file has no time axis, no latitude/longitude or x/y
     ///   grid, a projected grid without grid_mapping, grids or calendars that differ between
     ///   files, or time steps that do not increase across the files.
-    public init(paths: [String]) throws(NetCDFError) {
+    package init(paths: [String]) throws(NetCDFError) {
         guard !paths.isEmpty else {
             throw .convention("(no files)", "a forcing needs at least one NetCDF file")
         }
@@ -109,14 +109,14 @@ public final class CFForcing {
     }
 
     /// Convenience for a single file.
-    public convenience init(path: String) throws(NetCDFError) {
+    package convenience init(path: String) throws(NetCDFError) {
         try self.init(paths: [path])
     }
 
     /// The variable called `name`, or whose `standard_name` is `name`.
     ///
     /// - Throws: ``NetCDFError`` listing the available variables when there is none.
-    public func variable(_ name: String) throws(NetCDFError) -> CFGridVariable {
+    package func variable(_ name: String) throws(NetCDFError) -> CFGridVariable {
         if let found = variables.first(where: { $0.name == name })
             ?? variables.first(where: { $0.standardName == name })
         {
@@ -132,7 +132,7 @@ public final class CFForcing {
     /// Time ranges covering `range` (default: all steps), each a whole number of the files'
     /// time chunks, never crossing a file boundary, and holding at most `maxValues` values
     /// (but at least one chunk).
-    public func timeSlabs(
+    package func timeSlabs(
         for variable: CFGridVariable, in range: Range<Int>? = nil, maxValues: Int = 16 << 20
     ) -> [Range<Int>] {
         let wanted = range ?? 0..<timeAxis.count
@@ -164,7 +164,7 @@ public final class CFForcing {
     /// - Returns: `[time][y][x]` in file order of each axis (y index 0 = first y value), NaN
     ///   where the stored value is missing (fill, missing_value, outside valid range).
     /// - Throws: ``NetCDFError`` when a file lacks the variable or a read fails.
-    public func read(
+    package func read(
         _ variable: CFGridVariable, times: Range<Int>,
         window: (x: Range<Int>, y: Range<Int>)? = nil
     ) throws(NetCDFError) -> [Float] {
@@ -197,7 +197,7 @@ public final class CFForcing {
     /// - Returns: which values of `buffer` are missing (``CFFloatMissing/nanOnly`` when the
     ///   values were decoded); callers test them as they use the values.
     /// - Throws: ``NetCDFError`` when a file lacks the variable or a read fails.
-    public func read(
+    package func read(
         _ variable: CFGridVariable, times: Range<Int>,
         into buffer: UnsafeMutableBufferPointer<Float>
     ) throws(NetCDFError) -> CFFloatMissing {
@@ -243,7 +243,7 @@ public final class CFForcing {
     }
 
     /// How `variable` is read from the first file (the others are looked at when read).
-    public func chunkDecoding(for variable: CFGridVariable) -> CFChunkDecoding {
+    package func chunkDecoding(for variable: CFGridVariable) -> CFChunkDecoding {
         guard chunkDecodeTasks > 0 else { return .netCDF(reason: "chunk decoding off") }
         let dataset = segments[0].dataset
         guard let local = dataset.gridVariable(variable.name) else {

@@ -1,16 +1,16 @@
 /// CF `grid_mapping` variables (CF-1.8 §5.6, Appendix F) turned into a CRS definition that PROJ
 /// and GDAL accept: the `crs_wkt` (or GDAL's `spatial_ref`) attribute when present, else a PROJ
 /// string built from the grid-mapping parameters.
-public struct CFGridCRS: Sendable, Equatable {
+package struct CFGridCRS: Sendable, Equatable {
     /// A CRS definition for PROJ/GDAL: `EPSG:4326`, WKT, or `+proj=… +type=crs`.
-    public var definition: String
+    package var definition: String
     /// `grid_mapping_name` (`lambert_conformal_conic`, …), or `latitude_longitude` for grids
     /// described by latitude/longitude axes alone.
-    public var mappingName: String
+    package var mappingName: String
     /// Where the definition came from, for reports: `grid_mapping variable 'crs' (crs_wkt)`.
-    public var source: String
+    package var source: String
 
-    public init(definition: String, mappingName: String, source: String) {
+    package init(definition: String, mappingName: String, source: String) {
         self.definition = definition
         self.mappingName = mappingName
         self.source = source
@@ -18,14 +18,14 @@ public struct CFGridCRS: Sendable, Equatable {
 
     /// WGS 84 longitude/latitude, assumed for grids with latitude/longitude axes and no
     /// grid_mapping (CF's own default is "unspecified"; geomap states what it assumes).
-    public static let wgs84 = CFGridCRS(
+    package static let wgs84 = CFGridCRS(
         definition: "EPSG:4326", mappingName: "latitude_longitude",
         source: "latitude/longitude axes (WGS 84 assumed)")
 
     /// The CRS described by a grid-mapping variable.
     ///
     /// - Throws: ``NetCDFError`` when the mapping is unknown or lacks a required parameter.
-    public static func from(gridMapping variable: NetCDFVariable, path: String)
+    package static func from(gridMapping variable: NetCDFVariable, path: String)
         throws(NetCDFError) -> CFGridCRS
     {
         let name = variable.text("grid_mapping_name") ?? ""

@@ -1,7 +1,7 @@
 /// CF time: calendars, "<unit> since <date>" units, and decoding numbers into dates.
 
 /// A CF calendar (CF-1.8 §4.4.1).
-public enum CFCalendar: String, Sendable, CaseIterable {
+package enum CFCalendar: String, Sendable, CaseIterable {
     /// Mixed Julian/Gregorian: Julian up to 1582-10-04, Gregorian from 1582-10-15.
     case standard
     case prolepticGregorian = "proleptic_gregorian"
@@ -17,7 +17,7 @@ public enum CFCalendar: String, Sendable, CaseIterable {
     /// `standard`.
     ///
     /// - Returns: `nil` for a calendar CF does not define (a clear error for the caller).
-    public init?(attribute: String?) {
+    package init?(attribute: String?) {
         guard let attribute else {
             self = .standard
             return
@@ -34,7 +34,7 @@ public enum CFCalendar: String, Sendable, CaseIterable {
     }
 
     /// Days in `month` of `year`.
-    public func daysInMonth(year: Int, month: Int) -> Int {
+    package func daysInMonth(year: Int, month: Int) -> Int {
         let common = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
         switch self {
         case .day360: return 30
@@ -63,7 +63,7 @@ public enum CFCalendar: String, Sendable, CaseIterable {
     /// calendars; days since year 0 for the idealised ones).
     ///
     /// - Returns: `nil` for dates the calendar does not have (e.g. 1582-10-10 in `standard`).
-    public func dayNumber(year: Int, month: Int, day: Int) -> Int? {
+    package func dayNumber(year: Int, month: Int, day: Int) -> Int? {
         guard (1...12).contains(month), day >= 1, day <= daysInMonth(year: year, month: month)
         else { return nil }
         switch self {
@@ -82,7 +82,7 @@ public enum CFCalendar: String, Sendable, CaseIterable {
     }
 
     /// The calendar date of a day number (inverse of ``dayNumber(year:month:day:)``).
-    public func date(dayNumber n: Int) -> (year: Int, month: Int, day: Int) {
+    package func date(dayNumber n: Int) -> (year: Int, month: Int, day: Int) {
         switch self {
         case .prolepticGregorian: return gregorianDate(n)
         case .julian: return julianDate(n)
@@ -147,16 +147,16 @@ private func julianDate(_ jdn: Int) -> (year: Int, month: Int, day: Int) {
 }
 
 /// A date and time in some CF calendar (no time zone: CF times are UTC unless stated).
-public struct CFDate: Sendable, Hashable, Comparable, CustomStringConvertible {
-    public var year: Int
-    public var month: Int
-    public var day: Int
-    public var hour: Int
-    public var minute: Int
+package struct CFDate: Sendable, Hashable, Comparable, CustomStringConvertible {
+    package var year: Int
+    package var month: Int
+    package var day: Int
+    package var hour: Int
+    package var minute: Int
     /// Seconds within the minute, with fraction.
-    public var second: Double
+    package var second: Double
 
-    public init(
+    package init(
         year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0,
         second: Double = 0
     ) {
@@ -170,7 +170,7 @@ public struct CFDate: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// Parses a calendar day written `YYYY-MM-DD` (midnight), checked against `calendar`
     /// (so `2017-02-30` exists in `360_day` only); nil for anything else.
-    public init?(day text: some StringProtocol, calendar: CFCalendar) {
+    package init?(day text: some StringProtocol, calendar: CFCalendar) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
             parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
@@ -180,27 +180,27 @@ public struct CFDate: Sendable, Hashable, Comparable, CustomStringConvertible {
         self.init(year: y, month: m, day: d)
     }
 
-    public static func < (a: CFDate, b: CFDate) -> Bool {
+    package static func < (a: CFDate, b: CFDate) -> Bool {
         (a.year, a.month, a.day, a.hour, a.minute, a.second)
             < (b.year, b.month, b.day, b.hour, b.minute, b.second)
     }
 
     /// Whether the time of day is midnight (the date alone says it all).
-    public var isMidnight: Bool { hour == 0 && minute == 0 && second == 0 }
+    package var isMidnight: Bool { hour == 0 && minute == 0 && second == 0 }
 
     /// ISO 8601 text: `YYYY-MM-DD` at midnight, else `YYYY-MM-DDTHH:MM:SS` (fraction if any).
-    public var description: String {
+    package var description: String {
         isMidnight ? dateDescription : dateTimeDescription
     }
 
     /// ISO 8601 date `YYYY-MM-DD` (the time of day left out).
-    public var dateDescription: String {
+    package var dateDescription: String {
         "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
     }
 
     /// ISO 8601 date and time `YYYY-MM-DDTHH:MM:SS` (`.mmm` when there is a fraction), also
     /// at midnight.
-    public var dateTimeDescription: String {
+    package var dateTimeDescription: String {
         let date = dateDescription
         let whole = Int(second)
         var text = "\(date)T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(whole, 2))"
@@ -220,21 +220,21 @@ private func pad(_ value: Int, _ width: Int) -> String {
 }
 
 /// CF time units `"<unit> since <reference date>"` in a calendar.
-public struct CFTimeUnits: Sendable, Equatable, CustomStringConvertible {
+package struct CFTimeUnits: Sendable, Equatable, CustomStringConvertible {
     /// Seconds per unit (86400 for days, 3600 for hours, 60 for minutes, 1 for seconds).
-    public let secondsPerUnit: Double
+    package let secondsPerUnit: Double
     /// The unit word as written (`days`, `hours`, …).
-    public let unitName: String
+    package let unitName: String
     /// The reference date and time.
-    public let reference: CFDate
-    public let calendar: CFCalendar
+    package let reference: CFDate
+    package let calendar: CFCalendar
 
     /// Parses `units` (e.g. `days since 1970-01-01`, `hours since 1900-1-1 00:00:0.0`,
     /// `seconds since 2000-01-01T00:00:00Z`).
     ///
     /// - Returns: `nil` when the text is not CF time units with a supported unit (months and
     ///   years are ambiguous in CF and refused) or the reference date is not in `calendar`.
-    public init?(_ units: String, calendar: CFCalendar) {
+    package init?(_ units: String, calendar: CFCalendar) {
         let words = units.trimmingWhitespace.split(separator: " ", omittingEmptySubsequences: true)
         guard words.count >= 3, words[1].lowercased() == "since" else { return nil }
         let seconds: Double
@@ -255,7 +255,7 @@ public struct CFTimeUnits: Sendable, Equatable, CustomStringConvertible {
         self.calendar = calendar
     }
 
-    public var description: String { "\(unitName) since \(reference)" }
+    package var description: String { "\(unitName) since \(reference)" }
 
     /// Parses `YYYY-M-D[( |T)h:m[:s[.f]]][Z| UTC| +00:00]`; a non-zero offset is refused.
     static func parseDate(_ text: String) -> CFDate? {
@@ -313,13 +313,13 @@ public struct CFTimeUnits: Sendable, Equatable, CustomStringConvertible {
 
     /// Whether `value` is a time geomap can turn into a date: finite and within ±10^14 s
     /// (about 3 million years) of the reference, so every day count fits an `Int`.
-    public func isUsable(_ value: Double) -> Bool {
+    package func isUsable(_ value: Double) -> Bool {
         value.isFinite && abs(value * secondsPerUnit) <= 1e14
     }
 
     /// The date `value` units after the reference (to the millisecond).
     /// - Precondition: ``isUsable(_:)`` (time axes are checked when a file is opened).
-    public func date(_ value: Double) -> CFDate {
+    package func date(_ value: Double) -> CFDate {
         let totalMillis = ((value * secondsPerUnit + referenceSeconds) * 1000).rounded()
         let dayMillis = 86_400_000.0
         let days = (totalMillis / dayMillis).rounded(.down)
@@ -335,7 +335,7 @@ public struct CFTimeUnits: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The value (in these units) of `date`, or `nil` when the calendar has no such date.
-    public func value(of date: CFDate) -> Double? {
+    package func value(of date: CFDate) -> Double? {
         guard let day = calendar.dayNumber(year: date.year, month: date.month, day: date.day)
         else { return nil }
         let seconds =

@@ -1,5 +1,5 @@
 internal import CNetCDF
-public import OutputFiles
+package import OutputFiles
 import Synchronization
 
 #if canImport(Glibc)
@@ -11,17 +11,17 @@ import Synchronization
 /// A failure reported by netCDF-C (a non-zero status) or a file that breaks the CF conventions
 /// geomap relies on. The description is one line naming the file, what is wrong and, for
 /// library failures, the `nc_*` call.
-public struct NetCDFError: Error, CustomStringConvertible, Sendable {
+package struct NetCDFError: Error, CustomStringConvertible, Sendable {
     /// The netCDF-C status code (`NC_ENOTVAR` = -49, …), or 0 for a CF convention problem.
-    public let status: Int32
+    package let status: Int32
     /// The `nc_*` function that failed, or `nil` for a CF convention problem.
-    public let function: String?
+    package let function: String?
     /// The file concerned.
-    public let path: String
+    package let path: String
     /// `nc_strerror` text, or geomap's explanation of the CF problem.
-    public let message: String
+    package let message: String
 
-    public init(status: Int32, function: String?, path: String, message: String) {
+    package init(status: Int32, function: String?, path: String, message: String) {
         self.status = status
         self.function = function
         self.path = path
@@ -29,11 +29,11 @@ public struct NetCDFError: Error, CustomStringConvertible, Sendable {
     }
 
     /// A CF-convention problem (the library call succeeded but the content is unusable).
-    public static func convention(_ path: String, _ message: String) -> NetCDFError {
+    package static func convention(_ path: String, _ message: String) -> NetCDFError {
         NetCDFError(status: 0, function: nil, path: path, message: message)
     }
 
-    public var description: String {
+    package var description: String {
         if let function { return "\(path): \(message) (\(function))" }
         return "\(path): \(message)"
     }
@@ -42,7 +42,7 @@ public struct NetCDFError: Error, CustomStringConvertible, Sendable {
 extension NetCDFError: ExitStatusProviding {
     /// 74 (or 75) when netCDF-C passed on an OS error of the machine (its positive statuses
     /// are `errno` values: disk full, I/O error, read-only file system); 2 otherwise.
-    public var exitStatus: ExitStatus {
+    package var exitStatus: ExitStatus {
         guard status > 0, ErrorClassification.environmentCodes.contains(status) else {
             return .badInput
         }

@@ -4,16 +4,16 @@ internal import CNetCDF
 ///
 /// Not Sendable: keep a file with the task that opened it. Every call goes through the
 /// process-wide netCDF lock, so several files may be used from several tasks.
-public struct NetCDFFile: ~Copyable {
+package struct NetCDFFile: ~Copyable {
     /// The netCDF id, or -1 once closed.
     private var ncid: Int32
     /// The path the file was opened from or created at.
-    public let path: String
+    package let path: String
 
     /// Opens `path` read-only.
     ///
     /// - Throws: ``NetCDFError`` naming `nc_open` and the file.
-    public init(opening path: String) throws(NetCDFError) {
+    package init(opening path: String) throws(NetCDFError) {
         var id: Int32 = -1
         try nc("nc_open", path) { nc_open(path, NC_NOWRITE, &id) }
         self.ncid = id
@@ -24,7 +24,7 @@ public struct NetCDFFile: ~Copyable {
     /// readable by every netCDF-C 4 client), replacing any file at `path`.
     ///
     /// - Throws: ``NetCDFError`` naming `nc_create` and the file.
-    public init(creatingClassicModel path: String) throws(NetCDFError) {
+    package init(creatingClassicModel path: String) throws(NetCDFError) {
         var id: Int32 = -1
         let mode = NC_CLOBBER | NC_NETCDF4 | NC_CLASSIC_MODEL
         try nc("nc_create", path) { nc_create(path, mode, &id) }
@@ -33,7 +33,7 @@ public struct NetCDFFile: ~Copyable {
     }
 
     /// Closes the file, reporting a failure to flush (a closed file is not closed again).
-    public consuming func close() throws(NetCDFError) {
+    package consuming func close() throws(NetCDFError) {
         let id = ncid
         ncid = -1
         try nc("nc_close", path) { nc_close(id) }
@@ -41,7 +41,7 @@ public struct NetCDFFile: ~Copyable {
 
     /// Closes the file without reporting a failure: after an error, so that no handle stays
     /// open until the process ends.
-    public consuming func abandon() {
+    package consuming func abandon() {
         let id = ncid
         ncid = -1
         guard id >= 0 else { return }
@@ -58,7 +58,7 @@ public struct NetCDFFile: ~Copyable {
     // MARK: - Inquiry
 
     /// All dimensions, in id order.
-    public func dimensions() throws(NetCDFError) -> [NetCDFDimension] {
+    package func dimensions() throws(NetCDFError) -> [NetCDFDimension] {
         let id = ncid
         var count: Int32 = 0
         try nc("nc_inq_dimids", path) { nc_inq_dimids(id, &count, nil, 0) }
@@ -82,7 +82,7 @@ public struct NetCDFFile: ~Copyable {
     }
 
     /// All variables with their attributes, in id order.
-    public func variables() throws(NetCDFError) -> [NetCDFVariable] {
+    package func variables() throws(NetCDFError) -> [NetCDFVariable] {
         let id = ncid
         let dims = try dimensions()
         var count: Int32 = 0
@@ -111,7 +111,7 @@ public struct NetCDFFile: ~Copyable {
     }
 
     /// The file's global attributes.
-    public func globalAttributes() throws(NetCDFError) -> [NetCDFAttribute] {
+    package func globalAttributes() throws(NetCDFError) -> [NetCDFAttribute] {
         let id = ncid
         var natts: Int32 = 0
         try nc("nc_inq_natts", path) { nc_inq_natts(id, &natts) }
@@ -161,7 +161,7 @@ public struct NetCDFFile: ~Copyable {
 
     /// Chunk lengths of a variable (one per dimension), or `nil` when it is stored contiguously
     /// (classic files and NetCDF-4 contiguous variables).
-    public func chunkSizes(of variable: NetCDFVariable) throws(NetCDFError) -> [Int]? {
+    package func chunkSizes(of variable: NetCDFVariable) throws(NetCDFError) -> [Int]? {
         let id = ncid
         var format: Int32 = 0
         try nc("nc_inq_format", path) { nc_inq_format(id, &format) }
@@ -178,7 +178,7 @@ public struct NetCDFFile: ~Copyable {
 
     /// Whether a variable's chunks pass through HDF5 filters (deflate, shuffle, checksums,
     /// plugins); `false` for contiguous and classic-format variables.
-    public func isFiltered(_ variable: NetCDFVariable) throws(NetCDFError) -> Bool {
+    package func isFiltered(_ variable: NetCDFVariable) throws(NetCDFError) -> Bool {
         guard try chunkSizes(of: variable) != nil else { return false }
         let id = ncid
         var count = 0
@@ -199,7 +199,7 @@ public struct NetCDFFile: ~Copyable {
     }
 
     /// The file format as netCDF-C names it (`netCDF-4 classic model`, …).
-    public func formatName() throws(NetCDFError) -> String {
+    package func formatName() throws(NetCDFError) -> String {
         let id = ncid
         var format: Int32 = 0
         try nc("nc_inq_format", path) { nc_inq_format(id, &format) }
@@ -221,7 +221,7 @@ public struct NetCDFFile: ~Copyable {
     ///   - start: first index per dimension, slowest first.
     ///   - count: lengths per dimension, slowest first.
     /// - Returns: `count.reduce(1, *)` values, last dimension fastest.
-    public func readDoubles(_ variable: NetCDFVariable, start: [Int], count: [Int])
+    package func readDoubles(_ variable: NetCDFVariable, start: [Int], count: [Int])
         throws(NetCDFError) -> [Double]
     {
         let id = ncid
@@ -237,7 +237,7 @@ public struct NetCDFFile: ~Copyable {
     /// Reads a hyperslab converted to Float32 (for float variables: no conversion at all).
     ///
     /// - Returns: `count.reduce(1, *)` values, last dimension fastest.
-    public func readFloats(_ variable: NetCDFVariable, start: [Int], count: [Int])
+    package func readFloats(_ variable: NetCDFVariable, start: [Int], count: [Int])
         throws(NetCDFError) -> [Float]
     {
         let id = ncid
@@ -253,7 +253,7 @@ public struct NetCDFFile: ~Copyable {
     /// Reads a hyperslab as Float32 into `buffer` (no allocation, no copy beyond netCDF-C's).
     ///
     /// - Parameter buffer: at least `count.reduce(1, *)` values; filled last dimension fastest.
-    public func readFloats(
+    package func readFloats(
         _ variable: NetCDFVariable, start: [Int], count: [Int],
         into buffer: UnsafeMutableBufferPointer<Float>
     ) throws(NetCDFError) {
@@ -270,7 +270,7 @@ public struct NetCDFFile: ~Copyable {
     /// Sets the chunk cache of one variable (bytes, hash slots, preemption 0…1). A cache of 0
     /// bytes lets HDF5 read whole uncompressed chunks straight into the caller's buffer; only
     /// worth it when every read covers whole chunks (else chunks are decoded more than once).
-    public func setChunkCache(
+    package func setChunkCache(
         _ variable: NetCDFVariable, bytes: Int, slots: Int = 1, preemption: Float = 1
     ) throws(NetCDFError) {
         let id = ncid
@@ -280,14 +280,14 @@ public struct NetCDFFile: ~Copyable {
     }
 
     /// Reads a whole variable as Double.
-    public func readDoubles(_ variable: NetCDFVariable) throws(NetCDFError) -> [Double] {
+    package func readDoubles(_ variable: NetCDFVariable) throws(NetCDFError) -> [Double] {
         try readDoubles(
             variable, start: Array(repeating: 0, count: variable.shape.count),
             count: variable.shape)
     }
 
     /// Reads a char variable `(n, strlen)` as `n` strings (trailing NULs and spaces dropped).
-    public func readStrings(_ variable: NetCDFVariable) throws(NetCDFError) -> [String] {
+    package func readStrings(_ variable: NetCDFVariable) throws(NetCDFError) -> [String] {
         guard variable.type == .char, let width = variable.shape.last, width > 0 else {
             throw .convention(path, "variable '\(variable.name)' is not a char array")
         }
@@ -304,7 +304,7 @@ public struct NetCDFFile: ~Copyable {
     // MARK: - Defining (new files)
 
     /// Defines a dimension; returns its id.
-    public func defineDimension(_ name: String, length: Int) throws(NetCDFError) -> Int32 {
+    package func defineDimension(_ name: String, length: Int) throws(NetCDFError) -> Int32 {
         let id = ncid
         var dimid: Int32 = -1
         try nc("nc_def_dim", path) { nc_def_dim(id, name, length, &dimid) }
@@ -312,7 +312,7 @@ public struct NetCDFFile: ~Copyable {
     }
 
     /// Defines a variable over dimensions (slowest first); returns its id.
-    public func defineVariable(_ name: String, type: NetCDFType, dimensions: [Int32])
+    package func defineVariable(_ name: String, type: NetCDFType, dimensions: [Int32])
         throws(NetCDFError) -> Int32
     {
         let id = ncid
@@ -324,13 +324,13 @@ public struct NetCDFFile: ~Copyable {
     }
 
     /// Stores a variable in chunks of `chunks` (one length per dimension), unfiltered.
-    public func setChunking(_ varid: Int32, chunks: [Int]) throws(NetCDFError) {
+    package func setChunking(_ varid: Int32, chunks: [Int]) throws(NetCDFError) {
         let id = ncid
         try nc("nc_def_var_chunking", path) { nc_def_var_chunking(id, varid, NC_CHUNKED, chunks) }
     }
 
     /// Sets chunk lengths and DEFLATE (with shuffle) on a variable.
-    public func setChunkingAndDeflate(_ varid: Int32, chunks: [Int], level: Int32 = 4)
+    package func setChunkingAndDeflate(_ varid: Int32, chunks: [Int], level: Int32 = 4)
         throws(NetCDFError)
     {
         let id = ncid
@@ -341,7 +341,7 @@ public struct NetCDFFile: ~Copyable {
     /// Writes an attribute on a variable, or a global one when `varid` is `nil`.
     ///
     /// Numbers are written in `type` (a `_FillValue` must match its variable's type).
-    public func putAttribute(_ attribute: NetCDFAttribute, on varid: Int32?)
+    package func putAttribute(_ attribute: NetCDFAttribute, on varid: Int32?)
         throws(NetCDFError)
     {
         let id = ncid
@@ -365,7 +365,7 @@ public struct NetCDFFile: ~Copyable {
     }
 
     /// Leaves define mode.
-    public func endDefinitions() throws(NetCDFError) {
+    package func endDefinitions() throws(NetCDFError) {
         let id = ncid
         try nc("nc_enddef", path) { nc_enddef(id) }
     }
@@ -373,7 +373,7 @@ public struct NetCDFFile: ~Copyable {
     // MARK: - Writing
 
     /// Writes Float32 values into a hyperslab (last dimension fastest).
-    public func write(_ values: [Float], to varid: Int32, start: [Int], count: [Int])
+    package func write(_ values: [Float], to varid: Int32, start: [Int], count: [Int])
         throws(NetCDFError)
     {
         precondition(values.count == count.reduce(1, *), "value count does not match the slab")
@@ -382,7 +382,7 @@ public struct NetCDFFile: ~Copyable {
     }
 
     /// Writes Double values into a hyperslab (last dimension fastest).
-    public func write(_ values: [Double], to varid: Int32, start: [Int], count: [Int])
+    package func write(_ values: [Double], to varid: Int32, start: [Int], count: [Int])
         throws(NetCDFError)
     {
         precondition(values.count == count.reduce(1, *), "value count does not match the slab")
@@ -391,7 +391,7 @@ public struct NetCDFFile: ~Copyable {
     }
 
     /// Writes Int32 values into a hyperslab (last dimension fastest).
-    public func write(_ values: [Int32], to varid: Int32, start: [Int], count: [Int])
+    package func write(_ values: [Int32], to varid: Int32, start: [Int], count: [Int])
         throws(NetCDFError)
     {
         precondition(values.count == count.reduce(1, *), "value count does not match the slab")
@@ -400,7 +400,7 @@ public struct NetCDFFile: ~Copyable {
     }
 
     /// Writes strings into a char variable `(n, width)`, NUL-padded; longer strings are an error.
-    public func write(strings: [String], to varid: Int32, width: Int) throws(NetCDFError) {
+    package func write(strings: [String], to varid: Int32, width: Int) throws(NetCDFError) {
         var bytes = [CChar](repeating: 0, count: strings.count * width)
         for (row, string) in strings.enumerated() {
             let utf8 = Array(string.utf8)

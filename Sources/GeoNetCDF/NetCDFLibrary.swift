@@ -1,9 +1,9 @@
 internal import CNetCDF
 
 /// Facts about the netCDF-C library geomap runs with.
-public enum NetCDFLibrary {
+package enum NetCDFLibrary {
     /// netCDF-C's version, e.g. `4.9.0` (the first word of `nc_inq_libvers()`).
-    public static var version: String {
+    package static var version: String {
         let full = String(cString: nc_inq_libvers())
         return full.split(separator: " ").first.map(String.init) ?? full
     }

@@ -1,5 +1,5 @@
 /// The netCDF external data types (`nc_type`), with their C codes.
-public enum NetCDFType: Int32, Sendable, CustomStringConvertible {
+package enum NetCDFType: Int32, Sendable, CustomStringConvertible {
     case byte = 1
     case char = 2
     case short = 3
@@ -13,7 +13,7 @@ public enum NetCDFType: Int32, Sendable, CustomStringConvertible {
     case uint64 = 11
     case string = 12
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .byte: "byte"
         case .char: "char"
@@ -31,7 +31,7 @@ public enum NetCDFType: Int32, Sendable, CustomStringConvertible {
     }
 
     /// Whether values are integers (packed data is stored in such types).
-    public var isInteger: Bool {
+    package var isInteger: Bool {
         switch self {
         case .byte, .short, .int, .ubyte, .ushort, .uint, .int64, .uint64: true
         default: false
@@ -40,7 +40,7 @@ public enum NetCDFType: Int32, Sendable, CustomStringConvertible {
 
     /// netCDF's default fill value for the type (values equal to it are missing when a variable
     /// has no `_FillValue`), or `nil` for types CF exempts (byte, char, string).
-    public var defaultFill: Double? {
+    package var defaultFill: Double? {
         switch self {
         case .short: -32767
         case .int: -2_147_483_647
@@ -55,33 +55,33 @@ public enum NetCDFType: Int32, Sendable, CustomStringConvertible {
 }
 
 /// An attribute's value: text, or numbers (converted to Double) with their stored type.
-public enum AttributeValue: Sendable, Equatable {
+package enum AttributeValue: Sendable, Equatable {
     case text(String)
     case numbers([Double], NetCDFType)
 
     /// The text, when the attribute is text.
-    public var text: String? {
+    package var text: String? {
         if case .text(let value) = self { return value }
         return nil
     }
 
     /// The numbers, when the attribute is numeric.
-    public var numbers: [Double]? {
+    package var numbers: [Double]? {
         if case .numbers(let values, _) = self { return values }
         return nil
     }
 
     /// The first number, when the attribute is numeric and not empty.
-    public var number: Double? { numbers?.first }
+    package var number: Double? { numbers?.first }
 
     /// The stored type of a numeric attribute.
-    public var numericType: NetCDFType? {
+    package var numericType: NetCDFType? {
         if case .numbers(_, let type) = self { return type }
         return nil
     }
 
     /// The value as ncdump would print it (numbers separated by ", ").
-    public var displayText: String {
+    package var displayText: String {
         switch self {
         case .text(let value): value
         case .numbers(let values, let type):
@@ -92,58 +92,58 @@ public enum AttributeValue: Sendable, Equatable {
 }
 
 /// A named attribute.
-public struct NetCDFAttribute: Sendable, Equatable {
-    public var name: String
-    public var value: AttributeValue
+package struct NetCDFAttribute: Sendable, Equatable {
+    package var name: String
+    package var value: AttributeValue
 
-    public init(_ name: String, _ value: AttributeValue) {
+    package init(_ name: String, _ value: AttributeValue) {
         self.name = name
         self.value = value
     }
 
     /// A text attribute.
-    public static func text(_ name: String, _ value: String) -> NetCDFAttribute {
+    package static func text(_ name: String, _ value: String) -> NetCDFAttribute {
         NetCDFAttribute(name, .text(value))
     }
 
     /// A double attribute.
-    public static func double(_ name: String, _ values: Double...) -> NetCDFAttribute {
+    package static func double(_ name: String, _ values: Double...) -> NetCDFAttribute {
         NetCDFAttribute(name, .numbers(values, .double))
     }
 }
 
 /// A dimension of a file.
-public struct NetCDFDimension: Sendable, Equatable {
-    public var id: Int32
-    public var name: String
-    public var length: Int
-    public var isUnlimited: Bool
+package struct NetCDFDimension: Sendable, Equatable {
+    package var id: Int32
+    package var name: String
+    package var length: Int
+    package var isUnlimited: Bool
 }
 
 /// A variable's metadata: type, dimensions (slowest first, as in the file) and attributes.
-public struct NetCDFVariable: Sendable {
-    public var id: Int32
-    public var name: String
-    public var type: NetCDFType
-    public var dimensionIDs: [Int32]
+package struct NetCDFVariable: Sendable {
+    package var id: Int32
+    package var name: String
+    package var type: NetCDFType
+    package var dimensionIDs: [Int32]
     /// Dimension names, slowest varying first.
-    public var dimensions: [String]
+    package var dimensions: [String]
     /// Dimension lengths, slowest varying first.
-    public var shape: [Int]
-    public var attributes: [NetCDFAttribute]
+    package var shape: [Int]
+    package var attributes: [NetCDFAttribute]
 
     /// The attribute called `name`, if any.
-    public func attribute(_ name: String) -> AttributeValue? {
+    package func attribute(_ name: String) -> AttributeValue? {
         attributes.first { $0.name == name }?.value
     }
 
     /// A text attribute, trimmed, or `nil` when absent or not text.
-    public func text(_ name: String) -> String? {
+    package func text(_ name: String) -> String? {
         attribute(name)?.text?.trimmingWhitespace
     }
 
     /// The first number of a numeric attribute.
-    public func number(_ name: String) -> Double? { attribute(name)?.number }
+    package func number(_ name: String) -> Double? { attribute(name)?.number }
 }
 
 extension String {

@@ -1,11 +1,11 @@
 /// An axis-aligned rectangle in one CRS, x = easting/longitude, y = northing/latitude.
-public struct Bounds: Sendable, Equatable, Hashable, Codable, CustomStringConvertible {
-    public var minX: Double
-    public var minY: Double
-    public var maxX: Double
-    public var maxY: Double
+package struct Bounds: Sendable, Equatable, Hashable, Codable, CustomStringConvertible {
+    package var minX: Double
+    package var minY: Double
+    package var maxX: Double
+    package var maxY: Double
 
-    public init(minX: Double, minY: Double, maxX: Double, maxY: Double) {
+    package init(minX: Double, minY: Double, maxX: Double, maxY: Double) {
         self.minX = minX
         self.minY = minY
         self.maxX = maxX
@@ -13,11 +13,11 @@ public struct Bounds: Sendable, Equatable, Hashable, Codable, CustomStringConver
     }
 
     /// Width in CRS units.
-    public var width: Double { maxX - minX }
+    package var width: Double { maxX - minX }
     /// Height in CRS units.
-    public var height: Double { maxY - minY }
+    package var height: Double { maxY - minY }
 
-    public var description: String { "(\(minX), \(minY)) – (\(maxX), \(maxY))" }
+    package var description: String { "(\(minX), \(minY)) – (\(maxX), \(maxY))" }
 
     enum CodingKeys: String, CodingKey {
         case minX = "min_x"

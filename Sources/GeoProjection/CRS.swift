@@ -10,34 +10,34 @@ internal import CPROJ
 /// let same = try CRS("+proj=utm +zone=34 +datum=WGS84 +units=m +no_defs")
 /// utm.isSame(as: same)  // true
 /// ```
-public struct CRS: Sendable, CustomStringConvertible {
+package struct CRS: Sendable, CustomStringConvertible {
     /// The definition exactly as given (an EPSG code, WKT, PROJJSON or PROJ string).
-    public let definition: String
+    package let definition: String
     /// WKT2:2019 text of the CRS, as PROJ writes it.
-    public let wkt: String
+    package let wkt: String
     /// PROJJSON text of the CRS.
-    public let projJSON: String
+    package let projJSON: String
     /// PROJ's name for the CRS, e.g. `WGS 84 / UTM zone 34N`.
-    public let name: String
+    package let name: String
     /// The EPSG code, when the CRS carries one or PROJ identifies it with full confidence.
-    public let epsgCode: Int?
+    package let epsgCode: Int?
     /// Whether the horizontal part is geographic (longitude/latitude in angular units).
-    public let isGeographic: Bool
+    package let isGeographic: Bool
     /// Name of the unit of the first horizontal axis, e.g. `metre` or `degree`.
-    public let unitName: String
+    package let unitName: String
     /// Size of that unit in SI units (metres, or radians for angles).
-    public let unitToSI: Double
+    package let unitToSI: Double
 
     /// Parses `definition`: `EPSG:n` (or any `AUTH:code`), WKT1/WKT2, PROJJSON or a PROJ string.
     ///
     /// - Throws: ``PROJError`` with PROJ's reason when the text is not a CRS PROJ knows.
-    public init(_ definition: String, context: ProjContext = ProjContext()) throws(PROJError) {
+    package init(_ definition: String, context: ProjContext = ProjContext()) throws(PROJError) {
         let object = try PJObject.crs(definition, context: context)
         try self.init(object: object, definition: definition)
     }
 
     /// The CRS with EPSG code `code`.
-    public init(epsg code: Int, context: ProjContext = ProjContext()) throws(PROJError) {
+    package init(epsg code: Int, context: ProjContext = ProjContext()) throws(PROJError) {
         try self.init("EPSG:\(code)", context: context)
     }
 
@@ -59,13 +59,13 @@ public struct CRS: Sendable, CustomStringConvertible {
     }
 
     /// `EPSG:n` when there is a code, else the name.
-    public var identifier: String { epsgCode.map { "EPSG:\($0)" } ?? name }
+    package var identifier: String { epsgCode.map { "EPSG:\($0)" } ?? name }
 
-    public var description: String { "\(identifier) (\(name))" }
+    package var description: String { "\(identifier) (\(name))" }
 
     /// Whether `other` describes the same CRS, whatever the WKT spelling or the axis order of a
     /// geographic CRS (`PJ_COMP_EQUIVALENT_EXCEPT_AXIS_ORDER_GEOGCRS`).
-    public func isSame(as other: CRS) -> Bool {
+    package func isSame(as other: CRS) -> Bool {
         let context = ProjContext()
         guard let mine = try? makeObject(in: context),
             let theirs = try? other.makeObject(in: context)
@@ -81,7 +81,7 @@ public struct CRS: Sendable, CustomStringConvertible {
     }
 
     /// WGS 84 longitude/latitude (EPSG:4326).
-    public static var wgs84: CRS {
+    package static var wgs84: CRS {
         get throws(PROJError) { try CRS(epsg: 4326) }
     }
 }

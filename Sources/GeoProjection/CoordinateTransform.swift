@@ -1,13 +1,13 @@
 internal import CPROJ
 
 /// Points after a transform: x/y arrays plus the indices of the points PROJ could not transform.
-public struct TransformedPoints: Sendable, Equatable {
+package struct TransformedPoints: Sendable, Equatable {
     /// Eastings/longitudes; `nan` where the transform failed.
-    public var x: [Double]
+    package var x: [Double]
     /// Northings/latitudes; `nan` where the transform failed.
-    public var y: [Double]
+    package var y: [Double]
     /// Indices of points that failed (outside the projection's domain, or not finite).
-    public var failed: [Int]
+    package var failed: [Int]
 }
 
 /// A coordinate operation from one CRS to another, normalised for visualisation: inputs and
@@ -15,18 +15,18 @@ public struct TransformedPoints: Sendable, Equatable {
 /// CRS defines (EPSG:4326 is latitude first; this type still takes longitude first).
 ///
 /// Owns its own ``ProjContext`` unless given one, so build one per task; it is not Sendable.
-public final class CoordinateTransform {
+package final class CoordinateTransform {
     /// The CRS coordinates come from.
-    public let source: CRS
+    package let source: CRS
     /// The CRS coordinates go to.
-    public let target: CRS
+    package let target: CRS
     private let operation: PJObject
     private var context: ProjContext { operation.context }
 
     /// Builds the best operation PROJ knows from `source` to `target`.
     ///
     /// - Throws: ``PROJError`` naming `proj_create_crs_to_crs_from_pj` when there is none.
-    public init(from source: CRS, to target: CRS, context: ProjContext = ProjContext())
+    package init(from source: CRS, to target: CRS, context: ProjContext = ProjContext())
         throws(PROJError)
     {
         self.source = source
@@ -47,7 +47,7 @@ public final class CoordinateTransform {
     /// Transforms one point.
     ///
     /// - Throws: ``PROJError`` naming `proj_trans` when the point cannot be transformed.
-    public func transform(x: Double, y: Double, inverse: Bool = false) throws(PROJError)
+    package func transform(x: Double, y: Double, inverse: Bool = false) throws(PROJError)
         -> (x: Double, y: Double)
     {
         let result = transform(x: [x], y: [y], inverse: inverse)
@@ -67,7 +67,7 @@ public final class CoordinateTransform {
     ///   - y: northings/latitudes, [n] (same count as `x`).
     ///   - inverse: transform from `target` to `source`.
     /// - Returns: the transformed points; failed ones are `nan` and listed in `failed`.
-    public func transform(x: [Double], y: [Double], inverse: Bool = false) -> TransformedPoints {
+    package func transform(x: [Double], y: [Double], inverse: Bool = false) -> TransformedPoints {
         precondition(x.count == y.count, "x and y must have the same count")
         var xs = x
         var ys = y
@@ -96,7 +96,7 @@ public final class CoordinateTransform {
     ///
     /// - Throws: ``PROJError`` naming `proj_trans_bounds` when the rectangle cannot be
     ///   transformed.
-    public func transformBounds(_ bounds: Bounds, densifyPoints: Int = 21, inverse: Bool = false)
+    package func transformBounds(_ bounds: Bounds, densifyPoints: Int = 21, inverse: Bool = false)
         throws(PROJError) -> Bounds
     {
         var out = Bounds(minX: 0, minY: 0, maxX: 0, maxY: 0)

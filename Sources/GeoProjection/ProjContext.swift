@@ -6,12 +6,12 @@ internal import CPROJ
 /// in it (``CoordinateTransform``) stay with the task that created them, so this type is not
 /// Sendable. Errors are captured through `proj_log_func`, which is the only place PROJ puts its
 /// real messages.
-public final class ProjContext {
+package final class ProjContext {
     let handle: OpaquePointer
     private let log = PROJLog()
 
     /// Creates a fresh context with geomap's error log installed.
-    public init() {
+    package init() {
         guard let context = proj_context_create() else {
             fatalError("proj_context_create returned NULL (out of memory)")
         }

@@ -1,11 +1,11 @@
 /// An RGBA colour, 0–255 per channel.
-public struct RGBA: Sendable, Hashable, Codable {
-    public var red: UInt8
-    public var green: UInt8
-    public var blue: UInt8
-    public var alpha: UInt8
+package struct RGBA: Sendable, Hashable, Codable {
+    package var red: UInt8
+    package var green: UInt8
+    package var blue: UInt8
+    package var alpha: UInt8
 
-    public init(_ red: UInt8, _ green: UInt8, _ blue: UInt8, _ alpha: UInt8 = 255) {
+    package init(_ red: UInt8, _ green: UInt8, _ blue: UInt8, _ alpha: UInt8 = 255) {
         self.red = red
         self.green = green
         self.blue = blue
@@ -13,7 +13,7 @@ public struct RGBA: Sendable, Hashable, Codable {
     }
 
     /// `#rrggbb`, as QGIS styles write colours.
-    public var hex: String {
+    package var hex: String {
         "#"
             + [red, green, blue].map { byte in
                 let digits = String(byte, radix: 16)
@@ -23,12 +23,12 @@ public struct RGBA: Sendable, Hashable, Codable {
 }
 
 /// One class of a class (categorical) band: its pixel value, name and display colour.
-public struct RasterClass: Sendable, Hashable, Codable {
-    public var value: Int
-    public var name: String
-    public var color: RGBA
+package struct RasterClass: Sendable, Hashable, Codable {
+    package var value: Int
+    package var name: String
+    package var color: RGBA
 
-    public init(value: Int, name: String, color: RGBA) {
+    package init(value: Int, name: String, color: RGBA) {
         self.value = value
         self.name = name
         self.color = color
@@ -36,7 +36,7 @@ public struct RasterClass: Sendable, Hashable, Codable {
 }
 
 /// What a band of an output raster holds; decides overviews, colour table and style.
-public enum BandKind: Sendable, Hashable {
+package enum BandKind: Sendable, Hashable {
     /// Continuous values (reflectance, elevation…): AVERAGE overviews.
     case continuous
     /// Class labels: NEAREST overviews, colour table, category names, attribute table, a
@@ -48,19 +48,19 @@ public enum BandKind: Sendable, Hashable {
 }
 
 /// Description of one output band.
-public struct BandSpec: Sendable, Hashable {
+package struct BandSpec: Sendable, Hashable {
     /// The band description GIS tools show (e.g. `land_cover`, `p_water`).
-    public var description: String
-    public var kind: BandKind
+    package var description: String
+    package var kind: BandKind
     /// The value written for invalid pixels (NaN inputs are replaced by it).
-    public var noData: Double?
+    package var noData: Double?
     /// Band scale and offset (GDAL `GetScale`/`GetOffset`): readers show
     /// `stored · scale + offset`, e.g. scale 1/254 for probabilities stored as 0–254 bytes.
     /// `nil` writes none (1 and 0).
-    public var scale: Double?
-    public var offset: Double?
+    package var scale: Double?
+    package var offset: Double?
 
-    public init(
+    package init(
         description: String, kind: BandKind = .continuous, noData: Double? = nil,
         scale: Double? = nil, offset: Double? = nil
     ) {
@@ -72,7 +72,7 @@ public struct BandSpec: Sendable, Hashable {
     }
 
     /// The classes of a class band, empty otherwise.
-    public var classes: [RasterClass] {
+    package var classes: [RasterClass] {
         if case .classes(let classes) = kind { return classes }
         return []
     }

@@ -4,14 +4,14 @@ internal import GeoGDAL
 
 /// Single-band files of one scene (Landsat's `*_SR_B1.TIF` … layout) stacked as the bands of
 /// one VRT, optionally with a per-dataset mask band.
-public enum BandStack {
+package enum BandStack {
     /// Writes a VRT at `vrtPath` whose band *i* is band 1 of `files[i]` (with its nodata),
     /// described `descriptions[i]`, with `metadata` as dataset metadata and, when given, band 1 of
     /// `maskPath` (Byte, 0 = invalid) as the mask of every band.
     ///
     /// - Throws: ``RasterError/invalid(path:reason:)`` naming the file whose size,
     ///   geotransform, CRS or data type differs from the first file's, or its open error.
-    public static func writeVRT(
+    package static func writeVRT(
         files: [String], descriptions: [String], metadata: [String: String], maskPath: String?,
         to vrtPath: String
     ) throws {
@@ -75,7 +75,7 @@ public enum BandStack {
     /// elsewhere. Streams 256 rows at a time.
     ///
     /// - Throws: the ``GeoGDAL/GDALError`` of a failed read or write.
-    public static func writeBitMask(from qaPath: String, bits: UInt32, to maskPath: String)
+    package static func writeBitMask(from qaPath: String, bits: UInt32, to maskPath: String)
         throws
     {
         let qa = try Raster(opening: qaPath)

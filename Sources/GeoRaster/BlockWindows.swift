@@ -6,7 +6,7 @@ extension Raster {
     /// does not read one row at a time.
     ///
     /// - Parameter targetPixels: upper bound on pixels per window for striped files.
-    public func blockWindows(targetPixels: Int = 1 << 20) -> [PixelWindow] {
+    package func blockWindows(targetPixels: Int = 1 << 20) -> [PixelWindow] {
         let info = bands[0]
         var blockWidth = max(1, info.blockWidth)
         var blockHeight = max(1, info.blockHeight)
@@ -22,7 +22,7 @@ extension Raster {
 
     /// Windows of `blockWidth`×`blockHeight` covering a `width`×`height` raster, clipped at the
     /// right and bottom edges, in row-major order.
-    public static func windows(width: Int, height: Int, blockWidth: Int, blockHeight: Int)
+    package static func windows(width: Int, height: Int, blockWidth: Int, blockHeight: Int)
         -> [PixelWindow]
     {
         var result: [PixelWindow] = []

@@ -1,30 +1,30 @@
-public import Foundation
+package import Foundation
 
 /// Compression of COG tiles.
-public enum COGCompression: String, Sendable, CaseIterable {
+package enum COGCompression: String, Sendable, CaseIterable {
     case deflate = "DEFLATE"
     case zstd = "ZSTD"
 }
 
 /// Options of ``COGWriter``.
-public struct COGOptions: Sendable {
+package struct COGOptions: Sendable {
     /// Tile compression; the predictor follows the data type (2 for integers, 3 for floats).
-    public var compression: COGCompression
+    package var compression: COGCompression
     /// Tile size in pixels (COG `BLOCKSIZE`).
-    public var blockSize: Int
+    package var blockSize: Int
     /// The program that wrote the file, e.g. `geomap 0.1.0` (`TIFFTAG_SOFTWARE`).
-    public var producer: String
+    package var producer: String
     /// The model that produced the values, when there is one (`GEOMAP_MODEL`).
-    public var model: String?
+    package var model: String?
     /// Creation time (`GEOMAP_CREATED`, ISO 8601 UTC). Never written as `TIFFTAG_DATETIME`:
     /// readers take that tag for the acquisition date, which a written file does not change.
-    public var createdAt: Date
+    package var createdAt: Date
     /// Further dataset metadata items.
-    public var metadata: [String: String]
+    package var metadata: [String: String]
     /// Write a QGIS `.qml` style beside class and probability rasters.
-    public var writeStyle: Bool
+    package var writeStyle: Bool
 
-    public init(
+    package init(
         compression: COGCompression = .deflate, blockSize: Int = 512, producer: String,
         model: String? = nil, createdAt: Date = COGOptions.creationTime(),
         metadata: [String: String] = [:],
@@ -42,7 +42,7 @@ public struct COGOptions: Sendable {
     /// The time written as `GEOMAP_CREATED`: now, or `SOURCE_DATE_EPOCH` (whole seconds since
     /// 1970, the reproducible-builds convention) when the environment sets it, so that two runs
     /// over the same inputs write byte-identical files.
-    public static func creationTime(
+    package static func creationTime(
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) -> Date {
         if let text = environment["SOURCE_DATE_EPOCH"], let seconds = Int64(text), seconds >= 0 {

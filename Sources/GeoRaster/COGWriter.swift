@@ -22,13 +22,13 @@ import OutputFiles
 /// ```
 ///
 /// Not Sendable: feed it from one task.
-public final class COGWriter {
+package final class COGWriter {
     /// The final output path.
-    public let path: String
-    public let grid: RasterGrid
-    public let bands: [BandSpec]
-    public let dataType: RasterDataType
-    public let options: COGOptions
+    package let path: String
+    package let grid: RasterGrid
+    package let bands: [BandSpec]
+    package let dataType: RasterDataType
+    package let options: COGOptions
     var scratch: GDALDataset?
     let scratchPath: String
     let cogTemporaryPath: String
@@ -36,7 +36,7 @@ public final class COGWriter {
     /// (``init(path:translating:bands:options:)``); `nil` when rows are written.
     let translationSource: String?
     /// Rows written so far (rows arrive in order, so this is also the next row expected).
-    public private(set) var rowsWritten = 0
+    package private(set) var rowsWritten = 0
     private var finished = false
 
     /// Creates the scratch file and sets georeferencing, band facts and metadata on it.
@@ -48,7 +48,7 @@ public final class COGWriter {
     ///   - dataType: the stored pixel type; class bands need `Byte` or `UInt16`.
     /// - Throws: ``RasterError`` for an invalid specification, ``GDALError`` when GDAL cannot
     ///   create the scratch file.
-    public convenience init(
+    package convenience init(
         path: String, grid: RasterGrid, bands: [BandSpec], dataType: RasterDataType,
         options: COGOptions
     ) throws {
@@ -69,7 +69,7 @@ public final class COGWriter {
     ///   - source: the raster to copy; it is reopened by its path, so it must stay in place.
     ///   - bands: one spec per source band (class bands get names, attribute table and style).
     /// - Throws: ``RasterError`` when the source has no CRS or the specs do not fit it.
-    public convenience init(
+    package convenience init(
         path: String, translating source: borrowing Raster, bands: [BandSpec],
         options: COGOptions
     ) throws {
@@ -112,7 +112,7 @@ public final class COGWriter {
     ///   - values: band-major [bands][rows.count][grid.width]; NaN becomes the band's nodata.
     /// - Throws: ``RasterError/rowOrder(path:expected:got:)``,
     ///   ``RasterError/bufferSize(path:expected:actual:)``, or the ``GDALError`` of the write.
-    public func write(rows: Range<Int>, values: [Float]) throws {
+    package func write(rows: Range<Int>, values: [Float]) throws {
         guard translationSource == nil, rows.lowerBound == rowsWritten,
             rows.upperBound <= grid.height, !rows.isEmpty, let handle = scratch?.handle
         else { throw RasterError.rowOrder(path: path, expected: rowsWritten, got: rows) }
@@ -139,7 +139,7 @@ public final class COGWriter {
     /// - Throws: ``RasterError/incomplete(path:rowsWritten:height:)`` when rows are missing,
     ///   or the ``GDALError`` of the COG conversion; temporaries are removed either way.
     @discardableResult
-    public func finish() throws -> COGOutput {
+    package func finish() throws -> COGOutput {
         defer { if !finished { removeTemporaries() } }
         guard rowsWritten == grid.height else {
             throw RasterError.incomplete(path: path, rowsWritten: rowsWritten, height: grid.height)
@@ -155,15 +155,15 @@ public final class COGWriter {
 }
 
 /// The files a ``COGWriter`` produced.
-public struct COGOutput: Sendable, Equatable {
+package struct COGOutput: Sendable, Equatable {
     /// The COG.
-    public var path: String
+    package var path: String
     /// The PAM sidecar with class names and the attribute table, when written.
-    public var auxPath: String?
+    package var auxPath: String?
     /// The QGIS style, when written.
-    public var stylePath: String?
+    package var stylePath: String?
 
-    public init(path: String, auxPath: String?, stylePath: String?) {
+    package init(path: String, auxPath: String?, stylePath: String?) {
         self.path = path
         self.auxPath = auxPath
         self.stylePath = stylePath

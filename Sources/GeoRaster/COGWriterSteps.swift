@@ -198,7 +198,7 @@ extension COGWriter {
     /// the expected size and band count, and reads its last pixel of every band (decoding the
     /// file's last tiles: a truncated file fails there).
     /// - Throws: ``RasterError/invalid(path:reason:)`` naming what is wrong.
-    public static func verify(path: String, width: Int, height: Int, bands: Int) throws {
+    package static func verify(path: String, width: Int, height: Int, bands: Int) throws {
         let raster = try Raster(opening: path)
         guard raster.metadata(domain: "IMAGE_STRUCTURE")["LAYOUT"] == "COG" else {
             throw RasterError.invalid(path: path, reason: "not a Cloud-Optimized GeoTIFF layout")

@@ -3,37 +3,37 @@
 /// Coefficients in GDAL order `[originX, pixelWidth, rowRotation, originY, columnRotation,
 /// pixelHeight]`; `pixelHeight` is negative for north-up rasters. Pixel coordinates are
 /// continuous: (0, 0) is the top-left corner of the top-left pixel, (0.5, 0.5) its centre.
-public struct GeoTransform: Sendable, Hashable, Codable {
+package struct GeoTransform: Sendable, Hashable, Codable {
     /// The six coefficients in GDAL order.
-    public var coefficients: [Double]
+    package var coefficients: [Double]
 
-    public init(_ coefficients: [Double]) {
+    package init(_ coefficients: [Double]) {
         precondition(coefficients.count == 6, "a geotransform has 6 coefficients")
         self.coefficients = coefficients
     }
 
     /// A north-up transform with square or rectangular pixels.
-    public init(originX: Double, originY: Double, pixelWidth: Double, pixelHeight: Double) {
+    package init(originX: Double, originY: Double, pixelWidth: Double, pixelHeight: Double) {
         self.init([originX, pixelWidth, 0, originY, 0, -abs(pixelHeight)])
     }
 
-    public var originX: Double { coefficients[0] }
-    public var originY: Double { coefficients[3] }
+    package var originX: Double { coefficients[0] }
+    package var originY: Double { coefficients[3] }
     /// Pixel size along x in CRS units (positive).
-    public var pixelWidth: Double { coefficients[1] }
+    package var pixelWidth: Double { coefficients[1] }
     /// Pixel size along y in CRS units (negative for north-up).
-    public var pixelHeight: Double { coefficients[5] }
+    package var pixelHeight: Double { coefficients[5] }
     /// Whether rows run along x and columns along y (no rotation terms).
-    public var isNorthUp: Bool { coefficients[2] == 0 && coefficients[4] == 0 }
+    package var isNorthUp: Bool { coefficients[2] == 0 && coefficients[4] == 0 }
 
     /// World coordinates of continuous pixel position (`column`, `row`).
-    public func world(column: Double, row: Double) -> (x: Double, y: Double) {
+    package func world(column: Double, row: Double) -> (x: Double, y: Double) {
         let c = coefficients
         return (c[0] + column * c[1] + row * c[2], c[3] + column * c[4] + row * c[5])
     }
 
     /// Continuous pixel position of world point (`x`, `y`); `nil` for a singular transform.
-    public func pixel(x: Double, y: Double) -> (column: Double, row: Double)? {
+    package func pixel(x: Double, y: Double) -> (column: Double, row: Double)? {
         let c = coefficients
         let det = c[1] * c[5] - c[2] * c[4]
         guard det != 0 else { return nil }

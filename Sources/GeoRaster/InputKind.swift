@@ -3,7 +3,7 @@ import Foundation
 internal import GeoGDAL
 
 /// What kind of geodata a file holds, as `geomap info` dispatches on it.
-public enum InputKind: String, Sendable {
+package enum InputKind: String, Sendable {
     case raster, vector
     case netCDF = "netcdf"
 
@@ -15,7 +15,7 @@ public enum InputKind: String, Sendable {
     ///   open it.
     /// A GDAL virtual path (`/vsizip/…`, `/vsicurl/…`, `/vsis3/…`) or a driver connection
     /// string (`NETCDF:"f.nc":var`, `HDF5:…`, `GPKG:…`) is handed to GDAL as it is.
-    public static func detect(path: String) throws -> InputKind {
+    package static func detect(path: String) throws -> InputKind {
         if isGDALVirtual(path) { return try detectWithGDAL(path: path) }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -38,7 +38,7 @@ public enum InputKind: String, Sendable {
 
     /// Whether `path` names something only GDAL can open: a `/vsi…/` virtual file system path
     /// or a `DRIVER:…` connection string (never a plain file that exists under that name).
-    public static func isGDALVirtual(_ path: String) -> Bool {
+    package static func isGDALVirtual(_ path: String) -> Bool {
         if path.hasPrefix("/vsi") { return true }
         guard let colon = path.firstIndex(of: ":"), colon != path.startIndex,
             !FileManager.default.fileExists(atPath: path)
@@ -48,7 +48,7 @@ public enum InputKind: String, Sendable {
 
     /// `path` as geomap opens it: GDAL virtual paths unchanged, file paths made absolute and
     /// standardised.
-    public static func resolvedPath(_ path: String) -> String {
+    package static func resolvedPath(_ path: String) -> String {
         isGDALVirtual(path) ? path : URL(fileURLWithPath: path).standardizedFileURL.path
     }
 
@@ -70,14 +70,14 @@ public enum InputKind: String, Sendable {
 }
 
 /// A file that is not usable input, with the reason.
-public struct InputError: Error, CustomStringConvertible, Sendable, Equatable {
-    public let path: String
-    public let reason: String
+package struct InputError: Error, CustomStringConvertible, Sendable, Equatable {
+    package let path: String
+    package let reason: String
 
-    public init(path: String, reason: String) {
+    package init(path: String, reason: String) {
         self.path = path
         self.reason = reason
     }
 
-    public var description: String { "\(path): \(reason)" }
+    package var description: String { "\(path): \(reason)" }
 }

@@ -1,27 +1,27 @@
 internal import CGDAL
 internal import GeoGDAL
-public import GeoProjection
+package import GeoProjection
 
 /// A raster opened through GDAL: its grid, band facts, and windowed reads.
 ///
 /// Owns one ``GeoGDAL/GDALDataset``; like it, not Sendable: open one `Raster` per task.
-public struct Raster: ~Copyable {
+package struct Raster: ~Copyable {
     let dataset: GDALDataset
     /// The path the raster was opened from.
-    public var path: String { dataset.path }
+    package var path: String { dataset.path }
     /// Size, geotransform and CRS.
-    public let grid: RasterGrid
+    package let grid: RasterGrid
     /// Facts about every band, in band order (index 0 is band 1).
-    public let bands: [BandInfo]
+    package let bands: [BandInfo]
     /// Whether the file carries a geotransform (else the identity was assumed).
-    public let hasGeoTransform: Bool
+    package let hasGeoTransform: Bool
     let datasetMetadata: [String: String]
 
     /// Opens `path` as a raster.
     ///
     /// - Throws: ``GeoGDAL/GDALError`` when GDAL cannot open it, ``RasterError`` when it opens
     ///   but has no raster bands, or ``GeoProjection/PROJError`` for a CRS PROJ rejects.
-    public init(opening path: String) throws {
+    package init(opening path: String) throws {
         let dataset = try GDALDataset(opening: path, kind: .raster)
         let facts = try Raster.checkedFacts(dataset.handle, path: path)
         self.init(dataset: dataset, facts: facts)
@@ -75,7 +75,7 @@ public struct Raster: ~Copyable {
     }
 
     /// The grid's CRS, or a clear error naming `operation` when the raster has none.
-    public func requireCRS(for operation: String) throws(RasterError) -> CRS {
+    package func requireCRS(for operation: String) throws(RasterError) -> CRS {
         guard let crs = grid.crs else {
             throw RasterError.missingCRS(path: path, operation: operation)
         }
@@ -83,27 +83,27 @@ public struct Raster: ~Copyable {
     }
 
     /// Dataset metadata in `domain` (`""` is the default domain, `IMAGE_STRUCTURE`, …).
-    public func metadata(domain: String = "") -> [String: String] {
+    package func metadata(domain: String = "") -> [String: String] {
         keyValues(GDALGetMetadata(dataset.handle, domain))
     }
 
     /// The acquisition date the file records (`ACQUISITIONDATE`, `TIFFTAG_DATETIME`, …; see
     /// ``RecordedDate``), as written, when there is one.
-    public var recordedDate: String? { RecordedDate.find(in: datasetMetadata)?.value }
+    package var recordedDate: String? { RecordedDate.find(in: datasetMetadata)?.value }
 
     /// The number of ground control points (GCPs) the file carries.
-    public var groundControlPointCount: Int { Int(GDALGetGCPCount(dataset.handle)) }
+    package var groundControlPointCount: Int { Int(GDALGetGCPCount(dataset.handle)) }
 
     /// Whether the raster is placed only by GCPs that have a CRS: no geotransform, at least
     /// three GCPs (GDAL's warper fits a polynomial to them). Such a raster must be warped;
     /// its ``grid`` is pixel space.
-    public var isGCPGeoreferenced: Bool {
+    package var isGCPGeoreferenced: Bool {
         !hasGeoTransform && groundControlPointCount >= 3
             && GDALGetGCPSpatialRef(dataset.handle) != nil
     }
 
     /// The GDAL driver's short name, e.g. `GTiff`.
-    public var driverName: String {
+    package var driverName: String {
         GDALGetDriverShortName(GDALGetDatasetDriver(dataset.handle)).map { String(cString: $0) }
             ?? "unknown"
     }

@@ -2,35 +2,35 @@
 ///
 /// Layout is band-major: `values[(b · height + row) · width + column]` for band slot `b`
 /// (the position in the requested band list, not the band number).
-public struct RasterBlock: Sendable {
+package struct RasterBlock: Sendable {
     /// The window read, in the source raster's pixels.
-    public let window: PixelWindow
+    package let window: PixelWindow
     /// The 1-based band numbers read, in slot order.
-    public let bands: [Int]
+    package let bands: [Int]
     /// Physical values (scale/offset applied), [bands][height][width]; invalid pixels hold
     /// whatever the file stores (usually the nodata value), check `valid`.
-    public var values: [Float]
+    package var values: [Float]
     /// Validity, [bands][height][width]: false where the pixel equals nodata, the mask band
     /// says invalid, or the value is NaN, ±Inf or beyond ±``magnitudeLimit``.
-    public var valid: [Bool]
+    package var valid: [Bool]
 
     /// The largest magnitude a stored pixel value may have (1e30): beyond it a pixel is
     /// invalid even without a nodata value (no physical quantity comes near it; undeclared
     /// fill values such as 3.4e38 lie beyond). GeoNetCDF's `CFFloatMissing.magnitudeLimit` is
     /// the same rule for NetCDF values.
-    public static let magnitudeLimit: Float = 1e30
+    package static let magnitudeLimit: Float = 1e30
 
     /// Index of (slot, row, column) in `values` and `valid`.
-    public func index(slot: Int, row: Int, column: Int) -> Int {
+    package func index(slot: Int, row: Int, column: Int) -> Int {
         (slot * window.height + row) * window.width + column
     }
 
     /// The value at (slot, row, column), or `nil` where invalid.
-    public func value(slot: Int, row: Int, column: Int) -> Float? {
+    package func value(slot: Int, row: Int, column: Int) -> Float? {
         let i = index(slot: slot, row: row, column: column)
         return valid[i] ? values[i] : nil
     }
 
     /// Number of valid pixels over all bands.
-    public var validCount: Int { valid.lazy.filter { $0 }.count }
+    package var validCount: Int { valid.lazy.filter { $0 }.count }
 }

@@ -1,7 +1,7 @@
 internal import CGDAL
 
 /// A raster band's pixel type, named as GDAL names it (`Byte`, `UInt16`, `Float32`, …).
-public enum RasterDataType: String, Sendable, Codable, CaseIterable {
+package enum RasterDataType: String, Sendable, Codable, CaseIterable {
     case byte = "Byte"
     case int8 = "Int8"
     case uint16 = "UInt16"
@@ -22,7 +22,7 @@ public enum RasterDataType: String, Sendable, Codable, CaseIterable {
     var gdalType: GDALDataType { GDALGetDataTypeByName(rawValue) }
 
     /// Bytes of one value (`0` for ``unknown``).
-    public var byteCount: Int {
+    package var byteCount: Int {
         switch self {
         case .byte, .int8: 1
         case .uint16, .int16: 2
@@ -33,5 +33,5 @@ public enum RasterDataType: String, Sendable, Codable, CaseIterable {
     }
 
     /// Whether values are floating point (predictor 3) rather than integers (predictor 2).
-    public var isFloatingPoint: Bool { self == .float32 || self == .float64 }
+    package var isFloatingPoint: Bool { self == .float32 || self == .float64 }
 }

@@ -1,5 +1,5 @@
 /// A raster-level failure geomap detects itself (GDAL's own failures are ``GeoGDAL/GDALError``).
-public enum RasterError: Error, CustomStringConvertible, Sendable, Equatable {
+package enum RasterError: Error, CustomStringConvertible, Sendable, Equatable {
     /// A window reaching past the raster's edge.
     case windowOutside(path: String, window: PixelWindow, width: Int, height: Int)
     /// A band number outside 1…bandCount.
@@ -17,7 +17,7 @@ public enum RasterError: Error, CustomStringConvertible, Sendable, Equatable {
     /// An invalid argument (band specification, grid, option).
     case invalid(path: String, reason: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .windowOutside(let path, let window, let width, let height):
             return "\(path): window \(window) lies outside the \(width)×\(height) raster"

@@ -1,17 +1,17 @@
-public import GeoProjection
+package import GeoProjection
 
 /// A raster's georeferencing: size in pixels, geotransform and CRS.
-public struct RasterGrid: Sendable {
+package struct RasterGrid: Sendable {
     /// Columns.
-    public var width: Int
+    package var width: Int
     /// Rows.
-    public var height: Int
+    package var height: Int
     /// Pixel → world mapping.
-    public var geoTransform: GeoTransform
+    package var geoTransform: GeoTransform
     /// The CRS of world coordinates; `nil` when the raster has none.
-    public var crs: CRS?
+    package var crs: CRS?
 
-    public init(width: Int, height: Int, geoTransform: GeoTransform, crs: CRS?) {
+    package init(width: Int, height: Int, geoTransform: GeoTransform, crs: CRS?) {
         self.width = width
         self.height = height
         self.geoTransform = geoTransform
@@ -21,7 +21,7 @@ public struct RasterGrid: Sendable {
     /// A north-up grid covering `bounds` with square pixels of `resolution` CRS units; the size
     /// is rounded up so the whole of `bounds` is covered, anchored at the top-left corner
     /// (`minX`, `maxY`), so the grid may reach past `minY` and `maxX` by less than a pixel.
-    public init(bounds: Bounds, resolution: Double, crs: CRS?) {
+    package init(bounds: Bounds, resolution: Double, crs: CRS?) {
         let width = max(1, Int((bounds.width / resolution - 1e-9).rounded(.up)))
         let height = max(1, Int((bounds.height / resolution - 1e-9).rounded(.up)))
         self.init(
@@ -33,28 +33,28 @@ public struct RasterGrid: Sendable {
     }
 
     /// World coordinates of continuous pixel position (`column`, `row`).
-    public func world(column: Double, row: Double) -> (x: Double, y: Double) {
+    package func world(column: Double, row: Double) -> (x: Double, y: Double) {
         geoTransform.world(column: column, row: row)
     }
 
     /// World coordinates of the centre of pixel (`column`, `row`).
-    public func pixelCentre(column: Int, row: Int) -> (x: Double, y: Double) {
+    package func pixelCentre(column: Int, row: Int) -> (x: Double, y: Double) {
         world(column: Double(column) + 0.5, row: Double(row) + 0.5)
     }
 
     /// Continuous pixel position of a world point; `nil` for a singular geotransform.
-    public func pixel(x: Double, y: Double) -> (column: Double, row: Double)? {
+    package func pixel(x: Double, y: Double) -> (column: Double, row: Double)? {
         geoTransform.pixel(x: x, y: y)
     }
 
     /// The whole raster as a window.
-    public var fullWindow: PixelWindow { PixelWindow(x: 0, y: 0, width: width, height: height) }
+    package var fullWindow: PixelWindow { PixelWindow(x: 0, y: 0, width: width, height: height) }
 
     /// Bounds of the four corners in the grid's CRS.
-    public var bounds: Bounds { bounds(of: fullWindow) }
+    package var bounds: Bounds { bounds(of: fullWindow) }
 
     /// Bounds of `window`'s corners in the grid's CRS.
-    public func bounds(of window: PixelWindow) -> Bounds {
+    package func bounds(of window: PixelWindow) -> Bounds {
         let corners = [
             world(column: Double(window.x), row: Double(window.y)),
             world(column: Double(window.x + window.width), row: Double(window.y)),
@@ -67,7 +67,7 @@ public struct RasterGrid: Sendable {
     }
 
     /// The sub-grid of `window` (same CRS and pixel size, shifted origin).
-    public func subgrid(_ window: PixelWindow) -> RasterGrid {
+    package func subgrid(_ window: PixelWindow) -> RasterGrid {
         var c = geoTransform.coefficients
         let origin = world(column: Double(window.x), row: Double(window.y))
         c[0] = origin.x
@@ -80,7 +80,7 @@ public struct RasterGrid: Sendable {
     ///
     /// - Throws: ``RasterError/missingCRS(path:operation:)`` without a CRS, ``PROJError`` when
     ///   PROJ cannot transform the bounds.
-    public func lonLatBounds(path: String = "raster", densifyPoints: Int = 21) throws -> Bounds {
+    package func lonLatBounds(path: String = "raster", densifyPoints: Int = 21) throws -> Bounds {
         guard let crs else {
             throw RasterError.missingCRS(path: path, operation: "longitude/latitude bounds")
         }

@@ -13,7 +13,7 @@ extension Raster {
     /// - Throws: ``RasterError/windowOutside(path:window:width:height:)``,
     ///   ``RasterError/bandOutOfRange(path:band:bandCount:)``, or the ``GDALError`` of a failed
     ///   read.
-    public func read(window: PixelWindow, bands: [Int]? = nil, applyScale: Bool = true) throws
+    package func read(window: PixelWindow, bands: [Int]? = nil, applyScale: Bool = true) throws
         -> RasterBlock
     {
         let numbers = bands ?? Array(1...self.bands.count)
@@ -101,7 +101,7 @@ extension Raster {
 extension Raster {
     /// Reads a pixel from the first and the last block of every band, so a file cut short
     /// fails here with GDAL's reason instead of later, mid-run.
-    public func checkReadable() throws {
+    package func checkReadable() throws {
         let first = PixelWindow(x: 0, y: 0, width: 1, height: 1)
         let last = PixelWindow(x: grid.width - 1, y: grid.height - 1, width: 1, height: 1)
         _ = try read(window: first)

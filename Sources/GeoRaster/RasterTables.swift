@@ -1,13 +1,13 @@
 internal import CGDAL
 
 /// A raster attribute table read back from GDAL: column names and rows of values as text.
-public struct AttributeTable: Sendable, Equatable {
-    public var columns: [String]
+package struct AttributeTable: Sendable, Equatable {
+    package var columns: [String]
     /// [rows][columns], every value as GDAL formats it.
-    public var rows: [[String]]
+    package var rows: [[String]]
 
     /// The values of the column named `name`, or `nil` when there is none.
-    public func column(_ name: String) -> [String]? {
+    package func column(_ name: String) -> [String]? {
         guard let index = columns.firstIndex(of: name) else { return nil }
         return rows.map { $0[index] }
     }
@@ -15,7 +15,7 @@ public struct AttributeTable: Sendable, Equatable {
 
 extension Raster {
     /// The colour table of band `number` (1-based), empty when it has none.
-    public func colorTable(band number: Int) throws(RasterError) -> [RGBA] {
+    package func colorTable(band number: Int) throws(RasterError) -> [RGBA] {
         try check(window: grid.fullWindow, bands: [number])
         guard let table = GDALGetRasterColorTable(GDALGetRasterBand(dataset.handle, Int32(number)))
         else { return [] }
@@ -26,7 +26,7 @@ extension Raster {
     }
 
     /// The default raster attribute table of band `number`, `nil` when it has none.
-    public func attributeTable(band number: Int) throws(RasterError) -> AttributeTable? {
+    package func attributeTable(band number: Int) throws(RasterError) -> AttributeTable? {
         try check(window: grid.fullWindow, bands: [number])
         guard let table = GDALGetDefaultRAT(GDALGetRasterBand(dataset.handle, Int32(number)))
         else { return nil }
@@ -39,13 +39,13 @@ extension Raster {
     }
 
     /// Number of overview levels of band `number`.
-    public func overviewCount(band number: Int) throws(RasterError) -> Int {
+    package func overviewCount(band number: Int) throws(RasterError) -> Int {
         try check(window: grid.fullWindow, bands: [number])
         return Int(GDALGetOverviewCount(GDALGetRasterBand(dataset.handle, Int32(number))))
     }
 
     /// Values of overview `level` (0 = largest) of band `number`, row-major, as Float32.
-    public func readOverview(band number: Int, level: Int) throws -> (
+    package func readOverview(band number: Int, level: Int) throws -> (
         width: Int, height: Int, values: [Float]
     ) {
         guard level >= 0, level < (try overviewCount(band: number)) else {

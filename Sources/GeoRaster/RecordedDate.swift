@@ -1,7 +1,7 @@
 /// Where a raster's metadata records when the scene was acquired.
-public enum RecordedDate {
+package enum RecordedDate {
     /// Metadata keys searched in a raster's default domain, in order of preference.
-    public static let keys = [
+    package static let keys = [
         "ACQUISITIONDATE", "ACQUISITION_DATE", "DATE_ACQUIRED", "TIFFTAG_DATETIME",
     ]
 
@@ -10,7 +10,7 @@ public enum RecordedDate {
     /// `TIFFTAG_DATETIME` is skipped in a file whose tags geomap stamped itself
     /// (`TIFFTAG_SOFTWARE` equal to `GEOMAP_PRODUCER`): there it held the time the file was
     /// written, never an acquisition date.
-    public static func find(in metadata: [String: String]) -> (key: String, value: String)? {
+    package static func find(in metadata: [String: String]) -> (key: String, value: String)? {
         let stampedByGeomap =
             metadata["GEOMAP_PRODUCER"] != nil
             && metadata["TIFFTAG_SOFTWARE"] == metadata["GEOMAP_PRODUCER"]

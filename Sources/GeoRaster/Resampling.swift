@@ -1,5 +1,5 @@
 /// Resampling methods geomap offers for warping and overviews.
-public enum Resampling: String, Sendable, CaseIterable, Codable {
+package enum Resampling: String, Sendable, CaseIterable, Codable {
     case nearest, bilinear, average, mode
 
     /// GDAL's name for the method (`-r` of gdalwarp).

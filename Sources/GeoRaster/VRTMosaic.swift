@@ -1,5 +1,5 @@
 internal import CGDAL
-public import Foundation
+import Foundation
 internal import GeoGDAL
 
 /// A VRT over many rasters of one kind (GDALBuildVRT): the whole region as one layer, for QGIS.
@@ -9,10 +9,10 @@ internal import GeoGDAL
 /// The VRT's overviews are the sources' own: GDAL reads a VRT through its sources' internal
 /// overviews when all sources have them (geomap's COGs do), so no `.ovr` is written. A QGIS
 /// style given as `style` is copied beside the VRT (`<name>.qml`).
-public enum VRTMosaic {
+package enum VRTMosaic {
     /// Writes the VRT at `path` over `sources` (absolute paths), replacing an older one whole
     /// (a temporary name in the same folder, then a rename).
-    public static func build(sources: [String], to path: String, style: String? = nil) throws {
+    package static func build(sources: [String], to path: String, style: String? = nil) throws {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         let temporary = "\(folder)/.\(URL(fileURLWithPath: path).lastPathComponent).\(getpid()).vrt"
         defer { unlink(temporary) }

@@ -1,6 +1,6 @@
 internal import CGDAL
 internal import GeoGDAL
-public import GeoProjection
+package import GeoProjection
 
 extension Raster {
     /// Reprojects and/or resamples the whole raster onto `grid` in memory through GDAL's warper.
@@ -11,7 +11,7 @@ extension Raster {
     ///
     /// - Throws: ``RasterError/missingCRS(path:operation:)`` when either side has no CRS, or
     ///   the ``GDALError`` of `GDALWarp`.
-    public func warped(to grid: RasterGrid, resampling: Resampling) throws -> Raster {
+    package func warped(to grid: RasterGrid, resampling: Resampling) throws -> Raster {
         guard let crs = grid.crs else {
             throw RasterError.invalid(path: path, reason: "the target grid has no CRS")
         }
@@ -36,7 +36,7 @@ extension Raster {
     ///   - resolution: target pixel size in target CRS units, `nil` for GDAL's suggestion.
     /// - Throws: ``RasterError/missingCRS(path:operation:)`` when reprojection is asked of a
     ///   raster without a CRS, or the ``GDALError`` of `GDALWarp`.
-    public func warpedVRT(
+    package func warpedVRT(
         at vrtPath: String, crs: CRS?, resolution: Double?, resampling: Resampling
     ) throws -> Raster {
         var arguments = ["-of", "VRT", "-r", resampling.gdalName]

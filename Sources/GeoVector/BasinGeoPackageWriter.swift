@@ -4,12 +4,12 @@ import GeoGDAL
 internal import OutputFiles
 
 /// A field of the per-basin summary layer.
-public struct SummaryField: Sendable, Equatable {
-    public enum Kind: Sendable { case string, real, integer }
-    public var name: String
-    public var kind: Kind
+package struct SummaryField: Sendable, Equatable {
+    package enum Kind: Sendable { case string, real, integer }
+    package var name: String
+    package var kind: Kind
 
-    public init(_ name: String, _ kind: Kind) {
+    package init(_ name: String, _ kind: Kind) {
         self.name = name
         self.kind = kind
     }
@@ -18,7 +18,7 @@ public struct SummaryField: Sendable, Equatable {
 /// Writes basin polygons with per-basin summary fields to a GeoPackage, so a run can be drawn as
 /// a map. The layer is written under a short temporary name beside `path`
 /// (`.geomap-<pid>-<x>.partial.gpkg`) and renamed when complete.
-public enum BasinGeoPackageWriter {
+package enum BasinGeoPackageWriter {
     /// Writes one MultiPolygon layer.
     ///
     /// - Parameters:
@@ -29,7 +29,7 @@ public enum BasinGeoPackageWriter {
     ///   - fields: the summary fields, in order.
     ///   - rows: per basin, its geometry and one value per field (`.null` for missing).
     /// - Throws: ``VectorError`` for a value of the wrong kind or a failed OGR call.
-    public static func write(
+    package static func write(
         path: String, layerName: String, crsWKT: String, fields: [SummaryField],
         rows: [(geometry: MultiPolygon, values: [FieldValue])]
     ) throws(VectorError) {
@@ -41,7 +41,7 @@ public enum BasinGeoPackageWriter {
     /// Writes one MultiPolygon layer from `batches` batches of rows, asked for one at a time
     /// (`rows(0)`, `rows(1)`, …), so only one batch is in memory: how the groups of a basin
     /// run are joined (`BasinOutputJoin`). An error thrown by `rows` is rethrown as it is.
-    public static func write(
+    package static func write(
         path: String, layerName: String, crsWKT: String, fields: [SummaryField], batches: Int,
         rows: (Int) throws(VectorError) -> [(geometry: MultiPolygon, values: [FieldValue])]
     ) throws(VectorError) {
@@ -70,7 +70,7 @@ public enum BasinGeoPackageWriter {
     /// Checks a written GeoPackage before it is committed: OGR opens it and its layer
     /// `layerName` holds `features` features.
     /// - Throws: ``VectorError`` naming what is wrong.
-    public static func verify(path: String, layerName: String, features: Int) throws(VectorError) {
+    package static func verify(path: String, layerName: String, features: Int) throws(VectorError) {
         GDALRuntime.registerDrivers()
         let dataset: GDALDataset
         do {

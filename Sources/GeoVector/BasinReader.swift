@@ -2,19 +2,19 @@ internal import CGDAL
 import GeoGDAL
 
 /// One basin: its id, attributes and polygon geometry.
-public struct Basin: Sendable {
+package struct Basin: Sendable {
     /// The basin id (the id field's value as text, or the feature id).
-    public var id: String
+    package var id: String
     /// OGR's feature id.
-    public var featureID: Int
+    package var featureID: Int
     /// Attribute values, parallel to ``BasinSet/fields``.
-    public var attributes: [FieldValue]
+    package var attributes: [FieldValue]
     /// The polygons, in the CRS of the set (x = easting/longitude). Never empty.
-    public var geometry: MultiPolygon
+    package var geometry: MultiPolygon
     /// Whether the geometry was invalid and repaired with OGR's make-valid.
-    public var wasRepaired: Bool
+    package var wasRepaired: Bool
 
-    public init(
+    package init(
         id: String, featureID: Int, attributes: [FieldValue], geometry: MultiPolygon,
         wasRepaired: Bool = false
     ) {
@@ -27,21 +27,21 @@ public struct Basin: Sendable {
 }
 
 /// The basins of one polygon layer.
-public struct BasinSet: Sendable {
-    public var path: String
-    public var layerName: String
+package struct BasinSet: Sendable {
+    package var path: String
+    package var layerName: String
     /// The field the ids come from, or `nil` when they are OGR feature ids.
-    public var idField: String?
-    public var fields: [VectorField]
-    public var crs: VectorCRS
-    public var basins: [Basin]
+    package var idField: String?
+    package var fields: [VectorField]
+    package var crs: VectorCRS
+    package var basins: [Basin]
     /// One line per basin that was repaired or skipped (and why), for the user.
-    public var messages: [String]
+    package var messages: [String]
     /// When the set is a part of its layer (``BasinReader/read(path:layer:idField:features:)``
     /// with `features`): the ids of the layer's features outside it; else empty.
-    public var elsewhere: Set<String> = []
+    package var elsewhere: Set<String> = []
 
-    public init(
+    package init(
         path: String, layerName: String, idField: String?, fields: [VectorField],
         crs: VectorCRS, basins: [Basin], messages: [String]
     ) {
@@ -55,13 +55,13 @@ public struct BasinSet: Sendable {
     }
 
     /// A basin's value of field `name`, or `nil` when there is no such field.
-    public func value(_ name: String, of basin: Basin) -> FieldValue? {
+    package func value(_ name: String, of basin: Basin) -> FieldValue? {
         fields.firstIndex { $0.name == name }.map { basin.attributes[$0] }
     }
 }
 
 /// Reads basin polygons through OGR (shapefile, GeoPackage, GeoJSON, any OGR vector format).
-public enum BasinReader {
+package enum BasinReader {
     /// Reads the polygons of a layer with their attributes and CRS.
     ///
     /// - Parameters:
@@ -78,7 +78,7 @@ public enum BasinReader {
     /// - Throws: ``VectorError`` for an unreadable file, an unknown layer or id field, ids that
     ///   are not unique, a layer (or part) without any polygon, or a layer without CRS (missing
     ///   `.prj`).
-    public static func read(
+    package static func read(
         path: String, layer: String? = nil, idField: String? = nil, features: Range<Int>? = nil
     ) throws(VectorError) -> BasinSet {
         let dataset = try VectorSource.open(path)
@@ -231,7 +231,7 @@ public enum BasinReader {
     /// count the format declares (a shapefile's or GeoPackage's header: no feature is read,
     /// so a million polygons count in milliseconds), else counted by OGR.
     /// - Throws: ``VectorError`` for an unreadable file or an unknown layer.
-    public static func featureCount(path: String, layer: String? = nil) throws(VectorError)
+    package static func featureCount(path: String, layer: String? = nil) throws(VectorError)
         -> Int
     {
         let dataset = try VectorSource.open(path)

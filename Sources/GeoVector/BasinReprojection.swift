@@ -1,10 +1,10 @@
-public import GeoProjection
+package import GeoProjection
 
 extension VectorCRS {
     /// The CRS as GeoProjection's ``CRS`` (from its WKT).
     ///
     /// - Throws: ``VectorError`` when PROJ cannot read the WKT OGR produced.
-    public func projection(path: String) throws(VectorError) -> CRS {
+    package func projection(path: String) throws(VectorError) -> CRS {
         do {
             return try CRS(wkt)
         } catch {
@@ -13,7 +13,7 @@ extension VectorCRS {
     }
 
     /// A description of a GeoProjection ``CRS``.
-    public init(_ crs: CRS) {
+    package init(_ crs: CRS) {
         self.init(wkt: crs.wkt, epsg: crs.epsgCode, name: crs.name)
     }
 }
@@ -23,7 +23,7 @@ extension MultiPolygon {
     /// edges so none is longer than `maxSegmentLength` source units (no densifying when `nil`).
     ///
     /// - Returns: `nil` when PROJ cannot transform some node (outside the projection's domain).
-    public func transformed(by transform: CoordinateTransform, maxSegmentLength: Double? = nil)
+    package func transformed(by transform: CoordinateTransform, maxSegmentLength: Double? = nil)
         -> MultiPolygon?
     {
         let source = maxSegmentLength.map { densified(maxSegmentLength: $0) } ?? self
@@ -57,7 +57,7 @@ extension MultiPolygon {
 
 extension MultiPolygon {
     /// Most points inserted into one edge by target-unit densifying.
-    public static let maxPiecesPerEdge = 4096
+    package static let maxPiecesPerEdge = 4096
 
     /// The polygons in the target CRS of `transform`, every edge cut into pieces so that none
     /// of their images is longer than `maxTargetSegmentLength` **target** units (e.g. a quarter
@@ -67,7 +67,7 @@ extension MultiPolygon {
     /// CRS into `⌈image length / maxTargetSegmentLength⌉` pieces (at most
     /// ``maxPiecesPerEdge``), so the step follows the target grid whatever the two CRS' units.
     /// - Returns: `nil` when PROJ cannot transform some node (outside the projection's domain).
-    public func transformed(by transform: CoordinateTransform, maxTargetSegmentLength: Double)
+    package func transformed(by transform: CoordinateTransform, maxTargetSegmentLength: Double)
         -> MultiPolygon?
     {
         precondition(maxTargetSegmentLength > 0, "maxTargetSegmentLength must be positive")
@@ -119,7 +119,7 @@ extension BasinSet {
     ///   - maxTargetSegmentLength: instead, cut edges so that none of their images is longer
     ///     than this in the **target** CRS's units (see
     ///     ``MultiPolygon/transformed(by:maxTargetSegmentLength:)``).
-    public func reprojected(
+    package func reprojected(
         to target: CRS, maxSegmentLength: Double? = nil, maxTargetSegmentLength: Double? = nil
     )
         throws(VectorError) -> BasinSet

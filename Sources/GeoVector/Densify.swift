@@ -4,7 +4,7 @@
 extension LinearRing {
     /// The ring with points inserted so no edge (including the closing one) is longer than
     /// `maxSegmentLength` (CRS units).
-    public func densified(maxSegmentLength: Double) -> LinearRing {
+    package func densified(maxSegmentLength: Double) -> LinearRing {
         precondition(maxSegmentLength > 0, "maxSegmentLength must be positive")
         guard points.count >= 2 else { return self }
         var result: [Point2D] = []
@@ -25,7 +25,7 @@ extension LinearRing {
     }
 
     /// The longest edge (including the closing one), in CRS units.
-    public var longestEdge: Double {
+    package var longestEdge: Double {
         guard points.count >= 2 else { return 0 }
         var longest = 0.0
         for (i, a) in points.enumerated() {
@@ -41,7 +41,7 @@ extension LinearRing {
 
 extension MultiPolygon {
     /// Every ring densified (see ``LinearRing/densified(maxSegmentLength:)``).
-    public func densified(maxSegmentLength: Double) -> MultiPolygon {
+    package func densified(maxSegmentLength: Double) -> MultiPolygon {
         MultiPolygon(
             polygons: polygons.map { polygon in
                 Polygon(

@@ -3,26 +3,26 @@
 /// x = easting/longitude and y = northing/latitude whatever the CRS's axis order.
 
 /// A point in a projected or geographic CRS.
-public struct Point2D: Sendable, Hashable {
-    public var x: Double
-    public var y: Double
+package struct Point2D: Sendable, Hashable {
+    package var x: Double
+    package var y: Double
 
-    public init(x: Double, y: Double) {
+    package init(x: Double, y: Double) {
         self.x = x
         self.y = y
     }
 }
 
 /// A closed ring: `points.first == points.last` is not required; the ring is implicitly closed.
-public struct LinearRing: Sendable, Hashable {
-    public var points: [Point2D]
+package struct LinearRing: Sendable, Hashable {
+    package var points: [Point2D]
 
-    public init(points: [Point2D]) {
+    package init(points: [Point2D]) {
         self.points = points
     }
 
     /// Signed area by the shoelace formula (positive when counter-clockwise), in CRS units².
-    public var signedArea: Double {
+    package var signedArea: Double {
         guard points.count >= 3 else { return 0 }
         var sum = 0.0
         var previous = points[points.count - 1]
@@ -35,34 +35,34 @@ public struct LinearRing: Sendable, Hashable {
 }
 
 /// A polygon: one exterior ring and zero or more holes.
-public struct Polygon: Sendable, Hashable {
-    public var exterior: LinearRing
-    public var holes: [LinearRing]
+package struct Polygon: Sendable, Hashable {
+    package var exterior: LinearRing
+    package var holes: [LinearRing]
 
-    public init(exterior: LinearRing, holes: [LinearRing] = []) {
+    package init(exterior: LinearRing, holes: [LinearRing] = []) {
         self.exterior = exterior
         self.holes = holes
     }
 
     /// Area (exterior minus holes), in CRS units².
-    public var area: Double {
+    package var area: Double {
         abs(exterior.signedArea) - holes.reduce(0) { $0 + abs($1.signedArea) }
     }
 }
 
 /// One or more polygons (a single polygon is a multipolygon of one part).
-public struct MultiPolygon: Sendable, Hashable {
-    public var polygons: [Polygon]
+package struct MultiPolygon: Sendable, Hashable {
+    package var polygons: [Polygon]
 
-    public init(polygons: [Polygon]) {
+    package init(polygons: [Polygon]) {
         self.polygons = polygons
     }
 
     /// Total area of all parts, in CRS units².
-    public var area: Double { polygons.reduce(0) { $0 + $1.area } }
+    package var area: Double { polygons.reduce(0) { $0 + $1.area } }
 
     /// Bounding box `(minX, minY, maxX, maxY)`, or `nil` when empty.
-    public var bounds: (minX: Double, minY: Double, maxX: Double, maxY: Double)? {
+    package var bounds: (minX: Double, minY: Double, maxX: Double, maxY: Double)? {
         var minX = Double.infinity
         var minY = Double.infinity
         var maxX = -Double.infinity
@@ -78,5 +78,5 @@ public struct MultiPolygon: Sendable, Hashable {
         return minX <= maxX ? (minX, minY, maxX, maxY) : nil
     }
 
-    public var isEmpty: Bool { polygons.allSatisfy { $0.exterior.points.count < 3 } }
+    package var isEmpty: Bool { polygons.allSatisfy { $0.exterior.points.count < 3 } }
 }

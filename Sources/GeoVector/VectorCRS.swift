@@ -1,18 +1,18 @@
 internal import CGDAL
 
 /// A layer's coordinate reference system as OGR reports it.
-public struct VectorCRS: Sendable, Equatable {
+package struct VectorCRS: Sendable, Equatable {
     /// WKT2 (2019) text, usable by PROJ and GDAL.
-    public var wkt: String
+    package var wkt: String
     /// The EPSG code, when OGR can identify one.
-    public var epsg: Int?
+    package var epsg: Int?
     /// The CRS name, e.g. `WGS 84 / UTM zone 32N`.
-    public var name: String
+    package var name: String
 
     /// `EPSG:n` when known, else the name.
-    public var identifier: String { epsg.map { "EPSG:\($0)" } ?? name }
+    package var identifier: String { epsg.map { "EPSG:\($0)" } ?? name }
 
-    public init(wkt: String, epsg: Int?, name: String) {
+    package init(wkt: String, epsg: Int?, name: String) {
         self.wkt = wkt
         self.epsg = epsg
         self.name = name

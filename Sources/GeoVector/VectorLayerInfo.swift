@@ -2,14 +2,14 @@ internal import CGDAL
 import GeoGDAL
 
 /// An attribute field of a layer.
-public struct VectorField: Sendable, Equatable {
-    public enum Kind: String, Sendable { case integer, real, string, date, other }
-    public var name: String
-    public var kind: Kind
+package struct VectorField: Sendable, Equatable {
+    package enum Kind: String, Sendable { case integer, real, string, date, other }
+    package var name: String
+    package var kind: Kind
     /// OGR's type name (`Integer`, `Integer64`, `Real`, `String`, `Date`, …).
-    public var typeName: String
+    package var typeName: String
 
-    public init(name: String, kind: Kind, typeName: String) {
+    package init(name: String, kind: Kind, typeName: String) {
         self.name = name
         self.kind = kind
         self.typeName = typeName
@@ -17,13 +17,13 @@ public struct VectorField: Sendable, Equatable {
 }
 
 /// One attribute value.
-public enum FieldValue: Sendable, Hashable, CustomStringConvertible {
+package enum FieldValue: Sendable, Hashable, CustomStringConvertible {
     case integer(Int64)
     case real(Double)
     case string(String)
     case null
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .integer(let value): String(value)
         case .real(let value): String(value)
@@ -34,32 +34,32 @@ public enum FieldValue: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// The facts `geomap info` reports about a vector layer.
-public struct VectorLayerInfo: Sendable {
-    public var name: String
+package struct VectorLayerInfo: Sendable {
+    package var name: String
     /// OGR's geometry type name (`Polygon`, `Multi Polygon`, `3D Polygon`, `Unknown (any)`…).
-    public var geometryType: String
+    package var geometryType: String
     /// Whether the declared geometry type is a (multi)polygon or surface.
-    public var isPolygonal: Bool
-    public var featureCount: Int
-    public var fields: [VectorField]
+    package var isPolygonal: Bool
+    package var featureCount: Int
+    package var fields: [VectorField]
     /// `nil` when the layer has no CRS (a shapefile without .prj).
-    public var crs: VectorCRS?
+    package var crs: VectorCRS?
     /// `(minX, minY, maxX, maxY)` in the layer's CRS, `nil` when empty.
-    public var extent: (minX: Double, minY: Double, maxX: Double, maxY: Double)?
+    package var extent: (minX: Double, minY: Double, maxX: Double, maxY: Double)?
     /// The field ``BasinReader`` would take ids from by default (the first integer or text
     /// field whose values are all present and unique), `nil` when none qualifies.
-    public var idField: String?
+    package var idField: String?
 }
 
 /// A vector dataset: its GDAL driver and layers.
-public struct VectorDatasetInfo: Sendable {
+package struct VectorDatasetInfo: Sendable {
     /// GDAL's short driver name (`ESRI Shapefile`, `GPKG`, `GeoJSON`, `netCDF`, …).
-    public var driver: String
-    public var layers: [VectorLayerInfo]
+    package var driver: String
+    package var layers: [VectorLayerInfo]
 }
 
 /// Reading vector metadata through OGR.
-public enum VectorSource {
+package enum VectorSource {
     /// Opens `path` as a vector dataset.
     ///
     /// - Throws: ``VectorError`` when GDAL cannot open it as vector data.
@@ -75,14 +75,14 @@ public enum VectorSource {
     /// Describes every layer of `path`.
     ///
     /// - Throws: ``VectorError`` when the file cannot be opened as vector data.
-    public static func layers(of path: String) throws(VectorError) -> [VectorLayerInfo] {
+    package static func layers(of path: String) throws(VectorError) -> [VectorLayerInfo] {
         try describe(path: path).layers
     }
 
     /// Describes the dataset at `path`: driver, and every layer with its default id field.
     ///
     /// - Throws: ``VectorError`` when the file cannot be opened as vector data.
-    public static func describe(path: String) throws(VectorError) -> VectorDatasetInfo {
+    package static func describe(path: String) throws(VectorError) -> VectorDatasetInfo {
         let dataset = try open(path)
         var layers: [VectorLayerInfo] = []
         for index in 0..<GDALDatasetGetLayerCount(dataset.handle) {

@@ -1,7 +1,7 @@
 import BasinInputs
 import Foundation
 import GeoRaster
-public import OutputFiles
+package import OutputFiles
 
 /// The one shape of every pipeline (`geomap predict`, `embed`, `zonal`, `probe fit`, `convert`):
 ///
@@ -18,7 +18,7 @@ public import OutputFiles
 ///
 /// The command files only turn options into a request, print the events and the result, and
 /// exit with the result's status.
-public protocol GeomapJob {
+package protocol GeomapJob {
     /// What to do: inputs, options and outputs as plain values.
     associatedtype Request: Sendable
     /// One unit of the plan, run on its own (its outputs are one output set).
@@ -36,7 +36,7 @@ public protocol GeomapJob {
 
 extension GeomapJob {
     /// Plans `request` and runs every item in order.
-    public static func runAll(_ request: Request, events: JobEvents) throws -> [JobResult<
+    package static func runAll(_ request: Request, events: JobEvents) throws -> [JobResult<
         Summary
     >] {
         try plan(request).map { try run($0, events: events) }
@@ -44,16 +44,16 @@ extension GeomapJob {
 }
 
 /// What a job tells its caller while it runs. Called from the job's worker threads too.
-public struct JobEvents: Sendable {
+package struct JobEvents: Sendable {
     /// A note for the log (left out by `--quiet`).
-    public var note: @Sendable (String) -> Void
+    package var note: @Sendable (String) -> Void
     /// A warning or notice that prints even with `--quiet`.
-    public var warn: @Sendable (String) -> Void
+    package var warn: @Sendable (String) -> Void
     /// (stage, done, total): the stage is the job's own (`tiles`, the basin stages, a zonal
     /// variable's name…).
-    public var progress: @Sendable (_ stage: String, _ done: Int, _ total: Int) -> Void
+    package var progress: @Sendable (_ stage: String, _ done: Int, _ total: Int) -> Void
 
-    public init(
+    package init(
         note: @escaping @Sendable (String) -> Void,
         warn: @escaping @Sendable (String) -> Void,
         progress: @escaping @Sendable (_ stage: String, _ done: Int, _ total: Int) -> Void = {
@@ -66,36 +66,36 @@ public struct JobEvents: Sendable {
     }
 
     /// Events nobody listens to.
-    public static let silent = JobEvents(note: { _ in }, warn: { _ in })
+    package static let silent = JobEvents(note: { _ in }, warn: { _ in })
 }
 
 /// What one item of a job did.
-public struct JobResult<Summary: Sendable>: Sendable {
+package struct JobResult<Summary: Sendable>: Sendable {
     /// The final paths of the outputs written (their `.qml`/`.aux.xml` sidecars included where
     /// the job reports them).
-    public var written: [String]
+    package var written: [String]
     /// What failed while the outputs were still written (a basin not run, tiles with a
     /// non-finite model output), one line each without the `geomap: <verb>:` prefix.
-    public var failed: [String]
+    package var failed: [String]
     /// The job's own figures.
-    public var summary: Summary
+    package var summary: Summary
 
-    public init(written: [String], failed: [String] = [], summary: Summary) {
+    package init(written: [String], failed: [String] = [], summary: Summary) {
         self.written = written
         self.failed = failed
         self.summary = summary
     }
 
     /// `.partialFailure` (exit 1) when something failed, else `.success`.
-    public var exitStatus: ExitStatus { failed.isEmpty ? .success : .partialFailure }
+    package var exitStatus: ExitStatus { failed.isEmpty ? .success : .partialFailure }
 }
 
 /// An input file of a request that is not there or cannot be read: bad input (exit 2).
-public struct JobInputError: Error, CustomStringConvertible, Equatable {
+package struct JobInputError: Error, CustomStringConvertible, Equatable {
     /// The option (or configuration key) that named the file.
-    public var option: String
-    public var path: String
-    public var problem: String
+    package var option: String
+    package var path: String
+    package var problem: String
 
     package init(option: String, path: String, problem: String) {
         self.option = option
@@ -103,16 +103,16 @@ public struct JobInputError: Error, CustomStringConvertible, Equatable {
         self.problem = problem
     }
 
-    public var description: String { "\(option) \(path): \(problem)" }
+    package var description: String { "\(option) \(path): \(problem)" }
 }
 
 /// Checks of the input files a request names, made by each job's ``GeomapJob/plan(_:)`` so a
 /// request built without the CLI fails as early as one the CLI checked.
-public enum JobInputs {
+package enum JobInputs {
     /// `path` exists and is readable; a folder only when `directoryAllowed` (an OGR data
     /// source, a Landsat product). GDAL/OGR names that are not plain paths (`/vsizip/…`,
     /// `NETCDF:"f.nc":var`) are left to the library that opens them.
-    public static func check(_ path: String, option: String, directoryAllowed: Bool = false)
+    package static func check(_ path: String, option: String, directoryAllowed: Bool = false)
         throws
     {
         if InputKind.isGDALVirtual(path) { return }
@@ -130,7 +130,7 @@ public enum JobInputs {
 
     /// An input that may also be one file per basin as a folder or a glob pattern
     /// (``BasinFileSet``): a pattern must match some file.
-    public static func checkSet(_ path: String, option: String) throws {
+    package static func checkSet(_ path: String, option: String) throws {
         if !FileManager.default.fileExists(atPath: path), BasinFileSet.isSet(path) {
             do { _ = try BasinFileSet.files(path) } catch {
                 throw JobInputError(option: option, path: path, problem: "no file matches")
@@ -142,7 +142,7 @@ public enum JobInputs {
 
     /// The folder an output goes into exists (outputs never create folders silently, except
     /// the tile and basin prediction jobs' `--out DIR`, which they create).
-    public static func checkOutputFolder(of path: String, option: String) throws {
+    package static func checkOutputFolder(of path: String, option: String) throws {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory),

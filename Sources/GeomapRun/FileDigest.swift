@@ -2,9 +2,9 @@ import Foundation
 import Models
 
 /// SHA-256 of a whole file, read in blocks of 1 MiB (memory stays bounded for any size).
-public enum FileDigest {
+package enum FileDigest {
     /// Lower-case hex digest of the file at `path`.
-    public static func sha256(ofFileAt path: String) throws -> String {
+    package static func sha256(ofFileAt path: String) throws -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw RunFileError(path: path, problem: "cannot open the file to hash it")
         }

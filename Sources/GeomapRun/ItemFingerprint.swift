@@ -5,23 +5,23 @@ import Models
 /// file's SHA-256, the job's effective options and geomap's version. A ledger entry with the
 /// same fingerprint (and its outputs present) means the item need not run again; any change to
 /// an input file, the model, an option or geomap redoes exactly the items it touches.
-public struct ItemFingerprint: Sendable, Equatable {
+package struct ItemFingerprint: Sendable, Equatable {
     /// Files at most this large are hashed by content as well (cheap), beside their path, size
     /// and modification time; larger ones are known by those three.
-    public static let contentHashLimit: Int64 = 4 << 20
+    package static let contentHashLimit: Int64 = 4 << 20
 
     /// An input file as the fingerprint sees it.
-    public struct InputIdentity: Sendable, Equatable {
+    package struct InputIdentity: Sendable, Equatable {
         /// Absolute, standardised path.
-        public var path: String
-        public var size: Int64
+        package var path: String
+        package var size: Int64
         /// Modification time, nanoseconds since 1970.
-        public var modified: Int64
+        package var modified: Int64
         /// SHA-256 (hex) of the content, for files up to ``contentHashLimit``.
-        public var contentSHA256: String?
+        package var contentSHA256: String?
 
         /// Reads the identity of the file at `path` (which must exist).
-        public static func of(_ path: String) throws -> InputIdentity {
+        package static func of(_ path: String) throws -> InputIdentity {
             let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
             var info = stat()
             guard stat(absolute, &info) == 0 else {
@@ -40,7 +40,7 @@ public struct ItemFingerprint: Sendable, Equatable {
     }
 
     /// Lower-case hex SHA-256.
-    public var value: String
+    package var value: String
 
     /// - Parameters:
     ///   - inputs: every file the item reads (rasters, forcings, polygons, mapping…), any order.
@@ -48,7 +48,7 @@ public struct ItemFingerprint: Sendable, Equatable {
     ///   - options: the job's effective command-line arguments, in order.
     ///   - item: what part of the inputs the item covers (e.g. a window or a basin range).
     ///   - version: geomap's version.
-    public init(
+    package init(
         inputs: [InputIdentity], modelSHA256: String, options: [String], item: String,
         version: String
     ) {

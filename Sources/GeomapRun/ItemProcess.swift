@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 import OutputFiles
 
 /// Runs one work item as a child `geomap` process and says how it ended.
@@ -6,9 +6,9 @@ import OutputFiles
 /// The child runs in the configuration's folder (so relative paths in options mean what the
 /// configuration says), with its stderr kept in a log file of the run directory; its exit code
 /// is geomap's documented one.
-public struct ItemProcess: Sendable {
+package struct ItemProcess: Sendable {
     /// How an attempt ended.
-    public enum Ending: Sendable, Equatable {
+    package enum Ending: Sendable, Equatable {
         case done
         /// Exit 1 (some tiles or basins failed), 2 (bad input), 3 (invalid output), a crash
         /// or an unknown code: the item failed; `errorClass` says which.
@@ -21,17 +21,17 @@ public struct ItemProcess: Sendable {
         case interrupted
     }
 
-    public var executable: URL
-    public var workingDirectory: URL
+    package var executable: URL
+    package var workingDirectory: URL
 
-    public init(executable: URL, workingDirectory: URL) {
+    package init(executable: URL, workingDirectory: URL) {
         self.executable = executable
         self.workingDirectory = workingDirectory
     }
 
     /// Runs `arguments`, writing the child's stderr to `log`. `started` receives the process
     /// (to forward a stop to it).
-    public func run(_ arguments: [String], log: URL, started: (Process) -> Void) throws -> Ending {
+    package func run(_ arguments: [String], log: URL, started: (Process) -> Void) throws -> Ending {
         guard FileManager.default.createFile(atPath: log.path, contents: nil) else {
             throw RunFileError(path: log.path, problem: "cannot create the item's log")
         }

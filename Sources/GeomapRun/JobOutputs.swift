@@ -18,9 +18,9 @@ import GeomapCore
 /// `geomap merge` (``ShardMerge``) calls it with the items where their shards wrote them
 /// (`<out>/shards/I-of-N/`) and `folder` the job's own output folder, so a sharded run's joint
 /// outputs are made by the same code, in the same order, as an unsharded run's.
-public enum JobOutputs {
+package enum JobOutputs {
     /// Output kinds a tile job's mosaic is built for, by file suffix.
-    public static let mosaicKinds = ["classes", "probabilities", "embeddings"]
+    package static let mosaicKinds = ["classes", "probabilities", "embeddings"]
 
     /// Builds `job`'s joint outputs from the records of its items in `plan`.
     /// - Parameters:
@@ -32,7 +32,7 @@ public enum JobOutputs {
     /// - Returns: the problems (one line each): a join that failed. A mosaic GDAL cannot
     ///   build (rasters in different CRSs) is reported but not a problem.
     @discardableResult
-    public static func finish(
+    package static func finish(
         job: RunJob, plan: RunPlan, records: [RunManifest.Item], folder: String? = nil,
         force: Bool = false, report: (String, _ important: Bool) -> Void
     ) -> [String] {

@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 
 /// A run configuration (`geomap run CONFIG.yaml`), as read from its file: the jobs a nightly run
 /// does and how failures are tolerated. Built by ``RunConfigLoader``.
@@ -23,54 +23,54 @@ public import Foundation
 ///     out: out/streamflow
 ///     group-size: 256         # basin jobs: work items of at most 256 basins
 /// ```
-public struct RunConfig: Sendable, Equatable {
+package struct RunConfig: Sendable, Equatable {
     /// The only configuration version this geomap reads.
-    public static let supportedVersion = 1
+    package static let supportedVersion = 1
 
     /// The file the configuration was read from (absolute).
-    public var file: URL
+    package var file: URL
     /// Transient failures retried per item before it counts as failed.
-    public var retries: Int
+    package var retries: Int
     /// The run stops taking items once more than this share of the items tried has failed.
-    public var maxFailedFraction: Double
-    public var jobs: [RunJob]
+    package var maxFailedFraction: Double
+    package var jobs: [RunJob]
     /// `shards: n`: the number of shards when a scheduler gives only the shard's index
     /// (Kubernetes, AWS Batch; ``ShardSelection``); `nil` when not written.
-    public var shards: Int? = nil
+    package var shards: Int? = nil
 
     /// The folder relative paths in the configuration resolve against.
-    public var folder: URL { file.deletingLastPathComponent() }
+    package var folder: URL { file.deletingLastPathComponent() }
 }
 
 /// One job of a run: a command of geomap run over a list of work items.
-public struct RunJob: Sendable, Equatable {
+package struct RunJob: Sendable, Equatable {
     /// Unique within the run; names the job's items in the ledger and manifest
     /// (letters, digits, `-` and `_`).
-    public var name: String
-    public var kind: RunJobKind
+    package var name: String
+    package var kind: RunJobKind
     /// Tile jobs: the input rasters as written (paths, globs, folders, VRTs), relative to the
     /// configuration's folder. Empty for the other kinds.
-    public var inputs: [String]
+    package var inputs: [String]
     /// Every other key of the job: options of the job's command, spelled as on the command line
     /// without the leading `--`, in the order written.
-    public var options: [RunOption]
+    package var options: [RunOption]
     /// Line of the job in the configuration file (1-based), for messages.
-    public var line: Int
+    package var line: Int
     /// Tile jobs: `chunk-pixels`, the largest work item in output pixels per side; a scene
     /// whose output grid is larger is split into chunks of at most this × this output pixels
     /// (``RunPlan``). `nil` for the default, ``RunJob/defaultChunkPixels``.
-    public var chunkPixels: Int? = nil
+    package var chunkPixels: Int? = nil
     /// Basin jobs (`predict-basins`, `embed-basins`): `group-size`, basins per work item
     /// (``GeomapCore/BasinGroup``); `nil` for the default, ``GeomapCore/BasinGroup/defaultSize``.
-    public var groupSize: Int? = nil
+    package var groupSize: Int? = nil
 
     /// `chunk-pixels` when not given: 256 × 256 output pixels (about 65,000 tiles, a few
     /// minutes of a 2-core machine at stride 40; docs/nightly.md).
-    public static let defaultChunkPixels = 256
+    package static let defaultChunkPixels = 256
 
     /// The command-line arguments the options stand for: `key: value` is `--key value`, a list
     /// repeats the option once per element, `true` is the flag `--key`, `false` leaves it out.
-    public var arguments: [String] {
+    package var arguments: [String] {
         options.flatMap { option -> [String] in
             switch option.value {
             case .flag(let on): return on ? ["--\(option.key)"] : []
@@ -81,13 +81,13 @@ public struct RunJob: Sendable, Equatable {
 }
 
 /// A command-line option of a job, as written in the configuration.
-public struct RunOption: Sendable, Equatable {
-    public var key: String
-    public var value: Value
+package struct RunOption: Sendable, Equatable {
+    package var key: String
+    package var value: Value
     /// Line of the key in the configuration file (1-based).
-    public var line: Int
+    package var line: Int
 
-    public enum Value: Sendable, Equatable {
+    package enum Value: Sendable, Equatable {
         /// `true` / `false`: a flag given or left out.
         case flag(Bool)
         /// One value, or one per list element (dates already resolved).
@@ -96,7 +96,7 @@ public struct RunOption: Sendable, Equatable {
 }
 
 /// What a job runs; each kind is one existing command and mode.
-public enum RunJobKind: String, Sendable, CaseIterable, Equatable {
+package enum RunJobKind: String, Sendable, CaseIterable, Equatable {
     /// `geomap predict --in` per input raster.
     case predictTiles = "predict-tiles"
     /// `geomap embed --in` per input raster.
@@ -109,5 +109,5 @@ public enum RunJobKind: String, Sendable, CaseIterable, Equatable {
     case zonal
 
     /// Whether the job's work items come from `inputs` (rasters) rather than from basins.
-    public var takesInputs: Bool { self == .predictTiles || self == .embedTiles }
+    package var takesInputs: Bool { self == .predictTiles || self == .embedTiles }
 }

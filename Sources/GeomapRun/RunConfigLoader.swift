@@ -1,10 +1,10 @@
-public import Foundation
+package import Foundation
 import Yams
 
 /// Reads a run configuration strictly: unknown keys, wrong types, a duplicated key, a missing
 /// required key and a bad date expression are ``RunConfigError``s naming the file, the line and
 /// the key path. Date expressions in date options are resolved against `now`.
-public enum RunConfigLoader {
+package enum RunConfigLoader {
     /// Top-level keys and their meaning; anything else is an error.
     static let topLevelKeys: Set<String> = [
         "version", "retries", "max-failed-fraction", "jobs", "shards",
@@ -12,12 +12,12 @@ public enum RunConfigLoader {
     /// Keys of a job that are not command options.
     static let jobKeys: Set<String> = ["name", "kind", "inputs", "chunk-pixels", "group-size"]
     /// Default transient-failure retries per item.
-    public static let defaultRetries = 2
+    package static let defaultRetries = 2
     /// Default share of failed items that stops a run.
-    public static let defaultMaxFailedFraction = 0.5
+    package static let defaultMaxFailedFraction = 0.5
 
     /// Reads and checks `url`. `displayPath` is the file as the user named it (for messages).
-    public static func load(_ url: URL, displayPath: String? = nil, now: Date = Date()) throws
+    package static func load(_ url: URL, displayPath: String? = nil, now: Date = Date()) throws
         -> RunConfig
     {
         let name = displayPath ?? url.path
@@ -35,7 +35,7 @@ public enum RunConfigLoader {
     }
 
     /// Parses configuration text read from `file`.
-    public static func parse(_ text: String, file: URL, displayPath: String, now: Date) throws
+    package static func parse(_ text: String, file: URL, displayPath: String, now: Date) throws
         -> RunConfig
     {
         let reader = Reader(file: displayPath, now: now)

@@ -1,16 +1,16 @@
-public import Foundation
+package import Foundation
 
 /// Date expressions of run configurations, so that one configuration serves every night:
 /// `today`, `yesterday`, `today-30d`, `today+1d`, `yesterday-6d`, resolved against the run's
 /// start in UTC to `YYYY-MM-DD`. Other text is passed through unchanged (the command checks it
 /// as a date).
-public enum RunDate {
+package enum RunDate {
     /// Options whose values may be date expressions.
-    public static let optionKeys: Set<String> = ["start", "end", "from", "to", "date"]
+    package static let optionKeys: Set<String> = ["start", "end", "from", "to", "date"]
 
     /// The resolved day, `nil` when `text` is no date expression, or an error message when it
     /// starts like one but does not parse (`today-3w`, `yesterday+`).
-    public static func resolve(_ text: String, now: Date) -> Result<String, DateExpressionError>? {
+    package static func resolve(_ text: String, now: Date) -> Result<String, DateExpressionError>? {
         let anchors = [("yesterday", -1), ("today", 0)]
         guard let (word, base) = anchors.first(where: { text.hasPrefix($0.0) }) else { return nil }
         let rest = text.dropFirst(word.count)
@@ -37,7 +37,7 @@ public enum RunDate {
 }
 
 /// Why a date expression does not parse.
-public struct DateExpressionError: Error, Equatable {
-    public var message: String
+package struct DateExpressionError: Error, Equatable {
+    package var message: String
     init(_ message: String) { self.message = message }
 }

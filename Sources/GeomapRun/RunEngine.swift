@@ -1,6 +1,6 @@
-public import Foundation
+package import Foundation
 import GeoRaster
-public import GeomapCore
+package import GeomapCore
 import Models
 
 /// Runs a planned configuration item by item into a run directory: skips items the ledger
@@ -10,29 +10,29 @@ import Models
 /// Exit codes (``RunOutcome/exitStatus``): 0 all items done; 1 the run finished and some items
 /// failed; 75 the run stopped early and should be tried again (a stop request, the deadline,
 /// an item said "try again later").
-public final class RunEngine {
-    public struct Options: Sendable {
+package final class RunEngine {
+    package struct Options: Sendable {
         /// Redo every item, whatever the ledger says.
-        public var force = false
+        package var force = false
         /// Stop taking items after this moment.
-        public var deadline: Date?
+        package var deadline: Date?
         /// Seconds before the first retry of a transient failure; doubled for each further
         /// one, at most ``maximumBackoff``.
-        public var backoff: Double = 2
-        public var maximumBackoff: Double = 60
+        package var backoff: Double = 2
+        package var maximumBackoff: Double = 60
         /// A shard of a sharded run (`i-of-n`) and the hash of the plan it was dealt from:
         /// recorded in the manifest; a shard builds no mosaic or joined file (`geomap merge`
         /// does).
-        public var shard: String?
-        public var planHash: String?
-        public init() {}
+        package var shard: String?
+        package var planHash: String?
+        package init() {}
     }
 
-    public let config: RunConfig
-    public let plan: RunPlan
-    public let directory: URL
-    public let options: Options
-    public let stop: RunStop
+    package let config: RunConfig
+    package let plan: RunPlan
+    package let directory: URL
+    package let options: Options
+    package let stop: RunStop
     let process: ItemProcess
     let versions: [String: String]
     let log: (String) -> Void
@@ -40,7 +40,7 @@ public final class RunEngine {
     /// chunks, a VRT over thousands of scenes), each read and hashed once per run.
     private var identities: [String: ItemFingerprint.InputIdentity] = [:]
 
-    public init(
+    package init(
         config: RunConfig, plan: RunPlan, directory: URL, options: Options, stop: RunStop,
         executable: URL, versions: [String: String], log: @escaping (String) -> Void
     ) {
@@ -56,7 +56,7 @@ public final class RunEngine {
 
     /// On a terminal, the run's progress bar (set by the command): item events then go through
     /// it; `nil` sends every event to `log` as a line.
-    public var reporter: RunReporter?
+    package var reporter: RunReporter?
 
     /// An item event: through ``reporter`` when there is one, else a line to `log`.
     private func event(_ line: String, important: Bool = false) {
@@ -70,7 +70,7 @@ public final class RunEngine {
     /// The fingerprint of `item`, from its inputs' identities as this run first read them (an
     /// input that changes while the run lasts is seen changed by the next run, which redoes
     /// its items).
-    public func fingerprint(_ item: WorkItem) throws -> String {
+    package func fingerprint(_ item: WorkItem) throws -> String {
         ItemFingerprint(
             inputs: try item.inputs.map(identity), modelSHA256: item.modelSHA256,
             options: item.arguments, item: item.key, version: versions["geomap"] ?? ""
@@ -85,7 +85,7 @@ public final class RunEngine {
     }
 
     /// Runs every item not yet done. The run directory must exist and be locked by the caller.
-    public func run() throws -> RunOutcome {
+    package func run() throws -> RunOutcome {
         let started = Date()
         let ledger = try RunLedger(url: directory.appendingPathComponent("ledger.jsonl"))
         let logs = directory.appendingPathComponent("logs")
@@ -287,8 +287,8 @@ public final class RunEngine {
 }
 
 /// How a run ended.
-public struct RunOutcome: Sendable {
-    public var status: ExitStatus
-    public var message: String
-    public var items: [RunManifest.Item]
+package struct RunOutcome: Sendable {
+    package var status: ExitStatus
+    package var message: String
+    package var items: [RunManifest.Item]
 }

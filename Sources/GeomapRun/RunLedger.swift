@@ -1,5 +1,5 @@
-public import Foundation
-public import GeomapCore
+package import Foundation
+package import GeomapCore
 
 /// The record of a run's finished items: `<run-dir>/ledger.jsonl`, one JSON object a line,
 /// appended and fsynced per item, so a kill at any moment loses at most the item in flight.
@@ -7,28 +7,28 @@ public import GeomapCore
 /// An item is done when the ledger's latest entry for its key is `done` with the item's current
 /// fingerprint and every output it lists still exists with the recorded size. A torn last line
 /// (a kill during the append) is ignored when reading and completed by the next append.
-public final class RunLedger {
+package final class RunLedger {
     /// What happened to one item in one attempt series.
-    public struct Entry: Codable, Sendable, Equatable {
-        public enum Status: String, Codable, Sendable { case done, failed }
+    package struct Entry: Codable, Sendable, Equatable {
+        package enum Status: String, Codable, Sendable { case done, failed }
 
         /// `job/item`, unique in the run.
-        public var key: String
+        package var key: String
         /// ``ItemFingerprint`` of the inputs, model, options and geomap version.
-        public var fingerprint: String
-        public var status: Status
-        public var outputs: [OutputRecord]
+        package var fingerprint: String
+        package var status: Status
+        package var outputs: [OutputRecord]
         /// Attempts made (1 + transient retries).
-        public var attempts: Int
+        package var attempts: Int
         /// Wall-clock seconds of the last attempt.
-        public var seconds: Double
+        package var seconds: Double
         /// For failures: `bad-input`, `io`, `model`, … and the one-line message.
-        public var errorClass: String?
-        public var message: String?
+        package var errorClass: String?
+        package var message: String?
         /// ISO 8601 UTC.
-        public var finished: String
+        package var finished: String
 
-        public init(
+        package init(
             key: String, fingerprint: String, status: Status, outputs: [OutputRecord],
             attempts: Int, seconds: Double, errorClass: String? = nil, message: String? = nil,
             finished: Date = Date()
@@ -46,26 +46,26 @@ public final class RunLedger {
     }
 
     /// A file an item wrote: path (as the run names it), size in bytes, SHA-256 (hex).
-    public struct OutputRecord: Codable, Sendable, Equatable {
-        public var path: String
-        public var size: Int64
-        public var sha256: String
+    package struct OutputRecord: Codable, Sendable, Equatable {
+        package var path: String
+        package var size: Int64
+        package var sha256: String
 
-        public init(path: String, size: Int64, sha256: String) {
+        package init(path: String, size: Int64, sha256: String) {
             self.path = path
             self.size = size
             self.sha256 = sha256
         }
     }
 
-    public let url: URL
+    package let url: URL
     /// The latest entry per key, in file order.
-    public private(set) var latest: [String: Entry] = [:]
+    package private(set) var latest: [String: Entry] = [:]
     private let handle: FileHandle
     private var endsWithNewline: Bool
 
     /// Opens (creating) the ledger at `url` and reads what it holds.
-    public init(url: URL) throws {
+    package init(url: URL) throws {
         self.url = url
         if !FileManager.default.fileExists(atPath: url.path) {
             guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
@@ -97,7 +97,7 @@ public final class RunLedger {
 
     /// The latest entry per key of the ledger at `url`, read only (a ledger that is not there
     /// holds nothing).
-    public static func read(_ url: URL) throws -> [String: Entry] {
+    package static func read(_ url: URL) throws -> [String: Entry] {
         guard FileManager.default.fileExists(atPath: url.path) else { return [:] }
         guard let data = try? Data(contentsOf: url) else {
             throw RunFileError(path: url.path, problem: "cannot read the ledger")
@@ -108,7 +108,7 @@ public final class RunLedger {
     deinit { try? handle.close() }
 
     /// Appends `entry` and fsyncs it before returning.
-    public func append(_ entry: Entry) throws {
+    package func append(_ entry: Entry) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var line = try encoder.encode(entry)
@@ -127,14 +127,14 @@ public final class RunLedger {
 
     /// Whether `key` is done with `fingerprint` and its outputs are still there, whole.
     /// `resolve` turns a recorded output path into a file URL.
-    public func isDone(_ key: String, fingerprint: String, resolve: (String) -> URL) -> Bool {
+    package func isDone(_ key: String, fingerprint: String, resolve: (String) -> URL) -> Bool {
         guard let entry = latest[key], entry.status == .done, entry.fingerprint == fingerprint
         else { return false }
         return Self.outputsPresent(entry, resolve: resolve)
     }
 
     /// Whether every output `entry` lists is a regular file of the recorded size.
-    public static func outputsPresent(_ entry: Entry, resolve: (String) -> URL) -> Bool {
+    package static func outputsPresent(_ entry: Entry, resolve: (String) -> URL) -> Bool {
         entry.outputs.allSatisfy { output in
             let path = resolve(output.path).path
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
@@ -148,15 +148,15 @@ public final class RunLedger {
 
 /// A run-directory file (ledger, manifest, lock) that cannot be read or written. Exit code 74:
 /// the configuration was fine, the machine was not.
-public struct RunFileError: Error, CustomStringConvertible, ExitStatusProviding {
-    public var path: String
-    public var problem: String
+package struct RunFileError: Error, CustomStringConvertible, ExitStatusProviding {
+    package var path: String
+    package var problem: String
 
-    public init(path: String, problem: String) {
+    package init(path: String, problem: String) {
         self.path = path
         self.problem = problem
     }
 
-    public var description: String { "\(path): \(problem)" }
-    public var exitStatus: ExitStatus { .ioError }
+    package var description: String { "\(path): \(problem)" }
+    package var exitStatus: ExitStatus { .ioError }
 }

@@ -1,62 +1,62 @@
-public import Foundation
+package import Foundation
 import GeomapCore
 
 /// `<run-dir>/manifest.json`: what a run did and produced, written atomically at the end of
 /// every run (and when it stops early), for `geomap status` and for people.
-public struct RunManifest: Codable, Sendable, Equatable {
+package struct RunManifest: Codable, Sendable, Equatable {
     /// One work item as the run left it.
-    public struct Item: Codable, Sendable, Equatable {
-        public var key: String
+    package struct Item: Codable, Sendable, Equatable {
+        package var key: String
         /// `done`, `failed` or `missing` (not run: the run stopped first).
-        public var status: String
+        package var status: String
         /// `skipped` when an earlier run had done it with the same fingerprint.
-        public var action: String?
-        public var fingerprint: String
-        public var inputs: [String]
-        public var outputs: [RunLedger.OutputRecord]
-        public var attempts: Int
-        public var seconds: Double
-        public var errorClass: String?
-        public var message: String?
+        package var action: String?
+        package var fingerprint: String
+        package var inputs: [String]
+        package var outputs: [RunLedger.OutputRecord]
+        package var attempts: Int
+        package var seconds: Double
+        package var errorClass: String?
+        package var message: String?
     }
 
     /// A model the run used: file and SHA-256.
-    public struct Model: Codable, Sendable, Equatable {
-        public var path: String
-        public var sha256: String
+    package struct Model: Codable, Sendable, Equatable {
+        package var path: String
+        package var sha256: String
     }
 
-    public var runID: String
-    public var config: String
+    package var runID: String
+    package var config: String
     /// SHA-256 of the configuration file's bytes.
-    public var configSHA256: String
+    package var configSHA256: String
     /// geomap, GDAL, PROJ, netCDF-C and OpenBLAS versions.
-    public var versions: [String: String]
-    public var models: [Model]
-    public var host: String
+    package var versions: [String: String]
+    package var models: [Model]
+    package var host: String
     /// ISO 8601 UTC.
-    public var started: String
-    public var ended: String
+    package var started: String
+    package var ended: String
     /// The exit code the run ended with and why, in words.
-    public var exitCode: Int32
-    public var outcome: String
-    public var items: [Item]
+    package var exitCode: Int32
+    package var outcome: String
+    package var items: [Item]
     /// A shard's manifest: `i-of-n` (docs/scale-out.md); `nil` otherwise.
-    public var shard: String? = nil
+    package var shard: String? = nil
     /// A merged manifest (`geomap merge`): the number of shards joined; `nil` otherwise.
-    public var shards: Int? = nil
+    package var shards: Int? = nil
     /// Sharded runs: ``ShardPlan/hash(_:)`` of the plan the shards were dealt from.
-    public var planHash: String? = nil
+    package var planHash: String? = nil
 
     /// Writes the manifest to `url` atomically (a temporary name in the same folder, fsync,
     /// rename), so a reader sees the old manifest or the new one, never half of one.
-    public func write(to url: URL) throws {
+    package func write(to url: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try RunFiles.write(try encoder.encode(self), to: url)
     }
 
-    public static func read(_ url: URL) throws -> RunManifest {
+    package static func read(_ url: URL) throws -> RunManifest {
         guard let data = try? Data(contentsOf: url) else {
             throw RunFileError(path: url.path, problem: "cannot read the manifest")
         }
@@ -69,9 +69,9 @@ public struct RunManifest: Codable, Sendable, Equatable {
 }
 
 /// The run directory's small files (manifest, configuration copies).
-public enum RunFiles {
+package enum RunFiles {
     /// Replaces `url` with `data` whole: a temporary name in the same folder, fsync, rename.
-    public static func write(_ data: Data, to url: URL) throws {
+    package static func write(_ data: Data, to url: URL) throws {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(
             ".\(url.lastPathComponent).\(getpid()).tmp")
         do {
@@ -96,7 +96,7 @@ extension RunFiles {
     /// The configuration with defaults filled in and dates resolved, and each job's command
     /// line (with the default `--archive` of `predict-basins`), as JSON
     /// (`config.resolved.json`).
-    public static func resolvedConfiguration(_ config: RunConfig) throws -> Data {
+    package static func resolvedConfiguration(_ config: RunConfig) throws -> Data {
         struct Job: Encodable {
             var name: String
             var kind: String

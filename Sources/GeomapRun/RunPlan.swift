@@ -21,10 +21,10 @@ import Models
 ///   `--archive` unless the job says `archive: false`: each group keeps its own archives
 ///   (`<stem>.group-IIII.forcings.nc`, `.nc`, `.gpkg`; docs/nightly.md, "Basin archives").
 /// - Zonal jobs: one item for the whole job, with the job's options as written.
-public struct RunPlan: Sendable {
-    public var items: [WorkItem]
+package struct RunPlan: Sendable {
+    package var items: [WorkItem]
 
-    public init(items: [WorkItem]) {
+    package init(items: [WorkItem]) {
         self.items = items
     }
 
@@ -32,7 +32,7 @@ public struct RunPlan: Sendable {
     /// - Parameter scratchParent: the folder path where the plan's scratch folder
     ///   (`geomap-plan-<pid>-<n>`, removed before returning) is made; nil: the system's
     ///   temporary folder.
-    public static func make(_ config: RunConfig, scratchParent: String? = nil) throws -> RunPlan {
+    package static func make(_ config: RunConfig, scratchParent: String? = nil) throws -> RunPlan {
         var items: [WorkItem] = []
         // Scenes are measured for chunking through TileInput, which may write a warped VRT.
         let parent =

@@ -2,20 +2,20 @@ import Foundation
 
 /// Where a run is: items finished (done, failed or skipped) of the plan, and the time the items
 /// run so far took, for the ETA.
-public struct RunProgress: Sendable, Equatable {
+package struct RunProgress: Sendable, Equatable {
     /// Items in the plan.
-    public var total: Int
+    package var total: Int
     /// Items finished so far (done, failed or skipped as done earlier).
-    public var finished: Int
+    package var finished: Int
     /// Of those, the failed ones.
-    public var failed: Int
+    package var failed: Int
     /// Items run (not skipped) so far and their seconds: the ETA's rate.
-    public var ran: Int
-    public var ranSeconds: Double
+    package var ran: Int
+    package var ranSeconds: Double
     /// The item in flight, if any.
-    public var current: String?
+    package var current: String?
 
-    public init(
+    package init(
         total: Int, finished: Int = 0, failed: Int = 0, ran: Int = 0, ranSeconds: Double = 0,
         current: String? = nil
     ) {
@@ -30,14 +30,14 @@ public struct RunProgress: Sendable, Equatable {
     /// Seconds left: the items not finished yet, each at the mean time of the items run so far
     /// (`nil` before any item ran). An item left that turns out done earlier is skipped at once,
     /// so the estimate errs long.
-    public var secondsLeft: Double? {
+    package var secondsLeft: Double? {
         guard ran > 0 else { return nil }
         return Double(max(0, total - finished)) * ranSeconds / Double(ran)
     }
 
     /// The bar's text: `[#####.........] 3/12 items, 1 failed, ETA 4:10 · landcover/b`
     /// (`ETA --:--` before the first item has run; hours shown as `h:mm:ss`).
-    public func line(width: Int = 24) -> String {
+    package func line(width: Int = 24) -> String {
         let filled = total > 0 ? min(width, finished * width / total) : width
         let bar =
             String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
@@ -63,10 +63,10 @@ public struct RunProgress: Sendable, Equatable {
 /// one line per item event, as `geomap run: [i/n] key: …`. On a terminal: one progress bar over
 /// the whole run (``RunProgress``), redrawn at each event, with only the lines that need a
 /// person (failures, retries, stops, mosaics, the outcome) printed above it.
-public final class RunReporter {
+package final class RunReporter {
     /// Draw the bar (stderr is a terminal) instead of a line per event.
-    public let terminal: Bool
-    public private(set) var progress: RunProgress
+    package let terminal: Bool
+    package private(set) var progress: RunProgress
     private let prefix: String
     private let write: (String) -> Void
     private var shown = false
@@ -74,7 +74,7 @@ public final class RunReporter {
     /// - Parameters:
     ///   - terminal: draw the bar (`isatty(2)` for stderr).
     ///   - write: writes text as it is (no newline added).
-    public init(
+    package init(
         terminal: Bool, total: Int, prefix: String = "geomap run: ",
         write: @escaping (String) -> Void
     ) {
@@ -86,7 +86,7 @@ public final class RunReporter {
 
     /// An event of the run: a line on its own off a terminal; on a terminal printed above the
     /// bar when `important`, else only shown through the bar.
-    public func event(_ line: String, important: Bool = false) {
+    package func event(_ line: String, important: Bool = false) {
         guard terminal else {
             write(prefix + line + "\n")
             return
@@ -99,13 +99,13 @@ public final class RunReporter {
     }
 
     /// Updates where the run is and redraws the bar (on a terminal).
-    public func update(_ change: (inout RunProgress) -> Void) {
+    package func update(_ change: (inout RunProgress) -> Void) {
         change(&progress)
         if terminal { draw() }
     }
 
     /// A last line (the outcome): the bar is removed first and not drawn again.
-    public func finish(_ line: String) {
+    package func finish(_ line: String) {
         clear()
         write(prefix + line + "\n")
     }
@@ -116,7 +116,7 @@ public final class RunReporter {
     }
 
     /// Removes the bar (before an error message, say).
-    public func clear() {
+    package func clear() {
         if shown { write("\r\u{1B}[K") }
         shown = false
     }

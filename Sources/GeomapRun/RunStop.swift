@@ -3,18 +3,18 @@ import Foundation
 /// A request to stop a run (SIGTERM, SIGINT, the deadline), shared between the signal handlers
 /// and the run loop: the loop takes no new item once it is set, and the item in flight is
 /// asked to stop (its child gets SIGTERM and removes its own temporaries).
-public final class RunStop: @unchecked Sendable {
+package final class RunStop: @unchecked Sendable {
     private let lock = NSLock()
     private var reason: String?
     private var child: Process?
 
-    public init() {}
+    package init() {}
 
     /// Why the run should stop, or `nil`.
-    public var requested: String? { lock.withLock { reason } }
+    package var requested: String? { lock.withLock { reason } }
 
     /// Asks the run to stop; forwards SIGTERM to the item in flight.
-    public func request(_ why: String) {
+    package func request(_ why: String) {
         let running: Process? = lock.withLock {
             if reason == nil { reason = why }
             return child

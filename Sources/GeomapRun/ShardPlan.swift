@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 import Models
 
 /// A run's plan dealt into `count` shards: contiguous ranges of the sorted work items holding
@@ -9,16 +9,16 @@ import Models
 /// `k` goes to the shard whose share of the total cost holds the item's middle:
 /// `⌊(start_k + cost_k / 2) · n / total⌋`, so each shard's cost is within one item of
 /// `total / n`, and a shard may be empty when there are fewer items than shards.
-public struct ShardPlan: Sendable {
+package struct ShardPlan: Sendable {
     /// The whole plan, outputs where an unsharded run writes them.
-    public let plan: RunPlan
-    public let count: Int
+    package let plan: RunPlan
+    package let count: Int
     /// The shard of each item of ``plan``.
-    public let owners: [Int]
+    package let owners: [Int]
     /// ``ShardPlan/hash(_:)`` of ``plan``.
-    public let hash: String
+    package let hash: String
 
-    public init(plan: RunPlan, count: Int) {
+    package init(plan: RunPlan, count: Int) {
         precondition(count >= 1)
         self.plan = plan
         self.count = count
@@ -27,7 +27,7 @@ public struct ShardPlan: Sendable {
     }
 
     /// The shard of each item: contiguous, in order, balanced by cost (see the type).
-    public static func assign(costs: [Int64], count: Int) -> [Int] {
+    package static func assign(costs: [Int64], count: Int) -> [Int] {
         let weights = costs.map { max(1, $0) }
         let total = weights.reduce(0, +)
         var start: Int64 = 0
@@ -45,7 +45,7 @@ public struct ShardPlan: Sendable {
     /// prefix, chunk window and cost, in order), not over its inputs' contents or times: two
     /// shards planned from the same configuration on the same night agree, whatever their
     /// inputs' state, and a changed option, scene list or date changes it.
-    public static func hash(_ plan: RunPlan) -> String {
+    package static func hash(_ plan: RunPlan) -> String {
         var hasher = SHA256Digest()
         for item in plan.items {
             let window = item.outputWindow.map { "\($0.x),\($0.y),\($0.width),\($0.height)" }
@@ -59,13 +59,13 @@ public struct ShardPlan: Sendable {
     }
 
     /// The indices of the items of shard `index`.
-    public func indices(of index: Int) -> [Int] {
+    package func indices(of index: Int) -> [Int] {
         owners.indices.filter { owners[$0] == index }
     }
 
     /// The items shard `index` runs, their outputs redirected into `shards/i-of-n/` below
     /// their job's output folder (``WorkItem/redirected(into:configFolder:)``).
-    public func items(of index: Int, configFolder: URL) -> [WorkItem] {
+    package func items(of index: Int, configFolder: URL) -> [WorkItem] {
         let label = ShardSelection.label(index: index, count: count)
         return indices(of: index).map {
             plan.items[$0].redirected(into: label, configFolder: configFolder)
@@ -73,7 +73,7 @@ public struct ShardPlan: Sendable {
     }
 
     /// The total estimated cost of shard `index`.
-    public func cost(of index: Int) -> Int64 {
+    package func cost(of index: Int) -> Int64 {
         indices(of: index).reduce(0) { $0 + max(1, plan.items[$1].cost) }
     }
 }
@@ -82,7 +82,7 @@ extension WorkItem {
     /// The item writing into `<output folder>/shards/<label>/` instead of its output folder:
     /// `--out FOLDER` becomes `--out FOLDER/shards/<label>`, `--out FOLDER/NAME` becomes
     /// `--out FOLDER/shards/<label>/NAME` (relative values resolved against `configFolder`).
-    public func redirected(into label: String, configFolder: URL) -> WorkItem {
+    package func redirected(into label: String, configFolder: URL) -> WorkItem {
         var item = self
         let folder = "\(outputFolder)/shards/\(label)"
         item.outputFolder = folder
@@ -101,41 +101,41 @@ extension WorkItem {
 /// `geomap merge` and `geomap status --missing` know every item, also of shards that never
 /// ran), and the fingerprints of its own items (an item is done for the merge only when the
 /// shard's ledger holds it done with the fingerprint of this plan).
-public struct ShardRecord: Codable, Sendable, Equatable {
-    public struct Job: Codable, Sendable, Equatable {
-        public var name: String
+package struct ShardRecord: Codable, Sendable, Equatable {
+    package struct Job: Codable, Sendable, Equatable {
+        package var name: String
         /// ``RunJobKind`` raw value.
-        public var kind: String
+        package var kind: String
     }
 
-    public struct Item: Codable, Sendable, Equatable {
-        public var key: String
-        public var job: String
-        public var shard: Int
-        public var cost: Int64
+    package struct Item: Codable, Sendable, Equatable {
+        package var key: String
+        package var job: String
+        package var shard: Int
+        package var cost: Int64
         /// Where an unsharded run writes the item's outputs (the shard writes into
         /// `shards/i-of-n/` below it).
-        public var outputFolder: String
-        public var outputPrefix: String?
+        package var outputFolder: String
+        package var outputPrefix: String?
         /// A basin group's joined stem (``WorkItem/joinStem``).
-        public var joinStem: String? = nil
+        package var joinStem: String? = nil
     }
 
-    public var planHash: String
-    public var index: Int
-    public var count: Int
+    package var planHash: String
+    package var index: Int
+    package var count: Int
     /// The configuration file (absolute).
-    public var config: String
+    package var config: String
     /// ISO 8601 UTC: when the shard planned.
-    public var created: String
-    public var jobs: [Job]
-    public var items: [Item]
+    package var created: String
+    package var jobs: [Job]
+    package var items: [Item]
     /// Fingerprints of this shard's items, by key.
-    public var fingerprints: [String: String]
+    package var fingerprints: [String: String]
 
-    public var label: String { ShardSelection.label(index: index, count: count) }
+    package var label: String { ShardSelection.label(index: index, count: count) }
 
-    public init(
+    package init(
         _ shards: ShardPlan, index: Int, config: RunConfig, fingerprints: [String: String],
         created: Date = Date()
     ) {
@@ -155,15 +155,15 @@ public struct ShardRecord: Codable, Sendable, Equatable {
     }
 
     /// The file name in a shard's folder.
-    public static let fileName = "plan.json"
+    package static let fileName = "plan.json"
 
-    public func write(to url: URL) throws {
+    package func write(to url: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try RunFiles.write(try encoder.encode(self), to: url)
     }
 
-    public static func read(_ url: URL) throws -> ShardRecord {
+    package static func read(_ url: URL) throws -> ShardRecord {
         guard let data = try? Data(contentsOf: url) else {
             throw RunFileError(path: url.path, problem: "cannot read the shard's plan")
         }
@@ -179,27 +179,27 @@ public struct ShardRecord: Codable, Sendable, Equatable {
 /// basin prediction is 1; one tile (one output pixel of a tile job) is 47, the ratio of the
 /// quiet-machine rates of docs/benchmarks.md (about 7,000 basin-days and 148 tiles per
 /// CPU-second). Only the ratio between jobs matters, and only roughly.
-public enum WorkCost {
-    public static let perTile: Int64 = 47
-    public static let perBasinDay: Int64 = 1
+package enum WorkCost {
+    package static let perTile: Int64 = 47
+    package static let perBasinDay: Int64 = 1
     /// Days of a basin job whose period is not written as two dates (to the end of the
     /// forcing, `yesterday`…): a year.
-    public static let defaultDays = 365
+    package static let defaultDays = 365
     /// A zonal job, or an item that cannot be measured: about one tile's worth of a chunk.
-    public static let unmeasured: Int64 = 1
+    package static let unmeasured: Int64 = 1
 
     /// A tile item of `width × height` output pixels.
-    public static func tiles(width: Int, height: Int) -> Int64 {
+    package static func tiles(width: Int, height: Int) -> Int64 {
         max(1, Int64(width) * Int64(height) * perTile)
     }
 
     /// A basin item of `basins` basins over `days` days.
-    public static func basins(_ basins: Int, days: Int) -> Int64 {
+    package static func basins(_ basins: Int, days: Int) -> Int64 {
         max(1, Int64(basins) * Int64(days) * perBasinDay)
     }
 
     /// Days from `start` to `end` (both `yyyy-MM-dd`, inclusive), else ``defaultDays``.
-    public static func days(start: String?, end: String?) -> Int {
+    package static func days(start: String?, end: String?) -> Int {
         let format = DateFormatter()
         format.locale = Locale(identifier: "en_US_POSIX")
         format.timeZone = TimeZone(identifier: "UTC")

@@ -1,5 +1,5 @@
 import Foundation
-public import GeomapCore
+package import GeomapCore
 
 /// Which shard of a sharded run this process runs: `--shard i/n`, or the index a scheduler
 /// sets in the environment (docs/scale-out.md).
@@ -15,15 +15,15 @@ public import GeomapCore
 /// Slurm re-run of a few indices (`--array=3,7`) still splits the plan into n. The scheduler's
 /// own count must then agree with it (a Slurm array larger than n, a Cloud Batch count other
 /// than n: exit 2). `--shard i/n` wins over the environment.
-public struct ShardSelection: Sendable, Equatable {
+package struct ShardSelection: Sendable, Equatable {
     /// 0-based.
-    public var index: Int
-    public var count: Int
+    package var index: Int
+    package var count: Int
     /// Where the index and count came from, for the log:
     /// `SLURM_ARRAY_TASK_ID=2, count from --shards 4`.
-    public var source: String
+    package var source: String
 
-    public init(index: Int, count: Int, source: String) {
+    package init(index: Int, count: Int, source: String) {
         self.index = index
         self.count = count
         self.source = source
@@ -31,12 +31,12 @@ public struct ShardSelection: Sendable, Equatable {
 
     /// `i-of-n`: the shard's folder name under `RUN_DIR/shards/` and below each job's output
     /// folder.
-    public var label: String { Self.label(index: index, count: count) }
+    package var label: String { Self.label(index: index, count: count) }
 
-    public static func label(index: Int, count: Int) -> String { "\(index)-of-\(count)" }
+    package static func label(index: Int, count: Int) -> String { "\(index)-of-\(count)" }
 
     /// The variables holding a scheduler's shard index, in the order they are looked for.
-    public static let indexVariables = [
+    package static let indexVariables = [
         "SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX",
         "BATCH_TASK_INDEX",
     ]
@@ -51,7 +51,7 @@ public struct ShardSelection: Sendable, Equatable {
     /// - Throws: ``ShardError`` (exit 2): a malformed value, an index out of range, two index
     ///   variables at once, counts that disagree, an index without a count or `--shards`
     ///   without an index.
-    public static func resolve(
+    package static func resolve(
         shard: String?, shards: Int?, configShards: Int?, environment: [String: String]
     ) throws -> ShardSelection? {
         if let shards, shards < 1 {
@@ -199,8 +199,8 @@ public struct ShardSelection: Sendable, Equatable {
 }
 
 /// A shard index or count that cannot be used: one line, exit code 2.
-public struct ShardError: Error, CustomStringConvertible, ExitStatusProviding {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-    public var exitStatus: ExitStatus { .badInput }
+package struct ShardError: Error, CustomStringConvertible, ExitStatusProviding {
+    package var description: String
+    package init(_ description: String) { self.description = description }
+    package var exitStatus: ExitStatus { .badInput }
 }

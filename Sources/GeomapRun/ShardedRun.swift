@@ -1,5 +1,5 @@
-public import Foundation
-public import GeomapCore
+package import Foundation
+package import GeomapCore
 
 /// A sharded run directory as its shards left it (`RUN_DIR/shards/i-of-n/`: each shard's
 /// `plan.json`, ledger and manifest), for `geomap merge` and `geomap status --missing`.
@@ -10,43 +10,43 @@ public import GeomapCore
 /// ledger holds it `done` with the fingerprint that plan recorded and every output still there
 /// with its size; **failed** when the ledger's latest entry for it (same fingerprint) is a
 /// failure; **missing** otherwise.
-public struct ShardedRun: Sendable {
-    public enum State: Sendable, Equatable {
+package struct ShardedRun: Sendable {
+    package enum State: Sendable, Equatable {
         case done(RunLedger.Entry)
         case failed(RunLedger.Entry)
         case missing
     }
 
     /// One `shards/i-of-n/` folder.
-    public struct Shard: Sendable {
-        public var index: Int
-        public var url: URL
+    package struct Shard: Sendable {
+        package var index: Int
+        package var url: URL
         /// Its `plan.json`, `nil` when it has none (killed before planning, or not a shard).
-        public var record: ShardRecord?
+        package var record: ShardRecord?
         /// Its ledger's latest entry per key.
-        public var ledger: [String: RunLedger.Entry]
+        package var ledger: [String: RunLedger.Entry]
         /// Its `manifest.json`, when it has one.
-        public var manifest: RunManifest?
+        package var manifest: RunManifest?
     }
 
     /// The run directory.
-    public let directory: URL
+    package let directory: URL
     /// The number of shards.
-    public let count: Int
+    package let count: Int
     /// The shard folders of that count that exist, by index.
-    public let shards: [Int: Shard]
+    package let shards: [Int: Shard]
     /// The plan the shards were dealt from: the newest recorded one; `nil` when no shard
     /// recorded a plan.
-    public let reference: ShardRecord?
+    package let reference: ShardRecord?
     /// Shards that recorded another plan than ``reference`` (by their plan hash).
-    public let otherPlans: [Int: String]
+    package let otherPlans: [Int: String]
     /// The state of each item of ``reference``.
-    public let states: [State]
+    package let states: [State]
 
     /// Reads `directory`'s shards of `count` (or of the only count its `shards/` holds).
     /// - Throws: ``ShardError`` (exit 2) when `directory` holds no shard folder (and no
     ///   count is given) or shards of several counts without `count`.
-    public static func read(_ directory: URL, count: Int?) throws -> ShardedRun {
+    package static func read(_ directory: URL, count: Int?) throws -> ShardedRun {
         let folder = directory.appendingPathComponent("shards")
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         var found: [(index: Int, count: Int, name: String)] = []
@@ -122,7 +122,7 @@ public struct ShardedRun: Sendable {
 
     /// The shards that still have an item to do (failed or missing), or that recorded another
     /// plan, in order. With no recorded plan at all, every shard.
-    public var unfinished: [Int] {
+    package var unfinished: [Int] {
         guard let reference else { return Array(0..<count) }
         var indices = Set(otherPlans.keys)
         for (item, state) in zip(reference.items, states) where state.isDone == false {
@@ -133,14 +133,14 @@ public struct ShardedRun: Sendable {
 }
 
 extension ShardedRun.State {
-    public var isDone: Bool {
+    package var isDone: Bool {
         if case .done = self { return true }
         return false
     }
 }
 
 /// `geomap merge`: joins a sharded run's shards (docs/scale-out.md).
-public enum ShardMerge {
+package enum ShardMerge {
     /// Checks that every item of the plan is done and, only then, writes the joint outputs:
     /// per job what ``JobOutputs`` makes at the end of an unsharded run (tile mosaics over every
     /// item's rasters, basin groups joined into `<stem>.nc`/`.gpkg`), a zonal job's files
@@ -152,7 +152,7 @@ public enum ShardMerge {
     ///   recorded different plans; ``MergeIncomplete`` (exit 1) naming the missing and failed
     ///   items and the shards to run again, or a join that failed; ``RunFileError`` (exit 74)
     ///   when a file cannot be written.
-    public static func merge(
+    package static func merge(
         _ run: ShardedRun, versions: [String: String], report: (String, _ important: Bool) -> Void
     ) throws -> RunManifest {
         let started = Date()
@@ -303,7 +303,7 @@ public enum ShardMerge {
     }
 
     /// `0-3, 7, 9-10`.
-    public static func ranges(_ indices: [Int]) -> String {
+    package static func ranges(_ indices: [Int]) -> String {
         var parts: [String] = []
         var index = 0
         while index < indices.count {
@@ -318,8 +318,8 @@ public enum ShardMerge {
 }
 
 /// Items of the plan not done: the merge wrote nothing. One line, exit code 1.
-public struct MergeIncomplete: Error, CustomStringConvertible, ExitStatusProviding {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-    public var exitStatus: ExitStatus { .partialFailure }
+package struct MergeIncomplete: Error, CustomStringConvertible, ExitStatusProviding {
+    package var description: String
+    package init(_ description: String) { self.description = description }
+    package var exitStatus: ExitStatus { .partialFailure }
 }

@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 
 /// The rasters of a tile job: its `inputs` entries (paths, globs, folders, VRTs) expanded into
 /// a sorted list of distinct files, one work item each.
@@ -9,15 +9,15 @@ public import Foundation
 /// - A folder takes its regular files with a raster extension (``rasterExtensions``), not
 ///   recursively, hidden files left out; a folder without any is an error.
 /// - Any other entry must be an existing regular file (a VRT is a file like any other).
-public enum TileJobInputs {
+package enum TileJobInputs {
     /// File extensions (lower case) a folder entry takes.
-    public static let rasterExtensions: Set<String> = [
+    package static let rasterExtensions: Set<String> = [
         "tif", "tiff", "vrt", "img", "jp2", "nc",
     ]
 
     /// The files of `entries`, absolute, sorted by path, each once. `line` and `keyPath` place
     /// errors in the configuration file.
-    public static func expand(
+    package static func expand(
         _ entries: [String], folder: URL, file: String, line: Int, keyPath: String
     ) throws -> [String] {
         func failure(_ problem: String) -> RunConfigError {

@@ -1,37 +1,37 @@
 import Foundation
-public import GeoRaster
+package import GeoRaster
 
 /// One unit of a run: one geomap command over one part of a job's inputs, run as a child
 /// process so a crash, a leak or a bad input stays inside it.
-public struct WorkItem: Sendable, Equatable {
+package struct WorkItem: Sendable, Equatable {
     /// `job/part`: unique in the run, stable from night to night (the ledger's key).
-    public var key: String
+    package var key: String
     /// The job the item belongs to.
-    public var job: String
+    package var job: String
     /// geomap's arguments for the item (`predict --in scene.tif --out out/landcover …`), with
     /// relative paths meant against the configuration's folder.
-    public var arguments: [String]
+    package var arguments: [String]
     /// Absolute paths of the files the item reads (rasters, forcings, polygons and their
     /// sidecars, mapping, the model): what its fingerprint covers.
-    public var inputs: [String]
+    package var inputs: [String]
     /// The model file the item runs (absolute; `nil` for jobs without a model) and its SHA-256
     /// (empty without a model).
-    public var model: String?
-    public var modelSHA256: String
+    package var model: String?
+    package var modelSHA256: String
     /// Where the item's outputs appear: a folder (absolute). Files that are new or replaced
     /// there during the item, hidden ones aside, are its outputs.
-    public var outputFolder: String
+    package var outputFolder: String
     /// The output file names start with this: tile items `<stem>.` (a chunk's
     /// `<stem>.x<C>y<R>.`), basin groups `<stem>.group-IIII.`; `nil` for zonal items.
-    public var outputPrefix: String?
+    package var outputPrefix: String?
     /// For a chunk of a scene: the output pixels of the scene's output grid it covers (its
     /// `--window`; its cost is about proportional to `width × height`); `nil` for a whole scene
     /// and the other items.
-    public var outputWindow: PixelWindow? = nil
+    package var outputWindow: PixelWindow? = nil
     /// For a group of a basin job: the stem of the job's joined outputs (`<stem>.nc`,
     /// predict's `<stem>.gpkg`) in ``outputFolder``; `nil` for the other items.
-    public var joinStem: String? = nil
+    package var joinStem: String? = nil
     /// Estimated work, for dealing items into shards (``ShardPlan``), in basin-days
     /// (``WorkCost``): a tile item's output pixels × 47, a basin item's basins × days.
-    public var cost: Int64 = WorkCost.unmeasured
+    package var cost: Int64 = WorkCost.unmeasured
 }

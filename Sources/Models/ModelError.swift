@@ -1,16 +1,16 @@
 /// Errors of model files, safetensors files and checkpoint import. Each description is one line
 /// naming the file and what is wrong (the CLI prints it as `geomap: error: …`, exit 2).
-public struct ModelError: Error, CustomStringConvertible, Sendable, Equatable {
+package struct ModelError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The file concerned (a path), or empty when there is none.
-    public let path: String
+    package let path: String
     /// What is wrong.
-    public let message: String
+    package let message: String
 
     /// An error about `path`.
-    public init(_ path: String, _ message: String) {
+    package init(_ path: String, _ message: String) {
         self.path = path
         self.message = message
     }
 
-    public var description: String { path.isEmpty ? message : "\(path): \(message)" }
+    package var description: String { path.isEmpty ? message : "\(path): \(message)" }
 }

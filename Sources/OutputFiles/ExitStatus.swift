@@ -1,5 +1,5 @@
 /// geomap's documented process exit codes (README "Exit codes").
-public enum ExitStatus: Int32, Sendable {
+package enum ExitStatus: Int32, Sendable {
     /// Everything asked for was done.
     case success = 0
     /// The run finished but some items (tiles, basins) failed; see the run's log and manifest.
@@ -18,6 +18,6 @@ public enum ExitStatus: Int32, Sendable {
 
 /// An error that knows which exit code it deserves. Errors that do not conform are bad input
 /// (exit code 2): every library error geomap raises comes from a file or an argument.
-public protocol ExitStatusProviding: Error {
+package protocol ExitStatusProviding: Error {
     var exitStatus: ExitStatus { get }
 }

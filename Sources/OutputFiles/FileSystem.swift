@@ -11,7 +11,7 @@ import Foundation
 ///
 /// Every call that changes the file system goes through this seam; each throws
 /// ``EnvironmentError`` naming the operation, the path and the OS error.
-public protocol FileSystem: Sendable {
+package protocol FileSystem: Sendable {
     /// `rename(2)`: replaces `destination` atomically.
     func rename(_ source: String, to destination: String) throws
     /// `link(2)`: a second name for `source`'s file.
@@ -31,7 +31,7 @@ public protocol FileSystem: Sendable {
 extension FileSystem {
     /// Removes `path` and, for a directory, everything below it (symbolic links are removed,
     /// never followed). A missing path is no error.
-    public func removeTree(_ path: String) throws {
+    package func removeTree(_ path: String) throws {
         var info = stat()
         guard lstat(path, &info) == 0 else { return }
         if info.st_mode & S_IFMT == S_IFDIR {
@@ -46,22 +46,22 @@ extension FileSystem {
 }
 
 /// The real file system (POSIX calls).
-public struct POSIXFileSystem: FileSystem {
-    public init() {}
+package struct POSIXFileSystem: FileSystem {
+    package init() {}
 
-    public func rename(_ source: String, to destination: String) throws {
+    package func rename(_ source: String, to destination: String) throws {
         try check("rename", destination) { SystemCall.rename(source, destination) }
     }
 
-    public func link(_ source: String, to destination: String) throws {
+    package func link(_ source: String, to destination: String) throws {
         try check("link", destination) { SystemCall.link(source, destination) }
     }
 
-    public func unlink(_ path: String) throws {
+    package func unlink(_ path: String) throws {
         try check("remove", path) { SystemCall.unlink(path) }
     }
 
-    public func write(_ bytes: [UInt8], to path: String) throws {
+    package func write(_ bytes: [UInt8], to path: String) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw EnvironmentError(operation: "create", path: path) }
         var done = 0
@@ -85,18 +85,18 @@ public struct POSIXFileSystem: FileSystem {
         try check("close", path) { close(fd) }
     }
 
-    public func sync(_ path: String) throws {
+    package func sync(_ path: String) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw EnvironmentError(operation: "open", path: path) }
         defer { close(fd) }
         try check("fsync", path) { fsync(fd) }
     }
 
-    public func makeDirectory(_ path: String) throws {
+    package func makeDirectory(_ path: String) throws {
         try check("create the directory", path) { mkdir(path, 0o700) }
     }
 
-    public func removeDirectory(_ path: String) throws {
+    package func removeDirectory(_ path: String) throws {
         try check("remove the directory", path) { rmdir(path) }
     }
 

@@ -9,21 +9,21 @@ import Foundation
 /// The machine failed an operation on a file (disk full, I/O error, read-only file system, a
 /// file that vanished under the run): exit code 74, or 75 when running again may succeed.
 /// One line naming the file and the OS error.
-public struct EnvironmentError: Error, CustomStringConvertible, ExitStatusProviding, Sendable {
+package struct EnvironmentError: Error, CustomStringConvertible, ExitStatusProviding, Sendable {
     /// What geomap was doing, e.g. `rename`, `write`.
-    public let operation: String
-    public let path: String
+    package let operation: String
+    package let path: String
     /// The `errno` value.
-    public let code: Int32
+    package let code: Int32
     /// The failure that revealed it, when the OS error was found afterwards (one line).
-    public let detail: String?
+    package let detail: String?
 
     /// Captures `errno` now.
-    public init(operation: String, path: String) {
+    package init(operation: String, path: String) {
         self.init(operation: operation, path: path, code: errno)
     }
 
-    public init(operation: String, path: String, code: Int32, detail: String? = nil) {
+    package init(operation: String, path: String, code: Int32, detail: String? = nil) {
         self.operation = operation
         self.path = path
         self.code = code
@@ -33,11 +33,11 @@ public struct EnvironmentError: Error, CustomStringConvertible, ExitStatusProvid
     /// `errno` values of a passing condition (a retry may succeed): 75; every other one: 74.
     static let retryable: Set<Int32> = [EAGAIN, EWOULDBLOCK, EBUSY, EINTR, ESTALE, ETXTBSY]
 
-    public var exitStatus: ExitStatus {
+    package var exitStatus: ExitStatus {
         EnvironmentError.retryable.contains(code) ? .tryAgainLater : .ioError
     }
 
-    public var description: String {
+    package var description: String {
         let reason = String(cString: strerror(code))
         let base = "cannot \(operation) \(path): \(reason)"
         guard let detail else { return base }
@@ -46,7 +46,7 @@ public struct EnvironmentError: Error, CustomStringConvertible, ExitStatusProvid
 }
 
 /// Why an output set cannot be written, each one line naming the paths concerned.
-public enum OutputError: Error, CustomStringConvertible, ExitStatusProviding, Sendable {
+package enum OutputError: Error, CustomStringConvertible, ExitStatusProviding, Sendable {
     /// Something that is not a regular file sits at an output name (exit 2).
     case notRegularFile(path: String, kind: String)
     /// An output would replace an input (exit 2).
@@ -66,7 +66,7 @@ public enum OutputError: Error, CustomStringConvertible, ExitStatusProviding, Se
     /// An environment variable geomap reads has a value it cannot use (exit 2).
     case badSetting(variable: String, value: String, reason: String)
 
-    public var exitStatus: ExitStatus {
+    package var exitStatus: ExitStatus {
         switch self {
         case .notRegularFile, .sameAsInput, .nameTooLong, .noDirectory, .tooLarge, .badSetting:
             .badInput
@@ -76,7 +76,7 @@ public enum OutputError: Error, CustomStringConvertible, ExitStatusProviding, Se
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .notRegularFile(let path, let kind):
             "\(path): an output name is taken by a \(kind); geomap only replaces regular files "
@@ -110,15 +110,15 @@ public enum OutputError: Error, CustomStringConvertible, ExitStatusProviding, Se
 /// Turns any error into one line and the exit code it deserves: Foundation's file errors
 /// (`NSCocoaErrorDomain`, `NSPOSIXErrorDomain`) become ``EnvironmentError`` or a one-line bad
 /// input; errors that already know their code are left alone.
-public enum ErrorClassification {
+package enum ErrorClassification {
     /// `errno` values that say the input was fine and the machine failed.
-    public static let environmentCodes: Set<Int32> = [
+    package static let environmentCodes: Set<Int32> = [
         ENOSPC, EDQUOT, EIO, EROFS, EFBIG, ENFILE, EMFILE, ENOMEM, EAGAIN, EWOULDBLOCK, EBUSY,
         EINTR, ESTALE, ETXTBSY,
     ]
 
     /// `error` with a one-line description and the right exit code.
-    public static func classify(_ error: Error) -> Error {
+    package static func classify(_ error: Error) -> Error {
         if error is ExitStatusProviding { return error }
         let nsError = error as NSError
         guard nsError.domain == NSCocoaErrorDomain || nsError.domain == NSPOSIXErrorDomain
@@ -158,7 +158,7 @@ public enum ErrorClassification {
     /// After `error` while writing into `directory`: when the file system there is full,
     /// read-only or failing (a small probe write fails), an ``EnvironmentError`` saying so;
     /// otherwise `error` classified as ``classify(_:)`` does.
-    public static func classify(_ error: Error, writingIn directory: String) -> Error {
+    package static func classify(_ error: Error, writingIn directory: String) -> Error {
         let classified = classify(error)
         if let status = (classified as? ExitStatusProviding)?.exitStatus, status != .badInput {
             return classified
@@ -192,10 +192,10 @@ public enum ErrorClassification {
 }
 
 /// A file error that is the input's fault (exit 2), as one line.
-public struct FileFailure: Error, CustomStringConvertible, Sendable {
-    public let text: String
-    public init(text: String) { self.text = text }
-    public var description: String { text }
+package struct FileFailure: Error, CustomStringConvertible, Sendable {
+    package let text: String
+    package init(text: String) { self.text = text }
+    package var description: String { text }
 }
 
 extension CocoaError.Code {

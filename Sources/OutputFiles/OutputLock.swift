@@ -14,19 +14,19 @@ import Foundation
 /// which was removed meanwhile notices (its file is no longer the one at the path) and tries
 /// again. A killed holder leaves the file, but not the lock: `flock` locks end with the
 /// process.
-public final class OutputLock: @unchecked Sendable {
-    public let path: String
+package final class OutputLock: @unchecked Sendable {
+    package let path: String
     private var fd: Int32
 
     /// Takes the lock without waiting.
     /// - Throws: ``OutputError/locked(lockFile:holder:)`` (exit 75) when another process holds
     ///   it; ``EnvironmentError`` when the lock file cannot be opened.
-    public convenience init(directory: String, key: String) throws {
+    package convenience init(directory: String, key: String) throws {
         try self.init(path: directory + "/" + OutputLock.fileName(key: key))
     }
 
     /// Takes the lock of the lock file `path` without waiting.
-    public init(path: String) throws {
+    package init(path: String) throws {
         self.path = path
         fd = -1
         // The holder removes the file when it ends: a lock taken on a file that was removed
@@ -73,7 +73,7 @@ public final class OutputLock: @unchecked Sendable {
     deinit { release() }
 
     /// Removes the lock file and releases the lock (also done when the value ends).
-    public func release() {
+    package func release() {
         guard fd >= 0 else { return }
         TemporaryRegistry.shared.unregister(path)
         _ = SystemCall.unlink(path)
@@ -83,16 +83,16 @@ public final class OutputLock: @unchecked Sendable {
 
     /// `.<key>.geomap.lock`, with a long key cut and completed by a hash so the name fits in
     /// 255 bytes.
-    public static func fileName(key: String) -> String {
+    package static func fileName(key: String) -> String {
         ".\(ShortName.fitting(key, reserve: 14)).geomap.lock"
     }
 }
 
 /// Names cut to fit the 255-byte limit of a file name.
-public enum ShortName {
+package enum ShortName {
     /// `name` when it and `reserve` more bytes fit in 255 bytes; otherwise its first bytes
     /// (cut at a character boundary), `-` and a 16-hex-digit hash of the whole name.
-    public static func fitting(_ name: String, reserve: Int) -> String {
+    package static func fitting(_ name: String, reserve: Int) -> String {
         let limit = 255 - reserve
         guard name.utf8.count > limit else { return name }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325

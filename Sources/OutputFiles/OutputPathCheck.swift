@@ -8,12 +8,12 @@ import Foundation
 
 /// The checks every output name passes before any work: only regular files (or nothing) at
 /// output names, no output that is one of the inputs, names that fit the file system.
-public enum OutputPathCheck {
+package enum OutputPathCheck {
     /// - Parameters:
     ///   - outputs: final output paths (sidecars included).
     ///   - inputs: every file the run reads (missing ones are skipped).
     /// - Throws: ``OutputError`` (exit 2) naming the output and, for a clash, the input.
-    public static func check(outputs: [String], inputs: [String]) throws {
+    package static func check(outputs: [String], inputs: [String]) throws {
         let inputIDs = inputs.compactMap { path in identity(path).map { ($0, path) } }
         let inputNames = inputs.compactMap { path in resolvedName(path).map { ($0, path) } }
         for output in outputs {

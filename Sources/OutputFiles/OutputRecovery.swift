@@ -17,7 +17,7 @@ import Foundation
 /// holds that lock for as long as its staging folder exists, so the id was reused by another
 /// process after the writer died (ids wrap around, every 32768 processes by default, fast on a
 /// busy machine). Without this, such a folder stayed, and a swap cut by a kill stayed a mix.
-public enum OutputRecovery {
+package enum OutputRecovery {
     /// The file in a staging folder naming its output set's lock file.
     static let ownerFile = "LOCK"
 
@@ -27,7 +27,7 @@ public enum OutputRecovery {
     ///     of another output set is only finished under that set's lock (skipped when busy).
     /// - Returns: the names removed or finished (for tests and notes).
     @discardableResult
-    public static func sweep(_ directory: String, heldLock: String? = nil) -> [String] {
+    package static func sweep(_ directory: String, heldLock: String? = nil) -> [String] {
         let fs = OutputEnvironment.fileSystem
         var done: [String] = []
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []

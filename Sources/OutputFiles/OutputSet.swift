@@ -27,13 +27,13 @@ import Foundation
 /// complete old set or the complete new set, never a mix and never nothing.
 ///
 /// Not Sendable in use: open, write and commit from one task.
-public final class OutputSet: @unchecked Sendable {
+package final class OutputSet: @unchecked Sendable {
     /// The output folder (as given).
-    public let directory: String
+    package let directory: String
     /// The staging folder; new files go to `<staging>/new/<name>`.
-    public let staging: String
+    package let staging: String
     /// Output names in `directory`, in commit order.
-    public let names: [String]
+    package let names: [String]
     private let removeWhenAbsent: Set<String>
     private let fs: any FileSystem
     private var lock: OutputLock?
@@ -48,7 +48,7 @@ public final class OutputSet: @unchecked Sendable {
     ///     (sidecars such as `.aux.xml` that would describe the new file wrongly).
     ///   - inputs: every file the run reads; an output that is one of them is refused.
     /// - Throws: ``OutputError`` (exit 2 or 75), ``EnvironmentError`` (exit 74).
-    public init(
+    package init(
         directory: String, key: String, names: [String], removeWhenAbsent: Set<String> = [],
         inputs: [String]
     ) throws {
@@ -88,20 +88,20 @@ public final class OutputSet: @unchecked Sendable {
     deinit { discard() }
 
     /// Where the writer of `name` writes.
-    public func stagedPath(_ name: String) -> String { staging + "/new/" + name }
+    package func stagedPath(_ name: String) -> String { staging + "/new/" + name }
 
     /// The final path of `name`.
-    public func finalPath(_ name: String) -> String { directory + "/" + name }
+    package func finalPath(_ name: String) -> String { directory + "/" + name }
 
     /// Checks the staged file `name` with `check` (given the staged path) before committing;
     /// a throw fails the commit with exit 3.
-    public func validate(_ name: String, with check: @escaping (String) throws -> Void) {
+    package func validate(_ name: String, with check: @escaping (String) throws -> Void) {
         validators[name] = check
     }
 
     /// Runs the writing `body`; on failure removes the staging folder and rethrows the error
     /// classified (a full, failing or read-only disk becomes ``EnvironmentError``).
-    public func produce<T>(_ body: () throws -> T) throws -> T {
+    package func produce<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch {
@@ -129,7 +129,7 @@ public final class OutputSet: @unchecked Sendable {
     /// - Returns: the final paths of the files committed.
     /// - Throws: ``OutputError/invalid(path:reason:)`` (exit 3), ``EnvironmentError``.
     @discardableResult
-    public func commit() throws -> [String] {
+    package func commit() throws -> [String] {
         precondition(open, "an output set is committed once")
         try checkStaged()
         let registry = TemporaryRegistry.shared
@@ -163,7 +163,7 @@ public final class OutputSet: @unchecked Sendable {
     }
 
     /// Removes the staging folder (and everything staged) and releases the lock.
-    public func discard() {
+    package func discard() {
         guard open else { return }
         try? fs.removeTree(staging)
         close()
@@ -222,7 +222,7 @@ public final class OutputSet: @unchecked Sendable {
 
 extension OutputSet {
     /// A raster output's names: `X.tif`, `X.tif.aux.xml` and `X.qml`.
-    public static func rasterNames(_ name: String) -> [String] {
+    package static func rasterNames(_ name: String) -> [String] {
         let url = URL(fileURLWithPath: name)
         let style = url.deletingPathExtension().lastPathComponent + ".qml"
         return [name + ".aux.xml", style, name]

@@ -8,18 +8,18 @@ import Foundation
 
 /// The size of one output, known before it is written: what the limit and the free-space check
 /// compare (see ``OutputSizeCheck``).
-public struct PlannedOutput: Sendable, Equatable {
+package struct PlannedOutput: Sendable, Equatable {
     /// The final path (named in the messages).
-    public var path: String
+    package var path: String
     /// Uncompressed bytes of the values (saturating at `Int.max`).
-    public var bytes: Int
+    package var bytes: Int
     /// How `bytes` comes about, e.g. `66667×66667 px, 4 bands of 1 byte`.
-    public var shape: String
+    package var shape: String
     /// Bytes certainly written on the way (an uncompressed scratch file in the staging folder);
     /// `0` when only a compressed file of unknown size is written.
-    public var stagedBytes: Int
+    package var stagedBytes: Int
 
-    public init(path: String, bytes: Int, shape: String, stagedBytes: Int) {
+    package init(path: String, bytes: Int, shape: String, stagedBytes: Int) {
         self.path = path
         self.bytes = bytes
         self.shape = shape
@@ -29,7 +29,7 @@ public struct PlannedOutput: Sendable, Equatable {
     /// A raster of `width × height` pixels and `bands` bands of `bytesPerSample` bytes.
     /// - Parameter scratch: whether the writer first writes it uncompressed in full (the tile
     ///   writers' scratch), so the staging folder certainly needs `bytes`.
-    public static func raster(
+    package static func raster(
         path: String, width: Int, height: Int, bands: Int, bytesPerSample: Int, scratch: Bool
     ) -> PlannedOutput {
         let bytes = saturatingProduct([width, height, bands, bytesPerSample])
@@ -45,7 +45,7 @@ public struct PlannedOutput: Sendable, Equatable {
     /// `what` says what is counted (`7 basins × 732 steps × 3 variables`).
     /// - Parameter compressed: whether the file is compressed as it is written (NetCDF with
     ///   deflate): then the free-space check does not count it.
-    public static func table(
+    package static func table(
         path: String, counts: [Int], bytesPerItem: Int, what: String, compressed: Bool
     ) -> PlannedOutput {
         let bytes = saturatingProduct(counts + [bytesPerItem])
@@ -55,7 +55,7 @@ public struct PlannedOutput: Sendable, Equatable {
     }
 
     /// The product of `factors`, `Int.max` when it overflows (no factor is negative).
-    public static func saturatingProduct(_ factors: [Int]) -> Int {
+    package static func saturatingProduct(_ factors: [Int]) -> Int {
         var product = 1
         for factor in factors {
             let (next, overflow) = product.multipliedReportingOverflow(by: max(0, factor))
@@ -75,19 +75,19 @@ public struct PlannedOutput: Sendable, Equatable {
 ///   NetCDF and CSV values) against the folder's free space (`statvfs`): short of it, exit 74
 ///   naming the folder, the bytes needed and the bytes free. `GEOMAP_CHECK_DISK_FREE_SPACE=NO`
 ///   skips it (as GDAL's `CHECK_DISK_FREE_SPACE`), for file systems that report no free space.
-public enum OutputSizeCheck {
+package enum OutputSizeCheck {
     /// The variable that sets the limit, in GiB.
-    public static let limitVariable = "GEOMAP_MAX_OUTPUT_GIB"
+    package static let limitVariable = "GEOMAP_MAX_OUTPUT_GIB"
     /// The variable that turns the free-space check off (`NO`, `FALSE`, `OFF` or `0`).
-    public static let freeSpaceVariable = "GEOMAP_CHECK_DISK_FREE_SPACE"
+    package static let freeSpaceVariable = "GEOMAP_CHECK_DISK_FREE_SPACE"
     /// The limit when the variable is not set: 1 TiB.
-    public static let defaultLimitGiB = 1024.0
+    package static let defaultLimitGiB = 1024.0
 
     /// - Throws: ``OutputError/tooLarge(path:size:shape:limit:)`` (exit 2),
     ///   ``OutputError/badSetting(variable:value:reason:)`` (exit 2),
     ///   ``OutputError/noSpace(directory:needed:free:)`` (exit 74).
     /// - Parameter environment: the variables to read (default: this process's).
-    public static func check(
+    package static func check(
         _ outputs: [PlannedOutput], directory: String, environment: [String: String]? = nil
     ) throws {
         let environment = environment ?? ProcessInfo.processInfo.environment
@@ -135,7 +135,7 @@ public enum OutputSizeCheck {
     }
 
     /// `bytes` in binary units, e.g. `1.6 TiB`, and exactly for small values.
-    public static func describe(_ bytes: Int) -> String {
+    package static func describe(_ bytes: Int) -> String {
         let units = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
         guard bytes >= 1024 else { return "\(bytes) bytes" }
         var value = Double(bytes) / 1024
@@ -153,7 +153,7 @@ extension OutputSet {
     /// Checks the planned outputs against the size limit and the output folder's free space
     /// (``OutputSizeCheck``); call it as soon as the outputs' sizes are known, before the
     /// writers are created.
-    public func checkSize(_ outputs: [PlannedOutput]) throws {
+    package func checkSize(_ outputs: [PlannedOutput]) throws {
         try OutputSizeCheck.check(outputs, directory: directory)
     }
 }

@@ -16,15 +16,15 @@ import Foundation
 /// parent is gone it stops exactly as on SIGTERM: the commit in flight (if any) finishes, the
 /// temporaries are removed, exit 143. A parent that is gone before the watch starts stops the
 /// child at once.
-public enum ParentWatch {
+package enum ParentWatch {
     /// The environment variable naming the run's PID in an item's process.
-    public static let variable = "GEOMAP_RUN_PID"
+    package static let variable = "GEOMAP_RUN_PID"
 
     nonisolated(unsafe) private static var timer: DispatchSourceTimer?
 
     /// Starts the watch when `environment` names a parent run (the SIGINT/SIGTERM handlers of
     /// ``TemporaryRegistry`` must be installed first); does nothing otherwise.
-    public static func start(environment: [String: String], interval: Double = 1) {
+    package static func start(environment: [String: String], interval: Double = 1) {
         guard let value = environment[variable], let parent = pid_t(value), parent > 1,
             timer == nil
         else { return }

@@ -12,12 +12,12 @@ import Foundation
 /// ``StaleTemporaries``) from one in use; the random part keeps two runs, or two writers of
 /// one run, apart. The name never contains the output's own name, so it stays short (under
 /// 40 bytes plus the suffix) whatever the output is called.
-public enum TemporaryName {
+package enum TemporaryName {
     /// The prefix every temporary name starts with.
-    public static let prefix = ".geomap-"
+    package static let prefix = ".geomap-"
 
     /// A fresh name (not a path) for this process.
-    public static func make(suffix: String? = nil) -> String {
+    package static func make(suffix: String? = nil) -> String {
         let random = String(UInt32.random(in: 0...UInt32.max), radix: 16)
         let padded = String(repeating: "0", count: 8 - random.count) + random
         let base = "\(prefix)\(OutputEnvironment.processID)-\(padded)"
@@ -26,7 +26,7 @@ public enum TemporaryName {
 
     /// A fresh temporary path in `path`'s folder, keeping `path`'s extension (GDAL picks the
     /// format of some files by it).
-    public static func beside(_ path: String, suffix: String? = nil) -> String {
+    package static func beside(_ path: String, suffix: String? = nil) -> String {
         let url = URL(fileURLWithPath: path)
         let ext = url.pathExtension
         let tail = [suffix, ext.isEmpty ? nil : ext].compactMap { $0 }.joined(separator: ".")
@@ -34,7 +34,7 @@ public enum TemporaryName {
     }
 
     /// The process id recorded in a temporary `name`, or `nil` when it is no geomap temporary.
-    public static func processID(in name: String) -> Int32? {
+    package static func processID(in name: String) -> Int32? {
         guard name.hasPrefix(prefix) else { return nil }
         let digits = name.dropFirst(prefix.count).prefix { $0.isNumber }
         guard !digits.isEmpty, name.dropFirst(prefix.count + digits.count).first == "-" else {
@@ -55,9 +55,9 @@ enum ProcessLiveness {
 
 /// Per-task settings of the output machinery: the file system (tests fail or stop its calls)
 /// and the process id written into temporary names (tests play a run that was killed).
-public enum OutputEnvironment {
-    @TaskLocal public static var fileSystem: any FileSystem = POSIXFileSystem()
-    @TaskLocal public static var processID: Int32 = getpid()
+package enum OutputEnvironment {
+    @TaskLocal package static var fileSystem: any FileSystem = POSIXFileSystem()
+    @TaskLocal package static var processID: Int32 = getpid()
     /// Called with each staged file just before it is checked (tests corrupt it there).
-    @TaskLocal public static var beforeValidation: (@Sendable (String) -> Void)?
+    @TaskLocal package static var beforeValidation: (@Sendable (String) -> Void)?
 }

@@ -13,8 +13,8 @@ import Foundation
 /// sources on a queue of their own: on a signal, the handler waits for a commit in progress
 /// to finish (a commit is never cut in half), removes every registered path and exits with
 /// 130 (SIGINT) or 143 (SIGTERM) without running `atexit` handlers.
-public final class TemporaryRegistry: @unchecked Sendable {
-    public static let shared = TemporaryRegistry()
+package final class TemporaryRegistry: @unchecked Sendable {
+    package static let shared = TemporaryRegistry()
 
     private let lock = NSLock()
     private var paths: Set<String> = []
@@ -28,34 +28,34 @@ public final class TemporaryRegistry: @unchecked Sendable {
     /// Makes SIGINT and SIGTERM call `handler` (on the signal queue) instead of removing the
     /// temporaries and exiting: for `geomap run`, which finishes the item in flight, records
     /// the stop and exits 75 itself. Installs the handlers if needed.
-    public func handleStops(_ handler: @escaping @Sendable (Int32) -> Void) {
+    package func handleStops(_ handler: @escaping @Sendable (Int32) -> Void) {
         lock.lock()
         stopHandler = handler
         lock.unlock()
         installSignalHandlers()
     }
 
-    public func register(_ path: String) {
+    package func register(_ path: String) {
         lock.lock()
         paths.insert(path)
         lock.unlock()
     }
 
-    public func unregister(_ path: String) {
+    package func unregister(_ path: String) {
         lock.lock()
         paths.remove(path)
         lock.unlock()
     }
 
     /// The registered paths (for tests and diagnostics).
-    public var registered: Set<String> {
+    package var registered: Set<String> {
         lock.lock()
         defer { lock.unlock() }
         return paths
     }
 
     /// Removes every registered path (folders with their content).
-    public func removeAll() {
+    package func removeAll() {
         lock.lock()
         let current = paths
         paths = []
@@ -64,7 +64,7 @@ public final class TemporaryRegistry: @unchecked Sendable {
     }
 
     /// Installs the SIGINT/SIGTERM handlers (once; later calls do nothing).
-    public func installSignalHandlers() {
+    package func installSignalHandlers() {
         lock.lock()
         defer { lock.unlock() }
         guard sources.isEmpty else { return }
@@ -78,7 +78,7 @@ public final class TemporaryRegistry: @unchecked Sendable {
     }
 
     /// Whether a SIGINT/SIGTERM stop is under way (``waitIfStopping()``).
-    public var isStopping: Bool {
+    package var isStopping: Bool {
         lock.lock()
         defer { lock.unlock() }
         return stopping
@@ -87,7 +87,7 @@ public final class TemporaryRegistry: @unchecked Sendable {
     /// Blocks for good when a stop is under way: the run's other threads keep going while the
     /// signal handler removes the temporaries, and may fail on a file it removed; their error
     /// must not be reported (nor its exit code win) over the stop's 130/143.
-    public func waitIfStopping() {
+    package func waitIfStopping() {
         guard isStopping else { return }
         while true { pause() }
     }

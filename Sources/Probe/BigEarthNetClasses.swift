@@ -1,11 +1,11 @@
-public import Foundation
+package import Foundation
 
 /// The BigEarthNet (v1) label nomenclature: the 43 CORINE Land Cover level-3 names found in the
 /// `*_labels_metadata.json` files, and the 19-class nomenclature of Sumbul et al. (2020) that
 /// upstream's probes predict (`BigEarthNetInfo.MATCH_LABELS`; moe-mae.md §5.1).
-public enum BigEarthNet {
+package enum BigEarthNet {
     /// The 43 CLC names in BigEarthNet-v1 index order.
-    public static let clcNames: [String] = [
+    package static let clcNames: [String] = [
         "Continuous urban fabric",
         "Discontinuous urban fabric",
         "Industrial or commercial units",
@@ -52,7 +52,7 @@ public enum BigEarthNet {
     ]
 
     /// The 19 class names in index order.
-    public static let classNames19: [String] = [
+    package static let classNames19: [String] = [
         "Urban fabric",
         "Industrial or commercial units",
         "Arable land",
@@ -76,7 +76,7 @@ public enum BigEarthNet {
 
     /// Display colours of the 19 classes: the CORINE Land Cover legend colour of each class's
     /// first CLC member (e.g. Coniferous forest #00a600).
-    public static let classColors19: [String] = [
+    package static let classColors19: [String] = [
         "#e6004d", "#cc4df2", "#ffffa8", "#e68000", "#e6e64d", "#ffe64d", "#e6cc4d", "#f2cca6",
         "#80ff00", "#00a600", "#4dff00", "#ccf24d", "#a6ff80", "#a6f200", "#e6e6e6", "#a6a6ff",
         "#ccccff", "#80f2e6", "#e6f2ff",
@@ -85,7 +85,7 @@ public enum BigEarthNet {
     /// For each of the 43 CLC classes, its 19-class index, or nil when the 19-class
     /// nomenclature drops it (roads, ports, airports, mines, dumps, construction, green urban,
     /// sport, bare rock, burnt areas, intertidal flats).
-    public static let clcTo19: [Int?] = [
+    package static let clcTo19: [Int?] = [
         0, 0, 1, nil, nil, nil, nil, nil, nil, nil, nil,  // 0–10
         2, 2, 2, 3, 3, 3, 4, 3, 5, 6, 7,  // 11–21
         8, 9, 10, 11, 12, 12, 13, 14, nil, 11, nil,  // 22–32
@@ -95,7 +95,7 @@ public enum BigEarthNet {
     /// The sorted 19-class indices of a tile's CLC label names; dropped classes vanish, so the
     /// result may be empty.
     /// - Throws: ``ProbeError/data(_:)`` naming an unknown CLC name.
-    public static func classIndices19(clcNames names: [String]) throws -> [Int] {
+    package static func classIndices19(clcNames names: [String]) throws -> [Int] {
         var out = Set<Int>()
         for name in names {
             guard let index = clcIndex[name] else {
@@ -112,7 +112,7 @@ public enum BigEarthNet {
     /// The `labels` list (CLC-43 names) of a BigEarthNet `*_labels_metadata.json` file.
     /// - Throws: ``ProbeError/file(path:problem:)`` when the file is missing, is not JSON,
     ///   lacks a `labels` list of strings, or names an unknown class.
-    public static func readLabels(_ url: URL) throws -> [String] {
+    package static func readLabels(_ url: URL) throws -> [String] {
         let data: Data
         do {
             data = try Data(contentsOf: url)
@@ -136,7 +136,7 @@ public enum BigEarthNet {
 
     /// The label file of an image tile: `<dir>/labels/<name>_labels_metadata.json` for
     /// `<dir>/images/<name>.tif` (the layout of the sample folder and of BigEarthNet-L).
-    public static func labelFile(forImage image: URL) -> URL {
+    package static func labelFile(forImage image: URL) -> URL {
         let name = image.deletingPathExtension().lastPathComponent
         return image.deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("labels")
@@ -147,7 +147,7 @@ public enum BigEarthNet {
     /// by image name, with each tile's 19-class names. Tiles without a label file are returned
     /// apart (the sample folder has one); a tile whose labels all map to nothing keeps an empty
     /// class list (multi-label all-zero target, as upstream).
-    public static func sampleRows(
+    package static func sampleRows(
         dataFolder: URL
     ) throws -> (rows: [(image: URL, classNames: [String])], unlabelled: [URL]) {
         let images = dataFolder.appendingPathComponent("images")

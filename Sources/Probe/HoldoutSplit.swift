@@ -7,14 +7,14 @@
 /// smaller group index). A group of one sample can therefore only be held out through a
 /// remainder, and the same (targets, fraction, seed) always give the same split, on any
 /// platform (the shuffle is a Fisher–Yates over SplitMix64, not the standard library's).
-public struct HoldoutSplit: Sendable, Equatable {
+package struct HoldoutSplit: Sendable, Equatable {
     /// Row indices used for fitting, increasing.
-    public let training: [Int]
+    package let training: [Int]
     /// Row indices held out for the metrics, increasing.
-    public let holdout: [Int]
+    package let holdout: [Int]
 
     /// - Parameter fraction: share of samples held out, in [0, 1); 0 holds out none.
-    public init(targets: ProbeTargets, fraction: Double, seed: UInt64) throws {
+    package init(targets: ProbeTargets, fraction: Double, seed: UInt64) throws {
         guard fraction >= 0, fraction < 1 else {
             throw ProbeError.argument("the holdout fraction must be in [0, 1), got \(fraction)")
         }

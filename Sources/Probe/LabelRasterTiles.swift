@@ -1,17 +1,17 @@
 import Foundation
 import GeoProjection
 import GeoRaster
-public import Models
+package import Models
 import Tensor
 import TilePipeline
 
 /// One tile of a label raster: its window origin and its classes (indices into the names).
-public struct LabelledTile: Sendable, Equatable {
+package struct LabelledTile: Sendable, Equatable {
     /// Top-left pixel of the tile's window in the input (and label) raster.
-    public let x: Int
-    public let y: Int
+    package let x: Int
+    package let y: Int
     /// Class indices into ``LabelRasterTiles/classNames`` (one for multi-class).
-    public let classes: [Int]
+    package let classes: [Int]
 }
 
 /// Tiles of an input raster labelled by a class raster on the same grid, for
@@ -23,22 +23,22 @@ public struct LabelledTile: Sendable, Equatable {
 /// the input (any band nodata) or in the label raster (nodata or 0). A tile's label is the
 /// majority class of its valid label pixels (ties: the smaller id) for multi-class, or every
 /// class covering at least `minShare` of its valid label pixels for multi-label.
-public struct LabelRasterTiles: Sendable {
+package struct LabelRasterTiles: Sendable {
     /// Class names, index k naming label id ``classIDs``[k].
-    public let classNames: [String]
+    package let classNames: [String]
     /// The label ids of the classes, ascending.
-    public let classIDs: [Int]
+    package let classIDs: [Int]
     /// The labelled tiles, row of tiles by row of tiles, left to right.
-    public let tiles: [LabelledTile]
+    package let tiles: [LabelledTile]
     /// Tiles skipped as mostly invalid.
-    public let skipped: Int
-    public let task: ClassificationTask
+    package let skipped: Int
+    package let task: ClassificationTask
 
     /// - Parameters:
     ///   - inputPath: the image raster (its grid and validity).
     ///   - labelsPath: the class raster (one integer band).
     ///   - classFile: names of ids 1, 2, … (line n names id n), replacing the raster's names.
-    public init(
+    package init(
         inputPath: String, labelsPath: String, tile: Int, stride: Int, task: ClassificationTask,
         minShare: Double, classFile: [String]? = nil
     ) throws {
@@ -118,7 +118,7 @@ public struct LabelRasterTiles: Sendable {
     }
 
     /// The targets of the tiles over ``classNames``.
-    public func targets() throws -> ProbeTargets {
+    package func targets() throws -> ProbeTargets {
         switch task {
         case .multiClass:
             try ProbeTargets(classes: tiles.map { $0.classes[0] }, classCount: classNames.count)
@@ -205,7 +205,7 @@ extension LabelRasterTiles {
     /// checks, raw values), encoded by ``MoEMAETileModel``; metadata tokens use each tile's
     /// centre and the date the input records.
     /// - Returns: [tiles, embedding width].
-    public func embed(
+    package func embed(
         model: MoEMAETileModel, inputPath: String, pooling: Pooling, useMetadata: Bool,
         batchSize: Int = 64
     ) throws -> FeatureMatrix {
@@ -239,19 +239,19 @@ extension LabelRasterTiles {
         values.reserveCapacity(tiles.count * tokensWidth)
         var start = 0
         while start < tiles.count {
-            let chunk = tiles[start..<min(start + max(batchSize, 1), tiles.count)]
+            let batch = tiles[start..<min(start + max(batchSize, 1), tiles.count)]
             var pixels: [Float] = []
-            for t in chunk {
+            for t in batch {
                 pixels += try input.raster.read(
                     window: PixelWindow(x: t.x, y: t.y, width: tile, height: tile),
                     bands: input.bandNumbers, applyScale: false
                 ).values
             }
             let raw = Tensor(
-                shape: [chunk.count, input.bandNumbers.count, tile, tile], scalars: pixels)
+                shape: [batch.count, input.bandNumbers.count, tile, tile], scalars: pixels)
             var places: TilePlaces?
             if let date, let toWGS84 {
-                let centres = chunk.map {
+                let centres = batch.map {
                     input.raster.grid.geoTransform.world(
                         column: Double($0.x) + Double(tile) / 2,
                         row: Double($0.y) + Double(tile) / 2)
@@ -269,7 +269,7 @@ extension LabelRasterTiles {
             let tokens = try model.model.encoder.tokens(
                 images: images, metadata: places.map(MoEMAETileModel.metadata))
             values += pooling.pool(tokens).scalars.map(Double.init)
-            start += chunk.count
+            start += batch.count
         }
         return try FeatureMatrix(rows: tiles.count, columns: tokensWidth, values: values)
     }

@@ -2,28 +2,28 @@ import Dispatch
 import Foundation
 
 /// Settings of ``LogisticRegression/fit(features:targets:classNames:options:)``.
-public struct LogisticRegressionOptions: Sendable, Equatable {
+package struct LogisticRegressionOptions: Sendable, Equatable {
     /// Inverse regularisation strength, as scikit-learn's `C`: the objective is
     /// C·Σᵢ loss + ½‖W‖² (intercepts not penalised). Upstream probes use 1.0.
-    public var c: Double = 1.0
+    package var c: Double = 1.0
     /// Converged when max |∂f/∂θ| ≤ tolerance for f = (1/n)Σ loss + ‖W‖²/(2Cn), the
     /// objective scikit-learn's `lbfgs` solver minimises with `gtol = tol` (its default 1e-4).
-    public var tolerance: Double = 1e-6
+    package var tolerance: Double = 1e-6
     /// Most L-BFGS iterations per problem (upstream's `max_iter` is 1000).
-    public var maxIterations: Int = 1000
+    package var maxIterations: Int = 1000
     /// Also stop when one iteration lowers f by at most this share of |f| (scipy's `ftol`,
     /// which scikit-learn sets to 64·ε ≈ 1.4e-14). Zero stops on the gradient (or the
     /// iteration cap, or when rounding leaves no descent step) only.
-    public var relativeDecreaseTolerance: Double = 64 * Double.ulpOfOne
+    package var relativeDecreaseTolerance: Double = 64 * Double.ulpOfOne
     /// Standardise each feature to zero mean and unit variance over the training samples
     /// before fitting, and fold the scaling back into the returned head (so it still takes raw
     /// embeddings). Off by default, as upstream (its `scale = False`); note that it changes
     /// the model, since the L2 penalty then applies to the standardised weights.
-    public var standardize: Bool = false
+    package var standardize: Bool = false
     /// Fit the one-vs-rest problems concurrently on all cores.
-    public var parallel: Bool = true
+    package var parallel: Bool = true
 
-    public init(
+    package init(
         c: Double = 1.0, tolerance: Double = 1e-6, maxIterations: Int = 1000,
         relativeDecreaseTolerance: Double = 64 * Double.ulpOfOne,
         standardize: Bool = false, parallel: Bool = true
@@ -39,26 +39,26 @@ public struct LogisticRegressionOptions: Sendable, Equatable {
 
 /// How the fit went, per optimisation problem (one per class for multi-label heads, one for a
 /// multi-class head).
-public struct ProbeFitReport: Sendable, Equatable {
+package struct ProbeFitReport: Sendable, Equatable {
     /// L-BFGS iterations per problem.
-    public var iterations: [Int]
+    package var iterations: [Int]
     /// Whether each problem met the gradient or function-decrease criterion.
-    public var converged: [Bool]
+    package var converged: [Bool]
     /// max |gradient| at the solution of each problem.
-    public var gradientInfNorms: [Double]
+    package var gradientInfNorms: [Double]
     /// Classes given a constant head because the training samples never (or always) have
     /// them: zero weights and bias ∓``LogisticRegression/constantLogit``.
-    public var constantClasses: [Int]
+    package var constantClasses: [Int]
 }
 
 /// L2-regularised logistic regression with an L-BFGS solver, as scikit-learn's
 /// `LogisticRegression(C, penalty="l2", fit_intercept=True, solver="lbfgs")`:
 /// multi-label heads are one independent binary problem per class (`OneVsRestClassifier`),
 /// multi-class heads one multinomial (softmax) problem.
-public enum LogisticRegression {
+package enum LogisticRegression {
     /// The logit given to a class that is constant in the training samples: σ(−40) ≈ 4e-18.
     /// (scikit-learn's `OneVsRestClassifier` predicts exactly 0 or 1 there.)
-    public static let constantLogit = 40.0
+    package static let constantLogit = 40.0
 
     /// Fits a head.
     ///
@@ -69,7 +69,7 @@ public enum LogisticRegression {
     /// - Parameters:
     ///   - features: [n, d] embeddings of the training samples.
     ///   - targets: n samples × classNames.count classes.
-    public static func fit(
+    package static func fit(
         features: FeatureMatrix, targets: ProbeTargets, classNames: [String],
         options: LogisticRegressionOptions = LogisticRegressionOptions()
     ) throws -> (head: ProbeHead, report: ProbeFitReport) {

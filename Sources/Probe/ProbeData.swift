@@ -1,16 +1,16 @@
-public import Models
+package import Models
 
 /// Features of the samples, row-major.
-public struct FeatureMatrix: Sendable, Equatable {
+package struct FeatureMatrix: Sendable, Equatable {
     /// Number of samples.
-    public let rows: Int
+    package let rows: Int
     /// Number of features per sample (the embedding width).
-    public let columns: Int
+    package let columns: Int
     /// [rows, columns], row-major.
-    public var values: [Double]
+    package var values: [Double]
 
     /// - Parameter values: [rows, columns], row-major.
-    public init(rows: Int, columns: Int, values: [Double]) throws {
+    package init(rows: Int, columns: Int, values: [Double]) throws {
         guard rows >= 0, columns >= 0, values.count == rows * columns else {
             throw ProbeError.shape(
                 "feature matrix of \(rows)×\(columns) needs \(rows * columns) values, "
@@ -22,12 +22,12 @@ public struct FeatureMatrix: Sendable, Equatable {
     }
 
     /// - Parameter values: [rows, columns] single-precision embeddings, row-major.
-    public init(rows: Int, columns: Int, values: [Float]) throws {
+    package init(rows: Int, columns: Int, values: [Float]) throws {
         try self.init(rows: rows, columns: columns, values: values.map(Double.init))
     }
 
     /// One row per sample; every row must have the same length.
-    public init(_ samples: [[Double]]) throws {
+    package init(_ samples: [[Double]]) throws {
         let columns = samples.first?.count ?? 0
         guard samples.allSatisfy({ $0.count == columns }) else {
             throw ProbeError.shape("feature rows have different lengths")
@@ -36,7 +36,7 @@ public struct FeatureMatrix: Sendable, Equatable {
     }
 
     /// The rows at `indices`, in that order.
-    public func selecting(rows indices: [Int]) -> FeatureMatrix {
+    package func selecting(rows indices: [Int]) -> FeatureMatrix {
         var out = [Double]()
         out.reserveCapacity(indices.count * columns)
         for row in indices { out.append(contentsOf: values[row * columns..<(row + 1) * columns]) }
@@ -55,17 +55,17 @@ public struct FeatureMatrix: Sendable, Equatable {
 /// For ``ClassificationTask/multiClass`` every row has exactly one positive; for
 /// ``ClassificationTask/multiLabel`` any number (an all-zero row is a sample with none of the classes,
 /// as BigEarthNet tiles whose labels are all dropped by the 19-class mapping).
-public struct ProbeTargets: Sendable, Equatable {
-    public let task: ClassificationTask
+package struct ProbeTargets: Sendable, Equatable {
+    package let task: ClassificationTask
     /// Number of samples.
-    public let rows: Int
+    package let rows: Int
     /// Number of classes.
-    public let classCount: Int
+    package let classCount: Int
     /// [rows, classCount], row-major.
-    public let indicators: [Bool]
+    package let indicators: [Bool]
 
     /// - Parameter indicators: [rows, classCount], row-major.
-    public init(task: ClassificationTask, rows: Int, classCount: Int, indicators: [Bool]) throws {
+    package init(task: ClassificationTask, rows: Int, classCount: Int, indicators: [Bool]) throws {
         guard classCount > 0, indicators.count == rows * classCount else {
             throw ProbeError.shape(
                 "targets of \(rows) samples × \(classCount) classes need \(rows * classCount) "
@@ -88,7 +88,7 @@ public struct ProbeTargets: Sendable, Equatable {
     }
 
     /// Multi-class targets from class indices in 0..<classCount.
-    public init(classes: [Int], classCount: Int) throws {
+    package init(classes: [Int], classCount: Int) throws {
         var indicators = [Bool](repeating: false, count: classes.count * classCount)
         for (row, index) in classes.enumerated() {
             guard (0..<classCount).contains(index) else {
@@ -103,7 +103,7 @@ public struct ProbeTargets: Sendable, Equatable {
     }
 
     /// Multi-label targets from one list of class indices per sample.
-    public init(labelSets: [[Int]], classCount: Int) throws {
+    package init(labelSets: [[Int]], classCount: Int) throws {
         var indicators = [Bool](repeating: false, count: labelSets.count * classCount)
         for (row, set) in labelSets.enumerated() {
             for index in set {
@@ -120,20 +120,20 @@ public struct ProbeTargets: Sendable, Equatable {
     }
 
     /// Whether sample `row` has class `column`.
-    public subscript(row: Int, column: Int) -> Bool { indicators[row * classCount + column] }
+    package subscript(row: Int, column: Int) -> Bool { indicators[row * classCount + column] }
 
     /// The class of sample `row` (multi-class targets: its only positive).
-    public func classIndex(row: Int) -> Int {
+    package func classIndex(row: Int) -> Int {
         (0..<classCount).first { self[row, $0] } ?? 0
     }
 
     /// Column `column` as one Boolean per sample.
-    public func column(_ column: Int) -> [Bool] {
+    package func column(_ column: Int) -> [Bool] {
         (0..<rows).map { self[$0, column] }
     }
 
     /// Number of samples having each class.
-    public var positiveCounts: [Int] {
+    package var positiveCounts: [Int] {
         var counts = [Int](repeating: 0, count: classCount)
         for row in 0..<rows {
             for column in 0..<classCount where self[row, column] { counts[column] += 1 }
@@ -142,7 +142,7 @@ public struct ProbeTargets: Sendable, Equatable {
     }
 
     /// The rows at `indices`, in that order.
-    public func selecting(rows indices: [Int]) -> ProbeTargets {
+    package func selecting(rows indices: [Int]) -> ProbeTargets {
         var out = [Bool]()
         out.reserveCapacity(indices.count * classCount)
         for row in indices {

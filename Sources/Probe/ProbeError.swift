@@ -1,6 +1,6 @@
 /// An error of the linear-probe tools: a sample list, a label file, or data of the wrong shape.
 /// Its description is one line naming the file (when there is one) and what is wrong.
-public enum ProbeError: Error, CustomStringConvertible, Equatable {
+package enum ProbeError: Error, CustomStringConvertible, Equatable {
     /// Arrays whose sizes do not fit together.
     case shape(String)
     /// Training data that cannot make a head (e.g. one class only).
@@ -10,7 +10,7 @@ public enum ProbeError: Error, CustomStringConvertible, Equatable {
     /// An argument outside its range.
     case argument(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .shape(let message): "probe data: \(message)"
         case .data(let message): "probe data: \(message)"

@@ -1,12 +1,12 @@
 import Foundation
-public import GeomapJobs
-public import Models
+package import GeomapJobs
+package import Models
 
 /// `geomap probe fit`: embeds labelled samples with a MoE-MAE encoder, fits a linear head on
 /// the embeddings (``ProbeFitRun``) and writes the encoder with the head as a new model file.
-public enum ProbeFitJob: GeomapJob {
+package enum ProbeFitJob: GeomapJob {
     /// Where the labelled samples come from.
-    public enum Samples: Sendable, Equatable {
+    package enum Samples: Sendable, Equatable {
         /// `--samples S.csv`: image paths (relative to the CSV's folder) and class names.
         case list(String)
         /// `--in R.tif --labels-raster L.tif`: R's windows every `stride` pixels, labelled by
@@ -14,24 +14,24 @@ public enum ProbeFitJob: GeomapJob {
         case labelsRaster(input: String, labels: String, stride: Int, minShare: Double)
     }
 
-    public struct Request: Sendable {
+    package struct Request: Sendable {
         /// The MoE-MAE encoder model file.
-        public var model: String
-        public var samples: Samples
+        package var model: String
+        package var samples: Samples
         /// The model file to write (the encoder plus the fitted head).
-        public var output: String
-        public var task = ClassificationTask.multiLabel
+        package var output: String
+        package var task = ClassificationTask.multiLabel
         /// `--classes`: `bigearthnet-19` or a text file with one name per line; `nil`: the
         /// sample list's names, sorted (or the labels raster's categories).
-        public var classes: String?
+        package var classes: String?
         /// The pooling the head reads; `nil`: the model's.
-        public var pooling: Pooling?
+        package var pooling: Pooling?
         /// `false` for `--no-metadata`.
-        public var useMetadata = true
+        package var useMetadata = true
         /// Holdout share, seed and solver settings.
-        public var settings = ProbeFitSettings()
+        package var settings = ProbeFitSettings()
 
-        public init(model: String, samples: Samples, output: String) {
+        package init(model: String, samples: Samples, output: String) {
             self.model = model
             self.samples = samples
             self.output = output
@@ -47,23 +47,23 @@ public enum ProbeFitJob: GeomapJob {
     }
 
     /// A checked request with its class list read.
-    public struct Item: Sendable {
-        public var request: Request
+    package struct Item: Sendable {
+        package var request: Request
         /// The `--classes` names, `nil` for the samples' own.
-        public var classNames: [String]?
+        package var classNames: [String]?
     }
 
     /// The fitted head and the data it was fitted on.
-    public struct Summary: Sendable {
-        public var outcome: ProbeFitOutcome
+    package struct Summary: Sendable {
+        package var outcome: ProbeFitOutcome
         /// Samples (images or labelled tiles) embedded.
-        public var samples: Int
-        public var classNames: [String]
+        package var samples: Int
+        package var classNames: [String]
     }
 
     /// One item. Checks the options, the input files, the output's folder and the class list.
     /// - Throws: ``ProbeError`` naming the option or file.
-    public static func plan(_ request: Request) throws -> [Item] {
+    package static func plan(_ request: Request) throws -> [Item] {
         let settings = request.settings
         guard settings.holdoutFraction >= 0, settings.holdoutFraction < 1 else {
             throw ProbeError.argument(
@@ -103,7 +103,7 @@ public enum ProbeFitJob: GeomapJob {
         return [Item(request: request, classNames: try classNames(request.classes))]
     }
 
-    public static func run(_ item: Item, events: JobEvents) throws -> JobResult<Summary> {
+    package static func run(_ item: Item, events: JobEvents) throws -> JobResult<Summary> {
         let request = item.request
         let file: ModelFile
         let outURL = URL(fileURLWithPath: request.output)

@@ -1,15 +1,15 @@
 import Foundation
 
 /// Settings of ``ProbeFitRun/run(features:targets:classNames:settings:)``.
-public struct ProbeFitSettings: Sendable, Equatable {
+package struct ProbeFitSettings: Sendable, Equatable {
     /// Share of the samples held out for the metrics (0 evaluates on the training samples).
-    public var holdoutFraction: Double = 0.2
+    package var holdoutFraction: Double = 0.2
     /// Seed of the holdout split.
-    public var seed: UInt64 = 0
+    package var seed: UInt64 = 0
     /// Solver settings (C, tolerance, iterations, standardisation).
-    public var regression = LogisticRegressionOptions()
+    package var regression = LogisticRegressionOptions()
 
-    public init(
+    package init(
         holdoutFraction: Double = 0.2, seed: UInt64 = 0,
         regression: LogisticRegressionOptions = LogisticRegressionOptions()
     ) {
@@ -20,25 +20,25 @@ public struct ProbeFitSettings: Sendable, Equatable {
 }
 
 /// A fitted head with the evidence of its quality.
-public struct ProbeFitOutcome: Sendable {
+package struct ProbeFitOutcome: Sendable {
     /// The head, fitted on the training part of the split only, so that the holdout metrics
     /// describe exactly this head.
-    public let head: ProbeHead
-    public let report: ProbeFitReport
-    public let split: HoldoutSplit
+    package let head: ProbeHead
+    package let report: ProbeFitReport
+    package let split: HoldoutSplit
     /// Metrics on the samples the head was fitted on.
-    public let trainingMetrics: ProbeMetrics
+    package let trainingMetrics: ProbeMetrics
     /// Metrics on the held-out samples (nil when none were held out).
-    public let holdoutMetrics: ProbeMetrics?
-    public let settings: ProbeFitSettings
+    package let holdoutMetrics: ProbeMetrics?
+    package let settings: ProbeFitSettings
 }
 
 /// Split, fit, evaluate: the core of `geomap probe fit`.
-public enum ProbeFitRun {
+package enum ProbeFitRun {
     /// - Parameters:
     ///   - features: [n, d] embeddings, one row per sample.
     ///   - targets: the n samples' classes.
-    public static func run(
+    package static func run(
         features: FeatureMatrix, targets: ProbeTargets, classNames: [String],
         settings: ProbeFitSettings = ProbeFitSettings()
     ) throws -> ProbeFitOutcome {
@@ -70,7 +70,7 @@ public enum ProbeFitRun {
 extension ProbeMetrics {
     /// One line: `accuracy 0.712  F1 micro 0.801 macro 0.550  mAP micro 0.861 macro 0.612
     /// (12 classes)`.
-    public var summary: String {
+    package var summary: String {
         func f(_ x: Double?) -> String { x.map { String(format: "%.3f", $0) } ?? "n/a" }
         return "accuracy \(f(accuracy))  F1 micro \(f(microF1)) macro \(f(macroF1))  "
             + "mAP micro \(f(microAveragePrecision)) macro \(f(macroAveragePrecision)) "

@@ -1,22 +1,22 @@
 import Foundation
-public import Models
+package import Models
 
 /// A linear classification head on embeddings: logits z = W·x + b.
 ///
 /// Multi-label heads turn each logit into an independent probability σ(z_c) (one-vs-rest);
 /// multi-class heads take the softmax over the classes.
-public struct ProbeHead: Sendable, Equatable {
-    public let task: ClassificationTask
+package struct ProbeHead: Sendable, Equatable {
+    package let task: ClassificationTask
     /// One name per class, in output order.
-    public let classNames: [String]
+    package let classNames: [String]
     /// Embedding width d.
-    public let featureCount: Int
+    package let featureCount: Int
     /// [classes, d], row-major.
-    public let weights: [Double]
+    package let weights: [Double]
     /// [classes].
-    public let bias: [Double]
+    package let bias: [Double]
 
-    public init(
+    package init(
         task: ClassificationTask, classNames: [String], featureCount: Int, weights: [Double],
         bias: [Double]
     ) throws {
@@ -33,10 +33,10 @@ public struct ProbeHead: Sendable, Equatable {
         self.bias = bias
     }
 
-    public var classCount: Int { classNames.count }
+    package var classCount: Int { classNames.count }
 
     /// - Returns: [rows, classes] logits W·x + b.
-    public func logits(_ features: FeatureMatrix) throws -> [Double] {
+    package func logits(_ features: FeatureMatrix) throws -> [Double] {
         guard features.columns == featureCount else {
             throw ProbeError.shape(
                 "the head takes \(featureCount) features per sample, got \(features.columns)")
@@ -62,7 +62,7 @@ public struct ProbeHead: Sendable, Equatable {
 
     /// - Returns: [rows, classes]: per-class sigmoids (multi-label) or the softmax
     ///   (multi-class).
-    public func probabilities(_ features: FeatureMatrix) throws -> [Double] {
+    package func probabilities(_ features: FeatureMatrix) throws -> [Double] {
         var z = try logits(features)
         let k = classCount
         switch task {

@@ -1,4 +1,4 @@
-public import Models
+package import Models
 
 /// Held-out quality of a linear head, with scikit-learn's definitions (upstream's `evaluate`).
 ///
@@ -18,28 +18,28 @@ public import Models
 ///   (``macroAveragePrecisionClasses`` says how many classes were averaged); scikit-learn
 ///   instead warns and counts such a class as AP 0, which only differs on small evaluation
 ///   sets that miss some classes.
-public struct ProbeMetrics: Sendable, Equatable, Codable {
-    public var sampleCount: Int
-    public var accuracy: Double
-    public var microPrecision: Double
-    public var microRecall: Double
-    public var microF1: Double
-    public var macroPrecision: Double
-    public var macroRecall: Double
-    public var macroF1: Double
+package struct ProbeMetrics: Sendable, Equatable, Codable {
+    package var sampleCount: Int
+    package var accuracy: Double
+    package var microPrecision: Double
+    package var microRecall: Double
+    package var microF1: Double
+    package var macroPrecision: Double
+    package var macroRecall: Double
+    package var macroF1: Double
     /// Micro-averaged AP ("overall mAP"); nil when no sample has any class.
-    public var microAveragePrecision: Double?
+    package var microAveragePrecision: Double?
     /// Mean AP over the classes having positives ("average mAP"); nil when none has.
-    public var macroAveragePrecision: Double?
+    package var macroAveragePrecision: Double?
     /// Number of classes in ``macroAveragePrecision``.
-    public var macroAveragePrecisionClasses: Int
+    package var macroAveragePrecisionClasses: Int
     /// AP per class, nil for a class without positive samples.
-    public var classAveragePrecision: [Double?]
+    package var classAveragePrecision: [Double?]
 
     /// - Parameters:
     ///   - targets: true classes of n samples.
     ///   - probabilities: [n, classes] scores from ``ProbeHead/probabilities(_:)``.
-    public static func evaluate(
+    package static func evaluate(
         targets: ProbeTargets, probabilities: [Double]
     ) throws -> ProbeMetrics {
         let n = targets.rows
@@ -121,7 +121,7 @@ public struct ProbeMetrics: Sendable, Equatable, Codable {
 
     /// Predicted class indicators, [n, classes]: probability > 0.5 (multi-label) or the
     /// argmax, first on ties (multi-class).
-    public static func predictions(
+    package static func predictions(
         task: ClassificationTask, classCount k: Int, _ probabilities: [Double]
     ) -> [Bool] {
         switch task {
@@ -143,7 +143,7 @@ public struct ProbeMetrics: Sendable, Equatable, Codable {
     /// scikit-learn's `average_precision_score` for one binary problem:
     /// Σₙ (Rₙ − Rₙ₋₁)·Pₙ over the distinct thresholds in decreasing score order, where Pₙ and
     /// Rₙ are the precision and recall of "score ≥ threshold". Nil without positives.
-    public static func averagePrecision(scores: [Double], positives: [Bool]) -> Double? {
+    package static func averagePrecision(scores: [Double], positives: [Bool]) -> Double? {
         precondition(scores.count == positives.count, "one score per sample")
         let positiveCount = positives.lazy.filter { $0 }.count
         guard positiveCount > 0 else { return nil }

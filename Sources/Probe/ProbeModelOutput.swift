@@ -1,5 +1,5 @@
-public import Foundation
-public import Models
+package import Foundation
+package import Models
 import OutputFiles
 import Tensor
 
@@ -16,16 +16,16 @@ import Tensor
 /// - The file is written under a temporary name in the destination folder, validated by the
 ///   architecture's strict loader when the architecture is registered, and renamed into place;
 ///   nothing is left under the final name on failure.
-public enum ProbeModelOutput {
+package enum ProbeModelOutput {
     /// A 20-colour qualitative palette (Tableau 20) for class lists without known colours.
-    public static let palette: [String] = [
+    package static let palette: [String] = [
         "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
         "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94",
         "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5",
     ]
 
     /// The colours of `names`: CORINE legend colours for BigEarthNet-19 names, else the palette.
-    public static func colors(for names: [String]) -> [String] {
+    package static func colors(for names: [String]) -> [String] {
         names.enumerated().map { index, name in
             if let known = BigEarthNet.classNames19.firstIndex(of: name) {
                 return BigEarthNet.classColors19[known]
@@ -38,7 +38,7 @@ public enum ProbeModelOutput {
     /// - Parameters:
     ///   - pool: the embedding pooling the head was fitted on (e.g. `mean`, `cls`).
     ///   - sampleList: the sample list's file name, recorded in the metrics.
-    public static func write(
+    package static func write(
         base: ModelFile, outcome: ProbeFitOutcome, pool: String, sampleList: String, to url: URL
     ) throws {
         let head = outcome.head
@@ -86,7 +86,7 @@ public enum ProbeModelOutput {
 
     /// What `metrics.probe` holds: task, pooling, solver settings, sample counts, the holdout
     /// and training ``ProbeMetrics``, and per-class convergence.
-    public static func metricsJSON(
+    package static func metricsJSON(
         _ outcome: ProbeFitOutcome, pool: String, sampleList: String
     ) throws -> JSONValue {
         let options = outcome.settings.regression

@@ -1,19 +1,19 @@
 import CSVFiles
-public import Foundation
-public import Models
+package import Foundation
+package import Models
 import OutputFiles
 
 /// One labelled image of a sample list.
-public struct ProbeSample: Sendable, Equatable {
+package struct ProbeSample: Sendable, Equatable {
     /// The image file (absolute).
-    public let image: URL
+    package let image: URL
     /// Indices into ``ProbeSampleList/classNames``, increasing (one for multi-class; any
     /// number, possibly none, for multi-label).
-    public let classes: [Int]
+    package let classes: [Int]
     /// 1-based line of the sample in the CSV file.
-    public let line: Int
+    package let line: Int
 
-    public init(image: URL, classes: [Int], line: Int) {
+    package init(image: URL, classes: [Int], line: Int) {
         self.image = image
         self.classes = classes
         self.line = line
@@ -30,18 +30,19 @@ public struct ProbeSample: Sendable, Equatable {
 ///     image,classes
 ///     images/S2A_MSIL2A_20170613T101031_11_66.tif,Mixed forest;Marine waters
 ///     tiles/b.tif,"Transitional woodland, shrub;Inland waters"
-public struct ProbeSampleList: Sendable, Equatable {
+package struct ProbeSampleList: Sendable, Equatable {
     /// The CSV file read.
-    public let source: URL
-    public let task: ClassificationTask
+    package let source: URL
+    package let task: ClassificationTask
     /// The head's classes, in output order.
-    public let classNames: [String]
-    public let samples: [ProbeSample]
+    package let classNames: [String]
+    package let samples: [ProbeSample]
 
     /// A list from parts (e.g. a subset of a list read with
     /// ``read(_:task:classNames:checkImages:)``).
-    public init(source: URL, task: ClassificationTask, classNames: [String], samples: [ProbeSample])
-    {
+    package init(
+        source: URL, task: ClassificationTask, classNames: [String], samples: [ProbeSample]
+    ) {
         self.source = source
         self.task = task
         self.classNames = classNames
@@ -56,7 +57,7 @@ public struct ProbeSampleList: Sendable, Equatable {
     /// - Throws: ``ProbeError/file(path:problem:)`` with a one-line description naming the
     ///   file and line: missing or unreadable file, no samples, wrong column count, unknown
     ///   class name, not exactly one class for multi-class, missing image.
-    public static func read(
+    package static func read(
         _ url: URL, task: ClassificationTask, classNames: [String]? = nil, checkImages: Bool = true
     ) throws -> ProbeSampleList {
         let path = url.path
@@ -131,7 +132,7 @@ public struct ProbeSampleList: Sendable, Equatable {
     }
 
     /// The targets of the samples, in list order.
-    public func targets() throws -> ProbeTargets {
+    package func targets() throws -> ProbeTargets {
         switch task {
         case .multiClass:
             try ProbeTargets(classes: samples.map { $0.classes[0] }, classCount: classNames.count)
@@ -143,7 +144,7 @@ public struct ProbeSampleList: Sendable, Equatable {
     /// Writes a sample list (header `image,classes`), atomically (temporary name, then
     /// rename). Image paths inside the CSV's folder tree, or beside it, are written relative
     /// to that folder, others absolute.
-    public static func write(_ rows: [(image: URL, classNames: [String])], to url: URL) throws {
+    package static func write(_ rows: [(image: URL, classNames: [String])], to url: URL) throws {
         let folder = url.deletingLastPathComponent().standardizedFileURL
         var text = "image,classes\n"
         for row in rows {

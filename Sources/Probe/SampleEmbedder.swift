@@ -1,7 +1,7 @@
 import Foundation
 import GeoProjection
 import GeoRaster
-public import Models
+package import Models
 import Tensor
 import TilePipeline
 
@@ -16,19 +16,19 @@ import TilePipeline
 /// order, a BigEarthNet patch name (`S2A_MSIL2A_20170613T101031_11_66`, the "compat" hour
 /// code of upstream), else the date the file records (`ACQUISITIONDATE`, `TIFFTAG_DATETIME`, …);
 /// an image with neither is an error suggesting `--no-metadata`.
-public struct SampleEmbedder {
-    public let model: MoEMAEModel
-    public let pooling: Pooling
-    public let useMetadata: Bool
+package struct SampleEmbedder {
+    package let model: MoEMAEModel
+    package let pooling: Pooling
+    package let useMetadata: Bool
 
-    public init(model: MoEMAEModel, pooling: Pooling, useMetadata: Bool) {
+    package init(model: MoEMAEModel, pooling: Pooling, useMetadata: Bool) {
         self.model = model
         self.pooling = pooling
         self.useMetadata = useMetadata
     }
 
     /// Width of the pooled embedding.
-    public var width: Int {
+    package var width: Int {
         let config = model.encoder.config
         return pooling == .tokens ? config.tokens * config.embedDim : config.embedDim
     }
@@ -37,31 +37,31 @@ public struct SampleEmbedder {
     ///   - batchSize: tiles encoded together (memory ≈ 60 KB per tile for S).
     ///   - progress: called with the number of samples embedded so far.
     /// - Returns: [samples, ``width``].
-    public func embed(
+    package func embed(
         _ samples: [ProbeSample], batchSize: Int = 64, progress: ((Int) -> Void)? = nil
     ) throws -> FeatureMatrix {
         var values: [Double] = []
         values.reserveCapacity(samples.count * width)
         var start = 0
         while start < samples.count {
-            let chunk = samples[start..<min(start + max(batchSize, 1), samples.count)]
+            let batch = samples[start..<min(start + max(batchSize, 1), samples.count)]
             var pixels: [Float] = []
             var metadata: [Float] = []
-            for sample in chunk {
+            for sample in batch {
                 let (tile, meta) = try prepare(sample)
                 pixels.append(contentsOf: tile)
                 metadata.append(contentsOf: meta ?? [])
             }
             let config = model.encoder.config
             let size = config.imageSize
-            let raw = Tensor(shape: [chunk.count, config.channels, size, size], scalars: pixels)
+            let raw = Tensor(shape: [batch.count, config.channels, size, size], scalars: pixels)
             let images = try MoEMAEPreprocessing.normalise(
                 raw: raw, mean: model.mean, std: model.std, size: size)
             let tokens = try model.encoder.tokens(
                 images: images,
-                metadata: useMetadata ? Tensor(shape: [chunk.count, 8], scalars: metadata) : nil)
+                metadata: useMetadata ? Tensor(shape: [batch.count, 8], scalars: metadata) : nil)
             values.append(contentsOf: pooling.pool(tokens).scalars.map(Double.init))
-            start += chunk.count
+            start += batch.count
             progress?(start)
         }
         return try FeatureMatrix(rows: samples.count, columns: width, values: values)

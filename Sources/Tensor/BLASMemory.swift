@@ -1,6 +1,6 @@
 internal import COpenBLAS
 import Foundation
-public import OutputFiles
+package import OutputFiles
 
 #if canImport(Glibc)
     import Glibc
@@ -115,15 +115,15 @@ public enum VirtualMemoryLimit {
 
 /// The virtual-memory limit leaves too little address space for the run (exit 74): one line
 /// naming the limit, what is in use and what the run needs.
-public struct MemoryLimitError: Error, CustomStringConvertible, ExitStatusProviding, Sendable {
-    public let limit: (bytes: Int, name: String)
-    public let inUse: Int?
-    public let needed: Int
-    public let buffers: Int
+package struct MemoryLimitError: Error, CustomStringConvertible, ExitStatusProviding, Sendable {
+    package let limit: (bytes: Int, name: String)
+    package let inUse: Int?
+    package let needed: Int
+    package let buffers: Int
 
-    public var exitStatus: ExitStatus { .ioError }
+    package var exitStatus: ExitStatus { .ioError }
 
-    public var description: String {
+    package var description: String {
         let mib = { (bytes: Int) in "\((bytes + (1 << 20) - 1) >> 20) MiB" }
         let used = inUse.map { ", \(mib($0)) of it already in use" } ?? ""
         return "the virtual-memory limit (\(limit.name): \(limit.bytes / 1024) KiB = "

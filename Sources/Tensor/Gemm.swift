@@ -63,7 +63,7 @@ func sgemmCall(
 /// Strided batched product: for `i` in `0..<batch`,
 /// `C_i = alpha · op(A_i) · op(B_i) + beta · C_i` with `A_i = a + i * strideA` and so on.
 /// One `cblas_sgemm` call per batch item (BLAS is single-threaded; parallelise over batches with
-/// ``parallelChunks(count:chunks:body:)``).
+/// ``parallelRanges(count:parts:body:)``).
 @inlinable
 public func gemmBatched(
     _ transA: Transpose = .none, _ transB: Transpose = .none,

@@ -1,22 +1,22 @@
 public import Foundation
 
-/// Runs `body` over `0..<count` split into at most `chunks` contiguous ranges, in parallel on
+/// Runs `body` over `0..<count` split into at most `parts` contiguous ranges, in parallel on
 /// Dispatch's pool, and returns when all are done. Use it to spread tiles or basins over the
-/// cores while BLAS runs single-threaded in each chunk.
+/// cores while BLAS runs single-threaded in each range.
 ///
 /// `body` must be `@Sendable`: it may read shared immutable values (tensors are `Sendable`)
 /// and write only to its own range of an output, e.g. through ``UnsafeSendablePointer``.
-/// The first error thrown by any chunk is rethrown after all chunks have finished.
+/// The first error thrown by any range is rethrown after all ranges have finished.
 /// - Parameters:
 ///   - count: the number of items.
-///   - chunks: the number of ranges; default `ProcessInfo.activeProcessorCount`.
+///   - parts: the number of ranges; default `ProcessInfo.activeProcessorCount`.
 ///   - body: called once per non-empty range, possibly concurrently.
-public func parallelChunks(
-    count: Int, chunks: Int = ProcessInfo.processInfo.activeProcessorCount,
+public func parallelRanges(
+    count: Int, parts: Int = ProcessInfo.processInfo.activeProcessorCount,
     body: @Sendable (Range<Int>) throws -> Void
 ) throws {
     guard count > 0 else { return }
-    let ranges = chunkRanges(count: count, chunks: chunks)
+    let ranges = splitRanges(count: count, parts: parts)
     if ranges.count == 1 {
         try body(ranges[0])
         return
@@ -28,14 +28,14 @@ public func parallelChunks(
     if let error = firstError.error { throw error }
 }
 
-/// Maps `body` over `0..<count` split into at most `chunks` contiguous ranges, each range in its
+/// Maps `body` over `0..<count` split into at most `parts` contiguous ranges, each range in its
 /// own child task, and returns the results in range order.
 /// - Returns: one result per range, ordered by range start.
-public func parallelMapChunks<T: Sendable>(
-    count: Int, chunks: Int = ProcessInfo.processInfo.activeProcessorCount,
+public func parallelMapRanges<T: Sendable>(
+    count: Int, parts: Int = ProcessInfo.processInfo.activeProcessorCount,
     body: @escaping @Sendable (Range<Int>) throws -> T
 ) async throws -> [T] {
-    let ranges = chunkRanges(count: count, chunks: chunks)
+    let ranges = splitRanges(count: count, parts: parts)
     return try await withThrowingTaskGroup(of: (Int, T).self) { group in
         for (index, range) in ranges.enumerated() {
             group.addTask { (index, try body(range)) }
@@ -46,10 +46,10 @@ public func parallelMapChunks<T: Sendable>(
     }
 }
 
-/// `0..<count` cut into at most `chunks` contiguous, nearly equal, non-empty ranges.
-public func chunkRanges(count: Int, chunks: Int) -> [Range<Int>] {
+/// `0..<count` cut into at most `parts` contiguous, nearly equal, non-empty ranges.
+public func splitRanges(count: Int, parts: Int) -> [Range<Int>] {
     guard count > 0 else { return [] }
-    let n = max(1, min(chunks, count))
+    let n = max(1, min(parts, count))
     let (base, extra) = count.quotientAndRemainder(dividingBy: n)
     var ranges: [Range<Int>] = []
     var start = 0
@@ -61,9 +61,9 @@ public func chunkRanges(count: Int, chunks: Int) -> [Range<Int>] {
     return ranges
 }
 
-/// A mutable pointer that may cross into concurrent chunks. **Unchecked**: the caller promises
+/// A mutable pointer that may cross into concurrent ranges. **Unchecked**: the caller promises
 /// that concurrent users write disjoint elements and that the memory outlives them (e.g. an
-/// output tensor's buffer held in `withUnsafeMutableBufferPointer` around ``parallelChunks``).
+/// output tensor's buffer held in `withUnsafeMutableBufferPointer` around ``parallelRanges``).
 public struct UnsafeSendablePointer<Element>: @unchecked Sendable {
     /// The wrapped pointer.
     public let pointer: UnsafeMutablePointer<Element>

@@ -1,11 +1,11 @@
-public import Foundation
-public import OutputFiles
+import Foundation
+import OutputFiles
 
 /// A ``OutputFiles/FileSystem`` that fails one call, or stops dead at it as a killed process
 /// would (that call and every later one do nothing and throw), counting the calls that change
 /// the file system.
-public final class FaultyFileSystem: FileSystem, @unchecked Sendable {
-    public enum Mode: Sendable {
+package final class FaultyFileSystem: FileSystem, @unchecked Sendable {
+    package enum Mode: Sendable {
         /// Call number `n` (1-based) fails with `errno` `code`; the others work.
         case fail(at: Int, code: Int32)
         /// Call number `n` and every later one throw without doing anything.
@@ -18,14 +18,14 @@ public final class FaultyFileSystem: FileSystem, @unchecked Sendable {
     private let lock = NSLock()
     private let mode: Mode
     /// Calls made so far, with their operation names.
-    public private(set) var calls: [String] = []
+    package private(set) var calls: [String] = []
 
-    public init(_ mode: Mode) {
+    package init(_ mode: Mode) {
         self.mode = mode
     }
 
     /// Whether the simulated kill has happened.
-    public var killed: Bool {
+    package var killed: Bool {
         lock.lock()
         defer { lock.unlock() }
         if case .kill(let n) = mode { return calls.count >= n }
@@ -45,37 +45,37 @@ public final class FaultyFileSystem: FileSystem, @unchecked Sendable {
         }
     }
 
-    public func rename(_ source: String, to destination: String) throws {
+    package func rename(_ source: String, to destination: String) throws {
         try step("rename", destination)
         try base.rename(source, to: destination)
     }
 
-    public func link(_ source: String, to destination: String) throws {
+    package func link(_ source: String, to destination: String) throws {
         try step("link", destination)
         try base.link(source, to: destination)
     }
 
-    public func unlink(_ path: String) throws {
+    package func unlink(_ path: String) throws {
         try step("unlink", path)
         try base.unlink(path)
     }
 
-    public func write(_ bytes: [UInt8], to path: String) throws {
+    package func write(_ bytes: [UInt8], to path: String) throws {
         try step("write", path)
         try base.write(bytes, to: path)
     }
 
-    public func sync(_ path: String) throws {
+    package func sync(_ path: String) throws {
         try step("fsync", path)
         try base.sync(path)
     }
 
-    public func makeDirectory(_ path: String) throws {
+    package func makeDirectory(_ path: String) throws {
         try step("mkdir", path)
         try base.makeDirectory(path)
     }
 
-    public func removeDirectory(_ path: String) throws {
+    package func removeDirectory(_ path: String) throws {
         try step("rmdir", path)
         try base.removeDirectory(path)
     }
@@ -83,7 +83,7 @@ public final class FaultyFileSystem: FileSystem, @unchecked Sendable {
 
 /// The process id of a process that has ended (a child run to completion), for tests that
 /// play a run killed earlier.
-public func deadProcessID() throws -> Int32 {
+package func deadProcessID() throws -> Int32 {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/bin/true")
     try process.run()

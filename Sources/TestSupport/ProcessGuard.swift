@@ -1,11 +1,11 @@
-public import Foundation
+package import Foundation
 
 /// Waits for `process` to end, at most `limit` seconds: a guard so that a regression that
 /// hangs (a spin, a dead-lock) fails its test instead of hanging the suite. It asserts no
 /// timing: pick a limit many times the normal duration. A process still running at the limit
 /// is killed (SIGKILL).
 /// - Returns: `false` when the process had to be killed.
-public func waitUntilExit(_ process: Process, atMost limit: TimeInterval) -> Bool {
+package func waitUntilExit(_ process: Process, atMost limit: TimeInterval) -> Bool {
     let deadline = Date().addingTimeInterval(limit)
     while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
     guard process.isRunning else { return true }
@@ -17,7 +17,7 @@ public func waitUntilExit(_ process: Process, atMost limit: TimeInterval) -> Boo
 /// Runs `executable` like ``runProgram(_:_:environment:in:)``, killed after `limit` seconds
 /// (see ``waitUntilExit(_:atMost:)``).
 /// - Returns: the result, and whether the program ended by itself within the limit.
-public func runProgram(
+package func runProgram(
     _ executable: URL, _ arguments: [String], environment: [String: String] = [:],
     atMost limit: TimeInterval
 ) throws -> (result: CommandResult, ended: Bool) {
@@ -64,7 +64,7 @@ private final class PipeReader: @unchecked Sendable {
 
 /// A running `sleep` process, for tests that need the id of a live process that is not
 /// geomap (e.g. a dead writer's id, reused). End it with ``stopStranger(_:)``.
-public func startStranger() throws -> Process {
+package func startStranger() throws -> Process {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/bin/sleep")
     process.arguments = ["600"]
@@ -76,7 +76,7 @@ public func startStranger() throws -> Process {
 /// child started from a Swift Testing thread inherits that thread's signal mask, SIGTERM
 /// included (Foundation's `Process` does not reset it), so SIGTERM would stay pending and the
 /// wait would never end.
-public func stopStranger(_ process: Process) {
+package func stopStranger(_ process: Process) {
     kill(process.processIdentifier, SIGKILL)
     process.waitUntilExit()
 }

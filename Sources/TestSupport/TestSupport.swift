@@ -1,24 +1,24 @@
-public import Foundation
+package import Foundation
 
 /// Paths the tests use: the repository, its samples and fixtures, and `../shared` when present.
-public enum TestPaths {
+package enum TestPaths {
     /// The repository root (the folder holding Package.swift).
-    public static let repository: URL = URL(fileURLWithPath: #filePath)
+    package static let repository: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent()  // TestSupport
         .deletingLastPathComponent()  // Sources
         .deletingLastPathComponent()
 
     /// `samples/` at the repository root.
-    public static var samples: URL { repository.appendingPathComponent("samples") }
+    package static var samples: URL { repository.appendingPathComponent("samples") }
 
     /// `Tests/Fixtures/` (small committed files made by scripts in `tools/`).
-    public static var fixtures: URL {
+    package static var fixtures: URL {
         repository.appendingPathComponent("Tests").appendingPathComponent("Fixtures")
     }
 
     /// `../shared` beside the repository (or `$GEOMAP_SHARED`), or `nil` when it is absent.
     /// Tests that need it are skipped with a message saying so.
-    public static var shared: URL? {
+    package static var shared: URL? {
         let candidate =
             ProcessInfo.processInfo.environment["GEOMAP_SHARED"].map {
                 URL(fileURLWithPath: $0)
@@ -31,19 +31,19 @@ public enum TestPaths {
     }
 
     /// The real BigEarthNet-Landsat tiles in `../shared/data/`, or `nil` when absent.
-    public static var bigEarthNetImages: URL? {
+    package static var bigEarthNetImages: URL? {
         guard let shared else { return nil }
         let url = shared.appendingPathComponent("data/bigearthnet-landsat-sample/images")
         return FileManager.default.fileExists(atPath: url.path) ? url : nil
     }
 
     /// The message a test prints when it skips for lack of `../shared`.
-    public static let sharedAbsentMessage =
+    package static let sharedAbsentMessage =
         "skipped: ../shared is absent (set GEOMAP_SHARED to run tests on the real data)"
 }
 
 /// A fresh temporary directory, removed by the caller (or left for the OS to clean).
-public func makeTemporaryDirectory(_ label: String = "geomap-test") throws -> URL {
+package func makeTemporaryDirectory(_ label: String = "geomap-test") throws -> URL {
     let url = FileManager.default.temporaryDirectory
         .appendingPathComponent("\(label)-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -51,14 +51,14 @@ public func makeTemporaryDirectory(_ label: String = "geomap-test") throws -> UR
 }
 
 /// The outcome of running the `geomap` binary.
-public struct CommandResult: Sendable {
-    public let status: Int32
-    public let stdout: String
-    public let stderr: String
+package struct CommandResult: Sendable {
+    package let status: Int32
+    package let stdout: String
+    package let stderr: String
 }
 
 /// The built `geomap` binary: `$GEOMAP_BIN`, else the sibling of the running test bundle.
-public func geomapExecutable() -> URL {
+package func geomapExecutable() -> URL {
     if let path = ProcessInfo.processInfo.environment["GEOMAP_BIN"] {
         return URL(fileURLWithPath: path)
     }
@@ -73,7 +73,7 @@ public func geomapExecutable() -> URL {
 }
 
 /// Runs `geomap` with `arguments` and collects its exit status and output.
-public func runGeomap(
+package func runGeomap(
     _ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil
 ) throws -> CommandResult {
     try runProgram(geomapExecutable(), arguments, environment: environment, in: directory)
@@ -82,7 +82,7 @@ public func runGeomap(
 /// Runs a GDAL command-line tool (gdal-bin, installed by scripts/install-deps) found on PATH.
 /// - Throws: when the tool cannot be started or exits non-zero (its stderr in the message).
 @discardableResult
-public func runGDALTool(_ tool: String, _ arguments: [String]) throws -> CommandResult {
+package func runGDALTool(_ tool: String, _ arguments: [String]) throws -> CommandResult {
     let result = try runProgram(URL(fileURLWithPath: "/usr/bin/env"), [tool] + arguments)
     guard result.status == 0 else {
         throw ToolError(message: "\(tool) \(arguments) exited \(result.status): \(result.stderr)")
@@ -91,13 +91,13 @@ public func runGDALTool(_ tool: String, _ arguments: [String]) throws -> Command
 }
 
 /// A helper program that failed.
-public struct ToolError: Error, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
+package struct ToolError: Error, CustomStringConvertible {
+    package let message: String
+    package var description: String { message }
 }
 
 /// Runs `executable` with `arguments` and collects its exit status and output.
-public func runProgram(
+package func runProgram(
     _ executable: URL, _ arguments: [String], environment: [String: String] = [:],
     in directory: URL? = nil
 ) throws -> CommandResult {
@@ -160,7 +160,7 @@ private final class LockedData: @unchecked Sendable {
 
 /// Writes a GeoJSON (EPSG:4326) polygon layer of lon/lat rectangles with a `basin_id` field.
 /// - Parameter boxes: `(id, [west, south, east, north])` in degrees.
-public func writeGeoJSONBoxes(_ boxes: [(String, [Double])], to url: URL) throws {
+package func writeGeoJSONBoxes(_ boxes: [(String, [Double])], to url: URL) throws {
     let features = boxes.map { id, b in
         let ring =
             "[[\(b[0]),\(b[1])],[\(b[2]),\(b[1])],[\(b[2]),\(b[3])],[\(b[0]),\(b[3])],"
@@ -175,7 +175,7 @@ public func writeGeoJSONBoxes(_ boxes: [(String, [Double])], to url: URL) throws
 /// Writes a NetCDF-4 file from CDL text with `ncgen` (Debian netcdf-bin, installed with geomap's
 /// dependencies); CDL's special attributes (`_ChunkSizes`, `_DeflateLevel`, `_Shuffle`,
 /// `_Fletcher32`, `_Endianness`) set the storage.
-public func makeNetCDF(_ url: URL, cdl: String) throws {
+package func makeNetCDF(_ url: URL, cdl: String) throws {
     let cdlURL = url.deletingPathExtension().appendingPathExtension("cdl")
     try cdl.write(to: cdlURL, atomically: true, encoding: .utf8)
     let process = Process()

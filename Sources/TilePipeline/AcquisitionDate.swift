@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 import GeoRaster
 
 /// Reads acquisition instants from `--date` and from raster metadata.
@@ -7,11 +7,11 @@ import GeoRaster
 /// `2017-06-13T10:10:32Z`, `2017-06-13T10:10:32.5Z`, `2017-06-13T12:10:32+02:00`,
 /// `2017-06-13T10:10:32` (no zone: UTC), `2017-06-13 10:10:32`, TIFF's `2017:06:13 10:10:32`,
 /// and a bare date `2017-06-13` (00:00 UTC, so the hour token is 0).
-public enum AcquisitionDate {
+package enum AcquisitionDate {
     /// Parses `text`.
     /// - Parameter source: where the text came from, for the error (`--date`, a file name…).
     /// - Throws: ``TilePredictionError/badDate(text:source:)``.
-    public static func parse(_ text: String, source: String) throws(TilePredictionError) -> Date {
+    package static func parse(_ text: String, source: String) throws(TilePredictionError) -> Date {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if let date = iso8601(trimmed) { return date }
         for pattern in patterns {
@@ -42,7 +42,7 @@ public enum AcquisitionDate {
     /// starting the file name (``LandsatProduct/productDate(_:)``, 00:00 UTC).
     /// - Returns: `nil` when neither is present.
     /// - Throws: ``TilePredictionError/badDate(text:source:)`` for an unreadable value.
-    public static func resolve(
+    package static func resolve(
         option: String?, metadata: [String: String], path: String
     ) throws(TilePredictionError) -> Date? {
         if let option { return try parse(option, source: "--date") }

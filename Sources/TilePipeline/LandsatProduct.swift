@@ -6,20 +6,20 @@ import GeoRaster
 /// `_MTL.json` in one folder. The product id
 /// (`LC08_L2SP_186029_20170613_20200903_02_T1`) carries the acquisition date; the MTL file
 /// carries date and scene-centre time (`DATE_ACQUIRED`, `SCENE_CENTER_TIME`).
-public struct LandsatProduct: Sendable, Equatable {
+package struct LandsatProduct: Sendable, Equatable {
     /// The folder holding the files.
-    public var folder: String
+    package var folder: String
     /// The file-name prefix before `_SR_Bn.TIF` (the product id for USGS downloads).
-    public var prefix: String
+    package var prefix: String
 
     /// `QA_PIXEL` bits ``qaMaskPath(bits:)`` masks by default: 0 fill, 3 cloud, 4 cloud shadow.
-    public static let qaMaskBits: UInt32 = 1 << 0 | 1 << 3 | 1 << 4
+    package static let qaMaskBits: UInt32 = 1 << 0 | 1 << 3 | 1 << 4
 
     /// The product `path` names: a folder holding `*_SR_B<n>.TIF` files, or one of those files.
     /// - Returns: `nil` when `path` is neither (an ordinary raster).
     /// - Throws: ``TilePredictionError/model(path:reason:)`` for a folder with no or several
     ///   products.
-    public static func locate(_ path: String) throws -> LandsatProduct? {
+    package static func locate(_ path: String) throws -> LandsatProduct? {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             return nil
@@ -44,7 +44,7 @@ public struct LandsatProduct: Sendable, Equatable {
     }
 
     /// The prefix of a `<prefix>_SR_B<n>.TIF` file name, or `nil`.
-    public static func bandPrefix(_ name: String) -> String? {
+    package static func bandPrefix(_ name: String) -> String? {
         let upper = name.uppercased()
         guard upper.hasSuffix(".TIF") || upper.hasSuffix(".TIFF"),
             let range = upper.range(of: "_SR_B", options: .backwards)
@@ -55,7 +55,7 @@ public struct LandsatProduct: Sendable, Equatable {
     }
 
     /// The file of `band` (e.g. `SR_B4`, `QA_PIXEL`), any case of the `.TIF` extension.
-    public func file(_ band: String) -> String? {
+    package func file(_ band: String) -> String? {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         let wanted = "\(prefix)_\(band)".uppercased()
         return names.sorted().first {
@@ -69,7 +69,7 @@ public struct LandsatProduct: Sendable, Equatable {
     /// (`YYYY-MM-DD`, 00:00 UTC: the id has no time of day).
     /// - Throws: ``TilePredictionError/model(path:reason:)`` for an MTL file without
     ///   `DATE_ACQUIRED`.
-    public func acquisition() throws -> (text: String, source: String)? {
+    package func acquisition() throws -> (text: String, source: String)? {
         for suffix in ["_MTL.txt", "_MTL.json"] {
             let mtl = "\(folder)/\(prefix)\(suffix)"
             guard let text = try? String(contentsOfFile: mtl, encoding: .utf8) else { continue }
@@ -87,7 +87,7 @@ public struct LandsatProduct: Sendable, Equatable {
     }
 
     /// `KEY = "value"` (MTL.txt) or `"KEY": "value"` (MTL.json), unquoted.
-    public static func mtlValue(_ key: String, in text: String) -> String? {
+    package static func mtlValue(_ key: String, in text: String) -> String? {
         if text.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("{") {
             let json = try? JSONSerialization.jsonObject(with: Data(text.utf8))
             return json.flatMap { jsonValue(key, in: $0) }
@@ -121,7 +121,7 @@ public struct LandsatProduct: Sendable, Equatable {
 
     /// The acquisition date `YYYY-MM-DD` of a Collection 2 product id
     /// (`LXSS_LLLL_PPPRRR_YYYYMMDD_yyyymmdd_CC_TX`) at the start of `name`, or `nil`.
-    public static func productDate(_ name: String) -> String? {
+    package static func productDate(_ name: String) -> String? {
         let parts = name.split(separator: "_").map(String.init)
         guard parts.count >= 4, parts[0].count == 4, parts[0].hasPrefix("L"),
             parts[2].count == 6, parts[2].allSatisfy(\.isNumber),
@@ -136,7 +136,7 @@ public struct LandsatProduct: Sendable, Equatable {
     /// `QA_PIXEL` (fill, cloud, cloud shadow) written beside it.
     /// - Returns: the files written (VRT first), for removal after the run.
     /// - Throws: ``TilePredictionError/model(path:reason:)`` naming a missing band file.
-    public func writeStack(
+    package func writeStack(
         bandNames: [String], qaMask: Bool, directory: String
     ) throws -> [String] {
         let files = try bandNames.map { name in

@@ -1,5 +1,5 @@
-public import Foundation
-public import Models
+package import Foundation
+package import Models
 import Tensor
 
 extension MoEMAETileModel {
@@ -10,7 +10,7 @@ extension MoEMAETileModel {
     ///   - architecture: `moe-mae-s`, `moe-mae-xs` or `moe-mae-xxs`.
     ///   - task: `multi-label` or `multi-class` (with classes), ignored without.
     ///   - reshape: a tensor name to store with one extra row (a deliberately broken file).
-    public static func writeRandomModel(
+    package static func writeRandomModel(
         architecture: String, classes: [String], task: ModelTask = .multiLabel, seed: UInt64 = 7,
         scale: Float = 0.05, reshape: String? = nil, to url: URL
     ) throws {

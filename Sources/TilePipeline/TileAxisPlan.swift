@@ -10,27 +10,27 @@
 /// raster's edge by `cells·stride − length` input pixels). A cell takes its value from the tiles
 /// that contain its *centre* — the middle of the input pixels it covers, `(start + end) / 2` in
 /// pixel-edge coordinates — weighted by ``BlendWindow`` at that centre's position in each tile.
-public struct TileAxisPlan: Sendable, Equatable {
+package struct TileAxisPlan: Sendable, Equatable {
     /// Raster length in pixels.
-    public let length: Int
+    package let length: Int
     /// Tile length in pixels.
-    public let tile: Int
+    package let tile: Int
     /// Step between regular tiles, in pixels (`1 … tile`).
-    public let stride: Int
+    package let stride: Int
     /// Tile start offsets in pixels of the whole raster, ascending; the last one of the whole
     /// axis is `length − tile`. A window's plan (``window(cells:)``) keeps only the tiles that
     /// hold the centre of one of its cells.
-    public let offsets: [Int]
+    package let offsets: [Int]
     /// The index of the plan's first tile among the whole axis's tiles (0 unless a window).
-    public let firstTile: Int
+    package let firstTile: Int
     /// The plan's first output cell, in cells of the whole axis (0 unless a window).
-    public let firstCell: Int
+    package let firstCell: Int
     /// Number of output cells of the plan: `⌈length / stride⌉` for the whole axis.
-    public let cellCount: Int
+    package let cellCount: Int
 
     /// - Throws: ``TilePredictionError/rasterTooSmall`` when `length < tile`,
     ///   ``TilePredictionError/invalidStride`` unless `1 ≤ stride ≤ tile`.
-    public init(length: Int, tile: Int, stride: Int) throws(TilePredictionError) {
+    package init(length: Int, tile: Int, stride: Int) throws(TilePredictionError) {
         guard stride >= 1, stride <= tile else {
             throw .invalidStride(stride: stride, tile: tile)
         }
@@ -59,7 +59,7 @@ public struct TileAxisPlan: Sendable, Equatable {
     }
 
     /// Output cells of the whole axis, `⌈length / stride⌉`.
-    public var axisCellCount: Int { (length + stride - 1) / stride }
+    package var axisCellCount: Int { (length + stride - 1) / stride }
 
     /// The plan of output cells `cells` (cells of the whole axis, inside `0..<axisCellCount`,
     /// not empty) of this whole-axis plan: the same tiles at the same offsets, those holding
@@ -69,7 +69,7 @@ public struct TileAxisPlan: Sendable, Equatable {
     ///   whole axis (tiles `k·alignment ..< (k+1)·alignment`), so that tiles the model computes
     ///   together are the same as in the whole raster; the extra tiles touch none of the
     ///   window's cells.
-    public func window(cells: Range<Int>, alignment: Int = 1) -> TileAxisPlan {
+    package func window(cells: Range<Int>, alignment: Int = 1) -> TileAxisPlan {
         precondition(
             firstCell == 0 && cellCount == axisCellCount && !cells.isEmpty
                 && cells.lowerBound >= 0 && cells.upperBound <= cellCount && alignment >= 1,
@@ -84,20 +84,20 @@ public struct TileAxisPlan: Sendable, Equatable {
     }
 
     /// Input pixels `[start, end)` covered by output cell `cell` of the plan.
-    public func pixels(ofCell cell: Int) -> Range<Int> {
+    package func pixels(ofCell cell: Int) -> Range<Int> {
         let whole = firstCell + cell
         return whole * stride..<min((whole + 1) * stride, length)
     }
 
     /// The centre of output cell `cell`, in pixel-edge coordinates (pixel `p` spans `[p, p+1)`).
-    public func centre(ofCell cell: Int) -> Double {
+    package func centre(ofCell cell: Int) -> Double {
         let pixels = pixels(ofCell: cell)
         return Double(pixels.lowerBound + pixels.upperBound) / 2
     }
 
     /// Input pixels the plan reads: its tiles and its cells' own pixels (the whole axis,
     /// `0..<length`, unless a window).
-    public var pixelRange: Range<Int> {
+    package var pixelRange: Range<Int> {
         guard let first = offsets.first, let last = offsets.last, cellCount > 0 else {
             return 0..<0
         }
@@ -108,7 +108,7 @@ public struct TileAxisPlan: Sendable, Equatable {
 
     /// The plan's cells whose centre lies in tile `index` (`offset ≤ centre < offset + tile`),
     /// with the blend weight of that centre's position in the tile.
-    public func cells(ofTile index: Int, window: BlendWindow) -> [(cell: Int, weight: Float)] {
+    package func cells(ofTile index: Int, window: BlendWindow) -> [(cell: Int, weight: Float)] {
         let offset = offsets[index]
         // Cells whose centre can fall in [offset, offset + tile): a range around offset / stride.
         let first = max(0, offset / stride - 1 - firstCell)
@@ -126,7 +126,7 @@ public struct TileAxisPlan: Sendable, Equatable {
     /// The cells that are final once every tile starting before `nextOffset` is done: those
     /// whose centre lies before `nextOffset` (later tiles start at or after it).
     /// - Parameter nextOffset: the next tile's offset, or `nil` after the last tile (all cells).
-    public func cellsFinished(before nextOffset: Int?) -> Int {
+    package func cellsFinished(before nextOffset: Int?) -> Int {
         guard let nextOffset else { return cellCount }
         var count = 0
         while count < cellCount, centre(ofCell: count) < Double(nextOffset) { count += 1 }
@@ -141,22 +141,22 @@ public struct TileAxisPlan: Sendable, Equatable {
 /// a 2-D weight is the product of the row and column weights. With stride = tile every output
 /// cell lies in exactly one tile and the window has no effect; with overlap it removes the
 /// seams a plain average leaves at tile edges.
-public struct BlendWindow: Sendable, Equatable {
+package struct BlendWindow: Sendable, Equatable {
     /// The weight at the tile's edge, `0 < floor ≤ 1` (1 gives a plain average).
-    public let floor: Float
+    package let floor: Float
 
     /// The default window: floor 0.05.
-    public static let hann = BlendWindow(floor: 0.05)
+    package static let hann = BlendWindow(floor: 0.05)
     /// Plain averaging of overlapping tiles.
-    public static let flat = BlendWindow(floor: 1)
+    package static let flat = BlendWindow(floor: 1)
 
-    public init(floor: Float) {
+    package init(floor: Float) {
         precondition(floor > 0 && floor <= 1, "BlendWindow floor must be in (0, 1]")
         self.floor = floor
     }
 
     /// The weight at relative position `u ∈ [0, 1)` across the tile.
-    public func weight(at u: Double) -> Float {
+    package func weight(at u: Double) -> Float {
         let s = sin(Double.pi * u)
         return floor + (1 - floor) * Float(s * s)
     }

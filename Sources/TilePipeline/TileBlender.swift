@@ -8,20 +8,20 @@
 ///
 /// Memory: only the output rows still open are held — at most `⌈tile / stride⌉ + 1` rows of
 /// `channels × outputWidth` floats.
-public struct TileBlender: Sendable {
-    public let plan: TilePlan
+package struct TileBlender: Sendable {
+    package let plan: TilePlan
     /// Values per tile and cell (e.g. classes + embedding width).
-    public let channels: Int
-    public let window: BlendWindow
+    package let channels: Int
+    package let window: BlendWindow
     /// The share of invalid input pixels above which a cell is nodata.
-    public let maxInvalidShare: Double
+    package let maxInvalidShare: Double
 
     /// The first output row (of the plan) not yet handed back.
-    public private(set) var nextOutputRow = 0
+    package private(set) var nextOutputRow = 0
     /// The input row (of the whole raster) after the last one whose validity has been
     /// counted: rows arrive in order from the plan's first input row
     /// (`plan.inputWindow.y`, 0 for a whole raster).
-    public private(set) var inputRowsCounted: Int
+    package private(set) var inputRowsCounted: Int
     private var open: [OpenRow] = []
     private let columnCells: [[(cell: Int, weight: Float)]]
 
@@ -31,7 +31,7 @@ public struct TileBlender: Sendable {
         var invalid: [Int]
     }
 
-    public init(plan: TilePlan, channels: Int, window: BlendWindow, maxInvalidShare: Double) {
+    package init(plan: TilePlan, channels: Int, window: BlendWindow, maxInvalidShare: Double) {
         self.plan = plan
         self.channels = channels
         self.window = window
@@ -57,7 +57,7 @@ public struct TileBlender: Sendable {
     /// the plan's cells, a window's halo, count for none).
     /// - Parameter invalid: `[plan.inputWindow.width]`, the row's pixels from the plan's first
     ///   input column, true where any band of the pixel is invalid.
-    public mutating func countValidity(inputRow invalid: UnsafeBufferPointer<Bool>) {
+    package mutating func countValidity(inputRow invalid: UnsafeBufferPointer<Bool>) {
         let stride = plan.stride
         let row = inputRowsCounted / stride - plan.rows.firstCell
         inputRowsCounted += 1
@@ -76,7 +76,7 @@ public struct TileBlender: Sendable {
 
     /// Adds the output of tile `(tileRow, tileColumn)`.
     /// - Parameter values: `[channels]` for this tile.
-    public mutating func add(
+    package mutating func add(
         tileRow: Int, tileColumn: Int, values: UnsafeBufferPointer<Float>
     ) {
         precondition(values.count == channels, "TileBlender.add: wrong channel count")
@@ -101,7 +101,7 @@ public struct TileBlender: Sendable {
     /// counted.
     /// - Returns: the finished rows, band-major `[channels][rows][outputWidth]`, NaN where nodata;
     ///   `rows` is empty when none finished.
-    public mutating func finishRows(afterTileRow tileRow: Int)
+    package mutating func finishRows(afterTileRow tileRow: Int)
         -> (rows: Range<Int>, values: [Float])
     {
         let offsets = plan.rows.offsets

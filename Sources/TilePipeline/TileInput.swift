@@ -1,6 +1,6 @@
 import Foundation
-public import GeoRaster
-public import Models
+package import GeoRaster
+package import Models
 import OutputFiles
 
 /// The input raster checked against a model's input spec, at the model's pixel size.
@@ -12,18 +12,18 @@ import OutputFiles
 /// the pixel size differs from the model's, the raster is opened through a warped VRT at the
 /// model's pixel size in its own CRS (GDAL warps lazily, window by window, as tiles are read:
 /// `average` resampling when the source is finer, `bilinear` when it is coarser).
-public struct TileInput: ~Copyable {
+package struct TileInput: ~Copyable {
     /// The raster tiles are read from (the warped VRT when warping).
-    public let raster: Raster
+    package let raster: Raster
     /// The path the user gave.
-    public let sourcePath: String
+    package let sourcePath: String
     /// File band number (1-based) for each model band.
-    public let bandNumbers: [Int]
+    package let bandNumbers: [Int]
     /// The warped VRT written for the run, removed by ``removeTemporaries()``.
-    public let vrtPath: String?
+    package let vrtPath: String?
     /// The band-stack VRT (and QA mask) written for a Landsat band-per-file product, removed
     /// by ``removeTemporaries()``.
-    public let stackFiles: [String]
+    package let stackFiles: [String]
 
     /// Opens and checks `path`.
     /// - Parameters:
@@ -35,7 +35,7 @@ public struct TileInput: ~Copyable {
     ///
     /// A Landsat Collection 2 band-per-file product (its folder, or one of its `*_SR_Bn.TIF`)
     /// is stacked in the model's band order as a VRT (see ``LandsatProduct``).
-    public init(
+    package init(
         path: String, spec: TileInputSpec, bands: [Int]?, temporaryDirectory: String,
         qaMask: Bool = false
     ) throws {
@@ -100,7 +100,7 @@ public struct TileInput: ~Copyable {
     }
 
     /// Removes the warped VRT and the band stack, if written.
-    public func removeTemporaries() {
+    package func removeTemporaries() {
         if let vrtPath { unlink(vrtPath) }
         for file in stackFiles { unlink(file) }
     }

@@ -1,16 +1,16 @@
 import Foundation
-public import GeomapJobs
-public import Models
-public import Tensor
+package import GeomapJobs
+package import Models
+package import Tensor
 
 /// The model a tile job runs and how: `--model` and `--precision`.
-public struct TileModelChoice: Sendable, Equatable {
+package struct TileModelChoice: Sendable, Equatable {
     /// A model file path or an installed model's name; `nil`: the bundled demo model.
-    public var model: String?
+    package var model: String?
     /// The encoder's matrix-product precision; `nil`: the model file's.
-    public var precision: MatmulPrecision?
+    package var precision: MatmulPrecision?
 
-    public init(model: String? = nil, precision: MatmulPrecision? = nil) {
+    package init(model: String? = nil, precision: MatmulPrecision? = nil) {
         self.model = model
         self.precision = precision
     }
@@ -27,19 +27,19 @@ public struct TileModelChoice: Sendable, Equatable {
 /// `geomap predict --in`: class and probability rasters (and, when asked, embeddings) of one
 /// raster, written into a folder as `<stem>.classes.tif`, `<stem>.probabilities.tif`,
 /// `<stem>.embeddings.tif` (a `--window`'s outputs `<stem>.x<C>y<R>.*`).
-public enum TilePredictionJob: GeomapJob {
-    public struct Request: Sendable {
+package enum TilePredictionJob: GeomapJob {
+    package struct Request: Sendable {
         /// The input and the tiling options (its output paths are set by the job).
-        public var tiles: TilePredictionRequest
+        package var tiles: TilePredictionRequest
         /// The output folder (created when missing).
-        public var directory: String
+        package var directory: String
         /// `--float`: Float32 probabilities.
-        public var floatProbabilities = false
+        package var floatProbabilities = false
         /// `--embeddings POOL`: also write pooled embeddings.
-        public var embeddings: Pooling?
-        public var model: TileModelChoice
+        package var embeddings: Pooling?
+        package var model: TileModelChoice
 
-        public init(
+        package init(
             tiles: TilePredictionRequest, directory: String, model: TileModelChoice = .init()
         ) {
             self.tiles = tiles
@@ -48,13 +48,13 @@ public enum TilePredictionJob: GeomapJob {
         }
 
         /// The outputs' common name: the input's file stem, plus `.x<C>y<R>` for a window.
-        public var stem: String {
+        package var stem: String {
             URL(fileURLWithPath: tiles.inputPath).deletingPathExtension().lastPathComponent
                 + (tiles.outputWindow.map { ".x\($0.x)y\($0.y)" } ?? "")
         }
 
         /// The pipeline's request with the output paths filled in.
-        public var pipelineRequest: TilePredictionRequest {
+        package var pipelineRequest: TilePredictionRequest {
             var request = tiles
             let folder = URL(fileURLWithPath: directory)
             func path(_ kind: String) -> String {
@@ -69,16 +69,16 @@ public enum TilePredictionJob: GeomapJob {
         }
     }
 
-    public typealias Item = Request
-    public typealias Summary = TilePredictionSummary
+    package typealias Item = Request
+    package typealias Summary = TilePredictionSummary
 
     /// One item: the raster (a scene split into windows is several requests, see `geomap run`).
-    public static func plan(_ request: Request) throws -> [Request] {
+    package static func plan(_ request: Request) throws -> [Request] {
         try JobInputs.check(request.tiles.inputPath, option: "--in", directoryAllowed: true)
         return [request]
     }
 
-    public static func run(_ item: Request, events: JobEvents) throws -> JobResult<
+    package static func run(_ item: Request, events: JobEvents) throws -> JobResult<
         TilePredictionSummary
     > {
         try FileManager.default.createDirectory(
@@ -88,16 +88,16 @@ public enum TilePredictionJob: GeomapJob {
 }
 
 /// `geomap embed --in`: pooled tile embeddings of one raster as one Float32 COG.
-public enum TileEmbeddingJob: GeomapJob {
-    public struct Request: Sendable {
+package enum TileEmbeddingJob: GeomapJob {
+    package struct Request: Sendable {
         /// The input and the tiling options (its output paths are set by the job).
-        public var tiles: TilePredictionRequest
+        package var tiles: TilePredictionRequest
         /// The embeddings COG to write (its folder is created when missing).
-        public var output: String
-        public var pooling: Pooling
-        public var model: TileModelChoice
+        package var output: String
+        package var pooling: Pooling
+        package var model: TileModelChoice
 
-        public init(
+        package init(
             tiles: TilePredictionRequest, output: String, pooling: Pooling,
             model: TileModelChoice = .init()
         ) {
@@ -108,7 +108,7 @@ public enum TileEmbeddingJob: GeomapJob {
         }
 
         /// The pipeline's request with the output path filled in.
-        public var pipelineRequest: TilePredictionRequest {
+        package var pipelineRequest: TilePredictionRequest {
             var request = tiles
             request.classesPath = nil
             request.probabilitiesPath = nil
@@ -118,15 +118,15 @@ public enum TileEmbeddingJob: GeomapJob {
         }
     }
 
-    public typealias Item = Request
-    public typealias Summary = TilePredictionSummary
+    package typealias Item = Request
+    package typealias Summary = TilePredictionSummary
 
-    public static func plan(_ request: Request) throws -> [Request] {
+    package static func plan(_ request: Request) throws -> [Request] {
         try JobInputs.check(request.tiles.inputPath, option: "--in", directoryAllowed: true)
         return [request]
     }
 
-    public static func run(_ item: Request, events: JobEvents) throws -> JobResult<
+    package static func run(_ item: Request, events: JobEvents) throws -> JobResult<
         TilePredictionSummary
     > {
         let folder = URL(fileURLWithPath: item.output).deletingLastPathComponent()

@@ -1,20 +1,20 @@
-public import Foundation
-public import Models
-public import Tensor
+package import Foundation
+package import Models
+package import Tensor
 
 /// Opens a model file and loads it as a ``TileModel`` through the architecture registry.
-public enum TileModelLoader {
+package enum TileModelLoader {
     /// The model `geomap predict --in` uses without `--model`.
-    public static let defaultModel = "moe-mae-demo"
+    package static let defaultModel = "moe-mae-demo"
 
     /// Architecture ids that run tile by tile (the registry's tile architectures).
-    public static var architectures: [String] { ArchitectureRegistry.ids(for: .tiles) }
+    package static var architectures: [String] { ArchitectureRegistry.ids(for: .tiles) }
 
     /// Resolves `--model` (a path or a model name, through ``Models/ModelLocator``); `nil`
     /// means the bundled demo model.
     /// - Throws: ``TilePredictionError/model(path:reason:)`` for a missing default model (what
     ///   is missing and how to get one), ``Models/ModelError`` for a missing named model.
-    public static func resolve(_ value: String?) throws -> URL {
+    package static func resolve(_ value: String?) throws -> URL {
         let locator = ModelLocator()
         guard value == nil else { return try locator.resolve(value!) }
         do {
@@ -34,7 +34,7 @@ public enum TileModelLoader {
     /// - Throws: ``Models/ModelError`` for an unreadable or inconsistent file (naming the
     ///   file and tensor), ``TilePredictionError/model(path:reason:)`` for an architecture that
     ///   is not a tile model.
-    public static func load(_ url: URL, precision: MatmulPrecision? = nil) throws
+    package static func load(_ url: URL, precision: MatmulPrecision? = nil) throws
         -> any TileModel
     {
         let file = try ModelFile(contentsOf: url)
@@ -58,7 +58,7 @@ public enum TileModelLoader {
 
     /// The one-line notice for a precision that could not be used (bf16 without
     /// AVX512_BF16), or `nil`.
-    public static func precisionNotice(_ model: any TileModel) -> String? {
+    package static func precisionNotice(_ model: any TileModel) -> String? {
         (model as? MoEMAETileModel)?.model.encoder.precisionNotice
     }
 }

@@ -1,4 +1,4 @@
-public import Models
+package import Models
 
 extension TilePredictor {
     /// The size, in output pixels, of the whole output grid that `geomap predict --in PATH
@@ -7,7 +7,7 @@ extension TilePredictor {
     /// pixel is read; a warped VRT or a Landsat band stack is written into `temporaryDirectory`
     /// and removed.
     /// - Throws: what ``TileInput`` and ``TilePlan`` throw for an input the run would refuse.
-    public static func outputSize(
+    package static func outputSize(
         inputPath: String, spec: TileInputSpec, bands: [Int]?, stride: Int,
         temporaryDirectory: String
     ) throws -> (width: Int, height: Int) {

@@ -1,4 +1,4 @@
-public import GeoRaster
+package import GeoRaster
 
 /// The tiling of a raster: tile windows along rows and columns, and the output grid whose pixel
 /// is one stride (see ``TileAxisPlan`` for how output cells map to tiles).
@@ -11,16 +11,16 @@ public import GeoRaster
 /// `geomap run`): it keeps the whole raster's tile offsets, restricted to the tiles that hold
 /// the centre of one of the window's cells (its halo), so each of its cells is blended from
 /// exactly the tiles, weights and order of the whole-raster plan.
-public struct TilePlan: Sendable, Equatable {
-    public let columns: TileAxisPlan
-    public let rows: TileAxisPlan
+package struct TilePlan: Sendable, Equatable {
+    package let columns: TileAxisPlan
+    package let rows: TileAxisPlan
 
     /// - Parameter window: output pixels (column, row, width, height in cells of the whole
     ///   raster's output grid) the plan covers; `nil` for the whole grid.
     /// - Throws: ``TilePredictionError`` for a stride outside `1…tile`, a raster smaller than
     ///   one tile (geomap refuses rather than pads: a padded tile is out of distribution), or a
     ///   window that is empty or reaches past the output grid.
-    public init(
+    package init(
         width: Int, height: Int, tile: Int, stride: Int, path: String = "raster",
         window: PixelWindow? = nil
     ) throws(TilePredictionError) {
@@ -56,23 +56,23 @@ public struct TilePlan: Sendable, Equatable {
     /// Tiles of a row of tiles that the model computes together: tiles
     /// `k·tileGroup ..< (k+1)·tileGroup` of the whole raster's columns (those not skipped), one
     /// group per model product (``Models/TileModel/run(raw:places:probabilities:pooling:groups:)``),
-    /// 8 as the encoder's default chunk. A window keeps whole groups.
-    public static let tileGroup = 8
+    /// 8 as the encoder's default slice. A window keeps whole groups.
+    package static let tileGroup = 8
 
-    public var tile: Int { columns.tile }
-    public var stride: Int { columns.stride }
+    package var tile: Int { columns.tile }
+    package var stride: Int { columns.stride }
     /// Tiles the plan runs.
-    public var tileCount: Int { columns.offsets.count * rows.offsets.count }
+    package var tileCount: Int { columns.offsets.count * rows.offsets.count }
     /// Output grid size of the plan: `⌈width / stride⌉ × ⌈height / stride⌉` for a whole raster.
-    public var outputWidth: Int { columns.cellCount }
-    public var outputHeight: Int { rows.cellCount }
+    package var outputWidth: Int { columns.cellCount }
+    package var outputHeight: Int { rows.cellCount }
     /// The plan's output pixels in the whole raster's output grid.
-    public var outputWindow: PixelWindow {
+    package var outputWindow: PixelWindow {
         PixelWindow(
             x: columns.firstCell, y: rows.firstCell, width: outputWidth, height: outputHeight)
     }
     /// The input pixels the plan reads (the whole raster unless a window).
-    public var inputWindow: PixelWindow {
+    package var inputWindow: PixelWindow {
         let (x, y) = (columns.pixelRange, rows.pixelRange)
         return PixelWindow(x: x.lowerBound, y: y.lowerBound, width: x.count, height: y.count)
     }

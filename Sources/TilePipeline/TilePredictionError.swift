@@ -1,8 +1,8 @@
-public import OutputFiles
+package import OutputFiles
 
 /// What can go wrong before or during a tile-by-tile prediction. Every case is bad input (exit
 /// 2) and describes itself in one line naming the file and the problem.
-public enum TilePredictionError: Error, CustomStringConvertible, Sendable, Equatable,
+package enum TilePredictionError: Error, CustomStringConvertible, Sendable, Equatable,
     ExitStatusProviding
 {
     case invalidStride(stride: Int, tile: Int)
@@ -23,9 +23,9 @@ public enum TilePredictionError: Error, CustomStringConvertible, Sendable, Equat
     /// `--window` outside the output grid.
     case window(path: String, reason: String)
 
-    public var exitStatus: ExitStatus { .badInput }
+    package var exitStatus: ExitStatus { .badInput }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalidStride(let stride, let tile):
             return "--stride \(stride) is not between 1 and the tile size \(tile)"

@@ -1,77 +1,77 @@
 import Foundation
 import GeoProjection
-public import GeoRaster
-public import Models
+package import GeoRaster
+package import Models
 import OutputFiles
 import Tensor
 
 /// What a tile-by-tile run should do (the options of `geomap predict --in` / `geomap embed`).
-public struct TilePredictionRequest: Sendable {
+package struct TilePredictionRequest: Sendable {
     /// The input raster.
-    public var inputPath: String
+    package var inputPath: String
     /// Pixels between tile origins (`--stride`, 1…tile; overlap when under the tile size).
-    public var stride: Int = 40
+    package var stride: Int = 40
     /// `--window`: predict only these output pixels (column, row, width, height in the whole
     /// raster's output grid); the outputs cover the window, georeferenced where it lies, with
     /// the values the whole-raster run gives there (see ``TilePlan``). `nil`: the whole grid.
-    public var outputWindow: PixelWindow?
+    package var outputWindow: PixelWindow?
     /// `--bands`: file band numbers in model band order.
-    public var bands: [Int]?
+    package var bands: [Int]?
     /// `--date` (ISO 8601).
-    public var date: String?
+    package var date: String?
     /// `--fill-value`: the raw value that in every band marks fill — `.model` uses the model's
     /// (0 for Landsat C2 surface reflectance), `.none` turns the rule off.
-    public var fill = TileFill.model
+    package var fill = TileFill.model
     /// `--qa-mask`: mask a Landsat band-per-file product's `QA_PIXEL` fill, cloud and cloud
     /// shadow pixels.
-    public var qaMask = false
+    package var qaMask = false
     /// `false` for `--no-metadata` (zero metadata vectors).
-    public var useMetadata = true
+    package var useMetadata = true
     /// Tiles (and output cells) with more than this share of invalid pixels are nodata.
-    public var maxInvalidShare = 0.5
-    public var window = BlendWindow.hann
+    package var maxInvalidShare = 0.5
+    package var window = BlendWindow.hann
     /// Output paths; `nil` skips that output.
-    public var classesPath: String?
-    public var probabilitiesPath: String?
-    public var embeddingsPath: String?
+    package var classesPath: String?
+    package var probabilitiesPath: String?
+    package var embeddingsPath: String?
     /// Pooling of the embeddings output.
-    public var pooling: Pooling?
+    package var pooling: Pooling?
     /// `--float`: Float32 probabilities instead of scaled bytes.
-    public var floatProbabilities = false
+    package var floatProbabilities = false
     /// Tiles per model call (memory ≈ 45 KB of input plus the model's activations per tile).
-    public var batchSize = 256
+    package var batchSize = 256
     /// `TIFFTAG_SOFTWARE` of the outputs.
-    public var producer = "geomap"
+    package var producer = "geomap"
     /// Raise GDAL's block cache for the run, when smaller, to hold two rows of the input's
     /// blocks plus 16 MiB (up to 512 MiB), so each input block is decompressed once; `false`
     /// keeps the cache as set (`--gdal-cache-mib` given).
-    public var fitBlockCacheToInput = true
+    package var fitBlockCacheToInput = true
     /// Called after each batch with (tiles done, tiles in the plan), done counting skipped ones.
-    public var progress: (@Sendable (Int, Int) -> Void)?
+    package var progress: (@Sendable (Int, Int) -> Void)?
 
-    public init(inputPath: String) {
+    package init(inputPath: String) {
         self.inputPath = inputPath
     }
 }
 
 /// What a run did.
-public struct TilePredictionSummary: Sendable, Equatable {
-    public var tiles: Int
-    public var tilesRun: Int
-    public var tilesSkipped: Int
+package struct TilePredictionSummary: Sendable, Equatable {
+    package var tiles: Int
+    package var tilesRun: Int
+    package var tilesSkipped: Int
     /// Skipped tiles whose every pixel is fill (the fill value in every band).
-    public var tilesSkippedForFill = 0
+    package var tilesSkippedForFill = 0
     /// The fill value applied, `nil` when none.
-    public var fillValue: Double?
+    package var fillValue: Double?
     /// Tiles whose model output held NaN or ±Inf: left out of the outputs (nodata where no
     /// other tile covers a cell); the CLI exits 1 when there is any.
-    public var tilesNonFinite = 0
-    public var outputWidth: Int
-    public var outputHeight: Int
+    package var tilesNonFinite = 0
+    package var outputWidth: Int
+    package var outputHeight: Int
     /// The final output files (COGs; `.qml` and `.aux.xml` sit beside them).
-    public var outputs: [String]
+    package var outputs: [String]
     /// Whether the input was warped to the model's pixel size.
-    public var warped: Bool
+    package var warped: Bool
 }
 
 /// The tile-by-tile prediction pipeline.
@@ -96,11 +96,11 @@ public struct TilePredictionSummary: Sendable, Equatable {
 /// Memory is bounded independently of the scene's height: `tile` input rows × width × (4 bytes
 /// × bands + 1), one batch (`batchSize × bands × tile² × 4` bytes plus the model's activations),
 /// `⌈tile/stride⌉ + 1` open output rows, and GDAL's block cache (`--gdal-cache-mib`).
-public enum TilePredictor {
+package enum TilePredictor {
     /// Runs `request` with `model`.
     /// - Throws: ``TilePredictionError`` for bad input or options, raster and model errors;
     ///   no output is left under a final name on failure.
-    public static func run(_ request: TilePredictionRequest, model: any TileModel) throws
+    package static func run(_ request: TilePredictionRequest, model: any TileModel) throws
         -> TilePredictionSummary
     {
         try validate(request, model: model)

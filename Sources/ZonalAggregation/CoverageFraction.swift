@@ -1,21 +1,21 @@
-public import GeoVector
+package import GeoVector
 
 /// The cells a polygon covers and by how much.
 ///
 /// `cells[i]` is a row-major cell index of the grid and `fractions[i]` the exact share of that
 /// cell's planar area (in the grid's CRS) inside the polygon, in (0, 1]; cells are listed in
 /// increasing index order and cells with zero coverage are left out.
-public struct CellCoverage: Sendable, Equatable {
-    public var cells: [Int32]
-    public var fractions: [Double]
+package struct CellCoverage: Sendable, Equatable {
+    package var cells: [Int32]
+    package var fractions: [Double]
     /// Polygon area in cell units (1 = one whole cell), holes subtracted.
-    public var polygonCells: Double
+    package var polygonCells: Double
     /// Σ fractions: the part of the polygon inside the grid, in cell units.
-    public var coveredCells: Double
+    package var coveredCells: Double
 
     /// The share of the polygon's area that lies on the grid, in [0, 1] (1 when it lies
     /// wholly inside; 0 for an empty polygon or one entirely outside).
-    public var coveredShare: Double {
+    package var coveredShare: Double {
         polygonCells > 0 ? min(1, coveredCells / polygonCells) : 0
     }
 }
@@ -33,12 +33,12 @@ public struct CellCoverage: Sendable, Equatable {
 /// working window add to its first column, pieces right of it add nothing: so clipping to the
 /// grid is exact. Rings are oriented so exteriors add and holes subtract. Work is
 /// O(edge-cell crossings + bounding-box cells); bands of rows bound the memory.
-public enum CoverageFraction {
+package enum CoverageFraction {
     /// Rows × columns per band of the accumulator (bounds memory for huge polygons).
     static let bandCells = 1 << 22
 
     /// Coverage of `grid` cells by `polygon` (coordinates in the grid's CRS).
-    public static func compute(_ polygon: MultiPolygon, on grid: RegularGrid) -> CellCoverage {
+    package static func compute(_ polygon: MultiPolygon, on grid: RegularGrid) -> CellCoverage {
         let rings = gridRings(polygon, grid: grid)
         var polygonCells = 0.0
         var minU = Double.infinity

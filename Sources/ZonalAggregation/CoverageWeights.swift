@@ -96,13 +96,17 @@ package struct CoverageWeights: Sendable {
             gridSource: gridSource, log: log)
     }
 
-    /// The weights of `basins` on a CF forcing's grid (WGS 84 without a grid mapping).
+    /// The weights of `basins` on a CF forcing's grid (``forcingGrid(_:)``).
     package func weights(_ basins: BasinSet, forcing: CFForcing, log: (String) -> Void) throws
         -> Outcome
     {
-        let grid = try ZonalForcing.grid(of: forcing)
-        let crs = try CRS(forcing.grid.crs?.definition ?? "EPSG:4326")
+        let (grid, crs) = try Self.forcingGrid(forcing)
         return try weights(basins, grid: grid, crs: crs, gridSource: forcing.paths[0], log: log)
+    }
+
+    /// A CF forcing's grid and its CRS: the grid mapping's, WGS 84 without one.
+    package static func forcingGrid(_ forcing: CFForcing) throws -> (grid: RegularGrid, crs: CRS) {
+        (try ZonalForcing.grid(of: forcing), try CRS(forcing.grid.crs?.definition ?? "EPSG:4326"))
     }
 
     // MARK: basins on a grid
@@ -167,5 +171,23 @@ package struct CoverageWeights: Sendable {
             try raster.grid.crs ?? ZonalJob.netCDFCRS(of: raster.path)
             ?? raster.requireCRS(for: "zonal statistics")
         return (crs, try ZonalRaster.grid(of: raster))
+    }
+}
+
+/// Weights a run already has, by grid and CRS, so that the files of a forcing split in time and
+/// the static rasters on one grid obtain them once (the cache folder only spares the
+/// computation, not the read). Every grid seen is kept: a run reads a handful of grids.
+package struct CoverageWeightsMemo {
+    private var entries: [(grid: RegularGrid, crs: CRS, weights: ZonalWeights)] = []
+
+    package init() {}
+
+    /// The weights remembered for `grid` in `crs` (the same CRS by ``CRS/isSame(as:)``).
+    package func weights(grid: RegularGrid, crs: CRS) -> ZonalWeights? {
+        entries.first { $0.grid == grid && $0.crs.isSame(as: crs) }?.weights
+    }
+
+    package mutating func remember(_ weights: ZonalWeights, grid: RegularGrid, crs: CRS) {
+        entries.append((grid, crs, weights))
     }
 }

@@ -6,21 +6,21 @@
 /// signed: a north-up raster has `cellHeight < 0` (row 0 at the top), a NetCDF file with
 /// ascending latitude has `cellHeight > 0` (row 0 at the bottom). Cells are numbered row-major:
 /// `index = row·cols + col`, which is the layout of a `[y, x]` block or time step.
-public struct RegularGrid: Sendable, Hashable, CustomStringConvertible {
+package struct RegularGrid: Sendable, Hashable, CustomStringConvertible {
     /// x of the outer edge of column 0 (CRS units).
-    public var originX: Double
+    package var originX: Double
     /// y of the outer edge of row 0 (CRS units).
-    public var originY: Double
+    package var originY: Double
     /// Signed x step per column (CRS units); never zero.
-    public var cellWidth: Double
+    package var cellWidth: Double
     /// Signed y step per row (CRS units); never zero (negative for north-up rasters).
-    public var cellHeight: Double
-    public var rows: Int
-    public var cols: Int
+    package var cellHeight: Double
+    package var rows: Int
+    package var cols: Int
     /// Whether x/y are longitude/latitude in degrees (cell areas then come from the sphere).
-    public var isGeographic: Bool
+    package var isGeographic: Bool
 
-    public init(
+    package init(
         originX: Double, originY: Double, cellWidth: Double, cellHeight: Double,
         rows: Int, cols: Int, isGeographic: Bool = false
     ) {
@@ -36,7 +36,7 @@ public struct RegularGrid: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// A grid from a GDAL geotransform `[x0, dx, rx, y0, ry, dy]` (rotation terms must be 0).
-    public init?(geoTransform t: [Double], rows: Int, cols: Int, isGeographic: Bool) {
+    package init?(geoTransform t: [Double], rows: Int, cols: Int, isGeographic: Bool) {
         guard t.count == 6, t[2] == 0, t[4] == 0, t[1] != 0, t[5] != 0 else { return nil }
         self.init(
             originX: t[0], originY: t[3], cellWidth: t[1], cellHeight: t[5],
@@ -50,7 +50,7 @@ public struct RegularGrid: Sendable, Hashable, CustomStringConvertible {
     /// the axis type allows, whichever is larger: values stored with machine epsilon
     /// `axisEpsilon` are each off by up to `|value|·ε/2`, so a step (a difference of two) by up
     /// to `max|value|·ε` (float32 axes: 0.22° steps near 30° differ by ~1e-5 relative).
-    public init?(
+    package init?(
         xCentres: [Double], yCentres: [Double], isGeographic: Bool,
         relativeTolerance: Double = 1e-6, axisEpsilon: Double = Double.ulpOfOne
     ) {
@@ -81,17 +81,17 @@ public struct RegularGrid: Sendable, Hashable, CustomStringConvertible {
         return step
     }
 
-    public var cellCount: Int { rows * cols }
+    package var cellCount: Int { rows * cols }
 
     /// Whether this is a longitude/latitude grid whose columns go once round the Earth
     /// (`cols·|cellWidth|` = 360° within 1e-6 of a cell): column `cols` is column 0 again,
     /// and a basin crossing the grid's longitude seam lies on both of its ends.
-    public var wrapsLongitude: Bool {
+    package var wrapsLongitude: Bool {
         isGeographic && abs(Double(cols) * abs(cellWidth) - 360) <= 1e-6 * abs(cellWidth)
     }
 
     /// The grid's extent `(minX, minY, maxX, maxY)` in CRS units.
-    public var bounds: (minX: Double, minY: Double, maxX: Double, maxY: Double) {
+    package var bounds: (minX: Double, minY: Double, maxX: Double, maxY: Double) {
         let x1 = originX + Double(cols) * cellWidth
         let y1 = originY + Double(rows) * cellHeight
         return (min(originX, x1), min(originY, y1), max(originX, x1), max(originY, y1))
@@ -100,12 +100,12 @@ public struct RegularGrid: Sendable, Hashable, CustomStringConvertible {
     /// Mean radius of the sphere used for latitude/longitude cell areas, in metres: the
     /// authalic (equal-area) radius of the WGS 84 ellipsoid, so a sphere of this radius has the
     /// ellipsoid's total area. Cell areas on it differ from ellipsoidal ones by < 0.3 %.
-    public static let authalicRadius = 6_371_007.180_918_5
+    package static let authalicRadius = 6_371_007.180_918_5
 
     /// Area of one cell of `row`: `|cellWidth·cellHeight|` in CRS units² for projected grids;
     /// for geographic grids the area on the authalic sphere in m²,
     /// `R²·Δλ·|sin φ₂ − sin φ₁|` (latitudes clamped to ±90°).
-    public func cellArea(row: Int) -> Double {
+    package func cellArea(row: Int) -> Double {
         guard isGeographic else { return abs(cellWidth * cellHeight) }
         let degree = Double.pi / 180
         let y0 = originY + Double(row) * cellHeight
@@ -116,7 +116,7 @@ public struct RegularGrid: Sendable, Hashable, CustomStringConvertible {
         return r * r * abs(cellWidth) * degree * abs(sin(phi1) - sin(phi0))
     }
 
-    public var description: String {
+    package var description: String {
         "\(rows)×\(cols) grid at (\(originX), \(originY)), cells \(cellWidth)×\(cellHeight)"
             + (isGeographic ? " (lon/lat)" : "")
     }

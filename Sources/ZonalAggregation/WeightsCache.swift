@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 import Models
 import OutputFiles
 
@@ -14,13 +14,13 @@ import OutputFiles
 /// shares (Float64 × basins), then the SHA-256 of everything before it. A file that fails any
 /// check (size, checksum, magic, version, key, ranges) is never used: it is reported as corrupt
 /// and the weights are recomputed and the file rewritten.
-public struct WeightsCache: Sendable {
-    public static let formatVersion: UInt32 = 1
+package struct WeightsCache: Sendable {
+    package static let formatVersion: UInt32 = 1
     static let magic = Array("GEOMAPWT".utf8)
 
-    public let directory: URL
+    package let directory: URL
 
-    public init(directory: URL) {
+    package init(directory: URL) {
         self.directory = directory
     }
 
@@ -28,7 +28,7 @@ public struct WeightsCache: Sendable {
     /// neither gives a usable place. As the XDG Base Directory specification says, a relative
     /// `XDG_CACHE_HOME` is ignored; an empty or relative `HOME` is ignored too (never a
     /// `.cache` in the working directory), and then there is no default cache.
-    public static func defaultDirectory(
+    package static func defaultDirectory(
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) -> URL? {
         if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
@@ -39,13 +39,13 @@ public struct WeightsCache: Sendable {
     }
 
     /// How the weights were obtained.
-    public enum Outcome: String, Sendable {
+    package enum Outcome: String, Sendable {
         case hit, miss
         case recomputedCorrupt = "recomputed (corrupt cache)"
     }
 
     /// The cache key (64 hex digits) of `basins` on `grid` in the CRS described by `crs`.
-    public static func key(
+    package static func key(
         basins: [ZonalBasin], grid: RegularGrid, crs: String, areaWeighted: Bool
     ) -> String {
         var hasher = SHA256Digest()
@@ -77,13 +77,13 @@ public struct WeightsCache: Sendable {
         return SHA256Digest.hex(hasher.finalize())
     }
 
-    public func url(forKey key: String) -> URL {
+    package func url(forKey key: String) -> URL {
         directory.appendingPathComponent("\(key).gmw")
     }
 
     /// The cached weights of `basins` on `grid`, or freshly computed (and stored) ones.
     /// - Parameter warn: receives one line when a cache file is corrupt or cannot be written.
-    public func weights(
+    package func weights(
         basins: [ZonalBasin], grid: RegularGrid, crs: String, areaWeighted: Bool,
         warn: (String) -> Void
     ) -> (weights: ZonalWeights, outcome: Outcome) {
@@ -114,7 +114,7 @@ public struct WeightsCache: Sendable {
     }
 
     /// Writes `weights` under `key` (to a temporary name, then renamed).
-    public func store(_ weights: ZonalWeights, key: String) throws {
+    package func store(_ weights: ZonalWeights, key: String) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var out = Self.magic
         func put(_ value: UInt64) {
@@ -158,7 +158,7 @@ public struct WeightsCache: Sendable {
     }
 
     /// Reads and checks a cache file written by ``store(_:key:)``.
-    public func load(_ file: URL, key: String) throws -> ZonalWeights {
+    package func load(_ file: URL, key: String) throws -> ZonalWeights {
         do {
             return try decode(file, key: key)
         } catch let error as WeightsCacheError {
@@ -253,10 +253,10 @@ public struct WeightsCache: Sendable {
 }
 
 /// A weights cache file that cannot be trusted.
-public struct WeightsCacheError: Error, CustomStringConvertible {
-    public let file: URL
-    public let reason: String
-    public var description: String { "weights cache \(file.path) \(reason)" }
+package struct WeightsCacheError: Error, CustomStringConvertible {
+    package let file: URL
+    package let reason: String
+    package var description: String { "weights cache \(file.path) \(reason)" }
 }
 
 /// Sequential little-endian reads with bounds checks.

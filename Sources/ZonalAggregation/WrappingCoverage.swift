@@ -1,4 +1,4 @@
-public import GeoVector
+package import GeoVector
 
 extension CoverageFraction {
     /// Coverage of `grid` cells by `polygon`, going round the Earth on a grid that wraps in
@@ -9,7 +9,7 @@ extension CoverageFraction {
     ///
     /// The polygon's area (`polygonCells`) is counted once; a cell reached by two shifts (only
     /// for a polygon wider than 360°) gets their sum, at most 1.
-    public static func computeWrapping(_ polygon: MultiPolygon, on grid: RegularGrid)
+    package static func computeWrapping(_ polygon: MultiPolygon, on grid: RegularGrid)
         -> CellCoverage
     {
         var result = compute(polygon, on: grid)

@@ -1,20 +1,20 @@
-public import GeoNetCDF
+package import GeoNetCDF
 
-/// Applies ``ZonalWeights`` to gridded values: every time step of a forcing chunk, or a static
+/// Applies ``ZonalWeights`` to gridded values: every time step of a slab of forcings, or a static
 /// raster read in bands of rows.
 ///
 /// Values are `Float` cells in the grid's row-major order. A value is missing when it is NaN,
 /// ±Inf, beyond ±``GeoNetCDF/CFFloatMissing/magnitudeLimit`` or equal to `missingValue` (the
 /// fill value / nodata); missing cells are left out and the
 /// weights of the others renormalised (`mean` = Σ w·x / Σ w over valid cells only).
-public struct ZonalAggregator: Sendable {
-    public let weights: ZonalWeights
-    public let statistics: [ZonalStatistic]
-    public let missingValue: Float?
+package struct ZonalAggregator: Sendable {
+    package let weights: ZonalWeights
+    package let statistics: [ZonalStatistic]
+    package let missingValue: Float?
     /// `[basins]` Σ w over all of each basin's cells (the denominator of `valid_share`).
     let totalWeight: [Double]
 
-    public init(weights: ZonalWeights, statistics: [ZonalStatistic], missingValue: Float?) {
+    package init(weights: ZonalWeights, statistics: [ZonalStatistic], missingValue: Float?) {
         self.weights = weights
         self.statistics = statistics
         self.missingValue = missingValue
@@ -29,18 +29,18 @@ public struct ZonalAggregator: Sendable {
     ///   - missing: which values are missing besides `missingValue` (NaN only by default; a
     ///     forcing read as stored passes its fill values and valid range, tested here during
     ///     the gather instead of in a separate pass).
-    public func aggregate(
+    package func aggregate(
         steps values: UnsafeBufferPointer<Float>, stepCount: Int,
         missing: CFFloatMissing = .nanOnly
-    ) -> ZonalChunk {
+    ) -> ZonalValues {
         let cellCount = weights.grid.cellCount
-        precondition(values.count >= stepCount * cellCount, "chunk smaller than steps × cells")
+        precondition(values.count >= stepCount * cellCount, "values smaller than steps × cells")
         var test = missing
         if let fill = missingValue, !fill.isNaN { test.values.append(fill) }
         if statistics.allSatisfy(\.isLinear) {
             return aggregateLinear(values, stepCount: stepCount, missing: test)
         }
-        var partials: [ZonalChunk] = []
+        var partials: [ZonalValues] = []
         var marked = [Float](repeating: .nan, count: test.isNaNOnly ? 0 : cellCount)
         for step in 0..<stepCount {
             var field = FieldAccumulator(aggregator: self)
@@ -63,7 +63,7 @@ public struct ZonalAggregator: Sendable {
     /// The fast path: one pass of Σ w·x and Σ w per basin and step (a sparse × dense product).
     private func aggregateLinear(
         _ values: UnsafeBufferPointer<Float>, stepCount: Int, missing test: CFFloatMissing
-    ) -> ZonalChunk {
+    ) -> ZonalValues {
         let basins = weights.basinCount
         let cellCount = weights.grid.cellCount
         var sumW = [Double](repeating: 0, count: stepCount * basins)
@@ -212,7 +212,7 @@ public struct ZonalAggregator: Sendable {
         for i in sumW.indices where sumW[i] == 0 && totalWeight[i % basins] > 0 {
             allMissing[i % basins] += 1
         }
-        var columns: [ZonalChunk.Column] = []
+        var columns: [ZonalValues.Column] = []
         for statistic in statistics {
             var out = [Double](repeating: .nan, count: stepCount * basins)
             for i in out.indices {
@@ -227,45 +227,45 @@ public struct ZonalAggregator: Sendable {
             }
             columns.append(.init(name: statistic.rawValue, values: out))
         }
-        return ZonalChunk(
+        return ZonalValues(
             steps: stepCount, basins: basins, columns: columns, allMissingSteps: allMissing)
     }
 
-    /// Joins chunks of the same basins along steps (columns matched by name, 0 for a `frac_k`
-    /// class absent from a chunk).
-    static func concatenate(_ chunks: [ZonalChunk], basins: Int) -> ZonalChunk {
+    /// Joins parts of the same basins along steps (columns matched by name, 0 for a `frac_k`
+    /// class absent from a part).
+    static func concatenate(_ parts: [ZonalValues], basins: Int) -> ZonalValues {
         var names: [String] = []
-        for chunk in chunks {
-            for column in chunk.columns where !names.contains(column.name) {
+        for stats in parts {
+            for column in stats.columns where !names.contains(column.name) {
                 names.append(column.name)
             }
         }
-        let steps = chunks.reduce(0) { $0 + $1.steps }
-        var columns: [ZonalChunk.Column] = []
+        let steps = parts.reduce(0) { $0 + $1.steps }
+        var columns: [ZonalValues.Column] = []
         for name in names {
             var values: [Double] = []
             values.reserveCapacity(steps * basins)
-            for chunk in chunks {
-                if let column = chunk.columns.first(where: { $0.name == name }) {
+            for stats in parts {
+                if let column = stats.columns.first(where: { $0.name == name }) {
                     values += column.values
                 } else {
-                    values += [Double](repeating: 0, count: chunk.steps * basins)
+                    values += [Double](repeating: 0, count: stats.steps * basins)
                 }
             }
             columns.append(.init(name: name, values: values))
         }
         var allMissing = [Int](repeating: 0, count: basins)
-        for chunk in chunks {
-            for b in 0..<basins { allMissing[b] += chunk.allMissingSteps[b] }
+        for stats in parts {
+            for b in 0..<basins { allMissing[b] += stats.allMissingSteps[b] }
         }
-        return ZonalChunk(
+        return ZonalValues(
             steps: steps, basins: basins, columns: columns, allMissingSteps: allMissing)
     }
 }
 
 /// Streams one field (one time step or a static raster) through the weights band by band, so a
 /// large raster never has to be held whole. Bands must come in increasing row order.
-public struct FieldAccumulator: Sendable {
+package struct FieldAccumulator: Sendable {
     let aggregator: ZonalAggregator
     var cursor: [Int]
     var sumW: [Double]
@@ -278,7 +278,7 @@ public struct FieldAccumulator: Sendable {
     let needsSpread: Bool
     let needsClasses: Bool
 
-    public init(aggregator: ZonalAggregator) {
+    package init(aggregator: ZonalAggregator) {
         self.aggregator = aggregator
         let n = aggregator.weights.basinCount
         cursor = Array(aggregator.weights.offsets.dropLast())
@@ -295,7 +295,7 @@ public struct FieldAccumulator: Sendable {
 
     /// Adds the cells of `rows`.
     /// - Parameter values: `[rows.count × cols]` cells of those rows, row-major.
-    public mutating func add(rows: Range<Int>, values: UnsafeBufferPointer<Float>) {
+    package mutating func add(rows: Range<Int>, values: UnsafeBufferPointer<Float>) {
         let weights = aggregator.weights
         let cols = weights.grid.cols
         precondition(values.count >= rows.count * cols, "band smaller than rows × cols")
@@ -330,10 +330,10 @@ public struct FieldAccumulator: Sendable {
         }
     }
 
-    /// The statistics of the field, as a chunk of one step.
-    public func finish() -> ZonalChunk {
+    /// The statistics of the field, as values of one step.
+    package func finish() -> ZonalValues {
         let n = aggregator.weights.basinCount
-        var columns: [ZonalChunk.Column] = []
+        var columns: [ZonalValues.Column] = []
         for statistic in aggregator.statistics {
             switch statistic {
             case .frac:
@@ -351,7 +351,7 @@ public struct FieldAccumulator: Sendable {
             }
         }
         let allMissing = (0..<n).map { sumW[$0] == 0 && aggregator.totalWeight[$0] > 0 ? 1 : 0 }
-        return ZonalChunk(steps: 1, basins: n, columns: columns, allMissingSteps: allMissing)
+        return ZonalValues(steps: 1, basins: n, columns: columns, allMissingSteps: allMissing)
     }
 
     private func value(_ statistic: ZonalStatistic, basin b: Int) -> Double {

@@ -1,22 +1,22 @@
 import CSVFiles
-public import Foundation
-public import OutputFiles
+package import Foundation
+package import OutputFiles
 
 /// Writes zonal results as long CSV rows `basin_id,time,variable,stat,value` (time empty for
-/// static rasters), streamed chunk by chunk.
+/// static rasters), streamed slab by slab.
 ///
 /// The file is written under a short temporary name in the same directory
 /// (``OutputFiles/TemporaryName``) and renamed over the final name by ``finish()`` (never
 /// unlinking the old file first); a writer dropped without `finish` removes it, so no partial
 /// output ever sits under the final name. `geomap zonal` writes it into its output set's
 /// staging folder.
-public final class ZonalCSVWriter {
-    public let url: URL
+package final class ZonalCSVWriter {
+    package let url: URL
     let partial: URL
     private var handle: FileHandle?
     private var buffer = ""
 
-    public init(url: URL) throws {
+    package init(url: URL) throws {
         self.url = url
         partial = URL(fileURLWithPath: TemporaryName.beside(url.path, suffix: "partial"))
         guard FileManager.default.createFile(atPath: partial.path, contents: nil) else {
@@ -35,21 +35,21 @@ public final class ZonalCSVWriter {
         TemporaryRegistry.shared.unregister(partial.path)
     }
 
-    /// Appends the rows of `chunk`: for each step, basin and column.
+    /// Appends the rows of `stats`: for each step, basin and column.
     /// - Parameters:
-    ///   - times: `[chunk.steps]` ISO dates (or `[""]` for a static field).
+    ///   - times: `[stats.steps]` ISO dates (or `[""]` for a static field).
     ///   - skipping: basin indices to leave out (basins outside the grid).
-    public func write(
-        _ chunk: ZonalChunk, basinIDs: [String], times: [String], variable: String,
+    package func write(
+        _ stats: ZonalValues, basinIDs: [String], times: [String], variable: String,
         skipping: Set<Int> = []
     ) throws {
         let ids = basinIDs.map(CSVField.escape)
         let name = CSVField.escape(variable)
-        for step in 0..<chunk.steps {
+        for step in 0..<stats.steps {
             let time = times[step]
-            for b in 0..<chunk.basins where !skipping.contains(b) {
-                for column in chunk.columns {
-                    let value = column.values[step * chunk.basins + b]
+            for b in 0..<stats.basins where !skipping.contains(b) {
+                for column in stats.columns {
+                    let value = column.values[step * stats.basins + b]
                     buffer += "\(ids[b]),\(time),\(name),\(column.name),\(Self.format(value))\n"
                 }
             }
@@ -58,7 +58,7 @@ public final class ZonalCSVWriter {
     }
 
     /// Flushes and renames the file to its final name.
-    public func finish() throws {
+    package func finish() throws {
         try flush()
         try handle?.synchronize()
         try handle?.close()
@@ -73,7 +73,7 @@ public final class ZonalCSVWriter {
 
     /// Checks a written CSV before it is committed: the header, then `rows` rows.
     /// - Throws: ``ZonalError/badInput(_:_:)`` naming what is wrong.
-    public static func verify(path: String, rows: Int) throws {
+    package static func verify(path: String, rows: Int) throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         let header = Data("basin_id,time,variable,stat,value\n".utf8)
         guard data.starts(with: header) else {
@@ -96,7 +96,7 @@ public final class ZonalCSVWriter {
     }
 
     /// Writes `basin_id,row,col,coverage` for inspection (`--weights W.csv`), atomically.
-    public static func writeWeights(_ weights: ZonalWeights, to url: URL) throws {
+    package static func writeWeights(_ weights: ZonalWeights, to url: URL) throws {
         var text = "basin_id,row,col,coverage\n"
         let cols = weights.grid.cols
         for b in 0..<weights.basinCount {
@@ -118,12 +118,12 @@ public final class ZonalCSVWriter {
 }
 
 /// Errors of the zonal pipeline, each one line naming the file or argument.
-public enum ZonalError: Error, CustomStringConvertible, ExitStatusProviding {
+package enum ZonalError: Error, CustomStringConvertible, ExitStatusProviding {
     case cannotWrite(String, String)
     case badInput(String, String)
     case noBasinOnGrid(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .cannotWrite(let path, let why): "cannot write \(path): \(why)"
         case .badInput(let path, let why): "\(path): \(why)"
@@ -131,5 +131,5 @@ public enum ZonalError: Error, CustomStringConvertible, ExitStatusProviding {
         }
     }
 
-    public var exitStatus: ExitStatus { .badInput }
+    package var exitStatus: ExitStatus { .badInput }
 }

@@ -1,12 +1,12 @@
-public import GeoNetCDF
+package import GeoNetCDF
 
 /// Zonal statistics of CF forcings: every time step of a variable, streamed in the time slabs
 /// of the file's chunking (bounded memory), each slab one sparse × dense product.
-public enum ZonalForcing {
+package enum ZonalForcing {
     /// The regular grid of a CF forcing (cell centres must be evenly spaced, within the
     /// rounding of the axes' type: float32 axes are accepted within float32 precision).
     /// - Throws: ``ZonalError/badInput(_:_:)`` for irregular axes.
-    public static func grid(of forcing: CFForcing) throws -> RegularGrid {
+    package static func grid(of forcing: CFForcing) throws -> RegularGrid {
         let cf = forcing.grid
         guard
             let grid = RegularGrid(
@@ -23,13 +23,13 @@ public enum ZonalForcing {
 
     /// Values per slab read at once: 1 Mi values (4 MiB; 56 days of a 103 × 179 grid) keep a
     /// slab in cache between reading and aggregating it (measured best among 0.25–4 Mi).
-    public static let defaultSlabValues = 1 << 20
+    package static let defaultSlabValues = 1 << 20
 
     /// What aggregating one variable found.
-    public struct Report: Sendable {
-        public var steps = 0
+    package struct Report: Sendable {
+        package var steps = 0
         /// `[basins]` steps at which a basin had no valid cell (its values are NaN).
-        public var allMissingSteps: [Int]
+        package var allMissingSteps: [Int]
     }
 
     /// Aggregates `variable` over the steps `times` and hands each slab's result to `sink`.
@@ -39,18 +39,18 @@ public enum ZonalForcing {
     /// fill and missing values of an unpacked float variable are tested during the gather
     /// (``CFForcing/read(_:times:into:)``), not in a pass of their own.
     /// - Parameters:
-    ///   - maxValues: values per slab (at least one time chunk of the file).
+    ///   - maxValues: values per slab (at least one storage chunk of the file along time).
     ///   - overlap: read the next slab on a second thread while aggregating this one. Off by
     ///     default: on the shared 2-core benchmark machine it cost 5–50 % more CPU for no
     ///     measurable wall-clock gain (docs/benchmarks.md); it may pay on idle cores.
-    ///   - sink: receives each chunk with the global time-step range it covers.
+    ///   - sink: receives each slab's values with the global time-step range it covers.
     ///   - progress: called after each slab with the number of steps done so far.
-    public static func aggregate(
+    package static func aggregate(
         _ forcing: CFForcing, variable: CFGridVariable, times: Range<Int>,
         aggregator: ZonalAggregator, maxValues: Int = defaultSlabValues,
         overlap: Bool = false,
         progress: ((Int) -> Void)? = nil,
-        sink: (ZonalChunk, Range<Int>) throws -> Void
+        sink: (ZonalValues, Range<Int>) throws -> Void
     ) throws -> Report {
         let basins = aggregator.weights.basinCount
         var report = Report(allMissingSteps: .init(repeating: 0, count: basins))
@@ -61,11 +61,11 @@ public enum ZonalForcing {
             _ slab: Range<Int>, _ buffer: UnsafeMutableBufferPointer<Float>,
             _ missing: CFFloatMissing
         ) throws {
-            let chunk = aggregator.aggregate(
+            let stats = aggregator.aggregate(
                 steps: UnsafeBufferPointer(rebasing: buffer[0..<(slab.count * perStep)]),
                 stepCount: slab.count, missing: missing)
-            for b in 0..<basins { report.allMissingSteps[b] += chunk.allMissingSteps[b] }
-            try sink(chunk, slab)
+            for b in 0..<basins { report.allMissingSteps[b] += stats.allMissingSteps[b] }
+            try sink(stats, slab)
             report.steps += slab.count
             progress?(report.steps)
         }

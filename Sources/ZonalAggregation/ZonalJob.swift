@@ -1,32 +1,32 @@
-public import Foundation
+package import Foundation
 import GeoNetCDF
-public import GeoProjection
+package import GeoProjection
 package import GeoRaster
-public import GeoVector
+package import GeoVector
 import OutputFiles
 
 /// Everything `geomap zonal` is asked to do.
-public struct ZonalOptions: Sendable {
-    public var basinsPath: String
-    public var layer: String?
-    public var idField: String?
+package struct ZonalOptions: Sendable {
+    package var basinsPath: String
+    package var layer: String?
+    package var idField: String?
     /// CF forcing files (one forcing, possibly split in time); empty for a raster run.
-    public var forcingPaths: [String] = []
-    public var variables: [String] = []
+    package var forcingPaths: [String] = []
+    package var variables: [String] = []
     /// A static raster instead of forcings.
-    public var rasterPath: String?
-    public var band = 1
+    package var rasterPath: String?
+    package var band = 1
     /// The `variable` column for a raster (default: the file name without extension).
-    public var variableName: String?
-    public var statistics: [ZonalStatistic]
-    public var areaWeighted = false
+    package var variableName: String?
+    package var statistics: [ZonalStatistic]
+    package var areaWeighted = false
     /// Only time steps on or after / on or before these dates (`YYYY-MM-DD`).
-    public var from: String?
-    public var to: String?
-    public var output: URL
-    public var weightsCSV: URL?
+    package var from: String?
+    package var to: String?
+    package var output: URL
+    package var weightsCSV: URL?
     /// Weights cache directory; `nil` computes the weights without caching them.
-    public var cacheDirectory: URL?
+    package var cacheDirectory: URL?
 
     /// The weights provider these options ask for.
     package var coverageWeights: CoverageWeights {
@@ -34,7 +34,7 @@ public struct ZonalOptions: Sendable {
             cacheDirectory: cacheDirectory, areaWeighted: areaWeighted, csvDump: weightsCSV)
     }
 
-    public init(basinsPath: String, statistics: [ZonalStatistic], output: URL) {
+    package init(basinsPath: String, statistics: [ZonalStatistic], output: URL) {
         self.basinsPath = basinsPath
         self.statistics = statistics
         self.output = output
@@ -42,15 +42,15 @@ public struct ZonalOptions: Sendable {
 }
 
 /// What a zonal run did (for the log and the benchmark).
-public struct ZonalSummary: Sendable {
-    public var basins = 0
-    public var basinsOnGrid = 0
-    public var nonZeroWeights = 0
-    public var cache: WeightsCache.Outcome?
-    public var steps = 0
-    public var rows = 0
-    public var secondsForWeights = 0.0
-    public var secondsForValues = 0.0
+package struct ZonalSummary: Sendable {
+    package var basins = 0
+    package var basinsOnGrid = 0
+    package var nonZeroWeights = 0
+    package var cache: WeightsCache.Outcome?
+    package var steps = 0
+    package var rows = 0
+    package var secondsForWeights = 0.0
+    package var secondsForValues = 0.0
 
     /// Nothing counted yet.
     package init() {}
@@ -67,11 +67,11 @@ public struct ZonalSummary: Sendable {
 }
 
 /// Runs `geomap zonal`: basins → grid CRS → cached weights → statistics → CSV or CF NetCDF.
-public enum ZonalJob {
+package enum ZonalJob {
     /// - Parameters:
     ///   - log: one line per warning or note (basins outside the grid, corrupt cache, …).
     ///   - progress: `(label, done, total)` after each slab or band.
-    public static func run(
+    package static func run(
         _ options: ZonalOptions, log: (String) -> Void,
         progress: ((String, Int, Int) -> Void)? = nil
     ) throws -> ZonalSummary {
@@ -105,7 +105,7 @@ public enum ZonalJob {
         if ext == "nc" {
             outputs.validate(name) { path in
                 try BasinSeriesWriter.verify(
-                    path: path, stations: summary.basins, times: summary.steps, variables: [])
+                    path: path, basins: summary.basins, times: summary.steps, variables: [])
             }
         } else {
             outputs.validate(name) { path in
@@ -119,7 +119,7 @@ public enum ZonalJob {
     // MARK: basins and weights
 
     /// Reads the basins and reprojects them to `target` (edges densified to a quarter cell).
-    public static func basins(
+    package static func basins(
         _ options: ZonalOptions, target: CRS, grid: RegularGrid, log: (String) -> Void
     ) throws -> (set: BasinSet, zonal: [ZonalBasin]) {
         let set = try BasinReader.read(
@@ -172,11 +172,11 @@ public enum ZonalJob {
             let report = try ZonalForcing.aggregate(
                 forcing, variable: variable, times: times, aggregator: aggregator,
                 progress: stepProgress
-            ) { chunk, slab in
+            ) { stats, slab in
                 let offset = times.lowerBound
                 let local = (slab.lowerBound - offset)..<(slab.upperBound - offset)
                 summary.rows += try sink.write(
-                    chunk, variable: variable.name, steps: local, dates: Array(dates[local]))
+                    stats, variable: variable.name, steps: local, dates: Array(dates[local]))
             }
             summary.steps = report.steps
             for b in 0..<weights.basinCount where report.allMissingSteps[b] > 0 {
@@ -236,16 +236,16 @@ public enum ZonalJob {
         let name =
             options.variableName
             ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-        let chunk = try aggregateRaster(
+        let stats = try aggregateRaster(
             raster, band: options.band, name: name, weights: weights,
             statistics: options.statistics, log: log, progress: progress)
         let writer = try ZonalCSVWriter(url: options.output)
         try writer.write(
-            chunk, basinIDs: weights.basinIDs, times: [""], variable: name,
+            stats, basinIDs: weights.basinIDs, times: [""], variable: name,
             skipping: Set(weights.basinsOutsideGrid))
         try writer.finish()
         summary.steps = 1
-        summary.rows = (weights.basinCount - weights.basinsOutsideGrid.count) * chunk.columns.count
+        summary.rows = (weights.basinCount - weights.basinsOutsideGrid.count) * stats.columns.count
         summary.secondsForValues = Date().timeIntervalSince(start)
         return summary
     }
@@ -256,15 +256,15 @@ public enum ZonalJob {
         _ raster: borrowing Raster, band: Int, name: String, weights: ZonalWeights,
         statistics: [ZonalStatistic], log: (String) -> Void,
         progress: ((String, Int, Int) -> Void)?
-    ) throws -> ZonalChunk {
+    ) throws -> ZonalValues {
         let aggregator = ZonalAggregator(
             weights: weights, statistics: statistics, missingValue: nil)
-        let chunk = try ZonalRaster.aggregate(
+        let stats = try ZonalRaster.aggregate(
             raster, band: band, aggregator: aggregator,
             progress: { progress?(name, Int($0 * 1000), 1000) })
-        for b in 0..<weights.basinCount where chunk.allMissingSteps[b] > 0 {
+        for b in 0..<weights.basinCount where stats.allMissingSteps[b] > 0 {
             log("\(name): basin \(weights.basinIDs[b]) has no valid cell (NaN)")
         }
-        return chunk
+        return stats
     }
 }

@@ -1,11 +1,11 @@
-public import GeoRaster
+package import GeoRaster
 
 /// Zonal statistics of a static raster band, read in full-width bands of block rows so memory
 /// stays bounded by one band, never the whole raster.
-public enum ZonalRaster {
+package enum ZonalRaster {
     /// The regular grid of a raster (no rotation allowed).
     /// - Throws: ``ZonalError/badInput(_:_:)`` for a rotated geotransform.
-    public static func grid(of raster: borrowing Raster) throws -> RegularGrid {
+    package static func grid(of raster: borrowing Raster) throws -> RegularGrid {
         let t = raster.grid.geoTransform.coefficients
         guard
             let grid = RegularGrid(
@@ -21,10 +21,10 @@ public enum ZonalRaster {
     /// Aggregates band `band` (1-based) of `raster` with `aggregator`'s weights (which must
     /// have been computed on ``grid(of:)``). Nodata, the GDAL mask and NaN are missing.
     /// - Parameter progress: called with the share of rows done, in [0, 1].
-    public static func aggregate(
+    package static func aggregate(
         _ raster: borrowing Raster, band: Int, aggregator: ZonalAggregator,
         progress: ((Double) -> Void)? = nil
-    ) throws -> ZonalChunk {
+    ) throws -> ZonalValues {
         let weights = aggregator.weights
         let cols = raster.grid.width
         var field = FieldAccumulator(aggregator: aggregator)

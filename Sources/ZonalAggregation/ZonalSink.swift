@@ -4,7 +4,7 @@ import GeoProjection
 import GeoVector
 import OutputFiles
 
-/// Where a forcing run's chunks go: long CSV rows, or the CF-1.8 per-basin timeSeries file
+/// Where a forcing run's values go: long CSV rows, or the CF-1.8 per-basin timeSeries file
 /// (one variable `<var>_<stat>` per variable and statistic).
 struct ZonalSink {
     private var csv: ZonalCSVWriter?
@@ -31,7 +31,7 @@ struct ZonalSink {
             csv = try ZonalCSVWriter(url: options.output)
             return
         }
-        let stations = try BasinStations.stations(basins)
+        let instances = try DSGBasins.make(from: basins)
         var specs: [DSGVariable] = []
         for variable in variables {
             for statistic in options.statistics {
@@ -56,7 +56,7 @@ struct ZonalSink {
         let names = forcing.paths.map { URL(fileURLWithPath: $0).lastPathComponent }
             .joined(separator: ", ")
         let layout = BasinSeriesLayout(
-            stations: stations, timeUnits: axis.units, times: Array(axis.values[times]),
+            basins: instances, timeUnits: axis.units, times: Array(axis.values[times]),
             variables: specs,
             title: "Per-basin aggregates of \(names)",
             source: "geomap zonal (exact coverage-fraction weights)",
@@ -92,28 +92,28 @@ struct ZonalSink {
             bytesPerItem: row, what: what + " rows", compressed: false)
     }
 
-    /// Writes one chunk; returns the number of values written.
+    /// Writes one slab's values; returns the number of values written.
     mutating func write(
-        _ chunk: ZonalChunk, variable: String, steps: Range<Int>, dates: [String]
+        _ stats: ZonalValues, variable: String, steps: Range<Int>, dates: [String]
     ) throws -> Int {
         if let csv {
             try csv.write(
-                chunk, basinIDs: basinIDs, times: dates, variable: variable, skipping: skipping)
-            return (chunk.basins - skipping.count) * chunk.steps * chunk.columns.count
+                stats, basinIDs: basinIDs, times: dates, variable: variable, skipping: skipping)
+            return (stats.basins - skipping.count) * stats.steps * stats.columns.count
         }
         guard let netCDF else { return 0 }
-        for column in chunk.columns {
-            var values = [Float](repeating: .nan, count: chunk.basins * chunk.steps)
-            for step in 0..<chunk.steps {
-                for b in 0..<chunk.basins {
-                    values[b * chunk.steps + step] = Float(column.values[step * chunk.basins + b])
+        for column in stats.columns {
+            var values = [Float](repeating: .nan, count: stats.basins * stats.steps)
+            for step in 0..<stats.steps {
+                for b in 0..<stats.basins {
+                    values[b * stats.steps + step] = Float(column.values[step * stats.basins + b])
                 }
             }
             try netCDF.write(
-                "\(variable)_\(column.name)", stations: 0..<chunk.basins, times: steps,
+                "\(variable)_\(column.name)", basins: 0..<stats.basins, times: steps,
                 values: values)
         }
-        return chunk.basins * chunk.steps * chunk.columns.count
+        return stats.basins * stats.steps * stats.columns.count
     }
 
     func finish() throws {

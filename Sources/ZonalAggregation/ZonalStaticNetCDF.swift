@@ -76,14 +76,14 @@ extension ZonalJob {
                         basins, grid: grid, crs: crs, gridSource: path, log: log))
             }
             guard let weights else { continue }
-            let chunk = try aggregateRaster(
+            let stats = try aggregateRaster(
                 raster, band: 1, name: name, weights: weights, statistics: options.statistics,
                 log: log, progress: progress)
             let skipping = Set(weights.basinsOutsideGrid)
             try writer.write(
-                chunk, basinIDs: weights.basinIDs, times: [""], variable: name,
+                stats, basinIDs: weights.basinIDs, times: [""], variable: name,
                 skipping: skipping)
-            summary.rows += (weights.basinCount - skipping.count) * chunk.columns.count
+            summary.rows += (weights.basinCount - skipping.count) * stats.columns.count
         }
         try writer.finish()
         summary.steps = 1

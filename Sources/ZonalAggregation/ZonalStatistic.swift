@@ -13,7 +13,7 @@
 ///
 /// A basin with no valid cell gets NaN for every statistic except `count`, `sum` and
 /// `valid_share`, which are 0.
-public enum ZonalStatistic: String, CaseIterable, Sendable, Hashable {
+package enum ZonalStatistic: String, CaseIterable, Sendable, Hashable {
     case mean, sum, min, max, stdev, count, majority, frac
     case validShare = "valid_share"
 
@@ -32,24 +32,24 @@ public enum ZonalStatistic: String, CaseIterable, Sendable, Hashable {
     }
 }
 
-/// Aggregated values of one chunk: `columns[i].values` is `[steps × basins]` (step-major).
-public struct ZonalChunk: Sendable {
-    public struct Column: Sendable {
+/// Aggregated values of one slab (some time steps) or one static field: `columns[i].values` is `[steps × basins]` (step-major).
+package struct ZonalValues: Sendable {
+    package struct Column: Sendable {
         /// Statistic name (`mean`, `frac_3`, …).
-        public var name: String
+        package var name: String
         /// `[steps × basins]`, NaN where undefined.
-        public var values: [Double]
+        package var values: [Double]
     }
 
-    public var steps: Int
-    public var basins: Int
-    public var columns: [Column]
+    package var steps: Int
+    package var basins: Int
+    package var columns: [Column]
     /// `[basins]` number of steps at which a basin touching the grid had no valid cell (its
     /// statistics are NaN there).
-    public var allMissingSteps: [Int]
+    package var allMissingSteps: [Int]
 
     /// The value of column `name` for `basin` at `step`, or `nil` if there is no such column.
-    public func value(_ name: String, basin: Int, step: Int = 0) -> Double? {
+    package func value(_ name: String, basin: Int, step: Int = 0) -> Double? {
         columns.first { $0.name == name }.map { $0.values[step * basins + basin] }
     }
 }

@@ -1,11 +1,11 @@
-public import GeoVector
+package import GeoVector
 
 /// One basin: its id and its polygon in the grid's CRS.
-public struct ZonalBasin: Sendable, Hashable {
-    public var id: String
-    public var geometry: MultiPolygon
+package struct ZonalBasin: Sendable, Hashable {
+    package var id: String
+    package var geometry: MultiPolygon
 
-    public init(id: String, geometry: MultiPolygon) {
+    package init(id: String, geometry: MultiPolygon) {
         self.id = id
         self.geometry = geometry
     }
@@ -18,22 +18,22 @@ public struct ZonalBasin: Sendable, Hashable {
 /// the coverage fraction itself, or with `areaWeighted` the coverage fraction times the
 /// cell's true area (m² on the sphere for longitude/latitude grids, see
 /// ``RegularGrid/cellArea(row:)``). Computed once per (grid, basins, options) and cached.
-public struct ZonalWeights: Sendable, Equatable {
-    public let grid: RegularGrid
-    public let basinIDs: [String]
+package struct ZonalWeights: Sendable, Equatable {
+    package let grid: RegularGrid
+    package let basinIDs: [String]
     /// `[basins + 1]` row starts into `cells`/`coverage`/`weights`.
-    public let offsets: [Int]
+    package let offsets: [Int]
     /// `[nnz]` row-major cell indices, increasing within each basin.
-    public let cells: [Int32]
+    package let cells: [Int32]
     /// `[nnz]` coverage fractions in (0, 1].
-    public let coverage: [Double]
+    package let coverage: [Double]
     /// `[nnz]` statistic weights: `coverage`, or `coverage · cellArea` when `areaWeighted`.
-    public let weights: [Double]
+    package let weights: [Double]
     /// `[basins]` share of each polygon's area lying on the grid, in [0, 1].
-    public let coveredShare: [Double]
-    public let areaWeighted: Bool
+    package let coveredShare: [Double]
+    package let areaWeighted: Bool
 
-    public init(
+    package init(
         grid: RegularGrid, basinIDs: [String], offsets: [Int], cells: [Int32],
         coverage: [Double], coveredShare: [Double], areaWeighted: Bool
     ) {
@@ -62,7 +62,7 @@ public struct ZonalWeights: Sendable, Equatable {
     }
 
     /// Computes the weights of `basins` on `grid` (polygons already in the grid's CRS).
-    public init(basins: [ZonalBasin], grid: RegularGrid, areaWeighted: Bool) {
+    package init(basins: [ZonalBasin], grid: RegularGrid, areaWeighted: Bool) {
         var offsets = [0]
         var cells: [Int32] = []
         var coverage: [Double] = []
@@ -80,16 +80,16 @@ public struct ZonalWeights: Sendable, Equatable {
             coverage: coverage, coveredShare: shares, areaWeighted: areaWeighted)
     }
 
-    public var basinCount: Int { basinIDs.count }
-    public var nonZeroCount: Int { cells.count }
+    package var basinCount: Int { basinIDs.count }
+    package var nonZeroCount: Int { cells.count }
 
     /// Indices of basins that touch no cell of the grid (entirely outside it, or empty).
-    public var basinsOutsideGrid: [Int] {
+    package var basinsOutsideGrid: [Int] {
         (0..<basinCount).filter { offsets[$0] == offsets[$0 + 1] }
     }
 
     /// Indices of basins only partly on the grid (`coveredShare` below `1 − tolerance`).
-    public func basinsPartlyOutside(tolerance: Double = 1e-6) -> [Int] {
+    package func basinsPartlyOutside(tolerance: Double = 1e-6) -> [Int] {
         (0..<basinCount).filter {
             offsets[$0] < offsets[$0 + 1] && coveredShare[$0] < 1 - tolerance
         }

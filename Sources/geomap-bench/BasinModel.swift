@@ -20,8 +20,8 @@ struct BasinModelBenchmark: ParsableCommand {
     @Option(help: "Timed runs per configuration (the best and the median are reported).")
     var repeats = 3
 
-    @Option(help: "Parallel chunks over basins (default: the number of cores).")
-    var chunks = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Parallel ranges of basins (default: the number of cores).")
+    var parts = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(parsing: .upToNextOption, help: "Configurations: demo, released.")
     var configurations: [String] = ["demo", "released"]
@@ -60,7 +60,7 @@ struct BasinModelBenchmark: ParsableCommand {
         }
         print(
             "StefaLand forward pass: \(basins) basins × \(days) days per batch, "
-                + "\(chunks) chunks, BLAS \(BLAS.version) single-threaded, best of \(repeats)")
+                + "\(parts) parts, BLAS \(BLAS.version) single-threaded, best of \(repeats)")
         for name in configurations {
             let configuration = try Self.configuration(name)
             let model = try StefaLandModel(randomWeightsFor: configuration)
@@ -76,13 +76,13 @@ struct BasinModelBenchmark: ParsableCommand {
             let s = Tensor(shape: [basins, c], scalars: (0..<(basins * c)).map { _ in value() })
             _ = model(
                 dynamic: x, static: s, embeddings: embeddings || encoderOnly,
-                predictions: !encoderOnly, chunks: chunks)  // warm-up
+                predictions: !encoderOnly, parts: parts)  // warm-up
             var seconds: [Double] = []
             for _ in 0..<max(1, repeats) {
                 let start = ContinuousClock.now
                 let out = model(
                     dynamic: x, static: s, embeddings: embeddings || encoderOnly,
-                    predictions: !encoderOnly, chunks: chunks)
+                    predictions: !encoderOnly, parts: parts)
                 let elapsed = ContinuousClock.now - start
                 precondition(
                     (out.predictions ?? out.embeddings)?.scalars.allSatisfy(\.isFinite) == true)

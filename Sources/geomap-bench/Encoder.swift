@@ -29,8 +29,8 @@ struct EncoderBenchmark: ParsableCommand {
     @Option(help: "Tasks (cores) the batch is split over.")
     var tasks = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "Tiles per chunk (one task's share is processed this many tiles at a time).")
-    var tilesPerChunk = MoEMAEEncoder.defaultTilesPerChunk
+    @Option(help: "Tiles per slice (one task's share is processed this many tiles at a time).")
+    var tilesPerSlice = MoEMAEEncoder.defaultTilesPerSlice
 
     @Option(help: "Seconds to measure after one warm-up batch.")
     var seconds = 20.0
@@ -94,7 +94,7 @@ struct EncoderBenchmark: ParsableCommand {
         let batches = (0..<max(1, (count + batch - 1) / batch)).map(batchAt)
         _ = try encoder.tokens(
             images: batches[0].0, metadata: batches[0].1,
-            tilesPerChunk: tilesPerChunk, tasks: tasks)
+            tilesPerSlice: tilesPerSlice, tasks: tasks)
         let clock = ContinuousClock()
         let cpuStart = processCPUSeconds()
         let start = clock.now
@@ -103,7 +103,7 @@ struct EncoderBenchmark: ParsableCommand {
         while (clock.now - start) < .seconds(seconds) {
             let (x, m) = batches[index % batches.count]
             _ = try encoder.tokens(
-                images: x, metadata: m, tilesPerChunk: tilesPerChunk,
+                images: x, metadata: m, tilesPerSlice: tilesPerSlice,
                 tasks: tasks)
             done += batch
             index += 1
@@ -117,10 +117,10 @@ struct EncoderBenchmark: ParsableCommand {
         let flops = 0.49e9  // spec §2.8: fused deterministic S forward, per tile
         print(
             String(
-                format: "geomap %@ %@ tasks %d batch %d chunk %d: %.1f tiles/s "
+                format: "geomap %@ %@ tasks %d batch %d slice %d: %.1f tiles/s "
                     + "(%d tiles, %.1f s; %.1f GFLOP/s at 0.49 GFLOP/tile; %.1f tiles per "
                     + "CPU-second)", arch, encoder.precision.rawValue, tasks, batch,
-                tilesPerChunk, rate, done, secondsElapsed, rate * flops / 1e9,
+                tilesPerSlice, rate, done, secondsElapsed, rate * flops / 1e9,
                 Double(done) / max(cpu, 1e-9)))
     }
 }
@@ -141,7 +141,7 @@ extension EncoderBenchmark {
             )
         }
         _ = try encoder.tokens(
-            images: batches[0].0, metadata: batches[0].1, tilesPerChunk: tilesPerChunk,
+            images: batches[0].0, metadata: batches[0].1, tilesPerSlice: tilesPerSlice,
             tasks: tasks)
         let clock = ContinuousClock()
         var rates: [Double] = []
@@ -150,7 +150,7 @@ extension EncoderBenchmark {
             let start = clock.now
             for (x, m) in batches {
                 _ = try encoder.tokens(
-                    images: x, metadata: m, tilesPerChunk: tilesPerChunk, tasks: tasks)
+                    images: x, metadata: m, tilesPerSlice: tilesPerSlice, tasks: tasks)
             }
             let elapsed = clock.now - start
             rates.append(
@@ -162,9 +162,9 @@ extension EncoderBenchmark {
         let sorted = rates.sorted()
         print(
             String(
-                format: "geomap %@ %@ tasks %d batch %d chunk %d, %d passes of %d tiles: "
+                format: "geomap %@ %@ tasks %d batch %d slice %d, %d passes of %d tiles: "
                     + "best %.1f tiles/s, median %.1f tiles/s (%.1f tiles per CPU-second)",
-                arch, encoder.precision.rawValue, tasks, batch, tilesPerChunk, rates.count,
+                arch, encoder.precision.rawValue, tasks, batch, tilesPerSlice, rates.count,
                 count, sorted.last ?? 0, sorted[sorted.count / 2],
                 Double(count * rates.count) / max(cpu, 1e-9)))
     }

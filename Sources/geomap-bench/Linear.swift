@@ -5,7 +5,7 @@ import Tensor
 /// `geomap-bench linear`: `linear` (cblas_sgemm, `x · Wᵀ + b`) at the models' shapes beside a
 /// large 1024³ sgemm in the same run, in GFLOP/s (2·m·n·k per product), BLAS single-threaded.
 /// Also the sum of one single-threaded product per core run concurrently through
-/// `parallelChunks`, which is how geomap gets parallelism.
+/// `parallelRanges`, which is how geomap gets parallelism.
 struct LinearBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "linear",
@@ -70,7 +70,7 @@ struct LinearBench: ParsableCommand {
         var rates: [Double] = []
         for _ in 0..<repetitions {
             let results = Results(count: concurrent)
-            try parallelChunks(count: concurrent, chunks: concurrent) { range in
+            try parallelRanges(count: concurrent, parts: concurrent) { range in
                 var y = Tensor(zeros: [shape.m, shape.n])
                 linear(x, weight: w, bias: b, into: &y)  // warm-up
                 var calls = 0
@@ -90,7 +90,7 @@ struct LinearBench: ParsableCommand {
     }
 }
 
-/// Per-chunk rates written from concurrent chunks.
+/// Per-range rates written from concurrent ranges.
 private final class Results: @unchecked Sendable {
     private let lock = NSLock()
     private var values: [Double]

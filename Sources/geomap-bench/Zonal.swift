@@ -111,9 +111,9 @@ struct ZonalBench: ParsableCommand {
             _ = try ZonalForcing.aggregate(
                 forcing, variable: v, times: 0..<steps, aggregator: aggregator,
                 maxValues: slabValues, overlap: overlap
-            ) { chunk, slab in
-                let column = chunk.columns[0].values
-                for i in column.indices { means[slab.lowerBound * chunk.basins + i] = column[i] }
+            ) { stats, slab in
+                let column = stats.columns[0].values
+                for i in column.indices { means[slab.lowerBound * stats.basins + i] = column[i] }
             }
         }
         // The default (one thread); with --overlap also the two-thread pipeline.

@@ -13,14 +13,14 @@ enum SampleBasins {
             holes: [[[11.4, 45.4], [11.6, 45.4], [11.6, 45.6], [11.4, 45.6]]])
         let partA = DSGPolygon(exterior: [[13, 45], [13.2, 45], [13.2, 45.2]])
         let partB = DSGPolygon(exterior: [[13.5, 45.5], [13.7, 45.5], [13.7, 45.7]])
-        let stations = [
-            DSGStation(
+        let basins = [
+            DSGBasin(
                 id: "B001", name: "Square creek", latitude: 45.25, longitude: 10.25,
                 polygons: [square]),
-            DSGStation(
+            DSGBasin(
                 id: "B002", name: "Lake basin", latitude: 45.5, longitude: 11.5,
                 polygons: [holed]),
-            DSGStation(
+            DSGBasin(
                 id: "B003-long-id", name: "Two islands", latitude: 45.3, longitude: 13.3,
                 polygons: [partA, partB]),
         ]
@@ -40,11 +40,11 @@ enum SampleBasins {
                     extraDimensions: [DSGDimension(name: "embedding_dim", length: embedding)]))
         }
         return BasinSeriesLayout(
-            stations: stations, timeUnits: units, times: (0..<days).map(Double.init),
+            basins: basins, timeUnits: units, times: (0..<days).map(Double.init),
             timeBounds: (0..<days).map { (Double($0), Double($0 + 1)) },
             variables: variables,
-            stationFields: [
-                DSGStationField(
+            basinFields: [
+                DSGBasinField(
                     name: "area", units: "km2", longName: "basin area",
                     values: [1200.5, 8000, .nan])
             ],
@@ -68,14 +68,14 @@ struct BasinSeriesWriterTests {
         var chunk: [Float] = []
         for s in 0..<3 { for t in 0..<5 { chunk.append(Float(s * 100 + t)) } }
         chunk[1] = .nan
-        try writer.write("streamflow", stations: 0..<3, times: 0..<5, values: chunk)
+        try writer.write("streamflow", basins: 0..<3, times: 0..<5, values: chunk)
         // … and one basin's whole series.
-        try writer.write("pr", station: 1, values: (0..<10).map { Float($0) / 2 })
+        try writer.write("pr", basin: 1, values: (0..<10).map { Float($0) / 2 })
         try writer.write(
-            "embedding", stations: 2..<3, times: 0..<10,
+            "embedding", basins: 2..<3, times: 0..<10,
             values: (0..<40).map(Float.init))
         let wrong = #expect(throws: NetCDFError.self) {
-            try writer.write("pr", stations: 0..<1, times: 0..<2, values: [1])
+            try writer.write("pr", basins: 0..<1, times: 0..<2, values: [1])
         }
         #expect(wrong?.description.contains("got 1 values") == true)
         try writer.finish()
@@ -155,7 +155,7 @@ struct BasinSeriesWriterTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("utf8.nc").path
         var layout = try SampleBasins.layout()
-        layout.stations[0].id = "Čačak-1"
+        layout.basins[0].id = "Čačak-1"
         let writer = try BasinSeriesWriter(path: path, layout: layout)
         try writer.finish()
         let file = try NetCDFFile(opening: path)
@@ -173,7 +173,7 @@ struct BasinSeriesWriterTests {
         do {
             let writer = try BasinSeriesWriter(path: path, layout: try SampleBasins.layout())
             partial = writer.partialPath
-            try writer.write("pr", station: 0, values: Array(repeating: 1, count: 10))
+            try writer.write("pr", basin: 0, values: Array(repeating: 1, count: 10))
         }
         #expect(!FileManager.default.fileExists(atPath: path))
         #expect(!FileManager.default.fileExists(atPath: partial))
@@ -185,13 +185,13 @@ struct BasinSeriesWriterTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("bad.nc").path
         var layout = try SampleBasins.layout()
-        layout.stations[1].polygons = []
+        layout.basins[1].polygons = []
         let empty = #expect(throws: NetCDFError.self) {
             _ = try BasinSeriesWriter(path: path, layout: layout)
         }
         #expect(empty?.description == "\(path): basin 'B002' has no polygon to write")
         layout = try SampleBasins.layout()
-        layout.stations[2].id = "B001"
+        layout.basins[2].id = "B001"
         #expect(throws: NetCDFError.self) { _ = try BasinSeriesWriter(path: path, layout: layout) }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
     }
@@ -209,7 +209,7 @@ struct BasinSeriesWriterTests {
         let writer = try BasinSeriesWriter(path: target, layout: layout)
         for name in ["streamflow", "pr"] {
             let values = (0..<(3 * 30)).map { Float($0 % 17) / 4 }
-            try writer.write(name, stations: 0..<3, times: 0..<30, values: values)
+            try writer.write(name, basins: 0..<3, times: 0..<30, values: values)
         }
         try writer.finish()
         let dataset = try CFDataset(path: target)

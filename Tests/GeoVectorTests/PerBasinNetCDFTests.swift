@@ -16,9 +16,9 @@ struct PerBasinNetCDFTests {
         )
         .reprojected(to: try CRS.wgs84)
         func nodes(_ ring: LinearRing) -> [SIMD2<Double>] { ring.points.map { [$0.x, $0.y] } }
-        let stations = basins.basins.map { basin in
+        let dsgBasins = basins.basins.map { basin in
             let bounds = basin.geometry.bounds!
-            return DSGStation(
+            return DSGBasin(
                 id: basin.id, name: basins.value("name", of: basin)?.description ?? "",
                 latitude: (bounds.minY + bounds.maxY) / 2,
                 longitude: (bounds.minX + bounds.maxX) / 2,
@@ -31,18 +31,18 @@ struct PerBasinNetCDFTests {
         let writer = try BasinSeriesWriter(
             path: path,
             layout: BasinSeriesLayout(
-                stations: stations, timeUnits: units, times: [0, 1, 2],
+                basins: dsgBasins, timeUnits: units, times: [0, 1, 2],
                 variables: [DSGVariable(name: "q", units: "mm d-1", longName: "streamflow")],
-                stationFields: [
-                    DSGStationField(
+                basinFields: [
+                    DSGBasinField(
                         name: "area", units: "km2", longName: "basin area",
                         values: basins.basins.map { basins.value("area_km2", of: $0)?.description }
                             .map { Double($0 ?? "") ?? .nan })
                 ],
                 title: "t", source: "s", history: "h", references: "r", geomapVersion: "test"))
         try writer.write(
-            "q", stations: 0..<stations.count, times: 0..<3,
-            values: Array(repeating: 1.5, count: stations.count * 3))
+            "q", basins: 0..<dsgBasins.count, times: 0..<3,
+            values: Array(repeating: 1.5, count: dsgBasins.count * 3))
         try writer.finish()
 
         let back = try BasinReader.read(path: path)

@@ -63,8 +63,8 @@ private func content(_ path: String) throws -> Content {
     return result
 }
 
-/// A data variable's values for stations `range` (every other dimension whole), as bits.
-private func slice(_ path: String, _ name: String, stations range: Range<Int>) throws -> [UInt32] {
+/// A data variable's values for basins `range` (every other dimension whole), as bits.
+private func slice(_ path: String, _ name: String, basins range: Range<Int>) throws -> [UInt32] {
     let file = try NetCDFFile(opening: path)
     let v = try #require(try file.variables().first { $0.name == name })
     let values = try file.readFloats(
@@ -114,14 +114,14 @@ struct BasinGroupJoinTests {
             let stem = groups.appendingPathComponent("basins.\(group.label)")
             #expect(summary.outputs == [stem.path + ".nc", stem.path + ".gpkg"])
             let nc = stem.appendingPathExtension("nc")
-            let stations = (2 * index)..<min(2 * index + 2, 7)
-            #expect(try content(nc.path).strings["basin_id"] == Array(ids[stations]))
+            let groupBasins = (2 * index)..<min(2 * index + 2, 7)
+            #expect(try content(nc.path).strings["basin_id"] == Array(ids[groupBasins]))
             let names = try dataVariables(wholeNC)
             #expect(names.count >= 2 && names.contains("prediction_flag"))
             for name in names {
                 #expect(
-                    try slice(nc.path, name, stations: 0..<stations.count)
-                        == slice(wholeNC, name, stations: stations),
+                    try slice(nc.path, name, basins: 0..<groupBasins.count)
+                        == slice(wholeNC, name, basins: groupBasins),
                     "group \(index): \(name) differs from the whole run's")
             }
             netCDFs.append(nc)
@@ -171,11 +171,11 @@ struct BasinGroupJoinTests {
                 log: { _ in })
             let file = groups.appendingPathComponent("E.\(group.label).nc")
             #expect(summary.outputs == [file.path])
-            let stations = (3 * index)..<min(3 * index + 3, 7)
+            let groupBasins = (3 * index)..<min(3 * index + 3, 7)
             for name in try dataVariables(whole) {
                 #expect(
-                    try slice(file.path, name, stations: 0..<stations.count)
-                        == slice(whole, name, stations: stations),
+                    try slice(file.path, name, basins: 0..<groupBasins.count)
+                        == slice(whole, name, basins: groupBasins),
                     "group \(index): \(name) differs from the whole run's")
             }
             files.append(file)

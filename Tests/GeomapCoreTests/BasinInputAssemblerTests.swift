@@ -290,9 +290,9 @@ struct BasinInputAssemblerGridTests {
         let path = dir.appendingPathComponent("per-basin.nc").path
         let units = try #require(CFTimeUnits("days since 2016-01-01", calendar: .standard))
         let layout = BasinSeriesLayout(
-            stations: t.basinIDs.enumerated().map { i, id in
+            basins: t.basinIDs.enumerated().map { i, id in
                 let x = Double(i)
-                return DSGStation(
+                return DSGBasin(
                     id: id, name: id, latitude: 45, longitude: 20 + x,
                     polygons: [
                         DSGPolygon(
@@ -310,7 +310,7 @@ struct BasinInputAssemblerGridTests {
         let block = t.basinIDs.count * t.dayCount
         for (v, name) in t.variables.enumerated() {
             try writer.write(
-                name, stations: 0..<t.basinIDs.count, times: 0..<t.dayCount,
+                name, basins: 0..<t.basinIDs.count, times: 0..<t.dayCount,
                 values: Array(t.values[(v * block)..<((v + 1) * block)]))
         }
         try writer.finish()

@@ -20,11 +20,11 @@ struct BasinInputsNetCDFTests {
         let path = dir.appendingPathComponent("forcings.nc").path
         let units = try #require(CFTimeUnits("days since 2000-01-01", calendar: .standard))
         let layout = BasinSeriesLayout(
-            stations: [
-                DSGStation(
+            basins: [
+                DSGBasin(
                     id: "01013500", name: "a", latitude: 0.5, longitude: 0.5,
                     polygons: square(0)),
-                DSGStation(
+                DSGBasin(
                     id: "02", name: "b", latitude: 0.5, longitude: 1.5,
                     polygons: square(1)),
             ],
@@ -35,9 +35,9 @@ struct BasinInputsNetCDFTests {
             ],
             title: "t", source: "s", history: "h", references: "r", geomapVersion: "test")
         let writer = try BasinSeriesWriter(path: path, layout: layout)
-        try writer.write("pr", stations: 0..<2, times: 0..<3, values: [1, 2, 3, 4, .nan, 6])
+        try writer.write("pr", basins: 0..<2, times: 0..<3, values: [1, 2, 3, 4, .nan, 6])
         try writer.write(
-            "tasmax", stations: 0..<2, times: 0..<3, values: [280, 281, 282, 290, 291, 292])
+            "tasmax", basins: 0..<2, times: 0..<3, values: [280, 281, 282, 290, 291, 292])
         try writer.finish()
 
         let t = try BasinNetCDF.readForcings(URL(fileURLWithPath: path))

@@ -90,7 +90,7 @@ struct BasinPredictionFilesTests {
                 block, to: writer, basins: basins, days: 25, width: d)
         }
         try writer.write(
-            BasinPredictionFiles.flagVariable, stations: 0..<7, times: 0..<25,
+            BasinPredictionFiles.flagVariable, basins: 0..<7, times: 0..<25,
             values: outcome.flags.map { Float($0.rawValue) })
         try writer.finish()
         let file = try NetCDFFile(opening: path)

@@ -75,7 +75,7 @@ func directWindow(
         static: Tensor(shape: [1, s.count], scalars: s))
     let out = model(
         dynamic: normalised.dynamic, static: normalised.static, embeddings: embeddings,
-        predictions: !embeddings, chunks: 1)
+        predictions: !embeddings, parts: 1)
     return embeddings ? out.embeddings! : out.predictions!
 }
 
@@ -120,7 +120,7 @@ struct BasinRunnerTests {
         let model = try shortWindowDemoModel()
         let inputs = try syntheticBasinInputs(model: model, days: 100, firstOutputDay: 10)
         let outputs = [BasinOutputVariable(name: "streamflow", units: "mm/day", longName: "q")]
-        let runner = BasinRunner(model: model, sequencesPerCall: 6, chunks: 2)
+        let runner = BasinRunner(model: model, sequencesPerCall: 6, parts: 2)
         var reported: [Int] = []
         let (predictions, problems) = runner.predict(inputs, outputs: outputs) { done, total in
             #expect(total == 7)
@@ -152,8 +152,8 @@ struct BasinRunnerTests {
         let model = try shortWindowDemoModel()
         let inputs = try syntheticBasinInputs(model: model, days: 100, firstOutputDay: 10)
         let outputs = [BasinOutputVariable(name: "streamflow", units: "mm/day", longName: "q")]
-        func run(_ perCall: Int, _ chunks: Int) -> ([UInt32], [UInt32]) {
-            let runner = BasinRunner(model: model, sequencesPerCall: perCall, chunks: chunks)
+        func run(_ perCall: Int, _ parts: Int) -> ([UInt32], [UInt32]) {
+            let runner = BasinRunner(model: model, sequencesPerCall: perCall, parts: parts)
             let predicted = runner.predict(inputs, outputs: outputs).predictions.values
             var embedded: [Float] = []
             _ = runner.embed(inputs) { _, block in embedded += block }
@@ -161,10 +161,10 @@ struct BasinRunnerTests {
         }
         let reference = run(64, 2)
         #expect(!reference.0.isEmpty && !reference.1.isEmpty)
-        for (perCall, chunks) in [(1, 1), (5, 1), (6, 2), (7, 3), (35, 4)] {
-            let other = run(perCall, chunks)
-            #expect(other.0 == reference.0, "predictions, \(perCall) per call, \(chunks) chunks")
-            #expect(other.1 == reference.1, "embeddings, \(perCall) per call, \(chunks) chunks")
+        for (perCall, parts) in [(1, 1), (5, 1), (6, 2), (7, 3), (35, 4)] {
+            let other = run(perCall, parts)
+            #expect(other.0 == reference.0, "predictions, \(perCall) per call, \(parts) parts")
+            #expect(other.1 == reference.1, "embeddings, \(perCall) per call, \(parts) parts")
         }
         // One basin alone, as a group of one runs it.
         let direct = directWindow(model, inputs, basin: 3, start: 0, length: 30, embeddings: false)
@@ -276,7 +276,7 @@ func runGroupAlone(
         dynamic: Tensor(shape: [basins.count, 30, f], scalars: x),
         static: Tensor(shape: [basins.count, cs], scalars: s))
     let out = model(
-        dynamic: normalised.dynamic, static: normalised.static, predictions: true, chunks: 2)
+        dynamic: normalised.dynamic, static: normalised.static, predictions: true, parts: 2)
     let i = basins.firstIndex(of: basin)!
     let width = out.predictions!.columns
     return Array(out.predictions!.scalars[(i * 30 * width)..<((i + 1) * 30 * width)])

@@ -22,11 +22,11 @@ struct TileEmbeddingsWriterTests {
     @Test(
         "streamed embeddings equal GDAL's one-piece COG: values, layout, tile bytes",
         arguments: [
-            (width: 70, height: 45, channels: 144, chunks: [1, 2, 1, 3, 5]),
-            (width: 600, height: 530, channels: 3, chunks: [7, 40, 1]),
+            (width: 70, height: 45, channels: 144, rowRuns: [1, 2, 1, 3, 5]),
+            (width: 600, height: 530, channels: 3, rowRuns: [7, 40, 1]),
         ])
     func equalsOnePieceReference(
-        width: Int, height: Int, channels: Int, chunks: [Int]
+        width: Int, height: Int, channels: Int, rowRuns: [Int]
     ) throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -42,9 +42,9 @@ struct TileEmbeddingsWriterTests {
             classNames: [], colors: [], floatProbabilities: false, embeddingWidth: channels,
             pooling: .mean, options: COGOptions(producer: "geomap tests"), outputs: outputs)
         var row = 0
-        var chunk = 0
+        var run = 0
         while row < height {
-            let rows = row..<min(height, row + chunks[chunk % chunks.count])
+            let rows = row..<min(height, row + rowRuns[run % rowRuns.count])
             var values = [Float](repeating: 0, count: channels * rows.count * width)
             for c in 0..<channels {
                 for (slot, r) in rows.enumerated() {
@@ -55,7 +55,7 @@ struct TileEmbeddingsWriterTests {
             }
             try outputs.produce { try writers.write(rows: rows, values: values, width: width) }
             row = rows.upperBound
-            chunk += 1
+            run += 1
         }
         try outputs.produce { try writers.finish() }
         #expect(try writers.commit() == [output])

@@ -38,7 +38,7 @@ struct ZonalAggregatorMissingTests {
         return values
     }
 
-    func identical(_ a: ZonalChunk, _ b: ZonalChunk) -> Bool {
+    func identical(_ a: ZonalValues, _ b: ZonalValues) -> Bool {
         a.steps == b.steps && a.allMissingSteps == b.allMissingSteps
             && a.columns.map(\.name) == b.columns.map(\.name)
             && zip(a.columns, b.columns).allSatisfy { x, y in

@@ -41,7 +41,7 @@ struct ZonalOverlapTests {
     func sameResults() throws {
         let overlapped = try run(overlap: true)
         let single = try run(overlap: false)
-        #expect(overlapped.slabs == 3)  // 731 steps in whole 365-day chunks: 365, 365, 1
+        #expect(overlapped.slabs == 3)  // 731 steps in whole 365-day slabs: 365, 365, 1
         #expect(overlapped.slabs == single.slabs)
         #expect(overlapped.means.count == single.means.count)
         #expect(

@@ -108,7 +108,7 @@ struct MoEMAEParityTests {
         let g = try MoEMAEFixtures.tensors("s.goldens.safetensors")
         let input = try #require(g["input"])
         let meta = try #require(g["meta"])
-        let batch = try encoder.tokens(images: input, metadata: meta, tilesPerChunk: 2, tasks: 1)
+        let batch = try encoder.tokens(images: input, metadata: meta, tilesPerSlice: 2, tasks: 1)
         for i in 0..<input.shape[0] {
             let one = try encoder.tokens(
                 images: input.slices(i..<i + 1),

@@ -56,7 +56,7 @@ struct StefaLandParityTests {
         let bigC = Tensor(
             shape: [count, c.shape[1]],
             scalars: (0..<count).flatMap { c.slices(($0 % n)..<($0 % n + 1)).scalars })
-        let out = model(dynamic: bigX, static: bigC, embeddings: true, chunks: 3)
+        let out = model(dynamic: bigX, static: bigC, embeddings: true, parts: 3)
         let expected = try golden.io.tensor("predictions")
         let predictions = try #require(out.predictions)
         for b in 0..<count {

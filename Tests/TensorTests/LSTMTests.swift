@@ -86,17 +86,17 @@ struct LSTMTests {
     }
 }
 
-@Suite("Parallel chunks")
+@Suite("Parallel ranges")
 struct ParallelTests {
-    @Test("chunks cover the range exactly once and write disjoint outputs")
+    @Test("ranges cover the range exactly once and write disjoint outputs")
     func coverage() throws {
-        #expect(chunkRanges(count: 10, chunks: 3) == [0..<4, 4..<7, 7..<10])
-        #expect(chunkRanges(count: 2, chunks: 8) == [0..<1, 1..<2])
-        #expect(chunkRanges(count: 0, chunks: 2).isEmpty)
+        #expect(splitRanges(count: 10, parts: 3) == [0..<4, 4..<7, 7..<10])
+        #expect(splitRanges(count: 2, parts: 8) == [0..<1, 1..<2])
+        #expect(splitRanges(count: 0, parts: 2).isEmpty)
         var out = [Float](repeating: -1, count: 1000)
         try out.withUnsafeMutableBufferPointer { p in
             let shared = UnsafeSendablePointer(p.baseAddress!)
-            try parallelChunks(count: 1000, chunks: 7) { range in
+            try parallelRanges(count: 1000, parts: 7) { range in
                 for i in range { shared.pointer[i] = Float(i) * 2 }
             }
         }
@@ -107,17 +107,17 @@ struct ParallelTests {
     func errors() {
         struct Boom: Error {}
         #expect(throws: Boom.self) {
-            try parallelChunks(count: 10, chunks: 4) { range in
+            try parallelRanges(count: 10, parts: 4) { range in
                 if range.contains(5) { throw Boom() }
             }
         }
     }
 
-    @Test("parallelMapChunks returns results in range order")
+    @Test("parallelMapRanges returns results in range order")
     func mapOrder() async throws {
-        let sums = try await parallelMapChunks(count: 100, chunks: 5) { range in range.reduce(0, +)
+        let sums = try await parallelMapRanges(count: 100, parts: 5) { range in range.reduce(0, +)
         }
         #expect(sums.count == 5 && sums.reduce(0, +) == 4950)
-        #expect(sums == chunkRanges(count: 100, chunks: 5).map { $0.reduce(0, +) })
+        #expect(sums == splitRanges(count: 100, parts: 5).map { $0.reduce(0, +) })
     }
 }

@@ -15,6 +15,6 @@ PY="${TORCH_PYTHON:-python3}"
 swift build -c release --product geomap-bench >/dev/null
 for round in $(seq 1 "$ROUNDS"); do
     echo "== round $round, load $(cut -d' ' -f1-3 /proc/loadavg)"
-    .build/release/geomap-bench basin-model --basins "$BASINS" --days 365 --repeats 3 --chunks 2
+    .build/release/geomap-bench basin-model --basins "$BASINS" --days 365 --repeats 3 --parts 2
     "$PY" tools/bench/stefaland_torch.py --basins "$BASINS" --days 365 --threads 2 --repeats 3
 done

@@ -1,68 +1,68 @@
 import Foundation
 import GeoProjection
-public import GeoRaster
+package import GeoRaster
 import GeomapJobs
 import OutputFiles
 
 /// A raster conversion that cannot be done as asked: bad input (exit 2), one line.
-public struct ConvertError: Error, CustomStringConvertible, Equatable {
-    public let message: String
-    public var description: String { message }
+package struct ConvertError: Error, CustomStringConvertible, Equatable {
+    package let message: String
+    package var description: String { message }
 
-    public init(message: String) { self.message = message }
+    package init(message: String) { self.message = message }
 }
 
 /// `geomap convert IN OUT`: any raster GDAL reads → a Cloud-Optimized GeoTIFF, optionally
 /// reprojected and/or resampled through GDAL's warper, written with its `.aux.xml` and `.qml`
 /// as one output set.
-public enum ConvertJob: GeomapJob {
-    public struct Request: Sendable {
+package enum ConvertJob: GeomapJob {
+    package struct Request: Sendable {
         /// The input raster as the user named it (a path or a GDAL dataset name).
-        public var input: String
+        package var input: String
         /// The COG to write (`.tif`/`.tiff`; its folder must exist).
-        public var output: String
+        package var output: String
         /// `--to-crs`: EPSG:n, WKT, PROJJSON or PROJ string; `nil` keeps the input's CRS.
-        public var targetCRS: String?
+        package var targetCRS: String?
         /// `--resolution`: the target pixel size in target CRS units.
-        public var resolution: Double?
+        package var resolution: Double?
         /// `--resampling`; `nil` when not given (nearest when warping).
-        public var resampling: Resampling?
-        public var compression = COGCompression.deflate
+        package var resampling: Resampling?
+        package var compression = COGCompression.deflate
         /// `TIFFTAG_SOFTWARE` (`geomap 0.1.0`).
-        public var producer = "geomap"
+        package var producer = "geomap"
 
-        public init(input: String, output: String) {
+        package init(input: String, output: String) {
             self.input = input
             self.output = output
         }
     }
 
     /// A checked request: the target CRS parsed and the input's path resolved.
-    public struct Item: Sendable {
-        public var request: Request
+    package struct Item: Sendable {
+        package var request: Request
         var target: CRS?
         var inputPath: String
     }
 
     /// What was converted.
-    public struct Summary: Sendable, Equatable {
+    package struct Summary: Sendable, Equatable {
         /// The output grid.
-        public var width: Int
-        public var height: Int
-        public var bands: Int
+        package var width: Int
+        package var height: Int
+        package var bands: Int
         /// The first band's data type (`Byte`, `Float32`…), `nil` without bands.
-        public var dataType: String?
+        package var dataType: String?
         /// The output CRS's identifier (`EPSG:32634`), when it has one.
-        public var crs: String?
+        package var crs: String?
         /// Whether the input went through the warper.
-        public var warped: Bool
+        package var warped: Bool
         /// The final paths of the COG and its sidecars.
-        public var output: COGOutput
+        package var output: COGOutput
     }
 
     /// One item. Checks the output name and folder, the options' values, the target CRS and
     /// that the input is a raster GDAL opens.
-    public static func plan(_ request: Request) throws -> [Item] {
+    package static func plan(_ request: Request) throws -> [Item] {
         let suffix = URL(fileURLWithPath: request.output).pathExtension.lowercased()
         guard suffix == "tif" || suffix == "tiff" else {
             throw ConvertError(
@@ -91,7 +91,7 @@ public enum ConvertJob: GeomapJob {
         return [Item(request: request, target: target, inputPath: inputPath)]
     }
 
-    public static func run(_ item: Item, events: JobEvents) throws -> JobResult<Summary> {
+    package static func run(_ item: Item, events: JobEvents) throws -> JobResult<Summary> {
         let request = item.request
         let source = try Raster(opening: item.inputPath)
         let outputURL = URL(fileURLWithPath: request.output).standardizedFileURL

@@ -1,5 +1,5 @@
 import Foundation
-public import Tensor
+package import Tensor
 
 /// `linear`: a single `nn.Linear(in, out)` (a linear or logistic probe), the smallest
 /// architecture. It proves the import pipeline end to end and serves heads fitted on embeddings.
@@ -7,24 +7,24 @@ public import Tensor
 /// Checkpoint: a state dict with exactly `weight [out, in]` and optionally `bias [out]`, possibly
 /// under one prefix given by `--set prefix=head.` (the prefix is removed). Settings:
 /// `task=multi-label|multi-class|regression` (default `regression`).
-public enum LinearArchitecture: ModelArchitecture {
-    public static let ids = ["linear"]
-    public static let summary = "a single nn.Linear layer (weight [out, in], bias [out])"
+package enum LinearArchitecture: ModelArchitecture {
+    package static let ids = ["linear"]
+    package static let summary = "a single nn.Linear layer (weight [out, in], bias [out])"
 
     /// Hyper-parameters stored in the manifest.
-    public struct Configuration: Codable, Sendable, Equatable {
-        public var inFeatures: Int
-        public var outFeatures: Int
-        public var bias: Bool
+    package struct Configuration: Codable, Sendable, Equatable {
+        package var inFeatures: Int
+        package var outFeatures: Int
+        package var bias: Bool
 
-        public init(inFeatures: Int, outFeatures: Int, bias: Bool) {
+        package init(inFeatures: Int, outFeatures: Int, bias: Bool) {
             self.inFeatures = inFeatures
             self.outFeatures = outFeatures
             self.bias = bias
         }
     }
 
-    public static func importCheckpoint(
+    package static func importCheckpoint(
         _ checkpoint: Checkpoint, id: String, options: ImportOptions
     )
         throws -> ImportedModel
@@ -67,27 +67,27 @@ public enum LinearArchitecture: ModelArchitecture {
         return ImportedModel(manifest: manifest, tensors: tensors)
     }
 
-    public static func validate(_ model: ModelFile) throws {
+    package static func validate(_ model: ModelFile) throws {
         _ = try LinearModel(file: model)
     }
 
-    public static let inferenceKind = InferenceKind.features
+    package static let inferenceKind = InferenceKind.features
 
-    public static func loadForInference(_ model: ModelFile) throws -> InferenceModel {
+    package static func loadForInference(_ model: ModelFile) throws -> InferenceModel {
         .features(try LinearModel(file: model))
     }
 }
 
 /// The `linear` architecture's forward pass: `y = x · Wᵀ + b`.
-public struct LinearModel: Sendable {
-    public let configuration: LinearArchitecture.Configuration
+package struct LinearModel: Sendable {
+    package let configuration: LinearArchitecture.Configuration
     /// `[out, in]`.
-    public let weight: Tensor
+    package let weight: Tensor
     /// `[out]` or `nil`.
-    public let bias: Tensor?
+    package let bias: Tensor?
 
     /// Loads strictly from a model file.
-    public init(file: ModelFile) throws {
+    package init(file: ModelFile) throws {
         let configuration: LinearArchitecture.Configuration
         do {
             configuration = try file.manifest.hyperParameters.decode(
@@ -110,7 +110,7 @@ public struct LinearModel: Sendable {
     }
 
     /// - Parameter x: `[batch, in]`. - Returns: `[batch, out]`.
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    package func callAsFunction(_ x: Tensor) -> Tensor {
         linear(x, weight: weight, bias: bias)
     }
 }

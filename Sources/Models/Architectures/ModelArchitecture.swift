@@ -1,23 +1,23 @@
-public import Foundation
-public import Tensor
+package import Foundation
+package import Tensor
 
 /// What `geomap models import` passes to an architecture besides the checkpoint.
-public struct ImportOptions: Sendable {
+package struct ImportOptions: Sendable {
     /// `--name`: the model's short name (default: the output file's stem).
-    public var name: String?
+    package var name: String?
     /// `--description`.
-    public var description: String?
+    package var description: String?
     /// `--stats FILE.json`: normalisation statistics (`{"VAR": {"mean": m, "std": s}, …}`).
-    public var statsPath: String?
+    package var statsPath: String?
     /// `--set KEY=VALUE` pairs: architecture-specific options (documented by each architecture).
-    public var settings: [String: String]
+    package var settings: [String: String]
     /// `--source`, `--license`, `--training-data`, `--demo`: provenance.
-    public var source: String?
-    public var license: String?
-    public var trainingData: String?
-    public var demo: Bool
+    package var source: String?
+    package var license: String?
+    package var trainingData: String?
+    package var demo: Bool
 
-    public init(
+    package init(
         name: String? = nil, description: String? = nil, statsPath: String? = nil,
         settings: [String: String] = [:], source: String? = nil, license: String? = nil,
         trainingData: String? = nil, demo: Bool = false
@@ -33,7 +33,7 @@ public struct ImportOptions: Sendable {
     }
 
     /// The provenance record for an import of `checkpoint` (source defaults to its file name).
-    public func provenance(for checkpoint: Checkpoint) -> Provenance {
+    package func provenance(for checkpoint: Checkpoint) -> Provenance {
         Provenance(
             source: source ?? URL(fileURLWithPath: checkpoint.path).lastPathComponent,
             trainingData: trainingData, license: license, demo: demo,
@@ -42,18 +42,18 @@ public struct ImportOptions: Sendable {
 }
 
 /// The result of converting a checkpoint: a manifest and the weights in storage order.
-public struct ImportedModel {
-    public var manifest: ModelManifest
-    public var tensors: [(name: String, tensor: Tensor)]
+package struct ImportedModel {
+    package var manifest: ModelManifest
+    package var tensors: [(name: String, tensor: Tensor)]
 
-    public init(manifest: ModelManifest, tensors: [(name: String, tensor: Tensor)]) {
+    package init(manifest: ModelManifest, tensors: [(name: String, tensor: Tensor)]) {
         self.manifest = manifest
         self.tensors = tensors
     }
 }
 
 /// Which job runs an architecture's models.
-public enum InferenceKind: String, Sendable, CaseIterable {
+package enum InferenceKind: String, Sendable, CaseIterable {
     /// Tile by tile over rasters (`geomap predict --in`, `geomap embed --in`).
     case tiles
     /// Basin by basin over daily forcings (`geomap predict --basins`, `geomap embed --basins`).
@@ -63,7 +63,7 @@ public enum InferenceKind: String, Sendable, CaseIterable {
 }
 
 /// A model file loaded for inference: what the job of its ``InferenceKind`` runs.
-public enum InferenceModel: Sendable {
+package enum InferenceModel: Sendable {
     /// Any ``TileModel``: the tile job runs it without knowing the architecture.
     case tiles(any TileModel)
     /// A StefaLand-family model: the basin job's runner, assembler and writers use its
@@ -81,7 +81,7 @@ public enum InferenceModel: Sendable {
 /// (strict: ``WeightStore/tensor(_:shape:)`` then ``WeightStore/verifyAllConsumed()``). The jobs
 /// load models only through ``ArchitectureRegistry/loadForInference(_:)``, so nothing else
 /// changes: a tile architecture returns its ``TileModel`` from ``loadForInference(_:)``.
-public protocol ModelArchitecture {
+package protocol ModelArchitecture {
     /// The architecture ids this type handles (e.g. `["moe-mae-s", "moe-mae-xs", "moe-mae-xxs"]`).
     static var ids: [String] { get }
     /// One line for `geomap models import --help` and listings.
@@ -109,9 +109,9 @@ public protocol ModelArchitecture {
 }
 
 /// All architectures geomap knows.
-public enum ArchitectureRegistry {
+package enum ArchitectureRegistry {
     /// Every architecture type. Helpers adding an architecture add ONE line here.
-    public static var all: [any ModelArchitecture.Type] {
+    package static var all: [any ModelArchitecture.Type] {
         [
             LinearArchitecture.self,
             StefaLandArchitecture.self,
@@ -124,21 +124,21 @@ public enum ArchitectureRegistry {
 
     /// Adds `architecture` to ``all`` for this process (once; later calls are ignored). Built-in
     /// architectures are listed in ``all`` instead.
-    public static func register(_ architecture: any ModelArchitecture.Type) {
+    package static func register(_ architecture: any ModelArchitecture.Type) {
         registered.add(architecture)
     }
 
     /// Every known id, sorted.
-    public static var ids: [String] { all.flatMap { $0.ids }.sorted() }
+    package static var ids: [String] { all.flatMap { $0.ids }.sorted() }
 
     /// The ids of the architectures whose models the job of `kind` runs, sorted.
-    public static func ids(for kind: InferenceKind) -> [String] {
+    package static func ids(for kind: InferenceKind) -> [String] {
         all.filter { $0.inferenceKind == kind }.flatMap { $0.ids }.sorted()
     }
 
     /// The architecture of `file`'s manifest when the job of `kind` runs it, else `nil`
     /// (an unknown architecture, or one another job runs).
-    public static func architecture(of file: ModelFile, runBy kind: InferenceKind)
+    package static func architecture(of file: ModelFile, runBy kind: InferenceKind)
         -> (any ModelArchitecture.Type)?
     {
         all.first { $0.ids.contains(file.manifest.architecture) && $0.inferenceKind == kind }
@@ -146,7 +146,7 @@ public enum ArchitectureRegistry {
 
     /// The architecture handling `id`.
     /// - Throws: ``ModelError`` "unknown architecture 'x' (known: …)".
-    public static func architecture(for id: String) throws -> any ModelArchitecture.Type {
+    package static func architecture(for id: String) throws -> any ModelArchitecture.Type {
         guard let found = all.first(where: { $0.ids.contains(id) }) else {
             throw ModelError(
                 "", "unknown architecture '\(id)' (known: \(ids.joined(separator: ", ")))")
@@ -159,7 +159,7 @@ public enum ArchitectureRegistry {
     /// it to `output`. Nothing is left under `output` on failure.
     /// - Returns: the written model file.
     @discardableResult
-    public static func importModel(
+    package static func importModel(
         checkpoint url: URL, architecture id: String, options: ImportOptions, output: URL
     ) throws -> ModelFile {
         let architecture = try architecture(for: id)

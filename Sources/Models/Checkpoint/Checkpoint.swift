@@ -1,45 +1,45 @@
-public import Foundation
+package import Foundation
 import Tensor
 
 /// A checkpoint to import or inspect: a PyTorch `torch.save` zip archive (read with the
 /// restricted unpickler, which executes nothing) or a safetensors file.
-public struct Checkpoint {
+package struct Checkpoint {
     /// What kind of file it was.
-    public enum Format: String, Sendable {
+    package enum Format: String, Sendable {
         case pytorch = "PyTorch zip checkpoint"
         case safetensors = "safetensors"
     }
 
     /// The file's path.
-    public let path: String
+    package let path: String
     /// Its format.
-    public let format: Format
+    package let format: Format
     /// The whole unpickled object (PyTorch), or `nil` (safetensors).
-    public let root: PickleValue?
+    package let root: PickleValue?
     /// The state dict found in the checkpoint (`module.` prefixes stripped).
-    public let stateDict: StateDict
+    package let stateDict: StateDict
     /// The wrapper key the state dict was found under (`model_state`, `state_dict`, …), or `nil`
     /// for a bare state dict.
-    public let wrapperKey: String?
+    package let wrapperKey: String?
     /// The safetensors `__metadata__` (empty for PyTorch files).
-    public let metadata: [String: String]
+    package let metadata: [String: String]
     /// SHA-256 of the file, hex.
-    public let sha256: String
+    package let sha256: String
 
     /// Wrapper keys searched, in order, for the model's state dict.
-    public static let wrapperKeys = [
+    package static let wrapperKeys = [
         "model_state", "model_state_dict", "state_dict", "model", "net",
     ]
 
     /// Reads `url`, recognising the format from its first bytes.
     /// - Throws: ``ModelError`` naming the file: unknown format, corrupt archive, a refused
     ///   global, no state dict found, …
-    public init(contentsOf url: URL) throws {
+    package init(contentsOf url: URL) throws {
         try self.init(file: try MappedFile(path: url.path))
     }
 
     /// Reads checkpoint bytes held in memory; `path` names them in errors (tests, fuzzing).
-    public init(bytes: [UInt8], path: String) throws {
+    package init(bytes: [UInt8], path: String) throws {
         try self.init(file: MappedFile(copying: bytes, path: path))
     }
 

@@ -1,8 +1,8 @@
-public import Tensor
+package import Tensor
 
 /// A value unpickled from a PyTorch checkpoint by geomap's restricted unpickler: only data, never
 /// code. Dicts keep their insertion order.
-public indirect enum PickleValue: Sendable {
+package indirect enum PickleValue: Sendable {
     case none
     case bool(Bool)
     case int(Int64)
@@ -20,7 +20,7 @@ public indirect enum PickleValue: Sendable {
     case object(String, [PickleValue])
 
     /// The value of string key `key` if this is a dict.
-    public subscript(key: String) -> PickleValue? {
+    package subscript(key: String) -> PickleValue? {
         guard case .dict(let pairs) = self else { return nil }
         for pair in pairs {
             if case .string(let k) = pair.key, k == key { return pair.value }
@@ -29,7 +29,7 @@ public indirect enum PickleValue: Sendable {
     }
 
     /// A short type name for reports: `dict`, `tensor`, `int`, …
-    public var kind: String {
+    package var kind: String {
         switch self {
         case .none: "None"
         case .bool: "bool"

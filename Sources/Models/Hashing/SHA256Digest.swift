@@ -1,8 +1,8 @@
 /// SHA-256 (FIPS 180-4): records which checkpoint a model file was imported from, and keys and
 /// checks geomap's weights cache. Small and dependency-free; not used for anything
 /// security-relevant.
-public struct SHA256Digest {
-    public init() {}
+package struct SHA256Digest {
+    package init() {}
 
     private var state: [UInt32] = [
         0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a,
@@ -25,7 +25,7 @@ public struct SHA256Digest {
         0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
     ]
 
-    public mutating func update<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
+    package mutating func update<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
         if let done = bytes.withContiguousStorageIfAvailable({ update(buffer: $0) }) {
             return done
         }
@@ -56,17 +56,17 @@ public struct SHA256Digest {
         bytes.withUnsafeBufferPointer { update(buffer: $0) }
     }
 
-    public mutating func update(_ value: Double) { update(value.bitPattern) }
-    public mutating func update(_ value: UInt64) {
+    package mutating func update(_ value: Double) { update(value.bitPattern) }
+    package mutating func update(_ value: UInt64) {
         withUnsafeBytes(of: value.littleEndian) { update(buffer: $0.bindMemory(to: UInt8.self)) }
     }
-    public mutating func update(_ text: String) {
+    package mutating func update(_ text: String) {
         update(UInt64(text.utf8.count))
         update(text.utf8)
     }
 
     /// The digest (the hasher must not be used afterwards).
-    public mutating func finalize() -> [UInt8] {
+    package mutating func finalize() -> [UInt8] {
         let bitLength = length &* 8
         update([0x80] as [UInt8])
         while buffer.count != 56 { update([0] as [UInt8]) }
@@ -76,7 +76,7 @@ public struct SHA256Digest {
         }
     }
 
-    public static func hex(_ bytes: [UInt8]) -> String {
+    package static func hex(_ bytes: [UInt8]) -> String {
         bytes.map {
             String($0, radix: 16).count == 1
                 ? "0" + String($0, radix: 16)

@@ -1,21 +1,21 @@
-public import Foundation
-public import Tensor
+package import Foundation
+package import Tensor
 
 /// What a tile model expects as input, from its model file's input spec.
-public struct TileInputSpec: Sendable, Equatable {
+package struct TileInputSpec: Sendable, Equatable {
     /// Band names in model channel order (e.g. `SR_B1` … `SR_B7`).
-    public var bandNames: [String]
+    package var bandNames: [String]
     /// The expected raw pixel type as GDAL names it (`UInt16`), or `nil` for any.
-    public var dataType: String?
+    package var dataType: String?
     /// Tile side in pixels (40 for MoE-MAE).
-    public var tileSize: Int
+    package var tileSize: Int
     /// Pixel size in metres the model was trained at (30 for Landsat).
-    public var pixelSize: Double
+    package var pixelSize: Double
     /// The raw value that, in every band at once, marks a pixel as fill (0 for Landsat C2
     /// surface reflectance), or `nil` when the product has none.
-    public var fillValue: Double?
+    package var fillValue: Double?
 
-    public init(bandNames: [String], dataType: String?, tileSize: Int, pixelSize: Double) {
+    package init(bandNames: [String], dataType: String?, tileSize: Int, pixelSize: Double) {
         self.bandNames = bandNames
         self.dataType = dataType
         self.tileSize = tileSize
@@ -24,27 +24,27 @@ public struct TileInputSpec: Sendable, Equatable {
 }
 
 /// One class of a classification head, with its display colour.
-public struct TileClass: Sendable, Equatable {
-    public var name: String
+package struct TileClass: Sendable, Equatable {
+    package var name: String
     /// `#rrggbb`, or `nil` for a generated colour.
-    public var color: String?
+    package var color: String?
 
-    public init(name: String, color: String? = nil) {
+    package init(name: String, color: String? = nil) {
         self.name = name
         self.color = color
     }
 }
 
 /// Where a batch of tiles lies and when it was acquired: the inputs of metadata tokens.
-public struct TilePlaces: Sendable, Equatable {
+package struct TilePlaces: Sendable, Equatable {
     /// Tile-centre latitudes, degrees (WGS 84), one per tile.
-    public var latitudes: [Double]
+    package var latitudes: [Double]
     /// Tile-centre longitudes, degrees (WGS 84).
-    public var longitudes: [Double]
+    package var longitudes: [Double]
     /// The acquisition instant (UTC).
-    public var date: Date
+    package var date: Date
 
-    public init(latitudes: [Double], longitudes: [Double], date: Date) {
+    package init(latitudes: [Double], longitudes: [Double], date: Date) {
         self.latitudes = latitudes
         self.longitudes = longitudes
         self.date = date
@@ -52,13 +52,13 @@ public struct TilePlaces: Sendable, Equatable {
 }
 
 /// Per-tile outputs of a batch.
-public struct TileOutputs: Sendable {
+package struct TileOutputs: Sendable {
     /// `[B, classes]` probabilities, when the model has a head and they were asked for.
-    public var probabilities: Tensor?
+    package var probabilities: Tensor?
     /// `[B, width]` pooled embeddings, when asked for.
-    public var embeddings: Tensor?
+    package var embeddings: Tensor?
 
-    public init(probabilities: Tensor?, embeddings: Tensor?) {
+    package init(probabilities: Tensor?, embeddings: Tensor?) {
         self.probabilities = probabilities
         self.embeddings = embeddings
     }
@@ -67,7 +67,7 @@ public struct TileOutputs: Sendable {
 /// A model that maps fixed-size multi-band tiles to one output vector per tile. One instance
 /// is shared read-only by the whole run (it must be `Sendable`); it may spread a batch over
 /// the cores itself.
-public protocol TileModel: Sendable {
+package protocol TileModel: Sendable {
     /// A short name for logs and output metadata.
     var name: String { get }
     /// The model file it came from.
@@ -104,7 +104,7 @@ public protocol TileModel: Sendable {
 }
 
 extension TileModel {
-    public func run(
+    package func run(
         raw: Tensor, places: TilePlaces?, probabilities: Bool, pooling: Pooling?,
         groups: [Range<Int>]
     ) throws -> TileOutputs {
@@ -113,7 +113,7 @@ extension TileModel {
 }
 
 /// Which raw value marks fill pixels (the value in every band at once) in a tile run.
-public enum TileFill: Sendable, Equatable {
+package enum TileFill: Sendable, Equatable {
     /// The model's (``TileInputSpec/fillValue``: 0 for Landsat C2 surface reflectance).
     case model
     /// No fill rule: only nodata, masks and NaN make pixels invalid.
@@ -122,7 +122,7 @@ public enum TileFill: Sendable, Equatable {
     case value(Double)
 
     /// Parses `--fill-value`: `none`, `model` or a number.
-    public init?(argument: String) {
+    package init?(argument: String) {
         switch argument.lowercased() {
         case "none": self = .none
         case "model": self = .model
@@ -133,7 +133,7 @@ public enum TileFill: Sendable, Equatable {
     }
 
     /// The value in force given the model's.
-    public func value(model: Double?) -> Double? {
+    package func value(model: Double?) -> Double? {
         switch self {
         case .model: model
         case .none: nil

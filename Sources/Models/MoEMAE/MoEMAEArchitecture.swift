@@ -1,5 +1,5 @@
-public import Foundation
-public import Tensor
+package import Foundation
+package import Tensor
 
 /// `moe-mae-s`, `moe-mae-xs`, `moe-mae-xxs`: the Geo MoE-MAE encoder (AlbughdadiM/geo-moe-mae)
 /// on 7-band Landsat-8 C2 L2 surface-reflectance tiles of 40×40 px, optionally with a linear
@@ -16,9 +16,9 @@ public import Tensor
 /// default (float32 values of the repository's constants, spec §1.2); `--set pooling=cls|mean`
 /// chooses the default embedding pooling (mean); `--set precision=fp32|bf16` the default
 /// precision of the block products (docs/model-format.md).
-public enum MoEMAEArchitecture: ModelArchitecture {
-    public static let ids = ["moe-mae-s", "moe-mae-xs", "moe-mae-xxs"]
-    public static let summary =
+package enum MoEMAEArchitecture: ModelArchitecture {
+    package static let ids = ["moe-mae-s", "moe-mae-xs", "moe-mae-xxs"]
+    package static let summary =
         "Geo MoE-MAE encoder (Landsat SR_B1..SR_B7, 40×40 tiles, patch 4) from upstream "
         + "checkpoints"
 
@@ -27,7 +27,7 @@ public enum MoEMAEArchitecture: ModelArchitecture {
         name == "mask_token" || name == "decoder_pos_embed" || name.hasPrefix("decoder_")
     }
 
-    public static func importCheckpoint(
+    package static func importCheckpoint(
         _ checkpoint: Checkpoint, id: String, options: ImportOptions
     ) throws -> ImportedModel {
         let path = checkpoint.path
@@ -131,13 +131,13 @@ public enum MoEMAEArchitecture: ModelArchitecture {
         return ImportedModel(manifest: manifest, tensors: tensors)
     }
 
-    public static func validate(_ model: ModelFile) throws {
+    package static func validate(_ model: ModelFile) throws {
         _ = try MoEMAEModel(file: model)
     }
 
-    public static let inferenceKind = InferenceKind.tiles
+    package static let inferenceKind = InferenceKind.tiles
 
-    public static func loadForInference(_ model: ModelFile) throws -> InferenceModel {
+    package static func loadForInference(_ model: ModelFile) throws -> InferenceModel {
         .tiles(try MoEMAETileModel(file: model))
     }
 
@@ -188,26 +188,26 @@ public enum MoEMAEArchitecture: ModelArchitecture {
 
 /// A MoE-MAE model file loaded for inference: the encoder, its input normalisation, the default
 /// pooling and, when a head has been fitted, the linear head and its classes.
-public struct MoEMAEModel: Sendable {
-    public let encoder: MoEMAEEncoder
+package struct MoEMAEModel: Sendable {
+    package let encoder: MoEMAEEncoder
     /// Per-band z-score constants, in model channel order (from the manifest).
-    public let mean: [Float]
-    public let std: [Float]
+    package let mean: [Float]
+    package let std: [Float]
     /// Band names in model channel order.
-    public let bandNames: [String]
+    package let bandNames: [String]
     /// Default pooling of the embeddings the head reads.
-    public let pooling: Pooling
+    package let pooling: Pooling
     /// The linear head (multi-label or multi-class), if fitted.
-    public let head: LinearHead?
+    package let head: LinearHead?
     /// Class names of the head's outputs (empty without a head).
-    public let classes: [String]
+    package let classes: [String]
 
     /// Loads a model file strictly (every tensor present with its shape, none extra; the
     /// normalisation of all bands present). `precision` overrides the file's default
     /// (`output.settings.precision`, `fp32` when absent); a bf16 request on a CPU without
     /// AVX512_BF16 runs fp32 (``MoEMAEEncoder/precisionNotice`` says so).
     /// - Throws: ``ModelError`` naming the file and what is wrong.
-    public init(file: ModelFile, precision: MatmulPrecision? = nil) throws {
+    package init(file: ModelFile, precision: MatmulPrecision? = nil) throws {
         let manifest = file.manifest
         let config: MoEMAEConfig
         do {
@@ -276,7 +276,7 @@ public struct MoEMAEModel: Sendable {
     /// The precision a model file asks for: `output.settings.precision` (`fp32` or `bf16`),
     /// `fp32` when absent.
     /// - Throws: ``ModelError`` naming the file for another value.
-    public static func defaultPrecision(of file: ModelFile) throws -> MatmulPrecision {
+    package static func defaultPrecision(of file: ModelFile) throws -> MatmulPrecision {
         guard let value = file.manifest.output.settings?["precision"] else { return .fp32 }
         guard case .string(let name) = value, let precision = MatmulPrecision(rawValue: name)
         else {
@@ -286,13 +286,13 @@ public struct MoEMAEModel: Sendable {
     }
 
     /// Opens and loads the model file at `url`.
-    public init(contentsOf url: URL) throws {
+    package init(contentsOf url: URL) throws {
         try self.init(file: ModelFile(contentsOf: url))
     }
 
     /// The input spec MoE-MAE model files record: 7 bands with their z-score constants,
     /// uint16 DN, 40×40 tiles of 4×4 patches, metadata tokens with the compat hour code.
-    public static func inputSpec(config: MoEMAEConfig, bands: [(mean: Float, std: Float)])
+    package static func inputSpec(config: MoEMAEConfig, bands: [(mean: Float, std: Float)])
         -> InputSpec
     {
         InputSpec(

@@ -1,31 +1,31 @@
 /// Hyper-parameters of a Geo MoE-MAE encoder (`../shared/docs/reference/moe-mae.md` §2.1),
 /// stored in model files. The per-layer hidden sizes and expert counts are explicit lists, not
 /// recomputed from a formula.
-public struct MoEMAEConfig: Codable, Sendable, Equatable {
+package struct MoEMAEConfig: Codable, Sendable, Equatable {
     /// Architecture id: `moe-mae-s`, `moe-mae-xs` or `moe-mae-xxs`.
-    public var architecture: String
+    package var architecture: String
     /// Token width m (144 for S).
-    public var embedDim: Int
+    package var embedDim: Int
     /// Query heads H.
-    public var heads: Int
+    package var heads: Int
     /// Key/value groups G; query head h reads group h mod G.
-    public var kvGroups: Int
+    package var kvGroups: Int
     /// SwiGLU hidden size dh of each layer (its count is the depth).
-    public var hiddenSizes: [Int]
+    package var hiddenSizes: [Int]
     /// Number of experts E of each layer.
-    public var expertCounts: [Int]
+    package var expertCounts: [Int]
     /// Experts mixed per token (2).
-    public var topK: Int
+    package var topK: Int
     /// Input tile side in pixels (40).
-    public var imageSize: Int
+    package var imageSize: Int
     /// Patch side in pixels (4).
-    public var patchSize: Int
+    package var patchSize: Int
     /// Input bands (7: SR_B1…SR_B7).
-    public var channels: Int
+    package var channels: Int
     /// LayerNorm epsilon (1e-5).
-    public var layerNormEpsilon: Float
+    package var layerNormEpsilon: Float
 
-    public init(
+    package init(
         architecture: String, embedDim: Int, heads: Int, kvGroups: Int, hiddenSizes: [Int],
         expertCounts: [Int], topK: Int = 2, imageSize: Int = 40, patchSize: Int = 4,
         channels: Int = 7, layerNormEpsilon: Float = 1e-5
@@ -44,46 +44,46 @@ public struct MoEMAEConfig: Codable, Sendable, Equatable {
     }
 
     /// The released configuration (m 144, 15 layers, 8 heads, 4 groups).
-    public static let s = MoEMAEConfig(
+    package static let s = MoEMAEConfig(
         architecture: "moe-mae-s", embedDim: 144, heads: 8, kvGroups: 4,
         hiddenSizes: [144, 138, 133, 128, 123, 118, 113, 108, 102, 97, 92, 87, 82, 77, 72],
         expertCounts: [3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5])
     /// m 128, 12 layers, 8 heads, 4 groups.
-    public static let xs = MoEMAEConfig(
+    package static let xs = MoEMAEConfig(
         architecture: "moe-mae-xs", embedDim: 128, heads: 8, kvGroups: 4,
         hiddenSizes: [96, 90, 84, 78, 72, 66, 61, 55, 49, 43, 37, 32],
         expertCounts: [3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5])
     /// m 108, 9 layers, 6 heads, 3 groups.
-    public static let xxs = MoEMAEConfig(
+    package static let xxs = MoEMAEConfig(
         architecture: "moe-mae-xxs", embedDim: 108, heads: 6, kvGroups: 3,
         hiddenSizes: [81, 74, 67, 60, 54, 47, 40, 33, 27],
         expertCounts: [3, 3, 3, 4, 4, 4, 5, 5, 5])
 
     /// The three published configurations, by architecture id.
-    public static let known: [String: MoEMAEConfig] = [
+    package static let known: [String: MoEMAEConfig] = [
         s.architecture: s, xs.architecture: xs, xxs.architecture: xxs,
     ]
 
     /// Encoder depth L.
-    public var depth: Int { hiddenSizes.count }
+    package var depth: Int { hiddenSizes.count }
     /// Channels per head (m / H).
-    public var headDim: Int { embedDim / heads }
+    package var headDim: Int { embedDim / heads }
     /// Patches per side (10).
-    public var grid: Int { imageSize / patchSize }
+    package var grid: Int { imageSize / patchSize }
     /// Patch tokens (100).
-    public var patches: Int { grid * grid }
+    package var patches: Int { grid * grid }
     /// Metadata tokens (4: week, hour, lat, lon).
-    public static let metaTokens = 4
+    package static let metaTokens = 4
     /// Index of the CLS token (4).
-    public static let clsIndex = 4
+    package static let clsIndex = 4
     /// Tokens per tile: 4 metadata + CLS + patches (105).
-    public var tokens: Int { Self.metaTokens + 1 + patches }
+    package var tokens: Int { Self.metaTokens + 1 + patches }
     /// Values in one flattened patch, (c, ky, kx) order (112).
-    public var patchValues: Int { channels * patchSize * patchSize }
+    package var patchValues: Int { channels * patchSize * patchSize }
 
     /// Checks that the numbers describe a buildable encoder.
     /// - Throws: ``MoEMAEError/invalidConfig(_:)`` naming the inconsistency.
-    public func validate() throws {
+    package func validate() throws {
         func fail(_ why: String) -> MoEMAEError { .invalidConfig("\(architecture): \(why)") }
         guard embedDim > 0, heads > 0, kvGroups > 0, embedDim % heads == 0 else {
             throw fail("embedDim \(embedDim) is not a positive multiple of heads \(heads)")

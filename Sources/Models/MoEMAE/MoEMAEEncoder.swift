@@ -1,5 +1,5 @@
 import Foundation
-public import Tensor
+package import Tensor
 
 /// The Geo MoE-MAE encoder with deterministic routing (spec §2): patch embedding, four metadata
 /// tokens and CLS, learned positions on all 105 tokens, then pre-norm layers of grouped-query
@@ -7,20 +7,20 @@ public import Tensor
 /// routed on the CLEAN gate logits, the two selected logits softmaxed. The output is the residual
 /// stream before the final LayerNorm (the embedding the published probes use).
 ///
-/// Batched: a batch of tiles is split into chunks over the cores; within a chunk, the b·105
+/// Batched: a batch of tiles is split into slices over the cores; within a slice, the b·105
 /// tokens go through each linear layer as one matrix product, attention runs per tile and head
 /// on strided slices, and each expert is one product over the tokens routed to it. The shared
 /// `V`/`W2` of a layer are applied once to the gate-weighted sum of the two experts' SiLU(W z)
 /// (the exact fusion of spec §2.3, equal up to rounding).
-public struct MoEMAEEncoder: Sendable {
+package struct MoEMAEEncoder: Sendable {
     /// The hyper-parameters.
-    public let config: MoEMAEConfig
+    package let config: MoEMAEConfig
     /// The precision the block products run in (``MatmulPrecision/bf16`` only where the CPU has
     /// AVX512_BF16: a bf16 request elsewhere gives fp32, see ``precisionNotice``).
-    public let precision: MatmulPrecision
+    package let precision: MatmulPrecision
     /// Set when the requested precision could not be used (one line, e.g. bf16 on a CPU
     /// without AVX512_BF16).
-    public let precisionNotice: String?
+    package let precisionNotice: String?
     let arena: WeightArena
     /// The block weights packed to bfloat16 (bf16 precision only).
     let bf16: MoEMAEBF16Weights?
@@ -35,7 +35,7 @@ public struct MoEMAEEncoder: Sendable {
     /// ``precisionNotice`` where the CPU lacks AVX512_BF16).
     /// - Throws: ``ModelError`` naming a missing or misshapen tensor; ``MoEMAEError`` for an
     ///   invalid configuration.
-    public init(config: MoEMAEConfig, store: WeightStore, precision: MatmulPrecision = .fp32)
+    package init(config: MoEMAEConfig, store: WeightStore, precision: MatmulPrecision = .fp32)
         throws
     {
         try config.validate()
@@ -100,7 +100,7 @@ public struct MoEMAEEncoder: Sendable {
 
     /// Builds the encoder from exactly its named tensors (strict: a missing, misshapen or
     /// extra tensor is a ``ModelError`` naming it and `path`).
-    public init(
+    package init(
         config: MoEMAEConfig, tensors: [(name: String, tensor: Tensor)], path: String,
         precision: MatmulPrecision = .fp32
     ) throws {
@@ -114,17 +114,17 @@ public struct MoEMAEEncoder: Sendable {
     ///   - images: `[B, channels, 40, 40]`, already centre-cropped and z-scored.
     ///   - metadata: `[B, 8]` = [week sin, cos, hour sin, cos, lat sin, cos, lon sin, cos] per
     ///     tile, a missing pair being (0, 0); `nil` means no metadata for any tile.
-    ///   - tilesPerChunk: tiles processed together by one task (memory ≈ 60 KB per tile for S).
-    ///   - tasks: chunks run at once (default: the number of cores).
-    ///   - chunks: the chunks themselves (contiguous ranges covering `0..<B` in order), instead
-    ///     of `tilesPerChunk`: a tile's output then depends only on the tiles of its chunk
-    ///     (the products of a chunk are blocked over its rows, so other tiles beside it change
+    ///   - tilesPerSlice: tiles processed together by one task (memory ≈ 60 KB per tile for S).
+    ///   - tasks: slices run at once (default: the number of cores).
+    ///   - slices: the slices themselves (contiguous ranges covering `0..<B` in order), instead
+    ///     of `tilesPerSlice`: a tile's output then depends only on the tiles of its slice
+    ///     (the products of a slice are blocked over its rows, so other tiles beside it change
     ///     its rounding).
     /// - Returns: `[B, 105, m]`.
     /// - Throws: ``MoEMAEError/badInput(_:)`` when a shape is wrong.
-    public func tokens(
-        images: Tensor, metadata: Tensor? = nil, tilesPerChunk: Int = defaultTilesPerChunk,
-        tasks: Int = defaultTaskCount, chunks: [Range<Int>]? = nil
+    package func tokens(
+        images: Tensor, metadata: Tensor? = nil, tilesPerSlice: Int = defaultTilesPerSlice,
+        tasks: Int = defaultTaskCount, slices: [Range<Int>]? = nil
     ) throws -> Tensor {
         let c = config
         let tile = [c.channels, c.imageSize, c.imageSize]
@@ -138,13 +138,13 @@ public struct MoEMAEEncoder: Sendable {
         }
         var out = Tensor(zeros: [batch, c.tokens, c.embedDim])
         guard batch > 0 else { return out }
-        let chunkCount = max(tasks, (batch + max(tilesPerChunk, 1) - 1) / max(tilesPerChunk, 1))
-        let ranges = chunks ?? chunkRanges(count: batch, chunks: chunkCount)
+        let sliceCount = max(tasks, (batch + max(tilesPerSlice, 1) - 1) / max(tilesPerSlice, 1))
+        let ranges = slices ?? splitRanges(count: batch, parts: sliceCount)
         guard ranges.first?.lowerBound == 0, ranges.last?.upperBound == batch,
             zip(ranges, ranges.dropFirst()).allSatisfy({ $0.upperBound == $1.lowerBound }),
             ranges.allSatisfy({ !$0.isEmpty })
         else {
-            throw MoEMAEError.badInput("chunks \(ranges) do not cover the \(batch) tiles in order")
+            throw MoEMAEError.badInput("slices \(ranges) do not cover the \(batch) tiles in order")
         }
         let tokensPerTile = c.tokens * c.embedDim
         let imageCount = c.channels * c.imageSize * c.imageSize
@@ -159,7 +159,7 @@ public struct MoEMAEEncoder: Sendable {
                         UnsafeSendablePointer(UnsafeMutablePointer(mutating: $0))
                     }
                     let encoder = self
-                    try? parallelChunks(count: ranges.count, chunks: tasks) { which in
+                    try? parallelRanges(count: ranges.count, parts: tasks) { which in
                         let workspace = MoEMAEWorkspace(
                             config: encoder.config,
                             tiles: ranges.map(\.count).max() ?? 1,
@@ -182,7 +182,7 @@ public struct MoEMAEEncoder: Sendable {
 
     /// The final LayerNorm of the encoder applied to pre-LN tokens (what the MAE decoder sees).
     /// - Parameter tokens: `[..., m]`.
-    public func normalized(_ tokens: Tensor) -> Tensor {
+    package func normalized(_ tokens: Tensor) -> Tensor {
         var y = tokens
         let m = config.embedDim
         let (w, b) = (arena.pointer("norm.weight"), arena.pointer("norm.bias"))
@@ -196,14 +196,14 @@ public struct MoEMAEEncoder: Sendable {
     }
 
     /// Tiles one task runs through each layer together (see
-    /// ``tokens(images:metadata:tilesPerChunk:tasks:)``).
-    /// 8 keeps a chunk's buffers (840 token rows; the q|k|v product alone is 840 × 288 floats)
+    /// ``tokens(images:metadata:tilesPerSlice:tasks:)``).
+    /// 8 keeps a slice's buffers (840 token rows; the q|k|v product alone is 840 × 288 floats)
     /// within L2 cache: measured 10–40 % faster than 32 on the S encoder, 1 task
     /// (docs/benchmarks.md).
-    public static let defaultTilesPerChunk = 8
+    package static let defaultTilesPerSlice = 8
 
-    /// Cores available to ``tokens(images:metadata:tilesPerChunk:tasks:)``.
-    public static var defaultTaskCount: Int { ProcessInfo.processInfo.activeProcessorCount }
+    /// Cores available to ``tokens(images:metadata:tilesPerSlice:tasks:)``.
+    package static var defaultTaskCount: Int { ProcessInfo.processInfo.activeProcessorCount }
 }
 
 @inline(__always)

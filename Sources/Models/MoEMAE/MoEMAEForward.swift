@@ -1,7 +1,7 @@
 import Foundation
 import Tensor
 
-/// Scratch buffers for one chunk of tiles (reused across the layers of the chunk).
+/// Scratch buffers for one slice of tiles (reused across the layers of the slice).
 final class MoEMAEWorkspace {
     let rows: Int
     let normed, qkv, attended: UnsafeMutablePointer<Float>

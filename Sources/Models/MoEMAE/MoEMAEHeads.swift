@@ -1,4 +1,4 @@
-public import Tensor
+package import Tensor
 
 /// How the 105 pre-LN tokens of a tile become one embedding (spec §3): `cls` takes token 4
 /// (`[m]`), `mean` the mean over all 105 tokens, metadata and CLS included (`[m]`), `tokens` all
@@ -7,7 +7,7 @@ extension Pooling {
     /// Pools encoder tokens.
     /// - Parameter tokens: `[B, 105, m]`.
     /// - Returns: `[B, m]` (`cls`, `mean`) or `[B, 105·m]` (`tokens`).
-    public func pool(_ tokens: Tensor) -> Tensor {
+    package func pool(_ tokens: Tensor) -> Tensor {
         precondition(tokens.rank == 3, "pool: tokens \(tokens.shape) are not [B, N, m]")
         let (b, n, m) = (tokens.shape[0], tokens.shape[1], tokens.shape[2])
         switch self {
@@ -46,16 +46,16 @@ extension Pooling {
 
 /// A linear classification head on pooled embeddings: multi-label (one sigmoid per class,
 /// as a one-vs-rest logistic regression) or multi-class (softmax).
-public struct LinearHead: Sendable, Equatable {
+package struct LinearHead: Sendable, Equatable {
     /// `[classes, features]` (PyTorch / scikit-learn `coef_` layout).
-    public let weight: Tensor
+    package let weight: Tensor
     /// `[classes]`.
-    public let bias: Tensor
-    public let kind: ClassificationTask
+    package let bias: Tensor
+    package let kind: ClassificationTask
 
     /// - Throws: ``MoEMAEError/badInput(_:)`` when `weight` is not 2-D or `bias` does not
     ///   match it.
-    public init(weight: Tensor, bias: Tensor, kind: ClassificationTask) throws {
+    package init(weight: Tensor, bias: Tensor, kind: ClassificationTask) throws {
         guard weight.rank == 2, bias.shape == [weight.shape[0]] else {
             throw MoEMAEError.badInput(
                 "head weight \(weight.shape) and bias \(bias.shape) are not [classes, features]"
@@ -68,12 +68,12 @@ public struct LinearHead: Sendable, Equatable {
 
     /// Decision values `features · weightᵀ + bias`.
     /// - Parameter features: `[B, features]`. - Returns: `[B, classes]`.
-    public func logits(_ features: Tensor) -> Tensor {
+    package func logits(_ features: Tensor) -> Tensor {
         linear(features, weight: weight, bias: bias)
     }
 
     /// Per-class sigmoid (multi-label) or softmax over classes (multi-class): `[B, classes]`.
-    public func probabilities(_ features: Tensor) -> Tensor {
+    package func probabilities(_ features: Tensor) -> Tensor {
         var y = logits(features)
         switch kind {
         case .multiLabel: sigmoid(&y)

@@ -1,23 +1,23 @@
 import Foundation
-public import Tensor
+package import Tensor
 
 /// A MoE-MAE model file as a ``TileModel``: centre-cropped, z-scored 40×40 tiles with the
 /// file's normalisation, metadata tokens in the published model's "compat" convention (week =
 /// ISO week·2π/52, hour = tens digit of the UTC hour, tile-centre latitude and longitude in
 /// radians, each as [sin, cos]) or zero vectors, the encoder's pre-LayerNorm tokens pooled, and
 /// the linear head when the file has one.
-public struct MoEMAETileModel: TileModel {
-    public let model: MoEMAEModel
-    public let name: String
-    public let path: String
-    public let input: TileInputSpec
-    public let classes: [TileClass]
-    public let task: ClassificationTask
-    public var embeddingWidth: Int { model.encoder.config.embedDim }
+package struct MoEMAETileModel: TileModel {
+    package let model: MoEMAEModel
+    package let name: String
+    package let path: String
+    package let input: TileInputSpec
+    package let classes: [TileClass]
+    package let task: ClassificationTask
+    package var embeddingWidth: Int { model.encoder.config.embedDim }
 
     /// Loads `file` strictly (see ``Models/MoEMAEModel``); `precision` overrides the file's
     /// default precision of the encoder's products.
-    public init(file: ModelFile, precision: MatmulPrecision? = nil) throws {
+    package init(file: ModelFile, precision: MatmulPrecision? = nil) throws {
         model = try MoEMAEModel(file: file, precision: precision)
         let manifest = file.manifest
         name = manifest.name
@@ -42,7 +42,7 @@ public struct MoEMAETileModel: TileModel {
     /// Whether the model declares Landsat C2 L2 surface reflectance inputs: the manifest's
     /// `input.product`, or, in files written before that field existed, band units
     /// `DN (Landsat C2 L2 SR)` as geomap's importer wrote them.
-    public static func isLandsatSR(_ spec: InputSpec) -> Bool {
+    package static func isLandsatSR(_ spec: InputSpec) -> Bool {
         if let product = spec.product { return product == InputSpec.landsatC2SurfaceReflectance }
         return !spec.variables.isEmpty
             && spec.variables.allSatisfy { $0.units?.contains("Landsat C2 L2 SR") == true }
@@ -63,7 +63,7 @@ public struct MoEMAETileModel: TileModel {
     }
 
     /// The `[B, 8]` metadata of a batch (compat hour code).
-    public static func metadata(_ places: TilePlaces) -> Tensor {
+    package static func metadata(_ places: TilePlaces) -> Tensor {
         var scalars: [Float] = []
         scalars.reserveCapacity(places.latitudes.count * 8)
         for (latitude, longitude) in zip(places.latitudes, places.longitudes) {
@@ -73,7 +73,7 @@ public struct MoEMAETileModel: TileModel {
         return Tensor(shape: [places.latitudes.count, 8], scalars: scalars)
     }
 
-    public func run(raw: Tensor, places: TilePlaces?, probabilities: Bool, pooling: Pooling?)
+    package func run(raw: Tensor, places: TilePlaces?, probabilities: Bool, pooling: Pooling?)
         throws -> TileOutputs
     {
         let size = model.encoder.config.imageSize
@@ -89,9 +89,9 @@ public struct MoEMAETileModel: TileModel {
         return outputs
     }
 
-    /// Each group is one chunk of the encoder and one product of the head, so a tile's
+    /// Each group is one slice of the encoder and one product of the head, so a tile's
     /// outputs depend only on the tiles of its group (see ``TileModel``).
-    public func run(
+    package func run(
         raw: Tensor, places: TilePlaces?, probabilities: Bool, pooling: Pooling?,
         groups: [Range<Int>]
     ) throws -> TileOutputs {
@@ -99,7 +99,7 @@ public struct MoEMAETileModel: TileModel {
         let images = try MoEMAEPreprocessing.normalise(
             raw: raw, mean: model.mean, std: model.std, size: size)
         let tokens = try model.encoder.tokens(
-            images: images, metadata: places.map(MoEMAETileModel.metadata), chunks: groups)
+            images: images, metadata: places.map(MoEMAETileModel.metadata), slices: groups)
         var outputs = TileOutputs(probabilities: nil, embeddings: nil)
         if probabilities, let head = model.head {
             let pooled = model.pooling.pool(tokens)

@@ -4,7 +4,7 @@
 /// expert 0. `gate.Wnoise` is kept and validated although deterministic inference never uses it.
 extension MoEMAEConfig {
     /// Every tensor of the encoder, in state_dict order, with its shape.
-    public var tensorShapes: [(name: String, shape: [Int])] {
+    package var tensorShapes: [(name: String, shape: [Int])] {
         let m = embedDim
         let kv = kvGroups * headDim
         var list: [(String, [Int])] = [
@@ -50,23 +50,23 @@ extension MoEMAEConfig {
     }
 
     /// Unique encoder parameters (2,366,798 for S).
-    public var parameterCount: Int {
+    package var parameterCount: Int {
         tensorShapes.reduce(0) { $0 + $1.shape.reduce(1, *) }
     }
 
     /// The four metadata projections, in token order.
-    public static let metaProjections = ["week_proj", "hour_proj", "lat_proj", "lon_proj"]
+    package static let metaProjections = ["week_proj", "hour_proj", "lat_proj", "lon_proj"]
 }
 
 /// Errors of the MoE-MAE encoder's configuration and inputs (tensor errors are ``ModelError``s
 /// naming the file and the tensor); each description is one line.
-public enum MoEMAEError: Error, CustomStringConvertible, Equatable {
+package enum MoEMAEError: Error, CustomStringConvertible, Equatable {
     /// A configuration that cannot describe an encoder.
     case invalidConfig(String)
     /// Input of the wrong shape.
     case badInput(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalidConfig(let why): return "invalid MoE-MAE configuration: \(why)"
         case .badInput(let why): return "MoE-MAE input: \(why)"

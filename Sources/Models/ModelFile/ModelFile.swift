@@ -1,20 +1,20 @@
-public import Foundation
-public import Tensor
+package import Foundation
+package import Tensor
 
 /// A geomap model file: one `.safetensors` file with Float32 weights whose `__metadata__`
 /// key `geomap` holds the JSON ``ModelManifest`` (see `docs/model-format.md`).
-public struct ModelFile {
+package struct ModelFile {
     /// The file's path.
-    public let path: String
+    package let path: String
     /// The manifest.
-    public let manifest: ModelManifest
+    package let manifest: ModelManifest
     /// The underlying safetensors file (memory-mapped).
-    public let safetensors: SafetensorsFile
+    package let safetensors: SafetensorsFile
 
     /// Opens `url` and decodes its manifest.
     /// - Throws: ``ModelError`` if the file is not valid safetensors, has no `geomap` metadata,
     ///   or its manifest is invalid or of a newer format version.
-    public init(contentsOf url: URL) throws {
+    package init(contentsOf url: URL) throws {
         let file = try SafetensorsFile(contentsOf: url)
         guard let json = file.metadata[ModelManifest.metadataKey] else {
             throw ModelError(
@@ -49,12 +49,12 @@ public struct ModelFile {
     }
 
     /// Whether `url` is a safetensors file with a geomap manifest (no error for other files).
-    public static func isModelFile(_ url: URL) -> Bool {
+    package static func isModelFile(_ url: URL) -> Bool {
         (try? SafetensorsFile(contentsOf: url))?.metadata[ModelManifest.metadataKey] != nil
     }
 
     /// A fresh ``WeightStore`` over all weights (each call starts with nothing consumed).
-    public func weights() -> WeightStore {
+    package func weights() -> WeightStore {
         WeightStore(safetensors.allTensors(), path: path)
     }
 
@@ -62,7 +62,7 @@ public struct ModelFile {
     /// - Parameters:
     ///   - tensors: the weights in the order to store them (Float32).
     ///   - extraMetadata: more `__metadata__` strings (the manifest goes under `geomap`).
-    public static func write(
+    package static func write(
         manifest: ModelManifest, tensors: [(name: String, tensor: Tensor)], to url: URL,
         extraMetadata: [String: String] = [:]
     ) throws {

@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 
 /// Where geomap finds model files by name (`geomap models list`, `--model NAME`).
 ///
@@ -9,19 +9,19 @@ public import Foundation
 ///    checkout (found by walking up from the binary to the folder holding `Package.swift`);
 /// 3. the user's models: `$GEOMAP_MODELS`, default `~/.local/share/geomap/models`.
 /// A model's name is its file name without `.safetensors`.
-public struct ModelLocator: Sendable {
+package struct ModelLocator: Sendable {
     /// One directory searched and what kind it is.
-    public struct Location: Sendable, Equatable {
-        public let directory: URL
+    package struct Location: Sendable, Equatable {
+        package let directory: URL
         /// `path` (GEOMAP_MODELS_PATH), `bundled` or `user`.
-        public let kind: String
+        package let kind: String
     }
 
     /// The directories, in search order (existing or not).
-    public let locations: [Location]
+    package let locations: [Location]
 
     /// Locations for this process's environment and executable.
-    public init(
+    package init(
         environment: [String: String] = ProcessInfo.processInfo.environment,
         executable: URL? = ModelLocator.currentExecutable()
     ) {
@@ -63,7 +63,7 @@ public struct ModelLocator: Sendable {
     }
 
     /// The running binary (resolving symbolic links), or `nil` when unknown.
-    public static func currentExecutable() -> URL? {
+    package static func currentExecutable() -> URL? {
         #if os(Linux)
             let link = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
             if link.path != "/proc/self/exe" { return link }
@@ -72,15 +72,15 @@ public struct ModelLocator: Sendable {
     }
 
     /// One model file found in a location.
-    public struct Found: Sendable {
-        public let name: String
-        public let url: URL
-        public let kind: String
+    package struct Found: Sendable {
+        package let name: String
+        package let url: URL
+        package let kind: String
     }
 
     /// Every `*.safetensors` file in the locations, first occurrence of each name only, sorted
     /// by location then name.
-    public func modelFiles() -> [Found] {
+    package func modelFiles() -> [Found] {
         var seen = Set<String>()
         var found: [Found] = []
         for location in locations {
@@ -103,7 +103,7 @@ public struct ModelLocator: Sendable {
 
     /// `nameOrPath` as a file: an existing path as given, else a model name from the locations.
     /// - Throws: ``ModelError`` listing where it looked.
-    public func resolve(_ nameOrPath: String) throws -> URL {
+    package func resolve(_ nameOrPath: String) throws -> URL {
         if FileManager.default.fileExists(atPath: nameOrPath) {
             return URL(fileURLWithPath: nameOrPath)
         }

@@ -2,34 +2,34 @@ import Foundation
 
 /// The self-describing part of a geomap model file: stored as JSON under the key `geomap` of the
 /// safetensors `__metadata__` (see `docs/model-format.md`).
-public struct ModelManifest: Codable, Sendable, Equatable {
+package struct ModelManifest: Codable, Sendable, Equatable {
     /// The format version this build writes and reads.
-    public static let currentFormatVersion = 1
+    package static let currentFormatVersion = 1
     /// The `__metadata__` key holding the manifest JSON.
-    public static let metadataKey = "geomap"
+    package static let metadataKey = "geomap"
 
     /// Always `"geomap-model"`.
-    public var format: String = "geomap-model"
+    package var format: String = "geomap-model"
     /// The manifest's format version (``currentFormatVersion``).
-    public var formatVersion: Int = ModelManifest.currentFormatVersion
+    package var formatVersion: Int = ModelManifest.currentFormatVersion
     /// The architecture id, e.g. `moe-mae-s` or `stefaland` (see ``ArchitectureRegistry``).
-    public var architecture: String
+    package var architecture: String
     /// A short name for listings.
-    public var name: String
+    package var name: String
     /// One or two sentences for humans.
-    public var description: String
+    package var description: String
     /// The architecture's hyper-parameters (its own `Codable` configuration as JSON).
-    public var hyperParameters: JSONValue
+    package var hyperParameters: JSONValue
     /// What the model eats.
-    public var input: InputSpec
+    package var input: InputSpec
     /// What the model produces.
-    public var output: OutputSpec
+    package var output: OutputSpec
     /// Where the weights come from.
-    public var provenance: Provenance
+    package var provenance: Provenance
     /// Evaluation figures (e.g. holdout mAP of a fitted head), free-form.
-    public var metrics: JSONValue?
+    package var metrics: JSONValue?
 
-    public init(
+    package init(
         architecture: String, name: String, description: String, hyperParameters: JSONValue,
         input: InputSpec, output: OutputSpec, provenance: Provenance, metrics: JSONValue? = nil
     ) {
@@ -45,21 +45,21 @@ public struct ModelManifest: Codable, Sendable, Equatable {
 }
 
 /// One input or output variable (a raster band, a forcing, a static attribute, a target).
-public struct VariableSpec: Codable, Sendable, Equatable {
+package struct VariableSpec: Codable, Sendable, Equatable {
     /// The name as the model knows it (e.g. `B2`, `P`, `streamflow`).
-    public var name: String
+    package var name: String
     /// What the variable is to the model (band, dynamic forcing, static attribute, target).
-    public var role: VariableRole?
+    package var role: VariableRole?
     /// Units (UDUNITS spelling), e.g. `mm/day`, `1` (reflectance).
-    public var units: String?
+    package var units: String?
     /// Normalisation: the model sees `(x − mean) / std`.
-    public var mean: Double?
+    package var mean: Double?
     /// Normalisation standard deviation.
-    public var std: Double?
+    package var std: Double?
     /// Human description.
-    public var description: String?
+    package var description: String?
 
-    public init(
+    package init(
         name: String, role: VariableRole? = nil, units: String? = nil, mean: Double? = nil,
         std: Double? = nil, description: String? = nil
     ) {
@@ -73,25 +73,25 @@ public struct VariableSpec: Codable, Sendable, Equatable {
 }
 
 /// What the model eats: variables in order and how they are prepared.
-public struct InputSpec: Codable, Sendable, Equatable {
+package struct InputSpec: Codable, Sendable, Equatable {
     /// `image` (tile models), `basin-series` (basin models) or `features`.
-    public var kind: ModelInputKind
+    package var kind: ModelInputKind
     /// Input variables in the model's order (bands or forcings, then statics).
-    public var variables: [VariableSpec]
+    package var variables: [VariableSpec]
     /// The expected raw data type before normalisation, e.g. `float32` or `uint16`.
-    public var dtype: String?
+    package var dtype: String?
     /// `standardize` ((x − mean)/std per variable, the statistics in ``variables``), or `none`.
-    public var normalization: ModelNormalization
+    package var normalization: ModelNormalization
     /// Architecture-specific settings (tile size, metadata mode, window length, …).
-    public var settings: JSONValue?
+    package var settings: JSONValue?
     /// The product the inputs come from, when it fixes conventions geomap applies (e.g.
     /// `landsat-c2-l2-sr`: 0 in every band is fill, see ``landsatC2SurfaceReflectance``).
-    public var product: String?
+    package var product: String?
 
     /// Landsat Collection 2 Level-2 surface reflectance: 0 in all bands is the fill value.
-    public static let landsatC2SurfaceReflectance = "landsat-c2-l2-sr"
+    package static let landsatC2SurfaceReflectance = "landsat-c2-l2-sr"
 
-    public init(
+    package init(
         kind: ModelInputKind, variables: [VariableSpec], dtype: String? = nil,
         normalization: ModelNormalization = .none, settings: JSONValue? = nil,
         product: String? = nil
@@ -106,30 +106,30 @@ public struct InputSpec: Codable, Sendable, Equatable {
 }
 
 /// One class of a classification head.
-public struct ClassSpec: Codable, Sendable, Equatable {
+package struct ClassSpec: Codable, Sendable, Equatable {
     /// The class name.
-    public var name: String
+    package var name: String
     /// Display colour `#rrggbb`.
-    public var color: String?
+    package var color: String?
 
-    public init(name: String, color: String? = nil) {
+    package init(name: String, color: String? = nil) {
         self.name = name
         self.color = color
     }
 }
 
 /// What the model produces.
-public struct OutputSpec: Codable, Sendable, Equatable {
+package struct OutputSpec: Codable, Sendable, Equatable {
     /// `multi-label`, `multi-class`, `regression` or `embedding`.
-    public var task: ModelTask
+    package var task: ModelTask
     /// Classes in output order (classification).
-    public var classes: [ClassSpec]?
+    package var classes: [ClassSpec]?
     /// Output variables with units (regression), in output order.
-    public var variables: [VariableSpec]?
+    package var variables: [VariableSpec]?
     /// Architecture-specific settings (e.g. embedding width).
-    public var settings: JSONValue?
+    package var settings: JSONValue?
 
-    public init(
+    package init(
         task: ModelTask, classes: [ClassSpec]? = nil, variables: [VariableSpec]? = nil,
         settings: JSONValue? = nil
     ) {
@@ -141,21 +141,21 @@ public struct OutputSpec: Codable, Sendable, Equatable {
 }
 
 /// Where the weights come from.
-public struct Provenance: Codable, Sendable, Equatable {
+package struct Provenance: Codable, Sendable, Equatable {
     /// The source (a URL, paper or the checkpoint file name).
-    public var source: String
+    package var source: String
     /// Training data.
-    public var trainingData: String?
+    package var trainingData: String?
     /// Licence of the weights (SPDX id when known).
-    public var license: String?
+    package var license: String?
     /// `true` for demonstration models that are not the published weights.
-    public var demo: Bool
+    package var demo: Bool
     /// What made the file, e.g. `geomap 0.1.0 models import`.
-    public var createdBy: String?
+    package var createdBy: String?
     /// SHA-256 of the imported checkpoint, hex.
-    public var checkpointSHA256: String?
+    package var checkpointSHA256: String?
 
-    public init(
+    package init(
         source: String, trainingData: String? = nil, license: String? = nil, demo: Bool = false,
         createdBy: String? = nil, checkpointSHA256: String? = nil
     ) {

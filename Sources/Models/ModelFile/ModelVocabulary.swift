@@ -3,7 +3,7 @@
 // same spellings are used on the command line and in output metadata.
 
 /// `output.task`: what the model's output is.
-public enum ModelTask: String, Codable, Sendable, CaseIterable {
+package enum ModelTask: String, Codable, Sendable, CaseIterable {
     /// One sigmoid per class (classes may co-occur).
     case multiLabel = "multi-label"
     /// Softmax over the classes (exactly one per sample).
@@ -14,7 +14,7 @@ public enum ModelTask: String, Codable, Sendable, CaseIterable {
     case embedding
 
     /// The kind of classification head, or `nil` for regression and embeddings.
-    public var classification: ClassificationTask? {
+    package var classification: ClassificationTask? {
         switch self {
         case .multiLabel: .multiLabel
         case .multiClass: .multiClass
@@ -22,18 +22,18 @@ public enum ModelTask: String, Codable, Sendable, CaseIterable {
         }
     }
 
-    public init(_ classification: ClassificationTask) {
+    package init(_ classification: ClassificationTask) {
         self = classification == .multiLabel ? .multiLabel : .multiClass
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         self = try decodeVocabulary(decoder, "task")
     }
 }
 
 /// How a classification head turns logits into probabilities: the one task type of tile heads,
 /// fitted probes and the `linear` head, spelled as ``ModelTask`` spells it.
-public enum ClassificationTask: String, Codable, Sendable, CaseIterable {
+package enum ClassificationTask: String, Codable, Sendable, CaseIterable {
     /// One sigmoid per class; any number of classes per sample.
     case multiLabel = "multi-label"
     /// Softmax over the classes; exactly one class per sample.
@@ -41,7 +41,7 @@ public enum ClassificationTask: String, Codable, Sendable, CaseIterable {
 }
 
 /// `input.kind`: what the model eats.
-public enum ModelInputKind: String, Codable, Sendable, CaseIterable {
+package enum ModelInputKind: String, Codable, Sendable, CaseIterable {
     /// Fixed-size multi-band raster tiles (MoE-MAE).
     case image
     /// Daily forcing series and static attributes per basin (StefaLand).
@@ -49,20 +49,20 @@ public enum ModelInputKind: String, Codable, Sendable, CaseIterable {
     /// A plain feature vector (the `linear` architecture).
     case features
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         self = try decodeVocabulary(decoder, "input kind")
     }
 }
 
 /// `input.normalization`: how raw inputs are scaled before the model sees them.
-public enum ModelNormalization: String, Codable, Sendable, CaseIterable {
+package enum ModelNormalization: String, Codable, Sendable, CaseIterable {
     /// `(x − mean) / std` per variable, with the statistics in the variables' specs. Files made
     /// before the vocabulary was strict spell it `zscore` (read as this).
     case standardize
     /// Raw values.
     case none
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if (try? container.decode(String.self)) == "zscore" {
             self = .standardize
@@ -73,7 +73,7 @@ public enum ModelNormalization: String, Codable, Sendable, CaseIterable {
 }
 
 /// `role` of an input or output variable.
-public enum VariableRole: String, Codable, Sendable, CaseIterable {
+package enum VariableRole: String, Codable, Sendable, CaseIterable {
     /// A raster band (image models).
     case band
     /// A daily forcing.
@@ -83,14 +83,14 @@ public enum VariableRole: String, Codable, Sendable, CaseIterable {
     /// A predicted quantity.
     case target
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         self = try decodeVocabulary(decoder, "variable role")
     }
 }
 
 /// How a sequence of encoder tokens becomes one embedding: one spelling for the manifest
 /// (`output.settings.pooling`), the command line (`--embeddings`, `--pool`) and the jobs.
-public enum Pooling: String, Codable, Sendable, CaseIterable {
+package enum Pooling: String, Codable, Sendable, CaseIterable {
     /// The CLS token.
     case cls
     /// The mean over all tokens.

@@ -1,16 +1,16 @@
-public import Tensor
+package import Tensor
 
 /// An ordered PyTorch state dict as imported from a checkpoint: names → Float32 tensors, with
 /// each tensor's original dtype for reports. Architectures remap and check it when importing.
-public struct StateDict: Sendable {
+package struct StateDict: Sendable {
     /// One named tensor.
-    public struct Item: Sendable {
-        public var name: String
-        public var tensor: Tensor
+    package struct Item: Sendable {
+        package var name: String
+        package var tensor: Tensor
         /// The dtype it was stored with (e.g. `F16` before conversion).
-        public var storedDType: DType
+        package var storedDType: DType
 
-        public init(name: String, tensor: Tensor, storedDType: DType = .float32) {
+        package init(name: String, tensor: Tensor, storedDType: DType = .float32) {
             self.name = name
             self.tensor = tensor
             self.storedDType = storedDType
@@ -18,29 +18,29 @@ public struct StateDict: Sendable {
     }
 
     /// The tensors in checkpoint order (names unique).
-    public private(set) var items: [Item]
+    package private(set) var items: [Item]
 
-    public init(_ items: [Item]) {
+    package init(_ items: [Item]) {
         var seen = Set<String>()
         self.items = items.filter { seen.insert($0.name).inserted }
     }
 
     /// The names, in order.
-    public var names: [String] { items.map(\.name) }
+    package var names: [String] { items.map(\.name) }
 
     /// The tensor named `name`, or `nil`.
-    public subscript(name: String) -> Tensor? { items.first { $0.name == name }?.tensor }
+    package subscript(name: String) -> Tensor? { items.first { $0.name == name }?.tensor }
 
     /// Total element count (the parameter count).
-    public var parameterCount: Int { items.reduce(0) { $0 + $1.tensor.count } }
+    package var parameterCount: Int { items.reduce(0) { $0 + $1.tensor.count } }
 
     /// Removes `prefix` from every name that starts with it (e.g. DataParallel's `module.`).
-    public func strippingPrefix(_ prefix: String) -> StateDict {
+    package func strippingPrefix(_ prefix: String) -> StateDict {
         renaming { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : $0 }
     }
 
     /// Only the entries whose name starts with `prefix`, with the prefix removed.
-    public func selectingPrefix(_ prefix: String) -> StateDict {
+    package func selectingPrefix(_ prefix: String) -> StateDict {
         StateDict(
             items.filter { $0.name.hasPrefix(prefix) }.map {
                 Item(
@@ -50,7 +50,7 @@ public struct StateDict: Sendable {
     }
 
     /// Every name mapped through `rename` (entries mapped to `nil` are dropped).
-    public func renaming(_ rename: (String) -> String?) -> StateDict {
+    package func renaming(_ rename: (String) -> String?) -> StateDict {
         StateDict(
             items.compactMap { item in
                 rename(item.name).map {
@@ -60,7 +60,7 @@ public struct StateDict: Sendable {
     }
 
     /// A strict store over these tensors, for validating them like a model file's.
-    public func weightStore(path: String) -> WeightStore {
+    package func weightStore(path: String) -> WeightStore {
         WeightStore(items.map { ($0.name, $0.tensor) }, path: path)
     }
 }

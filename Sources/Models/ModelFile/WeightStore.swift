@@ -1,4 +1,4 @@
-public import Tensor
+package import Tensor
 
 /// Named weights that an architecture consumes strictly while it builds itself.
 ///
@@ -11,15 +11,15 @@ public import Tensor
 /// A missing tensor, a tensor of another shape, and (at the end) any tensor nobody asked for
 /// are errors naming the tensor and the file. A final class (not `Sendable`): build the model
 /// on one task, then share the model's tensors (which are `Sendable`).
-public final class WeightStore {
+package final class WeightStore {
     /// The file the weights come from (for error messages).
-    public let path: String
+    package let path: String
     private var tensors: [String: Tensor]
     private let order: [String]
     private var consumed = Set<String>()
 
     /// A store over `tensors` (kept in this order for listings).
-    public init(_ tensors: [(name: String, tensor: Tensor)], path: String) {
+    package init(_ tensors: [(name: String, tensor: Tensor)], path: String) {
         self.path = path
         self.order = tensors.map(\.name)
         self.tensors = Dictionary(
@@ -27,17 +27,17 @@ public final class WeightStore {
     }
 
     /// The names, in file order.
-    public var names: [String] { order }
+    package var names: [String] { order }
 
     /// Whether a tensor named `name` exists.
-    public func contains(_ name: String) -> Bool { tensors[name] != nil }
+    package func contains(_ name: String) -> Bool { tensors[name] != nil }
 
     /// The shape of `name`, or `nil` when absent (does not consume it).
-    public func shape(of name: String) -> [Int]? { tensors[name]?.shape }
+    package func shape(of name: String) -> [Int]? { tensors[name]?.shape }
 
     /// The tensor `name`, which must have exactly `shape`; marks it consumed.
     /// - Throws: ``ModelError`` "missing tensor NAME" or "tensor NAME has shape […], expected […]".
-    public func tensor(_ name: String, shape: [Int]) throws -> Tensor {
+    package func tensor(_ name: String, shape: [Int]) throws -> Tensor {
         let t = try tensor(name)
         guard t.shape == shape else {
             throw ModelError(path, "tensor \(name) has shape \(t.shape), expected \(shape)")
@@ -49,7 +49,7 @@ public final class WeightStore {
     /// - Throws: ``ModelError`` "missing tensor NAME", or "tensor NAME holds a non-finite
     ///   value" when any element is NaN or ±Inf (refused at import and at load: such a weight
     ///   only ever yields non-finite outputs).
-    public func tensor(_ name: String) throws -> Tensor {
+    package func tensor(_ name: String) throws -> Tensor {
         guard let t = tensors[name] else {
             throw ModelError(path, "missing tensor \(name)")
         }
@@ -64,15 +64,15 @@ public final class WeightStore {
     }
 
     /// The tensor `name` with `shape` if present (checked), else `nil`.
-    public func optionalTensor(_ name: String, shape: [Int]) throws -> Tensor? {
+    package func optionalTensor(_ name: String, shape: [Int]) throws -> Tensor? {
         contains(name) ? try tensor(name, shape: shape) : nil
     }
 
     /// Names not consumed yet, in file order.
-    public var unconsumed: [String] { order.filter { !consumed.contains($0) } }
+    package var unconsumed: [String] { order.filter { !consumed.contains($0) } }
 
     /// Throws if any tensor was never asked for (names up to five of them and the count).
-    public func verifyAllConsumed() throws {
+    package func verifyAllConsumed() throws {
         let extra = unconsumed
         guard extra.isEmpty else {
             let shown = extra.prefix(5).joined(separator: ", ")

@@ -1,6 +1,6 @@
 /// Element types of safetensors files and PyTorch storages that geomap reads. Every one is
 /// converted to `Float32` on load (integers and booleans exactly where representable).
-public enum DType: String, Sendable, CaseIterable, Codable {
+package enum DType: String, Sendable, CaseIterable, Codable {
     case float64 = "F64"
     case float32 = "F32"
     case float16 = "F16"
@@ -13,7 +13,7 @@ public enum DType: String, Sendable, CaseIterable, Codable {
     case bool = "BOOL"
 
     /// Bytes per element.
-    public var size: Int {
+    package var size: Int {
         switch self {
         case .float64, .int64: 8
         case .float32, .int32: 4
@@ -23,7 +23,7 @@ public enum DType: String, Sendable, CaseIterable, Codable {
     }
 
     /// Converts `count` little-endian elements at `source` (any alignment) to Float32.
-    public func convert(
+    package func convert(
         _ source: UnsafeRawPointer, count: Int, into destination: UnsafeMutablePointer<Float>
     ) {
         switch self {
@@ -86,7 +86,7 @@ public enum DType: String, Sendable, CaseIterable, Codable {
     }
 
     /// IEEE 754 binary16 → binary32 (exact, including subnormals, infinities and NaN).
-    public static func halfToFloat(_ h: UInt16) -> Float {
+    package static func halfToFloat(_ h: UInt16) -> Float {
         let sign = UInt32(h & 0x8000) << 16
         let exponent = Int(h >> 10) & 0x1F
         let mantissa = UInt32(h & 0x3FF)

@@ -1,19 +1,19 @@
-public import Foundation
-public import Tensor
+package import Foundation
+package import Tensor
 
 /// One tensor entry of a safetensors header.
-public struct TensorEntry: Sendable, Equatable {
+package struct TensorEntry: Sendable, Equatable {
     /// The tensor's name.
-    public let name: String
+    package let name: String
     /// Its stored element type.
-    public let dtype: DType
+    package let dtype: DType
     /// Its shape (outermost first).
-    public let shape: [Int]
+    package let shape: [Int]
     /// Byte range inside the data section (after the header).
-    public let byteRange: Range<Int>
+    package let byteRange: Range<Int>
 
     /// Number of elements.
-    public var count: Int { shape.reduce(1, *) }
+    package var count: Int { shape.reduce(1, *) }
 }
 
 /// A safetensors file, memory-mapped and validated on open.
@@ -26,32 +26,32 @@ public struct TensorEntry: Sendable, Equatable {
 /// object of such entries, every dtype is known, shapes are non-negative, each byte range has
 /// exactly `count · dtype.size` bytes, lies inside the file, and no two ranges overlap.
 /// Any failure throws a ``ModelError`` naming the file and the tensor.
-public final class SafetensorsFile {
+package final class SafetensorsFile {
     /// The file's path.
-    public let path: String
+    package let path: String
     /// The tensors, in the order of their data offsets.
-    public let entries: [TensorEntry]
+    package let entries: [TensorEntry]
     /// The `__metadata__` string map (empty when absent).
-    public let metadata: [String: String]
+    package let metadata: [String: String]
     private let index: [String: Int]
     private let file: MappedFile
     private let dataStart: Int
 
     /// The largest header geomap accepts (100 MiB), a bound against hostile files.
-    public static let maximumHeaderLength = 100 << 20
+    package static let maximumHeaderLength = 100 << 20
 
     /// Opens and validates `url` (memory-mapped; tensor data is read only when asked for).
-    public convenience init(contentsOf url: URL) throws {
+    package convenience init(contentsOf url: URL) throws {
         try self.init(path: url.path)
     }
 
     /// Opens and validates the file at `path`.
-    public convenience init(path: String) throws {
+    package convenience init(path: String) throws {
         try self.init(file: try MappedFile(path: path))
     }
 
     /// Parses safetensors bytes held in memory; `path` names them in errors.
-    public convenience init(bytes: [UInt8], path: String) throws {
+    package convenience init(bytes: [UInt8], path: String) throws {
         try self.init(file: MappedFile(copying: bytes, path: path))
     }
 
@@ -176,14 +176,14 @@ public final class SafetensorsFile {
     }
 
     /// The tensor names in data order.
-    public var names: [String] { entries.map(\.name) }
+    package var names: [String] { entries.map(\.name) }
 
     /// The entry named `name`, or `nil`.
-    public func entry(_ name: String) -> TensorEntry? { index[name].map { entries[$0] } }
+    package func entry(_ name: String) -> TensorEntry? { index[name].map { entries[$0] } }
 
     /// The tensor named `name`, converted to Float32.
     /// - Throws: ``ModelError`` when there is no such tensor.
-    public func tensor(_ name: String) throws -> Tensor {
+    package func tensor(_ name: String) throws -> Tensor {
         guard let entry = entry(name) else {
             throw ModelError(path, "no tensor named \(name)")
         }
@@ -191,7 +191,7 @@ public final class SafetensorsFile {
     }
 
     /// The tensor of `entry` (an entry of this file), converted to Float32.
-    public func tensor(_ entry: TensorEntry) -> Tensor {
+    package func tensor(_ entry: TensorEntry) -> Tensor {
         Tensor(shape: entry.shape) { buffer in
             guard let destination = buffer.baseAddress, let base = file.bytes.baseAddress else {
                 return
@@ -203,7 +203,7 @@ public final class SafetensorsFile {
     }
 
     /// Every tensor, in data order, converted to Float32.
-    public func allTensors() -> [(name: String, tensor: Tensor)] {
+    package func allTensors() -> [(name: String, tensor: Tensor)] {
         entries.map { ($0.name, tensor($0)) }
     }
 }

@@ -1,5 +1,5 @@
-public import Foundation
-public import Tensor
+package import Foundation
+package import Tensor
 
 #if canImport(Glibc)
     import Glibc
@@ -10,10 +10,10 @@ public import Tensor
 /// Writes safetensors files (Float32 tensors plus a `__metadata__` string map), atomically:
 /// the bytes go to a temporary file in the destination's directory, which is then renamed over
 /// the destination, so a failure never leaves a partial file under the final name.
-public enum SafetensorsWriter {
+package enum SafetensorsWriter {
     /// Writes `tensors` (in this order, names unique) and `metadata` to `url`.
     /// - Throws: ``ModelError`` for duplicate or empty names, or when the file cannot be written.
-    public static func write(
+    package static func write(
         _ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:], to url: URL
     ) throws {
         var header: [String: Any] = [:]

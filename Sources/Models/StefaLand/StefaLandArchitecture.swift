@@ -32,14 +32,14 @@ import Tensor
 ///   checkpoint records it (the per-variable modules are stored in configuration order);
 ///   a safetensors checkpoint does not (its keys are sorted), so there both are required.
 ///   Each must list exactly the checkpoint's variables.
-public enum StefaLandArchitecture: ModelArchitecture {
+package enum StefaLandArchitecture: ModelArchitecture {
     /// The architecture id.
-    public static let id = "stefaland"
-    public static let ids = [id]
-    public static let summary =
+    package static let id = "stefaland"
+    package static let ids = [id]
+    package static let summary =
         "StefaLand basin model: per-variable embeddings, transformer encoder, δMG LSTM head"
 
-    public static func importCheckpoint(
+    package static func importCheckpoint(
         _ checkpoint: Checkpoint, id: String, options: ImportOptions
     ) throws -> ImportedModel {
         let path = checkpoint.path
@@ -147,13 +147,13 @@ public enum StefaLandArchitecture: ModelArchitecture {
         return ImportedModel(manifest: manifest, tensors: tensors)
     }
 
-    public static func validate(_ model: ModelFile) throws {
+    package static func validate(_ model: ModelFile) throws {
         _ = try StefaLandModel(file: model)
     }
 
-    public static let inferenceKind = InferenceKind.basins
+    package static let inferenceKind = InferenceKind.basins
 
-    public static func loadForInference(_ model: ModelFile) throws -> InferenceModel {
+    package static func loadForInference(_ model: ModelFile) throws -> InferenceModel {
         .basins(try StefaLandModel(file: model))
     }
 

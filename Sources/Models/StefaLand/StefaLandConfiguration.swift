@@ -1,46 +1,46 @@
 /// Hyper-parameters of a StefaLand model (spec `stefaland.md` §2 and §5), stored in the model
 /// file's manifest. Everything except ``heads``, ``sequenceLength`` and ``warmUp`` is read off
 /// the checkpoint's tensor names and shapes at import.
-public struct StefaLandConfiguration: Codable, Sendable, Equatable {
+package struct StefaLandConfiguration: Codable, Sendable, Equatable {
     /// `d_model`, the token width.
-    public var dModel: Int
+    package var dModel: Int
     /// Attention heads (not recorded in checkpoints; upstream always uses 4).
-    public var heads: Int
+    package var heads: Int
     /// Transformer encoder layers.
-    public var encoderLayers: Int
+    package var encoderLayers: Int
     /// Feed-forward width `d_ff` of the encoder layers.
-    public var feedForward: Int
+    package var feedForward: Int
     /// Hidden width of the per-variable embedding MLPs (64 upstream).
-    public var variableHidden: Int
+    package var variableHidden: Int
     /// Dynamic (daily) variables in input-column order.
-    public var dynamicVariables: [String]
+    package var dynamicVariables: [String]
     /// Static variables in input-column order.
-    public var staticVariables: [String]
+    package var staticVariables: [String]
     /// The fine-tuned prediction head, or `nil` for an encoder-only model (embeddings only).
-    public var head: Head?
+    package var head: Head?
     /// Days per model window (δMG `rho`; at most 999, the positional table's limit).
-    public var sequenceLength: Int
+    package var sequenceLength: Int
     /// Leading days of each window that only spin up the LSTM state; predictions for them are
     /// discarded by the basin pipeline (0 = every day is kept).
-    public var warmUp: Int
+    package var warmUp: Int
 
     /// The δMG fine-tuning head (spec §5.2).
-    public struct Head: Codable, Sendable, Equatable {
+    package struct Head: Codable, Sendable, Equatable {
         /// `dual_residual` or `none`.
-        public var adapter: String
+        package var adapter: String
         /// Whether the LSTM is wrapped by `pre_lstm` / `post_lstm` (StefaLand-resConn).
-        public var residualLSTM: Bool
+        package var residualLSTM: Bool
         /// Number of predicted quantities (rows of `projection.weight`).
-        public var outputs: Int
+        package var outputs: Int
 
-        public init(adapter: String, residualLSTM: Bool, outputs: Int) {
+        package init(adapter: String, residualLSTM: Bool, outputs: Int) {
             self.adapter = adapter
             self.residualLSTM = residualLSTM
             self.outputs = outputs
         }
     }
 
-    public init(
+    package init(
         dModel: Int, heads: Int, encoderLayers: Int, feedForward: Int, variableHidden: Int = 64,
         dynamicVariables: [String], staticVariables: [String], head: Head?,
         sequenceLength: Int = 365, warmUp: Int = 0
@@ -58,11 +58,11 @@ public struct StefaLandConfiguration: Codable, Sendable, Equatable {
     }
 
     /// Rows of the learned positional table; a window holds at most `maxTokens − 1` days.
-    public static let maxTokens = 1000
+    package static let maxTokens = 1000
 
     /// Checks the numbers against each other.
     /// - Throws: ``ModelError`` about `path` naming the inconsistent value.
-    public func validate(path: String) throws {
+    package func validate(path: String) throws {
         guard dModel > 0, heads > 0, dModel % heads == 0 else {
             throw ModelError(path, "d_model \(dModel) is not divisible by heads \(heads)")
         }

@@ -4,7 +4,7 @@ extension StefaLandConfiguration {
     /// The tensors a geomap StefaLand model file holds for this configuration, in storage
     /// order: names as in the fine-tuned state dict without `nn_model.` (spec §3, §3.1),
     /// inference tensors only.
-    public var modelFileTensorShapes: [(name: String, shape: [Int])] {
+    package var modelFileTensorShapes: [(name: String, shape: [Int])] {
         let d = dModel
         let h = variableHidden
         let p = "pretrained_model."
@@ -82,7 +82,7 @@ extension StefaLandConfiguration {
 extension StefaLandModel {
     /// A model with pseudo-random weights (a fixed linear congruential sequence scaled by
     /// 1/√fan-in, LayerNorm gains 1) and unit statistics, for benchmarks and shape checks.
-    public init(randomWeightsFor configuration: StefaLandConfiguration, seed: UInt64 = 1) throws {
+    package init(randomWeightsFor configuration: StefaLandConfiguration, seed: UInt64 = 1) throws {
         var state = seed
         func next() -> Float {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407

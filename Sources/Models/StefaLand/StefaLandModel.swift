@@ -1,5 +1,5 @@
-public import Foundation
-public import Tensor
+import Foundation
+package import Tensor
 
 /// The StefaLand forward pass (spec `stefaland.md` §2.2–2.6 and §5.2), batched over basins.
 ///
@@ -9,13 +9,13 @@ public import Tensor
 /// fine-tuning code's time/basin mix-up is not reproduced.
 ///
 /// Inputs are normalised (`(x − mean) / std`, see ``normalize(dynamic:static:)``) and finite.
-public struct StefaLandModel: Sendable {
+package struct StefaLandModel: Sendable {
     /// The hyper-parameters.
-    public let configuration: StefaLandConfiguration
+    package let configuration: StefaLandConfiguration
     /// Normalisation statistics per dynamic variable (configuration order).
-    public let dynamicStatistics: [StefaLandStatistics.Entry]
+    package let dynamicStatistics: [StefaLandStatistics.Entry]
     /// Normalisation statistics per static variable (configuration order).
-    public let staticStatistics: [StefaLandStatistics.Entry]
+    package let staticStatistics: [StefaLandStatistics.Entry]
 
     let dynamicEmbedding: VariableEmbeddings
     let staticEmbedding: VariableEmbeddings
@@ -31,7 +31,7 @@ public struct StefaLandModel: Sendable {
     /// keys of §3.1), inference tensors only. Consumes exactly those tensors.
     /// - Throws: ``ModelError`` for a missing or misshapen tensor (naming it) or an
     ///   inconsistent configuration.
-    public init(
+    package init(
         configuration c: StefaLandConfiguration, dynamicStatistics: [StefaLandStatistics.Entry],
         staticStatistics: [StefaLandStatistics.Entry], store: WeightStore
     ) throws {
@@ -70,7 +70,7 @@ public struct StefaLandModel: Sendable {
     }
 
     /// Loads a geomap model file of architecture `stefaland` strictly.
-    public init(file: ModelFile) throws {
+    package init(file: ModelFile) throws {
         let manifest = file.manifest
         guard manifest.architecture == StefaLandArchitecture.id else {
             throw ModelError(file.path, "architecture is \(manifest.architecture), not stefaland")
@@ -112,7 +112,7 @@ public struct StefaLandModel: Sendable {
     ///   - dynamic: `[basins, days, F]` in the units of the statistics.
     ///   - static: `[basins, C]`.
     /// - Returns: both normalised, same shapes.
-    public func normalize(dynamic: Tensor, static statics: Tensor) -> (
+    package func normalize(dynamic: Tensor, static statics: Tensor) -> (
         dynamic: Tensor, static: Tensor
     ) {
         func apply(_ x: Tensor, _ stats: [StefaLandStatistics.Entry]) -> Tensor {
@@ -136,12 +136,12 @@ public struct StefaLandModel: Sendable {
     }
 
     /// The outputs of one batch of basins.
-    public struct Output: Sendable {
+    package struct Output: Sendable {
         /// Encoder hidden states after the enc→dec projection, time tokens only:
         /// `[basins, days, d]`, or `nil` when not asked for.
-        public var embeddings: Tensor?
+        package var embeddings: Tensor?
         /// Predictions `[basins, days, outputs]` in the head's units, or `nil` without a head.
-        public var predictions: Tensor?
+        package var predictions: Tensor?
     }
 
     /// Runs the model on normalised inputs, basins in parallel over the cores.
@@ -150,11 +150,11 @@ public struct StefaLandModel: Sendable {
     ///   - static: `[basins, C]` normalised, finite.
     ///   - embeddings: whether to return the embeddings.
     ///   - predictions: whether to run the head (ignored without one).
-    ///   - chunks: parallel chunks (default: the number of cores).
-    public func callAsFunction(
+    ///   - parts: basins are split into this many ranges run in parallel (default: the cores).
+    package func callAsFunction(
         dynamic: Tensor, static statics: Tensor, embeddings wantEmbeddings: Bool = false,
         predictions wantPredictions: Bool = true,
-        chunks: Int = ProcessInfo.processInfo.activeProcessorCount
+        parts: Int = ProcessInfo.processInfo.activeProcessorCount
     ) -> Output {
         let (f, c, d) = (
             configuration.dynamicVariables.count, configuration.staticVariables.count,
@@ -178,7 +178,7 @@ public struct StefaLandModel: Sendable {
             predictionOut.withUnsafeMutableBufferPointer { pp in
                 let e = ep.baseAddress.map(UnsafeSendablePointer.init)
                 let p = pp.baseAddress.map(UnsafeSendablePointer.init)
-                try? parallelChunks(count: basins, chunks: chunks) { range in
+                try? parallelRanges(count: basins, parts: parts) { range in
                     // Basins go through the encoder one by one (attention is per basin) and
                     // through the head in groups, so the LSTM steps are matrix products.
                     var start = range.lowerBound

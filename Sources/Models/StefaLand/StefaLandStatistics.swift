@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 
 /// Normalisation statistics of a StefaLand model's input variables, read from the
 /// `--stats STATS.json` file of `geomap models import`:
@@ -10,14 +10,14 @@ public import Foundation
 /// The model sees `(x − mean) / std` (the δMG fine-tuning convention, spec §1.3; for statistics
 /// from the pretraining scaler, add its 1e-5 to `std` yourself). `units` is optional and
 /// recorded in the model file for the basin pipeline's unit checks.
-public struct StefaLandStatistics: Sendable, Equatable {
+package struct StefaLandStatistics: Sendable, Equatable {
     /// One variable's statistics.
-    public struct Entry: Codable, Sendable, Equatable {
-        public var mean: Double
-        public var std: Double
-        public var units: String?
+    package struct Entry: Codable, Sendable, Equatable {
+        package var mean: Double
+        package var std: Double
+        package var units: String?
 
-        public init(mean: Double, std: Double, units: String? = nil) {
+        package init(mean: Double, std: Double, units: String? = nil) {
             self.mean = mean
             self.std = std
             self.units = units
@@ -25,14 +25,14 @@ public struct StefaLandStatistics: Sendable, Equatable {
     }
 
     /// Statistics by variable name.
-    public var entries: [String: Entry]
+    package var entries: [String: Entry]
 
-    public init(entries: [String: Entry]) { self.entries = entries }
+    package init(entries: [String: Entry]) { self.entries = entries }
 
     /// Reads and checks a statistics file.
     /// - Throws: ``ModelError`` naming the file: unreadable, not JSON of that form, or a
     ///   non-finite mean or non-positive standard deviation (naming the variable).
-    public init(contentsOf url: URL) throws {
+    package init(contentsOf url: URL) throws {
         let data: Data
         do {
             data = try Data(contentsOf: url)
@@ -58,7 +58,7 @@ public struct StefaLandStatistics: Sendable, Equatable {
 
     /// The entries for `names`, in that order.
     /// - Throws: ``ModelError`` about `path` listing every variable without statistics.
-    public func entries(for names: [String], path: String) throws -> [Entry] {
+    package func entries(for names: [String], path: String) throws -> [Entry] {
         let missing = names.filter { entries[$0] == nil }
         guard missing.isEmpty else {
             throw ModelError(

@@ -10,7 +10,7 @@ import Testing
 /// A tiny 3-basin, 5-day prediction (2020-01-01 … 05) of `streamflow` (mm/day) and `storage`
 /// (mm), written as a summary GeoPackage and read back through OGR.
 @Suite("Basin summary GeoPackage and observed series")
-struct BasinSummaryTests {
+struct BasinSummaryGeoPackageTests {
     static let dates = (1...5).map { CFDate(year: 2020, month: 1, day: $0) }
     static let variables = [
         BasinOutputVariable(name: "streamflow", units: "mm/day", longName: "streamflow"),
@@ -117,7 +117,7 @@ struct BasinSummaryTests {
             [try Self.writeObserved(directory)], variables: Self.variables,
             basinIDs: ["A", "B", "C"], dates: Self.dates, mapping: Self.mapping)
         let path = directory.appendingPathComponent("run.gpkg").path
-        try BasinSummary.write(
+        try BasinSummaryGeoPackage.write(
             to: path, basins: basins, predictions: Self.predictions, observed: observed,
             problems: [2: "all forcings missing"])
         #expect(!FileManager.default.fileExists(atPath: path + ".partial.gpkg"))
@@ -203,7 +203,7 @@ struct BasinSummaryTests {
         let directory = try makeTemporaryDirectory()
         let basins = try BasinReader.read(
             path: TestPaths.samples.appendingPathComponent("basins.shp").path)
-        #expect(BasinSummary.nameField(of: basins) == "name")
+        #expect(BasinSummaryGeoPackage.nameField(of: basins) == "name")
         let ids = basins.basins.map(\.id)
         let variable = [Self.variables[0]]
         let predictions = BasinPredictions(
@@ -211,7 +211,7 @@ struct BasinSummaryTests {
             values: (0..<(ids.count * 5)).map { Float($0 % 5) },
             flags: .init(repeating: .ok, count: ids.count * 5))
         let path = directory.appendingPathComponent("s.gpkg").path
-        try BasinSummary.write(
+        try BasinSummaryGeoPackage.write(
             to: path, basins: basins, predictions: predictions, observed: nil, problems: [:])
         let info = try #require(try VectorSource.describe(path: path).layers.first)
         #expect(info.featureCount == ids.count)
@@ -238,15 +238,15 @@ struct BasinSummaryTests {
         let writer = try BasinSeriesWriter(
             path: path,
             layout: BasinSeriesLayout(
-                stations: [
-                    DSGStation(id: "B", name: "b", latitude: 0, longitude: 0, polygons: square)
+                basins: [
+                    DSGBasin(id: "B", name: "b", latitude: 0, longitude: 0, polygons: square)
                 ],
                 timeUnits: units, times: [1, 2],
                 variables: [
                     DSGVariable(name: "streamflow", units: "kg m-2 s-1", longName: "runoff")
                 ],
                 title: "t", source: "s", history: "h", references: "r", geomapVersion: "test"))
-        try writer.write("streamflow", stations: 0..<1, times: 0..<2, values: [1, 2])
+        try writer.write("streamflow", basins: 0..<1, times: 0..<2, values: [1, 2])
         try writer.finish()
         let observed = try BasinObserved.read(
             [path], variables: Self.variables, basinIDs: ["A", "B"], dates: Self.dates,
@@ -309,7 +309,7 @@ struct BasinSummaryTests {
         predictions.basinIDs = ["A", "C", "B"]
         let path = directory.appendingPathComponent("x.gpkg").path
         #expect(throws: BasinInputError.self) {
-            try BasinSummary.write(
+            try BasinSummaryGeoPackage.write(
                 to: path, basins: basins, predictions: predictions, observed: nil, problems: [:])
         }
         #expect(!FileManager.default.fileExists(atPath: path))

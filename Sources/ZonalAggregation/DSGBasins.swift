@@ -2,9 +2,9 @@ package import GeoNetCDF
 import GeoProjection
 package import GeoVector
 
-/// The basins of a basin file as the stations of a CF-1.8 timeSeries NetCDF (the zonal
-/// statistics' and the basin predictions' files share them).
-package enum BasinStations {
+/// The basins of a basin file as the instances of a CF-1.8 timeSeries NetCDF (its `station`
+/// dimension; the zonal statistics' and the basin predictions' files share them).
+package enum DSGBasins {
     /// The field of `basins` that names a basin: the first text field (other than the id
     /// field) called `name`, `basin_name`, `gauge_name`, `station_name` or `gauge_nm`, any
     /// case; nil when there is none.
@@ -21,9 +21,9 @@ package enum BasinStations {
         return nil
     }
 
-    /// The basins as WGS 84 stations (id, name from ``nameField(of:)`` when the basin has
-    /// one, else the id; centroid; polygons).
-    package static func stations(_ basins: BasinSet) throws -> [DSGStation] {
+    /// The basins in WGS 84 as the file holds them (id, name from ``nameField(of:)`` when the
+    /// basin has one, else the id; centroid; polygons).
+    package static func make(from basins: BasinSet) throws -> [DSGBasin] {
         let lonLat = try basins.reprojected(to: CRS.wgs84, maxSegmentLength: nil)
         let nameField = nameField(of: basins).flatMap { name in
             basins.fields.firstIndex { $0.name == name }
@@ -34,7 +34,7 @@ package enum BasinStations {
             if let nameField, case .string(let text) = basin.attributes[nameField], !text.isEmpty {
                 name = text
             }
-            return DSGStation(
+            return DSGBasin(
                 id: basin.id, name: name, latitude: centre.y, longitude: centre.x,
                 polygons: basin.geometry.polygons.map { polygon in
                     DSGPolygon(

@@ -1,15 +1,15 @@
-public import BasinInputs
+package import BasinInputs
 import GeoNetCDF
-public import GeoVector
+package import GeoVector
 import ZonalAggregation
 
 /// The per-basin summary GeoPackage of a basin prediction (`DIR/<stem>.gpkg`): one
 /// MultiPolygon per basin in the basins' own CRS, layer `basins`, with summary fields and,
 /// when observations are given, goodness-of-fit metrics (see `docs/basin-prediction.md`).
-public enum BasinSummary {
+package enum BasinSummaryGeoPackage {
     /// Field names, in order, for a run with `variables`; `observed` are the variables with
     /// observations; `hasName` whether a `name` field is written.
-    public static func fields(
+    package static func fields(
         variables: [String], observed: [String], hasName: Bool
     ) -> [SummaryField] {
         var fields = [SummaryField("basin_id", .string)]
@@ -34,8 +34,8 @@ public enum BasinSummary {
     /// The field of `basins` that names a basin: the first text field (other than the id
     /// field) called `name`, `basin_name`, `gauge_name`, `station_name` or `gauge_nm`, any
     /// case; nil when there is none.
-    public static func nameField(of basins: BasinSet) -> String? {
-        BasinStations.nameField(of: basins)
+    package static func nameField(of basins: BasinSet) -> String? {
+        DSGBasins.nameField(of: basins)
     }
 
     /// Writes the summary.
@@ -57,7 +57,7 @@ public enum BasinSummary {
     ///   - problems: basin index → why it was not run (its `status`).
     /// - Throws: ``BasinInputError`` when the basins and the predictions differ,
     ///   ``GeoVector/VectorError`` when the file cannot be written.
-    public static func write(
+    package static func write(
         to path: String, basins: BasinSet, predictions: BasinPredictions,
         observed: BasinTable?, problems: [Int: String]
     ) throws {
