@@ -111,7 +111,8 @@ package struct CFDataset: Sendable {
     /// Reads the metadata of `path` and interprets it.
     ///
     /// - Throws: ``NetCDFError`` for unreadable files, a time variable without CF units
-    ///   (`<unit> since <date>`), an unknown calendar, or a broken grid_mapping.
+    ///   (`<unit> since <date>`), an unknown calendar, a broken grid_mapping, or a grid
+    ///   coordinate that is NaN or infinite.
     ///
     /// - Parameter describingProblems: record CF problems in ``problems`` and leave the part
     ///   concerned out (no time axis, no grid CRS) instead of throwing — for describing a file
@@ -145,7 +146,10 @@ package struct CFDataset: Sendable {
         timeAxis = try tolerated { () throws(NetCDFError) in
             try CFDataset.findTime(coordinates, all: variables, file: file)
         }
-        grid = try CFDataset.findGrid(coordinates, file: file)
+        grid =
+            try tolerated { () throws(NetCDFError) in
+                try CFDataset.findGrid(coordinates, file: file)
+            } ?? nil
         if let grid {
             for v in variables {
                 guard
@@ -240,6 +244,14 @@ package struct CFDataset: Sendable {
                 if units == "km" || units == "kilometre" || units == "kilometer" {
                     if isX { x = x.map { $0 * 1000 } } else { y = y.map { $0 * 1000 } }
                 }
+            }
+        }
+        for (v, values) in [(xVar, x), (yVar, y)] {
+            if let i = values.firstIndex(where: { !$0.isFinite }) {
+                throw .convention(
+                    file.path,
+                    "coordinate variable '\(v.name)' holds \(values[i]) at index \(i); grid "
+                        + "coordinates must be finite")
             }
         }
         let crs: CFGridCRS? = nil

@@ -90,12 +90,21 @@ package final class CFForcing {
                 }
                 converted.append(common)
             }
-            for (i, value) in converted.enumerated()
-            where (i > 0 ? converted[i - 1] : values.last ?? -.infinity) >= value {
+            if let previous = segments.last, let last = values.last, let first = converted.first,
+                last >= first
+            {
+                let end = reference.1.units.date(last)
                 throw .convention(
                     dataset.path,
-                    "time steps do not increase (step \(i), \(time.date(at: i))); "
-                        + "files of one forcing must not overlap")
+                    "its first time step \(time.date(at: 0)) is not after the last of "
+                        + "\(previous.dataset.path) (\(end)); the files of one forcing must not "
+                        + "overlap")
+            }
+            for i in converted.indices.dropFirst() where converted[i - 1] >= converted[i] {
+                throw .convention(
+                    dataset.path,
+                    "time steps do not increase: step \(i) (\(time.date(at: i))) is not after "
+                        + "step \(i - 1) (\(time.date(at: i - 1)))")
             }
             segments.append(Segment(dataset: dataset, start: values.count, count: converted.count))
             values += converted

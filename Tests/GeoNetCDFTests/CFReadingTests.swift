@@ -277,9 +277,45 @@ struct CFReadingTests {
             c, time: GridFixture.time([5, 6]), x: GridFixture.longitude([0, 2]),
             y: GridFixture.latitude([0]), variables: v)
         let overlap = #expect(throws: NetCDFError.self) { try CFForcing(paths: [a, b]) }
-        #expect(overlap?.description.contains("do not increase") == true)
+        #expect(
+            overlap?.description
+                == b + ": its first time step 2000-01-03 is not after the last of " + a
+                + " (2000-01-03); the files of one forcing must not overlap")
         let grid = #expect(throws: NetCDFError.self) { try CFForcing(paths: [a, c]) }
         #expect(grid?.description.contains("grid differs") == true)
+    }
+
+    @Test("a time step not after the one before, or a NaN or infinite grid coordinate, is refused")
+    func brokenAxes() throws {
+        let v:
+            [(
+                name: String, type: NetCDFType, attributes: [NetCDFAttribute],
+                value: (Int, Int, Int) -> Double
+            )] = [("pr", .float, [], { _, _, _ in 0 })]
+        let repeated = path("repeated.nc")
+        try GridFixture.write(
+            repeated, time: GridFixture.time([0, 1, 1, 2]), x: GridFixture.longitude([0, 1]),
+            y: GridFixture.latitude([0]), variables: v)
+        let e1 = #expect(throws: NetCDFError.self) { try CFForcing(path: repeated) }
+        #expect(
+            e1?.description
+                == repeated + ": time steps do not increase: step 2 (2000-01-02) is not after "
+                + "step 1 (2000-01-02)")
+        for (name, bad) in [("nan", Double.nan), ("inf", -Double.infinity)] {
+            let file = path("lat-\(name).nc")
+            try GridFixture.write(
+                file, time: GridFixture.time([0, 1]), x: GridFixture.longitude([0, 1]),
+                y: GridFixture.latitude([0, bad, 2], name: "lat"), variables: v)
+            let error = #expect(throws: NetCDFError.self) { try CFForcing(path: file) }
+            #expect(
+                error?.description
+                    == file + ": coordinate variable 'lat' holds \(bad) at index 1; grid "
+                    + "coordinates must be finite")
+            // Described, not refused: geomap info lists the problem and leaves the grid out.
+            let described = try CFDataset(path: file, describingProblems: true)
+            #expect(described.grid == nil)
+            #expect(described.problems.contains { $0.contains("'lat' holds \(bad)") })
+        }
     }
 
     @Test("bad input: no time axis, unknown calendar, time without CF units, unknown variable")
