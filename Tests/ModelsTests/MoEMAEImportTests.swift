@@ -131,6 +131,50 @@ struct MoEMAEImportTests {
         #expect("\(missing.map { "\($0)" } ?? "")".contains("missing tensor \(name)"))
     }
 
+    @Test(
+        "hyper-parameters or input settings out of range are refused at load, naming the file",
+        arguments: [
+            ("hyperParameters", "kvGroups", JSONValue.number(0), "kvGroups 0"),
+            ("hyperParameters", "kvGroups", .number(7), "kvGroups 7"),
+            ("hyperParameters", "layerNormEpsilon", .number(-1), "layerNormEpsilon -1"),
+            ("hyperParameters", "layerNormEpsilon", .number(0), "layerNormEpsilon 0"),
+            ("settings", "tileSize", .number(1e300), "tileSize"),
+            ("settings", "tileSize", .number(20), "tileSize"),
+            ("settings", "tileSize", .number(40.5), "tileSize"),
+            ("settings", "resolution", .number(0), "resolution"),
+            ("settings", "resolution", .number(-30), "resolution"),
+            ("settings", "resolution", .number(1e-300), "resolution"),
+            ("settings", "patchSize", .number(8), "input.settings.patchSize 8.0 differs"),
+        ])
+    func outOfRange(place: String, key: String, value: JSONValue, named: String) throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let good = try ModelFile(contentsOf: importXXS(directory))
+        var manifest = good.manifest
+        if place == "settings" {
+            guard case .object(var settings)? = manifest.input.settings else {
+                Issue.record("no input settings")
+                return
+            }
+            settings[key] = value
+            manifest.input.settings = .object(settings)
+        } else {
+            guard case .object(var parameters) = manifest.hyperParameters else {
+                Issue.record("no hyper-parameters")
+                return
+            }
+            parameters[key] = value
+            manifest.hyperParameters = .object(parameters)
+        }
+        let bad = directory.appendingPathComponent("bad.safetensors")
+        try ModelFile.write(manifest: manifest, tensors: good.safetensors.allTensors(), to: bad)
+        let error = #expect(throws: ModelError.self) {
+            try MoEMAETileModel(file: ModelFile(contentsOf: bad))
+        }
+        let text = error.map { "\($0)" } ?? ""
+        #expect(text.hasPrefix(bad.path + ": ") && text.contains(named), "\(text)")
+    }
+
     @Test("a model file without normalisation is refused")
     func missingNormalisation() throws {
         let directory = try makeTemporaryDirectory()

@@ -49,4 +49,54 @@ struct StefaLandDemoModelTests {
                 "\(label): \(String(describing: error))")
         }
     }
+
+    @Test(
+        "a window setting the manifest repeats must equal the hyper-parameter; warm-up in range",
+        arguments: [
+            (
+                "input", "warmUp", JSONValue.number(-3),
+                "input.settings.warmUp -3.0 differs from "
+                    + "hyperParameters.warmUp 90 the model runs with"
+            ),
+            (
+                "input", "sequenceLength", .number(0),
+                "input.settings.sequenceLength 0.0 differs "
+                    + "from hyperParameters.sequenceLength 365 the model runs with"
+            ),
+            (
+                "output", "embeddingWidth", .string("64"),
+                "output.settings.embeddingWidth "
+                    + "string(\"64\") differs from hyperParameters.dModel 64 the model runs with"
+            ),
+            (
+                "hyperParameters", "warmUp", .number(-1),
+                "warm-up -1 is not between 0 and the "
+                    + "sequence length 365 − 1"
+            ),
+        ])
+    func repeatedSettings(place: String, key: String, value: JSONValue, message: String) throws {
+        let url = TestPaths.repository.appendingPathComponent("models/stefaland-demo.safetensors")
+        let file = try ModelFile(contentsOf: url)
+        let dir = try makeTemporaryDirectory("stefaland-settings")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var manifest = file.manifest
+        func edited(_ json: JSONValue?) throws -> JSONValue {
+            guard case .object(var members)? = json else {
+                throw ModelError("", "\(place) has no settings object")
+            }
+            members[key] = value
+            return .object(members)
+        }
+        switch place {
+        case "input": manifest.input.settings = try edited(manifest.input.settings)
+        case "output": manifest.output.settings = try edited(manifest.output.settings)
+        default: manifest.hyperParameters = try edited(manifest.hyperParameters)
+        }
+        let out = dir.appendingPathComponent("edited.safetensors")
+        try ModelFile.write(manifest: manifest, tensors: file.safetensors.allTensors(), to: out)
+        let error = #expect(throws: ModelError.self) {
+            try StefaLandModel(file: try ModelFile(contentsOf: out))
+        }
+        #expect(error.map { "\($0)" } == out.path + ": " + message)
+    }
 }

@@ -85,10 +85,12 @@ package struct MoEMAEConfig: Codable, Sendable, Equatable {
     /// - Throws: ``MoEMAEError/invalidConfig(_:)`` naming the inconsistency.
     package func validate() throws {
         func fail(_ why: String) -> MoEMAEError { .invalidConfig("\(architecture): \(why)") }
-        guard embedDim > 0, heads > 0, kvGroups > 0, embedDim % heads == 0 else {
+        guard embedDim > 0, heads > 0, embedDim % heads == 0 else {
             throw fail("embedDim \(embedDim) is not a positive multiple of heads \(heads)")
         }
-        guard kvGroups <= heads else { throw fail("kvGroups \(kvGroups) > heads \(heads)") }
+        guard kvGroups > 0, kvGroups <= heads else {
+            throw fail("kvGroups \(kvGroups) is not between 1 and heads \(heads)")
+        }
         guard depth > 0, expertCounts.count == depth else {
             throw fail("\(hiddenSizes.count) hidden sizes but \(expertCounts.count) expert counts")
         }
@@ -98,8 +100,12 @@ package struct MoEMAEConfig: Codable, Sendable, Equatable {
         guard topK == 2, expertCounts.allSatisfy({ $0 >= topK }) else {
             throw fail("top-k must be 2 with at least 2 experts per layer")
         }
-        guard patchSize > 0, imageSize > 0, imageSize % patchSize == 0, channels > 0 else {
+        guard patchSize > 0, imageSize > 0, imageSize % patchSize == 0 else {
             throw fail("image \(imageSize) is not a multiple of patch \(patchSize)")
+        }
+        guard channels > 0 else { throw fail("channels \(channels) is not positive") }
+        guard layerNormEpsilon > 0, layerNormEpsilon.isFinite else {
+            throw fail("layerNormEpsilon \(layerNormEpsilon) is not a positive number")
         }
     }
 }

@@ -28,11 +28,31 @@ package struct MoEMAETileModel: TileModel {
             return nil
         }
         let config = model.encoder.config
+        try settings?.checkCopy(
+            "patchSize", place: "input.settings", equals: config.patchSize,
+            source: "hyperParameters.patchSize", path: file.path)
+        let tileSize = number("tileSize") ?? Double(config.imageSize)
+        // Tiles are centre-cropped to the encoder's image size; 4096 px is far beyond any
+        // tile a patch encoder is given (and keeps a tile's pixels countable).
+        guard tileSize.rounded() == tileSize, tileSize >= Double(config.imageSize),
+            tileSize <= 4096
+        else {
+            throw ModelError(
+                file.path,
+                "input.settings.tileSize must be a whole number of pixels from the encoder's "
+                    + "image size \(config.imageSize) to 4096, got \(tileSize)")
+        }
+        let resolution = number("resolution") ?? 30
+        guard resolution.isFinite, resolution >= 1e-6, resolution <= 1e7 else {
+            throw ModelError(
+                file.path,
+                "input.settings.resolution must be the pixel size in metres the model was "
+                    + "trained at (1e-6 to 1e7), got \(resolution)")
+        }
         var spec = TileInputSpec(
             bandNames: model.bandNames,
             dataType: manifest.input.dtype.map { MoEMAETileModel.gdalTypeName($0) },
-            tileSize: Int(number("tileSize") ?? Double(config.imageSize)),
-            pixelSize: number("resolution") ?? 30)
+            tileSize: Int(tileSize), pixelSize: resolution)
         spec.fillValue = MoEMAETileModel.isLandsatSR(manifest.input) ? 0 : nil
         input = spec
         classes = (manifest.output.classes ?? []).map { TileClass(name: $0.name, color: $0.color) }

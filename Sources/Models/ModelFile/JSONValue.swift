@@ -56,4 +56,22 @@ package enum JSONValue: Sendable, Equatable, Codable {
         if case .object(let members) = self { return members[key] }
         return nil
     }
+
+    /// Checks that setting `key` of these settings (`place`, e.g. `input.settings`), where a
+    /// manifest repeats a number of its hyper-parameters for readers of the file, equals the
+    /// value the model runs with; an absent setting is fine.
+    /// - Throws: ``ModelError`` about `path` naming both values: a file edited in one place
+    ///   only would otherwise run with a value it does not show.
+    package func checkCopy(
+        _ key: String, place: String, equals value: Int, source: String, path: String
+    ) throws {
+        guard let copy = self[key] else { return }
+        guard copy == .number(Double(value)) else {
+            let shown: String
+            if case .number(let number) = copy { shown = "\(number)" } else { shown = "\(copy)" }
+            throw ModelError(
+                path, "\(place).\(key) \(shown) differs from \(source) \(value) the model runs with"
+            )
+        }
+    }
 }

@@ -74,7 +74,8 @@ package struct StefaLandConfiguration: Codable, Sendable, Equatable {
         }
         guard warmUp >= 0, warmUp < sequenceLength else {
             throw ModelError(
-                path, "warm-up \(warmUp) is not below the sequence length \(sequenceLength)")
+                path,
+                "warm-up \(warmUp) is not between 0 and the sequence length \(sequenceLength) − 1")
         }
         if let head, !["dual_residual", "none"].contains(head.adapter) {
             throw ModelError(path, "adapter '\(head.adapter)' is not dual_residual or none")

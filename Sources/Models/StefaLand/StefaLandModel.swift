@@ -81,6 +81,17 @@ package struct StefaLandModel: Sendable {
         } catch {
             throw ModelError(file.path, "invalid StefaLand hyper-parameters in the manifest")
         }
+        try configuration.validate(path: file.path)
+        for (key, value) in [
+            ("sequenceLength", configuration.sequenceLength), ("warmUp", configuration.warmUp),
+        ] {
+            try manifest.input.settings?.checkCopy(
+                key, place: "input.settings", equals: value, source: "hyperParameters.\(key)",
+                path: file.path)
+        }
+        try manifest.output.settings?.checkCopy(
+            "embeddingWidth", place: "output.settings", equals: configuration.dModel,
+            source: "hyperParameters.dModel", path: file.path)
         func statistics(_ role: VariableRole, _ names: [String]) throws -> [StefaLandStatistics
             .Entry]
         {
