@@ -21,6 +21,11 @@ import Models
 ///   `--archive` unless the job says `archive: false`: each group keeps its own archives
 ///   (`<stem>.group-IIII.forcings.nc`, `.nc`, `.gpkg`; docs/nightly.md, "Basin archives").
 /// - Zonal jobs: one item for the whole job, with the job's options as written.
+///
+/// Two jobs that would write the same file (the same `out` for two zonal jobs, two basin jobs
+/// with one output stem in one folder, two tile jobs of one kind over scenes of one name into
+/// one folder) are an error: the later would silently replace the earlier's output while the
+/// ledger records both as done. So is a job whose output is one of its own inputs.
 package struct RunPlan: Sendable {
     package var items: [WorkItem]
 
@@ -34,6 +39,7 @@ package struct RunPlan: Sendable {
     ///   temporary folder.
     package static func make(_ config: RunConfig, scratchParent: String? = nil) throws -> RunPlan {
         var items: [WorkItem] = []
+        var jobRanges: [(job: RunJob, keyPath: String, items: Range<Int>)] = []
         // Scenes are measured for chunking through TileInput, which may write a warped VRT.
         let parent =
             scratchParent.map { URL(fileURLWithPath: $0, isDirectory: true) }
@@ -49,6 +55,8 @@ package struct RunPlan: Sendable {
                     file: file, line: line ?? job.line, keyPath: keyPath, problem: problem)
             }
             let folder = config.folder
+            let firstItem = items.count
+            defer { jobRanges.append((job, keyPath, firstItem..<items.count)) }
             let modelFile = try model(of: job, folder: folder)
             let modelDigest = try modelFile.map { try FileDigest.sha256(ofFileAt: $0) } ?? ""
             let optionInputs = inputFiles(job.arguments, folder: folder)
@@ -169,7 +177,59 @@ package struct RunPlan: Sendable {
                         outputFolder: outFolder, outputPrefix: nil))
             }
         }
+        try checkOutputsDisjoint(items, jobs: jobRanges, file: config.file.path)
         return RunPlan(items: items)
+    }
+
+    /// The main files an item writes, absolute: a tile item's rasters, a basin group's files
+    /// and its job's joined ones, a zonal job's `out`.
+    static func outputFiles(of item: WorkItem, kind: RunJobKind) -> [String] {
+        let folder = item.outputFolder
+        switch kind {
+        case .predictTiles:
+            let prefix = folder + "/" + (item.outputPrefix ?? "")
+            return [prefix + "classes.tif", prefix + "probabilities.tif"]
+        case .embedTiles:
+            return [folder + "/" + (item.outputPrefix ?? "") + "embeddings.tif"]
+        case .predictBasins, .embedBasins:
+            let group = folder + "/" + (item.outputPrefix ?? "")
+            let joined = item.joinStem.map { [folder + "/\($0).nc", folder + "/\($0).gpkg"] } ?? []
+            return [group + "nc", group + "gpkg", group + "forcings.nc"] + joined
+        case .zonal:
+            guard let out = item.arguments.firstIndex(of: "--out"),
+                out + 1 < item.arguments.count
+            else { return [] }
+            // The folder is the out path's own (absolute) folder.
+            return [folder + "/" + URL(fileURLWithPath: item.arguments[out + 1]).lastPathComponent]
+        }
+    }
+
+    /// Refuses two jobs writing one file, and a job writing one of its inputs.
+    private static func checkOutputsDisjoint(
+        _ items: [WorkItem], jobs: [(job: RunJob, keyPath: String, items: Range<Int>)],
+        file: String
+    ) throws {
+        var writer: [String: RunJob] = [:]
+        for (job, keyPath, range) in jobs {
+            let inputs = Set(items[range].flatMap(\.inputs))
+            for item in items[range] {
+                for path in outputFiles(of: item, kind: job.kind) {
+                    let path = URL(fileURLWithPath: path).standardizedFileURL.path
+                    if inputs.contains(path) {
+                        throw RunConfigError(
+                            file: file, line: job.line, keyPath: "\(keyPath).out",
+                            problem: "the job would write \(path), one of its own inputs")
+                    }
+                    if let other = writer[path], other.name != job.name {
+                        throw RunConfigError(
+                            file: file, line: job.line, keyPath: "\(keyPath).out",
+                            problem: "the job would write \(path), which job '\(other.name)' "
+                                + "(line \(other.line)) writes too; give each job its own out")
+                    }
+                    writer[path] = job
+                }
+            }
+        }
     }
 
     /// Days of a basin job's period from its `start` and `end` (``WorkCost/days(start:end:)``).
@@ -208,10 +268,16 @@ package struct RunPlan: Sendable {
         }
     }
 
+    /// Options whose value is a file the command writes, never one it reads: an existing
+    /// output counted as an input changed the item's fingerprint on every run, so the item
+    /// was redone every night.
+    static let outputOptions: Set<String> = ["--out", "--weights"]
+
     /// Every existing regular file an argument names: `PATH`, `NAME=PATH` and
     /// `NAME=PATH:class=V` forms, with a shapefile's sidecars, and the files of a folder or
     /// pattern of one file per basin given to `--forcings` or `--observed` (``BasinFileSet``),
-    /// so that a new or changed basin file redoes the item. Absolute, sorted, each once.
+    /// so that a new or changed basin file redoes the item; the values of ``outputOptions``
+    /// are left out. Absolute, sorted, each once.
     static func inputFiles(_ arguments: [String], folder: URL) -> [String] {
         var files = Set<String>()
         for (i, argument) in arguments.enumerated()
@@ -221,7 +287,8 @@ package struct RunPlan: Sendable {
                 files.formUnion(set)
             }
         }
-        for argument in arguments where !argument.hasPrefix("--") {
+        for (i, argument) in arguments.enumerated()
+        where !argument.hasPrefix("--") && (i == 0 || !outputOptions.contains(arguments[i - 1])) {
             var candidates = [argument]
             if let equals = argument.firstIndex(of: "=") {
                 let path = String(argument[argument.index(after: equals)...])
