@@ -1,4 +1,5 @@
 internal import CGDAL
+import Foundation
 internal import GeoGDAL
 package import GeoProjection
 
@@ -49,11 +50,40 @@ extension Raster {
                 throw RasterError.invalid(
                     path: path, reason: "resolution must be positive, got \(resolution)")
             }
+            try checkPixelCount(resolution: resolution, warpArguments: arguments)
             arguments += ["-tr", "\(resolution)", "\(resolution)"]
         }
         let vrt = try runWarp(destination: vrtPath, arguments: arguments)
         try vrt.close()
         return try Raster(opening: vrtPath)
+    }
+
+    /// Refuses a resolution that gives the warped raster no pixel, or more than GDAL can
+    /// address (2^31 − 1 a side), on the extent GDAL chooses for `warpArguments` (an anonymous
+    /// VRT: nothing is read or written). GDAL itself would fail with "Attempt to create
+    /// -2147483648x-2147483648 dataset".
+    private func checkPixelCount(resolution: Double, warpArguments: [String]) throws {
+        let suggested = try Raster(dataset: runWarp(destination: "", arguments: warpArguments))
+        let extent = suggested.grid.bounds
+        let (width, height) = (extent.maxX - extent.minX, extent.maxY - extent.minY)
+        let (columns, rows) = (width / resolution, height / resolution)
+        let units = suggested.grid.crs.map { " (\($0.identifier) units)" } ?? ""
+        let g = { (value: Double, digits: Int) in String(format: "%.\(digits)g", value) }
+        let size = "\(g(width, 6)) × \(g(height, 6))"
+        guard columns.rounded() >= 1, rows.rounded() >= 1 else {
+            throw RasterError.invalid(
+                path: path,
+                reason: "a resolution of \(resolution)\(units) is coarser than the raster's "
+                    + "extent, \(size): the output would have no pixel")
+        }
+        let limit = Double(Int32.max)
+        guard columns <= limit, rows <= limit else {
+            throw RasterError.invalid(
+                path: path,
+                reason: "a resolution of \(resolution)\(units) over the raster's extent, "
+                    + "\(size), gives \(g(columns, 3)) × \(g(rows, 3)) px, more than GDAL's "
+                    + "2147483647 a side")
+        }
     }
 
     private func runWarp(destination: String, arguments: [String]) throws -> GDALDataset {

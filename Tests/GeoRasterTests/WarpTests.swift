@@ -81,4 +81,45 @@ struct WarpTests {
                 resampling: .nearest)
         }
     }
+
+    /// Resolutions the 8 × 8 source of 30 m pixels (240 m a side) cannot be warped to, and
+    /// the reasons given.
+    static let outOfReach: [(Double, String)] = [
+        (
+            1e300,
+            "a resolution of 1e+300 (EPSG:32634 units) is coarser than the raster's extent, "
+                + "240 × 240: the output would have no pixel"
+        ),
+        (
+            481,
+            "a resolution of 481.0 (EPSG:32634 units) is coarser than the raster's extent, "
+                + "240 × 240: the output would have no pixel"
+        ),
+        (
+            1e-300,
+            "a resolution of 1e-300 (EPSG:32634 units) over the raster's extent, 240 × 240, "
+                + "gives 2.4e+302 × 2.4e+302 px, more than GDAL's 2147483647 a side"
+        ),
+    ]
+
+    @Test(
+        "a resolution giving no pixel, or more than GDAL can address, is refused by its size",
+        arguments: outOfReach)
+    func resolutionOutOfReach(resolution: Double, reason: String) throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = try source(in: directory)
+        let raster = try Raster(opening: path)
+        let vrt = directory.appendingPathComponent("x.vrt").path
+        let error = #expect(throws: RasterError.self) {
+            _ = try raster.warpedVRT(
+                at: vrt, crs: nil, resolution: resolution, resampling: .nearest)
+        }
+        #expect(error.map { "\($0)" } == path + ": " + reason)
+        #expect(!FileManager.default.fileExists(atPath: vrt))
+        // A resolution just fine enough for one pixel still warps.
+        let one = try raster.warpedVRT(
+            at: vrt, crs: nil, resolution: 200, resampling: .average)
+        #expect(one.grid.width == 1 && one.grid.height == 1)
+    }
 }
