@@ -68,6 +68,7 @@ package struct VariableMapping: Sendable, Equatable {
                 "not a variable mapping of the form {\"forcings\": {\"NAME\": {\"to\": \"MODEL\", "
                     + "\"units\": \"UNIT\"}, …}, \"attributes\": {…}}")
         }
+        try Self.checkKeys(data, path: url.path)
         self.init(
             forcings: file.forcings ?? [:], attributes: file.attributes ?? [:],
             observed: file.observed ?? [:], path: url.path)
@@ -81,6 +82,30 @@ package struct VariableMapping: Sendable, Equatable {
                 throw BasinInputError(
                     url.path,
                     "\(kind): \(sources.joined(separator: ", ")) all map to \(target)")
+            }
+        }
+    }
+
+    /// Refuses a key the mapping does not know (a section `variables`, an entry's `unit`):
+    /// a misspelt key would otherwise be dropped without a word, and a unit with it.
+    private static func checkKeys(_ data: Data, path: String) throws(BasinInputError) {
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            return
+        }
+        let sections = ["forcings", "attributes", "observed"]
+        if let key = object.keys.filter({ !sections.contains($0) }).sorted().first {
+            throw BasinInputError(
+                path, "unknown key '\(key)' (a mapping has forcings, attributes and observed)")
+        }
+        for section in sections {
+            guard let table = object[section] as? [String: Any] else { continue }
+            for name in table.keys.sorted() {
+                guard let entry = table[name] as? [String: Any] else { continue }
+                if let key = entry.keys.filter({ !["to", "units"].contains($0) }).sorted().first {
+                    throw BasinInputError(
+                        path, "\(section).\(name): unknown key '\(key)' (an entry has to and units)"
+                    )
+                }
             }
         }
     }

@@ -139,6 +139,22 @@ struct BasinInputsMappingTests {
         let e3 = basinError { () throws(BasinInputError) in try VariableMapping(contentsOf: absent)
         }
         #expect(e3?.description == "/nonexistent/map.json: cannot read the variable mapping file")
+        // A misspelt key is refused, not dropped with what it held.
+        let section = try basinFile(
+            "mapping.json", "{\"variables\": {\"pr\": {\"to\": \"P\", \"units\": \"K\"}}}")
+        let e4 = basinError { () throws(BasinInputError) in
+            try VariableMapping(contentsOf: section)
+        }
+        #expect(
+            e4?.description
+                == "\(section.path): unknown key 'variables' (a mapping has forcings, attributes "
+                + "and observed)")
+        let unit = try basinFile(
+            "mapping.json", "{\"forcings\": {\"tmax\": {\"to\": \"tasmax\", \"unit\": \"degF\"}}}")
+        let e5 = basinError { () throws(BasinInputError) in try VariableMapping(contentsOf: unit) }
+        #expect(
+            e5?.description
+                == "\(unit.path): forcings.tmax: unknown key 'unit' (an entry has to and units)")
     }
 
     @Test("attributes: sources listed, renamed, converted; missing ones listed at once")
