@@ -114,6 +114,21 @@ struct StefaLandImportTests {
         #expect(error.description.contains("variable P has mean 1.0 and std 0.0"))
     }
 
+    @Test("a statistics entry with a misspelt key is refused, naming the variable and the key")
+    func unknownStatisticsKey() throws {
+        let directory = try makeTemporaryDirectory("stefaland-stats")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let stats = directory.appendingPathComponent("stats.json")
+        try Data(#"{"P": {"mean": 1, "std": 2, "unit": "mm/day"}}"#.utf8).write(to: stats)
+        let error = #expect(throws: ModelError.self) {
+            try StefaLandStatistics(contentsOf: stats)
+        }
+        #expect(
+            error?.description
+                == stats.path
+                + ": variable P: unknown key 'unit' (an entry has mean, std and units)")
+    }
+
     @Test("a wrong tensor shape is an error naming the tensor")
     func wrongShape() throws {
         let directory = try makeTemporaryDirectory("stefaland-import")

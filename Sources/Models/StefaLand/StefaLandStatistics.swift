@@ -46,6 +46,17 @@ package struct StefaLandStatistics: Sendable, Equatable {
                 url.path,
                 "not a statistics file of the form {\"VAR\": {\"mean\": m, \"std\": s}, …}")
         }
+        // A misspelt key ("unit", "stdev") would be dropped with its value.
+        if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+            for name in object.keys.sorted() {
+                let keys = (object[name] as? [String: Any])?.keys.sorted() ?? []
+                if let key = keys.first(where: { !["mean", "std", "units"].contains($0) }) {
+                    throw ModelError(
+                        url.path,
+                        "variable \(name): unknown key '\(key)' (an entry has mean, std and units)")
+                }
+            }
+        }
         for (name, entry) in entries.sorted(by: { $0.key < $1.key }) {
             guard entry.mean.isFinite, entry.std.isFinite, entry.std > 0 else {
                 throw ModelError(
