@@ -177,18 +177,20 @@ package struct RunPlan: Sendable {
                         outputFolder: outFolder, outputPrefix: nil))
             }
         }
-        try checkOutputsDisjoint(items, jobs: jobRanges, file: config.file.path)
+        try checkOutputsDisjoint(items, jobs: jobRanges, config: config)
         return RunPlan(items: items)
     }
 
-    /// The main files an item writes, absolute: a tile item's rasters, a basin group's files
-    /// and its job's joined ones, a zonal job's `out`.
-    static func outputFiles(of item: WorkItem, kind: RunJobKind) -> [String] {
+    /// The files an item writes, absolute: a tile item's rasters (predict's embeddings with
+    /// `--embeddings`), a basin group's files and its job's joined ones, a zonal job's `out`
+    /// and `weights`.
+    static func outputFiles(of item: WorkItem, kind: RunJobKind, folder config: URL) -> [String] {
         let folder = item.outputFolder
         switch kind {
         case .predictTiles:
             let prefix = folder + "/" + (item.outputPrefix ?? "")
             return [prefix + "classes.tif", prefix + "probabilities.tif"]
+                + (item.arguments.contains("--embeddings") ? [prefix + "embeddings.tif"] : [])
         case .embedTiles:
             return [folder + "/" + (item.outputPrefix ?? "") + "embeddings.tif"]
         case .predictBasins, .embedBasins:
@@ -196,24 +198,26 @@ package struct RunPlan: Sendable {
             let joined = item.joinStem.map { [folder + "/\($0).nc", folder + "/\($0).gpkg"] } ?? []
             return [group + "nc", group + "gpkg", group + "forcings.nc"] + joined
         case .zonal:
-            guard let out = item.arguments.firstIndex(of: "--out"),
-                out + 1 < item.arguments.count
-            else { return [] }
-            // The folder is the out path's own (absolute) folder.
-            return [folder + "/" + URL(fileURLWithPath: item.arguments[out + 1]).lastPathComponent]
+            // Relative paths are meant against the configuration's folder.
+            return ["--out", "--weights"].compactMap { option in
+                guard let i = item.arguments.firstIndex(of: option), i + 1 < item.arguments.count
+                else { return nil }
+                return absolute(item.arguments[i + 1], folder: config)
+            }
         }
     }
 
     /// Refuses two jobs writing one file, and a job writing one of its inputs.
     private static func checkOutputsDisjoint(
         _ items: [WorkItem], jobs: [(job: RunJob, keyPath: String, items: Range<Int>)],
-        file: String
+        config: RunConfig
     ) throws {
+        let file = config.file.path
         var writer: [String: RunJob] = [:]
         for (job, keyPath, range) in jobs {
             let inputs = Set(items[range].flatMap(\.inputs))
             for item in items[range] {
-                for path in outputFiles(of: item, kind: job.kind) {
+                for path in outputFiles(of: item, kind: job.kind, folder: config.folder) {
                     let path = URL(fileURLWithPath: path).standardizedFileURL.path
                     if inputs.contains(path) {
                         throw RunConfigError(

@@ -86,6 +86,22 @@ struct RunPlanOutputTests {
             ).contains("ROOT/out/region.classes.tif, which job 'a' (line 3) writes too"))
     }
 
+    @Test("extra outputs count: predict's --embeddings, zonal's weights CSV")
+    func extraOutputs() throws {
+        let embeddings = tileJob("classes", kind: "predict-tiles", out: "out")
+            .replacingOccurrences(of: "    out: out\n", with: "    out: out\n    embeddings: cls\n")
+        #expect(
+            try refusal(embeddings + tileJob("vectors", kind: "embed-tiles", out: "out"))
+                .contains("ROOT/out/region.embeddings.tif, which job 'classes' (line 3) writes"))
+        let weights = zonal("a", out: "out/means.csv")
+            .replacingOccurrences(
+                of: "    out: out/means.csv\n", with: "    out: out/means.csv\n    weights: w.csv\n"
+            )
+        #expect(
+            try refusal(weights + zonal("b", out: "w.csv"))
+                .contains("the job would write ROOT/w.csv, which job 'a' (line 3) writes too"))
+    }
+
     @Test("a job writing one of its own inputs is refused")
     func outputIsInput() throws {
         let copy = try makeTemporaryDirectory("run-plan-input")
