@@ -50,9 +50,10 @@ package struct BasinGroup: Sendable, Equatable {
         try BasinReader.featureCount(path: path, layer: layer)
     }
 
-    /// The number of groups of `size` that `features` features make (at least 1).
+    /// The number of groups of `size` that `features` features make (at least 1; no overflow
+    /// for any size, `features + size − 1` would trap for a size near `Int.max`).
     package static func count(features: Int, size: Int) -> Int {
-        max(1, (features + size - 1) / size)
+        features <= 0 ? 1 : (features - 1) / size + 1
     }
 
     /// Every group of `size` basins of the layer, in order: the items of a basin job planned

@@ -364,6 +364,10 @@ struct BasinPredictCommandTests {
         #expect(past.stderr.split(separator: "\n").count == 1, "\(past.stderr)")
         #expect(past.stderr.contains("basins.shp: --group 4 is out of range"), "\(past.stderr)")
         #expect(past.stderr.contains("make 4 groups"), "\(past.stderr)")
+        // A group of more basins than Int can count past is one group, not a trap.
+        let huge = try predictOnSamples(
+            period + ["--group", "0", "--group-size", "\(Int.max)", "--quiet"])
+        #expect(huge.status == 0, "\(huge.stderr)")
         let sizeOnly = try predictOnSamples(period + ["--group-size", "2"])
         #expect(sizeOnly.status == 2)
         #expect(sizeOnly.stderr.contains("--group-size needs --group"), "\(sizeOnly.stderr)")

@@ -195,6 +195,16 @@ struct StrictModeTests {
     }
 
     @Test(
+        "--batch-size outside 1…65536 is exit 2, not clamped or an overflow trap",
+        arguments: ["0", "-3", "65537", "\(Int.max)"])
+    func batchSizeOutOfRange(value: String) throws {
+        let result = try runGeomap([
+            "predict", "--in", sample("region.tif"), "--batch-size=\(value)",
+        ])
+        expectRefused(result, naming: "--batch-size \(value) is not between 1 and 65536", value)
+    }
+
+    @Test(
         "an input file named by an option is checked before any model work",
         arguments: [
             ("--observed", "predict", "nothere.csv"), ("--mapping", "predict", "nomap.json"),

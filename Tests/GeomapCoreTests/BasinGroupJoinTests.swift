@@ -203,6 +203,10 @@ struct BasinGroupJoinTests {
         #expect(BasinGroup.label(3) == "group-0003" && BasinGroup.label(12345) == "group-12345")
         #expect(BasinGroup.count(features: 7, size: 2) == 4)
         #expect(BasinGroup.count(features: 0, size: 256) == 1)
+        // A size near Int.max once trapped (features + size − 1 overflowed).
+        #expect(BasinGroup.count(features: 7, size: Int.max) == 1)
+        #expect(BasinGroup.count(features: Int.max, size: 2) == Int.max / 2 + 1)
+        #expect(BasinGroup.count(features: 8, size: 8) == 1)
         #expect(
             try BasinGroup.featureCount(path: samples.appendingPathComponent("basins.shp").path)
                 == 7)

@@ -46,8 +46,12 @@ struct TileRunOptions: ParsableArguments {
     @Option(help: "Skip tiles (and blank output cells) with more than this invalid share.")
     var maxInvalid = 0.5
 
-    @Option(help: "Tiles per model call.")
+    @Option(help: "Tiles per model call (1…\(Self.maximumBatchSize)).")
     var batchSize = 256
+
+    /// The largest `--batch-size`: 65,536 tiles of 7 × 40 × 40 Float32 values are 2.9 GB of
+    /// input per batch, past any use.
+    static let maximumBatchSize = 65536
 
     @Option(
         help: ArgumentHelp(
@@ -121,6 +125,10 @@ struct TileRunOptions: ParsableArguments {
                 "--fill-value must be model, none or a finite number, not '\(fillValue)'")
         }
         _ = try outputWindow()
+        guard (1...Self.maximumBatchSize).contains(batchSize) else {
+            throw ValidationError(
+                "--batch-size \(batchSize) is not between 1 and \(Self.maximumBatchSize)")
+        }
     }
 
     /// The input raster is there and readable (called after the mode is checked).
