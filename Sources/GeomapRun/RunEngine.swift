@@ -106,9 +106,6 @@ package final class RunEngine {
                 key: item.key, status: "missing", action: nil, fingerprint: print,
                 inputs: item.inputs, outputs: [], attempts: 0, seconds: 0)
             if stopReason == nil, let why = stop.requested { stopReason = why }
-            if stopReason == nil, let deadline = options.deadline, Date() >= deadline {
-                stopReason = "the deadline was reached"
-            }
             if !options.force,
                 ledger.isDone(item.key, fingerprint: print, resolve: { URL(fileURLWithPath: $0) })
             {
@@ -124,6 +121,11 @@ package final class RunEngine {
                 continue
             }
             toRun += 1
+            // The deadline stops taking new items; items done earlier are not taken, so a run
+            // with nothing left to do past its deadline still ends "all done" (exit 0).
+            if stopReason == nil, let deadline = options.deadline, Date() >= deadline {
+                stopReason = "the deadline was reached"
+            }
             guard stopReason == nil, abandoned == nil else {
                 records.append(record)
                 continue

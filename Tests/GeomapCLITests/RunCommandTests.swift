@@ -401,6 +401,35 @@ struct RunCommandTests {
         #expect(result.status == 75, "\(result.stderr)")
         #expect(result.stderr.contains("stopped: the deadline was reached; 3 items left"))
     }
+
+    @Test("a deadline passed when nothing is left to do is no stop: exit 0, all done")
+    func deadlinePassedWhenDone() throws {
+        let root = try makeTemporaryDirectory("run-deadline-done")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let config = """
+            version: 1
+            jobs:
+              - name: means
+                kind: zonal
+                basins: \(samples.appendingPathComponent("basins.shp").path)
+                forcings: \(samples.appendingPathComponent("forcings.nc").path)
+                var: pr
+                stat: mean
+                out: means.csv
+            """
+        try config.write(
+            to: root.appendingPathComponent("nightly.yaml"), atomically: true, encoding: .utf8)
+        let first = try run(root)
+        #expect(first.status == 0, "\(first.stderr)")
+        let again = try run(root, ["--deadline", "0s"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stderr.contains("all 1 items done (0 run, 1 unchanged)"), "\(again.stderr)")
+        // With the item to redo, the passed deadline stops the run as before.
+        let forced = try run(root, ["--deadline", "0s", "--force"])
+        #expect(forced.status == 75, "\(forced.stderr)")
+        #expect(
+            forced.stderr.contains("the deadline was reached; 1 items left"), "\(forced.stderr)")
+    }
 }
 
 @Suite("geomap run: basin jobs in groups, joined")
