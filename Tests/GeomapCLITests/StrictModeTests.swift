@@ -195,6 +195,31 @@ struct StrictModeTests {
     }
 
     @Test(
+        "zonal: a --stat or --var value given twice is exit 2, not duplicated rows",
+        arguments: [
+            (
+                ["--raster", sample("static/clay.tif"), "--stat", "mean", "--stat", "mean"],
+                "--stat mean"
+            ),
+            (
+                [
+                    "--forcings", sample("forcings.nc"), "--var", "pr", "--var", "tasmax", "--var",
+                    "pr",
+                    "--stat", "mean",
+                ], "--var pr"
+            ),
+        ])
+    func zonalValueTwice(arguments: [String], named: String) throws {
+        let dir = try makeTemporaryDirectory("zonal-twice")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("z.csv").path
+        let result = try runGeomap(
+            ["zonal", "--basins", sample("basins.shp"), "--out", out] + arguments)
+        expectRefused(result, naming: "\(named) is given twice", named)
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    @Test(
         "--batch-size outside 1…65536 is exit 2, not clamped or an overflow trap",
         arguments: ["0", "-3", "65537", "\(Int.max)"])
     func batchSizeOutOfRange(value: String) throws {

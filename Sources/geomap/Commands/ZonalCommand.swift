@@ -64,6 +64,16 @@ struct ZonalCommand: ParsableCommand {
         if statistics.isEmpty {
             throw ValidationError("give at least one --stat (\(Self.statNames))")
         }
+        // A value given twice would write its rows twice (CSV) or fail at the end (NetCDF).
+        for (option, values) in [
+            ("--stat", statistics.map(\.rawValue)), ("--var", forcing.variables),
+        ] {
+            if let twice = values.enumerated().first(where: {
+                values[..<$0.offset].contains($0.element)
+            }) {
+                throw ValidationError("\(option) \(twice.element) is given twice")
+            }
+        }
     }
 
     @OptionGroup var gdalCache: GDALCacheOptions
