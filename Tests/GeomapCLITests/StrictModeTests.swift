@@ -220,6 +220,24 @@ struct StrictModeTests {
     }
 
     @Test(
+        "embed's output is named for its format: .tif in tile mode, .nc in basin mode",
+        arguments: [
+            (["--in", sample("region.tif"), "--pool", "cls"], "e.nc", "name the output .tif"),
+            (
+                ["--basins", sample("basins.shp"), "--forcings", sample("forcings.nc")], "e.tif",
+                "name the output .nc"
+            ),
+        ])
+    func embedOutputSuffix(arguments: [String], name: String, message: String) throws {
+        let dir = try makeTemporaryDirectory("embed-suffix")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent(name).path
+        let result = try runGeomap(["embed"] + arguments + ["--out", out])
+        expectRefused(result, naming: message, name)
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    @Test(
         "--batch-size outside 1…65536 is exit 2, not clamped or an overflow trap",
         arguments: ["0", "-3", "65537", "\(Int.max)"])
     func batchSizeOutOfRange(value: String) throws {

@@ -51,6 +51,20 @@ struct EmbedCommand: ParsableCommand {
         }
         try tiles.checkInputFiles()
         try basinOptions.checkInputFiles()
+        // The output's name says its format, as for convert: a COG named .nc (or a NetCDF
+        // named .tif) would not open as what it says it is.
+        if let out = options.out {
+            let suffix = URL(fileURLWithPath: out).pathExtension.lowercased()
+            if tiles.input != nil, suffix != "tif", suffix != "tiff" {
+                throw ValidationError(
+                    "\(out): embed --in writes a Cloud-Optimized GeoTIFF; name the output .tif or "
+                        + ".tiff")
+            }
+            if basinOptions.basins != nil, suffix != "nc" {
+                throw ValidationError(
+                    "\(out): embed --basins writes a CF-1.8 NetCDF file; name the output .nc")
+            }
+        }
     }
 
     func run() throws {
