@@ -1,6 +1,7 @@
 internal import CGDAL
 import Foundation
 internal import GeoGDAL
+import OutputFiles
 
 /// A VRT over many rasters of one kind (GDALBuildVRT): the whole region as one layer, for QGIS.
 ///
@@ -11,10 +12,12 @@ internal import GeoGDAL
 /// style given as `style` is copied beside the VRT (`<name>.qml`).
 package enum VRTMosaic {
     /// Writes the VRT at `path` over `sources` (absolute paths), replacing an older one whole
-    /// (a temporary name in the same folder, then a rename).
+    /// (a ``TemporaryName`` in the same folder, then a rename; the style the same way). A
+    /// temporary left by a killed process is removed by ``OutputRecovery/sweep(_:heldLock:)``,
+    /// which knows the name.
     package static func build(sources: [String], to path: String, style: String? = nil) throws {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        let temporary = "\(folder)/.\(URL(fileURLWithPath: path).lastPathComponent).\(getpid()).vrt"
+        let temporary = "\(folder)/" + TemporaryName.make(suffix: "vrt")
         defer { unlink(temporary) }
         try withCStringList(sources) { names in
             let dataset = try withGDALErrors("GDALBuildVRT", path: path) {
@@ -30,7 +33,16 @@ package enum VRTMosaic {
         if let style {
             let target = URL(fileURLWithPath: path).deletingPathExtension().path + ".qml"
             let data = try Data(contentsOf: URL(fileURLWithPath: style))
-            try data.write(to: URL(fileURLWithPath: target), options: .atomic)
+            // Not Data's .atomic: its `.dat.nosync…` temporary outlives a kill unnoticed.
+            let staged = "\(folder)/" + TemporaryName.make(suffix: "qml")
+            defer { unlink(staged) }
+            try data.write(to: URL(fileURLWithPath: staged))
+            guard rename(staged, target) == 0 else {
+                throw RasterError.invalid(
+                    path: target,
+                    reason:
+                        "cannot rename the style into place: \(String(cString: strerror(errno)))")
+            }
         }
     }
 }

@@ -38,6 +38,9 @@ package enum JobOutputs {
     ) -> [String] {
         let items = plan.items.filter { $0.job == job.name }
         guard let folder = folder ?? items.first?.outputFolder else { return [] }
+        // A mosaic's or join's temporaries left by a killed run (its items sweep only when
+        // they run, and a re-run may run none).
+        OutputRecovery.sweep(folder)
         let keys = Set(items.map(\.key))
         let mine = Dictionary(
             records.filter { keys.contains($0.key) }.map { ($0.key, $0) },

@@ -87,6 +87,8 @@ package final class RunEngine {
     /// Runs every item not yet done. The run directory must exist and be locked by the caller.
     package func run() throws -> RunOutcome {
         let started = Date()
+        // The manifest's temporary of a run killed while writing it (the directory is ours).
+        OutputRecovery.sweep(directory.path)
         let ledger = try RunLedger(url: directory.appendingPathComponent("ledger.jsonl"))
         let logs = directory.appendingPathComponent("logs")
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)

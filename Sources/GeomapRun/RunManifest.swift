@@ -72,8 +72,9 @@ package struct RunManifest: Codable, Sendable, Equatable {
 package enum RunFiles {
     /// Replaces `url` with `data` whole: a temporary name in the same folder, fsync, rename.
     package static func write(_ data: Data, to url: URL) throws {
+        // A name the output sweep knows, so a copy a kill left behind is removed.
         let temporary = url.deletingLastPathComponent().appendingPathComponent(
-            ".\(url.lastPathComponent).\(getpid()).tmp")
+            TemporaryName.make(suffix: "tmp"))
         do {
             try data.write(to: temporary)
             let handle = try FileHandle(forWritingTo: temporary)

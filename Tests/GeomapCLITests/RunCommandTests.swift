@@ -402,6 +402,32 @@ struct RunCommandTests {
         #expect(result.stderr.contains("stopped: the deadline was reached; 3 items left"))
     }
 
+    @Test("temporaries a killed run left (mosaic, style, manifest) are removed by the next run")
+    func killedRunTemporaries() throws {
+        let root = try runFolder("run-temporaries")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let first = try run(root)
+        #expect(first.status == 0, "\(first.stderr)")
+        // What a SIGKILL inside VRTMosaic.build or RunFiles.write leaves: names of a dead process.
+        // (TemporaryName's form: .geomap-<pid>-<8 hex digits>.<suffix>.)
+        let dead = try deadProcessID()
+        let left = [
+            "out/landcover/.geomap-\(dead)-0000beef.vrt",
+            "out/landcover/.geomap-\(dead)-0000cafe.qml",
+            "nightly.run/.geomap-\(dead)-0000f00d.tmp",
+        ]
+        for name in left {
+            try Data("partial".utf8).write(to: root.appendingPathComponent(name))
+        }
+        let again = try run(root)
+        #expect(again.status == 0, "\(again.stderr)")
+        for name in left {
+            #expect(
+                !FileManager.default.fileExists(atPath: root.appendingPathComponent(name).path),
+                "\(name) is still there")
+        }
+    }
+
     @Test("a deadline passed when nothing is left to do is no stop: exit 0, all done")
     func deadlinePassedWhenDone() throws {
         let root = try makeTemporaryDirectory("run-deadline-done")
