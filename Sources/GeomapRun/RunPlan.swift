@@ -39,7 +39,6 @@ package struct RunPlan: Sendable {
     ///   temporary folder.
     package static func make(_ config: RunConfig, scratchParent: String? = nil) throws -> RunPlan {
         var items: [WorkItem] = []
-        var jobRanges: [(job: RunJob, keyPath: String, items: Range<Int>)] = []
         // Scenes are measured for chunking through TileInput, which may write a warped VRT.
         let parent =
             scratchParent.map { URL(fileURLWithPath: $0, isDirectory: true) }
@@ -55,8 +54,6 @@ package struct RunPlan: Sendable {
                     file: file, line: line ?? job.line, keyPath: keyPath, problem: problem)
             }
             let folder = config.folder
-            let firstItem = items.count
-            defer { jobRanges.append((job, keyPath, firstItem..<items.count)) }
             let modelFile = try model(of: job, folder: folder)
             let modelDigest = try modelFile.map { try FileDigest.sha256(ofFileAt: $0) } ?? ""
             let optionInputs = inputFiles(job.arguments, folder: folder)
@@ -177,58 +174,53 @@ package struct RunPlan: Sendable {
                         outputFolder: outFolder, outputPrefix: nil))
             }
         }
-        try checkOutputsDisjoint(items, jobs: jobRanges, config: config)
+        try checkOutputsDisjoint(items, config: config)
         return RunPlan(items: items)
     }
 
-    /// The files an item writes, absolute: a tile item's rasters (predict's embeddings with
-    /// `--embeddings`), a basin group's files and its job's joined ones, a zonal job's `out`
-    /// and `weights`.
-    static func outputFiles(of item: WorkItem, kind: RunJobKind, folder config: URL) -> [String] {
-        let folder = item.outputFolder
-        switch kind {
+    /// The files an item of `job` writes, absolute: a tile item's rasters (predict's
+    /// embeddings with `embeddings`), a basin group's files and its job's joined ones, a zonal
+    /// job's `out` and `weights` (relative to the configuration's `folder`).
+    static func outputFiles(of item: WorkItem, job: RunJob, folder: URL) -> [String] {
+        let prefix = item.outputFolder + "/" + (item.outputPrefix ?? "")
+        let option = { (key: String) in job.options.last { $0.key == key }.map(firstValue) }
+        switch job.kind {
         case .predictTiles:
-            let prefix = folder + "/" + (item.outputPrefix ?? "")
             return [prefix + "classes.tif", prefix + "probabilities.tif"]
-                + (item.arguments.contains("--embeddings") ? [prefix + "embeddings.tif"] : [])
+                + (option("embeddings") != nil ? [prefix + "embeddings.tif"] : [])
         case .embedTiles:
-            return [folder + "/" + (item.outputPrefix ?? "") + "embeddings.tif"]
+            return [prefix + "embeddings.tif"]
         case .predictBasins, .embedBasins:
-            let group = folder + "/" + (item.outputPrefix ?? "")
-            let joined = item.joinStem.map { [folder + "/\($0).nc", folder + "/\($0).gpkg"] } ?? []
-            return [group + "nc", group + "gpkg", group + "forcings.nc"] + joined
-        case .zonal:
-            // Relative paths are meant against the configuration's folder.
-            return ["--out", "--weights"].compactMap { option in
-                guard let i = item.arguments.firstIndex(of: option), i + 1 < item.arguments.count
-                else { return nil }
-                return absolute(item.arguments[i + 1], folder: config)
+            let joined = item.joinStem.map { stem in
+                ["nc", "gpkg"].map { "\(item.outputFolder)/\(stem).\($0)" }
             }
+            return ["nc", "gpkg", "forcings.nc"].map { prefix + $0 } + (joined ?? [])
+        case .zonal:
+            return ["out", "weights"].compactMap(option).map { absolute($0, folder: folder) }
         }
     }
 
-    /// Refuses two jobs writing one file, and a job writing one of its inputs.
-    private static func checkOutputsDisjoint(
-        _ items: [WorkItem], jobs: [(job: RunJob, keyPath: String, items: Range<Int>)],
-        config: RunConfig
-    ) throws {
-        let file = config.file.path
+    /// Refuses two jobs writing one file, and a job writing one of its own inputs.
+    private static func checkOutputsDisjoint(_ items: [WorkItem], config: RunConfig) throws {
         var writer: [String: RunJob] = [:]
-        for (job, keyPath, range) in jobs {
-            let inputs = Set(items[range].flatMap(\.inputs))
-            for item in items[range] {
-                for path in outputFiles(of: item, kind: job.kind, folder: config.folder) {
+        for (index, job) in config.jobs.enumerated() {
+            let mine = items.filter { $0.job == job.name }
+            let inputs = Set(mine.flatMap(\.inputs))
+            for item in mine {
+                for path in outputFiles(of: item, job: job, folder: config.folder) {
                     let path = URL(fileURLWithPath: path).standardizedFileURL.path
+                    func refuse(_ problem: String) -> RunConfigError {
+                        RunConfigError(
+                            file: config.file.path, line: job.line, keyPath: "jobs[\(index)].out",
+                            problem: problem)
+                    }
                     if inputs.contains(path) {
-                        throw RunConfigError(
-                            file: file, line: job.line, keyPath: "\(keyPath).out",
-                            problem: "the job would write \(path), one of its own inputs")
+                        throw refuse("the job would write \(path), one of its own inputs")
                     }
                     if let other = writer[path], other.name != job.name {
-                        throw RunConfigError(
-                            file: file, line: job.line, keyPath: "\(keyPath).out",
-                            problem: "the job would write \(path), which job '\(other.name)' "
-                                + "(line \(other.line)) writes too; give each job its own out")
+                        throw refuse(
+                            "the job would write \(path), which job '\(other.name)' (line "
+                                + "\(other.line)) writes too; give each job its own out")
                     }
                     writer[path] = job
                 }

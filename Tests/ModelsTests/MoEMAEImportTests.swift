@@ -138,6 +138,7 @@ struct MoEMAEImportTests {
             ("hyperParameters", "kvGroups", .number(7), "kvGroups 7"),
             ("hyperParameters", "layerNormEpsilon", .number(-1), "layerNormEpsilon -1"),
             ("hyperParameters", "layerNormEpsilon", .number(0), "layerNormEpsilon 0"),
+            ("hyperParameters", "channels", .number(0), "channels 0 is not positive"),
             ("settings", "tileSize", .number(1e300), "tileSize"),
             ("settings", "tileSize", .number(20), "tileSize"),
             ("settings", "tileSize", .number(40.5), "tileSize"),
